@@ -1,0 +1,1 @@
+"""Access: console users, roles, sessions and API keys."""

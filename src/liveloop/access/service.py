@@ -1,0 +1,204 @@
+"""Access facade: users, passwords, API keys and console sessions.
+
+Plain-text secrets (a new password, a new API key, a session token) exist only in the return
+value of the call that made them; the store keeps hashes, and nothing here logs a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from liveloop.access.models import ApiKey, ConsoleSession, Role, User
+
+_hasher = PasswordHasher()
+API_KEY_PREFIX = "ll_"
+USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
+# Verified against when a username does not exist, so both paths cost one argon2 check.
+_DUMMY_HASH = _hasher.hash("liveloop-no-such-user")
+
+
+class AccessError(ValueError):
+    """A request to create or change access that is not allowed as given."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a console user or a machine client's API key."""
+
+    kind: str  # "user" | "api_key"
+    id: int
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class ConsoleLogin:
+    principal: Principal
+    display_name: str
+    csrf_token: str
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise AccessError(f"unknown role {value!r}; use one of: {allowed}") from None
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def create_user(
+    session: Session,
+    username: str,
+    role: Role | str,
+    now: datetime,
+    *,
+    password: str | None = None,
+    display_name: str | None = None,
+) -> tuple[Principal, str]:
+    """Create a console user; returns it with its password (generated when not given)."""
+    if not USERNAME.match(username):
+        raise AccessError("username must be 2-64 letters, digits, '_', '.' or '-'")
+    role = parse_role(str(role))
+    if user_exists(session, username):
+        raise AccessError(f"user {username!r} already exists")
+    password = password or new_password()
+    if len(password) < 8:
+        raise AccessError("password must be at least 8 characters")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password_hash=_hasher.hash(password),
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    return Principal("user", user.id, user.username, role), password
+
+
+def set_password(session: Session, username: str, password: str) -> None:
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise AccessError(f"no user {username!r}")
+    if len(password) < 8:
+        raise AccessError("password must be at least 8 characters")
+    user.password_hash = _hasher.hash(password)
+    session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user.id))
+
+
+def user_exists(session: Session, username: str) -> bool:
+    return session.scalar(select(User.id).where(User.username == username)) is not None
+
+
+def has_users(session: Session) -> bool:
+    return session.scalar(select(User.id).limit(1)) is not None
+
+
+def authenticate(session: Session, username: str, password: str) -> Principal | None:
+    user = session.scalars(
+        select(User).where(User.username == username, User.disabled_at.is_(None))
+    ).one_or_none()
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return Principal("user", user.id, user.username, Role(user.role))
+
+
+def create_api_key(
+    session: Session, name: str, role: Role | str, now: datetime
+) -> tuple[Principal, str]:
+    """Create a machine client's key; the returned plain key is shown once and never stored."""
+    if not name or len(name) > 64:
+        raise AccessError("key name must be 1-64 characters")
+    role = parse_role(str(role))
+    key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    row = ApiKey(name=name, role=role, prefix=key[:10], key_hash=_sha256(key), created_at=now)
+    session.add(row)
+    session.flush()
+    return Principal("api_key", row.id, name, role), key
+
+
+def resolve_api_key(session: Session, key: str, now: datetime) -> Principal | None:
+    if not key.startswith(API_KEY_PREFIX):
+        return None
+    row = session.scalars(
+        select(ApiKey).where(ApiKey.key_hash == _sha256(key), ApiKey.revoked_at.is_(None))
+    ).one_or_none()
+    if row is None:
+        return None
+    row.last_used_at = now
+    return Principal("api_key", row.id, row.name, Role(row.role))
+
+
+def revoke_api_key(session: Session, key_id: int, now: datetime) -> None:
+    row = session.get(ApiKey, key_id)
+    if row is None:
+        raise AccessError(f"no API key {key_id}")
+    row.revoked_at = now
+
+
+def start_console_session(
+    session: Session, principal: Principal, now: datetime, hours: int
+) -> tuple[str, str]:
+    """Returns (session token for the cookie, CSRF token for forms)."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    session.add(
+        ConsoleSession(
+            token_hash=_sha256(token),
+            user_id=principal.id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    # Expired sessions of anyone are cleared on login, so the table never grows without bound.
+    session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < now))
+    return token, csrf
+
+
+def console_login(session: Session, token: str, now: datetime) -> ConsoleLogin | None:
+    row = session.execute(
+        select(ConsoleSession, User)
+        .join(User, User.id == ConsoleSession.user_id)
+        .where(
+            ConsoleSession.token_hash == _sha256(token),
+            ConsoleSession.expires_at > now,
+            User.disabled_at.is_(None),
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    console_session, user = row
+    principal = Principal("user", user.id, user.username, Role(user.role))
+    return ConsoleLogin(principal, user.display_name, console_session.csrf_token)
+
+
+def end_console_session(session: Session, token: str) -> None:
+    session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == _sha256(token)))
+
+
+def same_secret(given: str | None, expected: str) -> bool:
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())

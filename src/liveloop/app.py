@@ -1,0 +1,61 @@
+"""Composition root: builds the runtime, the FastAPI app, its routers, middleware and workers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from liveloop import __version__, errors
+from liveloop.access.api import router as access_router
+from liveloop.clock import Clock
+from liveloop.config import Settings, get_settings
+from liveloop.console import routes as console
+from liveloop.metrics import Metrics, MetricsMiddleware
+from liveloop.runtime import Runtime
+from liveloop.store.worker import Worker
+from liveloop.system_api import router as system_router
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, clock: Clock | None = None
+) -> FastAPI:
+    """Build the app. Pass ``runtime`` to share a store with a test; otherwise one is opened
+    (and migrated) from ``settings``."""
+    settings = settings or (runtime.settings if runtime else get_settings())
+    runtime = runtime or Runtime.open(settings, clock)
+    worker = Worker(
+        runtime.sessions,
+        runtime.clock,
+        runtime.consumers,
+        runtime.outbox,
+        settings.worker_poll_seconds,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.run_workers:
+            worker.start()
+        try:
+            yield
+        finally:
+            worker.stop()
+
+    app = FastAPI(
+        title="liveloop",
+        version=__version__,
+        description="回头客引擎 — capture, OneID, profiles, segments, journeys, live console.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.metrics = Metrics(runtime.sessions)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    errors.install(app)
+    app.include_router(system_router)
+    app.include_router(access_router)
+    console.mount(app, settings)
+    return app

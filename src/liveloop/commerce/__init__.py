@@ -1,0 +1,1 @@
+"""Commerce: catalog, orders, payments, coupons, memberships."""

@@ -1,0 +1,170 @@
+"""Commerce facade (foundation slice): catalog upserts, recording orders, sales summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from liveloop.commerce.models import Order, OrderItem, OrderStatus, Product
+from liveloop.store.base import to_money
+from liveloop.store.eventlog import NewEvent, append
+
+COUNTED = (OrderStatus.PAID, OrderStatus.COMPLETED)
+
+
+class CommerceError(ValueError):
+    """An order or product that cannot be recorded as given."""
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    sku: str
+    name: str
+    category: str
+    price: Decimal
+    shelf_life_days: int
+    cold_chain: bool = False
+    regions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    sku: str
+    quantity: int
+    unit_price: Decimal | None = None  # the catalog price when not given
+
+
+@dataclass(frozen=True)
+class SalesSummary:
+    orders: int
+    buyers: int
+    gmv: Decimal
+
+
+def upsert_product(session: Session, spec: ProductSpec, now: datetime) -> int:
+    if spec.shelf_life_days <= 0:
+        raise CommerceError(f"{spec.sku}: shelf life must be positive")
+    product = session.scalars(select(Product).where(Product.sku == spec.sku)).one_or_none()
+    if product is None:
+        product = Product(sku=spec.sku, created_at=now)
+        session.add(product)
+    product.name, product.category = spec.name, spec.category
+    product.price = to_money(spec.price)
+    product.shelf_life_days, product.cold_chain = spec.shelf_life_days, spec.cold_chain
+    product.regions = list(spec.regions)
+    session.flush()
+    return product.id
+
+
+def record_order(
+    session: Session,
+    *,
+    order_no: str,
+    customer_id: int,
+    lines: Sequence[OrderLine],
+    placed_at: datetime,
+    channel: str,
+    source: str,
+    discount: Decimal = Decimal("0"),
+    live_session_id: int | None = None,
+) -> int | None:
+    """Record a paid order and log ``Order Completed``. Re-recording an ``order_no`` is a no-op
+    (returns None), so imports and callbacks can repeat safely."""
+    if session.scalar(select(Order.id).where(Order.order_no == order_no)) is not None:
+        return None
+    if not lines:
+        raise CommerceError(f"{order_no}: an order needs at least one line")
+    skus = {line.sku for line in lines}
+    products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(skus)))}
+    missing = skus - products.keys()
+    if missing:
+        raise CommerceError(f"{order_no}: unknown SKU {', '.join(sorted(missing))}")
+    items = []
+    for line_no, line in enumerate(lines, start=1):
+        if line.quantity <= 0:
+            raise CommerceError(f"{order_no}: quantity must be positive")
+        price = to_money(
+            line.unit_price if line.unit_price is not None else products[line.sku].price
+        )
+        items.append(
+            OrderItem(
+                line_no=line_no,
+                product_id=products[line.sku].id,
+                quantity=line.quantity,
+                unit_price=price,
+            )
+        )
+    discount = to_money(discount)
+    total = sum((item.amount for item in items), Decimal("0")) - discount
+    if total < 0:
+        raise CommerceError(f"{order_no}: discount exceeds the order value")
+    order = Order(
+        order_no=order_no,
+        customer_id=customer_id,
+        channel=channel,
+        status=OrderStatus.PAID,
+        total=total,
+        discount=discount,
+        live_session_id=live_session_id,
+        placed_at=placed_at,
+        items=items,
+    )
+    session.add(order)
+    session.flush()
+    append(
+        session,
+        [
+            NewEvent(
+                name="Order Completed",
+                timestamp=placed_at,
+                source=source,
+                message_id=f"order-completed:{order_no}",
+                customer_id=customer_id,
+                properties={
+                    "order_id": order_no,
+                    "total": total,
+                    "discount": discount,
+                    "currency": "CNY",
+                    "channel": channel,
+                    "products": [
+                        {"sku": line.sku, "quantity": item.quantity, "price": item.unit_price}
+                        for line, item in zip(lines, items, strict=True)
+                    ],
+                },
+            )
+        ],
+        received_at=placed_at,
+    )
+    return order.id
+
+
+def sales_summary(session: Session, since: datetime) -> SalesSummary:
+    orders, buyers, gmv = session.execute(
+        select(
+            func.count(Order.id),
+            func.count(func.distinct(Order.customer_id)),
+            func.coalesce(func.sum(Order.total), 0),
+        ).where(Order.placed_at >= since, Order.status.in_(COUNTED))
+    ).one()
+    # SUM keeps the column's Money type, so the total comes back as Decimal yuan.
+    return SalesSummary(orders, buyers, to_money(gmv))
+
+
+def daily_gmv(session: Session, since: datetime, tz: ZoneInfo) -> dict[date, Decimal]:
+    """GMV per local calendar day since ``since``; days without orders are absent."""
+    rows = session.execute(
+        select(Order.placed_at, Order.total).where(
+            Order.placed_at >= since, Order.status.in_(COUNTED)
+        )
+    ).all()
+    days: dict[date, Decimal] = {}
+    for placed_at, total in rows:
+        day = placed_at.astimezone(tz).date()
+        days[day] = days.get(day, Decimal("0")) + total
+    return dict(sorted(days.items()))

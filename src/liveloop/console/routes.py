@@ -1,0 +1,165 @@
+"""Console pages: login, logout, overview (概览) and its htmx refresh fragment."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from liveloop.access.service import authenticate, end_console_session, start_console_session
+from liveloop.config import Settings
+from liveloop.console.auth import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    ConsoleUser,
+    LoginRequired,
+    check_csrf,
+    new_login_csrf,
+)
+from liveloop.deps import RuntimeDep, SessionDep
+from liveloop.overview import overview
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+
+ROLE_NAMES = {
+    "admin": "管理员",
+    "operator": "运营",
+    "host": "主播/场控",
+    "leader": "团长",
+    "guide": "导购/客服",
+    "analyst": "分析师",
+    "integrator": "集成工程师",
+}
+
+
+def yuan(value: Decimal) -> str:
+    return f"¥{value:,.2f}"
+
+
+templates.env.filters["yuan"] = yuan
+templates.env.globals["role_names"] = ROLE_NAMES
+
+
+def mount(app: FastAPI, settings: Settings) -> None:
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(router)
+    app.state.secure_cookies = settings.secure_cookies
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, exc: LoginRequired) -> Response:
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/console/login"})
+        return RedirectResponse("/console/login", status_code=303)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response = await call_next(request)
+        if request.url.path.startswith(("/console", "/static")):
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                "img-src 'self' data:; frame-ancestors 'none'",
+            )
+        return response
+
+
+@router.get("/")
+def root() -> RedirectResponse:
+    return RedirectResponse("/console", status_code=303)
+
+
+def _login_page(request: Request, error: str | None = None, status: int = 200) -> Response:
+    token = new_login_csrf()
+    response = templates.TemplateResponse(
+        request, "login.html", {"csrf_token": token, "error": error}, status_code=status
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.secure_cookies,
+        path="/console/login",
+    )
+    return response
+
+
+@router.get("/console/login", response_class=HTMLResponse)
+def login_form(request: Request) -> Response:
+    return _login_page(request)
+
+
+@router.post("/console/login", response_class=HTMLResponse)
+async def login(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    await check_csrf(request, request.cookies.get(LOGIN_CSRF_COOKIE, "") or "\0")
+    principal = authenticate(session, username.strip(), password) if username else None
+    if principal is None:
+        return _login_page(request, "用户名或密码错误", status=401)
+    token, _ = start_console_session(
+        session, principal, runtime.clock.now(), runtime.settings.session_hours
+    )
+    response = RedirectResponse("/console", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=runtime.settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.secure_cookies,
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console/login")
+    return response
+
+
+@router.post("/console/logout")
+async def logout(request: Request, user: ConsoleUser, session: SessionDep) -> Response:
+    await check_csrf(request, user.csrf_token)
+    end_console_session(session, request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def _overview_context(session: SessionDep, runtime: RuntimeDep) -> dict:
+    view = overview(session, runtime.clock.now(), runtime.settings.tz)
+    return {
+        "view": view,
+        "chart": {
+            "days": [day.strftime("%m-%d") for day, _ in view.daily_gmv],
+            "gmv": [str(gmv) for _, gmv in view.daily_gmv],
+        },
+        "as_of": runtime.clock.now().astimezone(runtime.settings.tz),
+    }
+
+
+@router.get("/console", response_class=HTMLResponse)
+def overview_page(
+    request: Request, user: ConsoleUser, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    context = {"user": user, "page": "overview", **_overview_context(session, runtime)}
+    return templates.TemplateResponse(request, "overview.html", context)
+
+
+@router.get("/console/partials/overview", response_class=HTMLResponse)
+def overview_cards(
+    request: Request, user: ConsoleUser, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    return templates.TemplateResponse(
+        request, "_overview_cards.html", _overview_context(session, runtime)
+    )

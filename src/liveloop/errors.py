@@ -1,0 +1,88 @@
+"""Every error leaves the API as JSON with a reason; nothing a client sent becomes a 500.
+
+    {"error": "invalid_request", "reason": "…", "details": [...]}
+
+- malformed JSON body          -> 400 invalid_json
+- well-formed but invalid body -> 422 invalid_request (details name each field)
+- HTTPException (ours)         -> its status, its detail as the reason
+- DomainError subclasses       -> 400/404/409 by type
+- anything else                -> 500 internal_error, logged with a trace id, no internals shown
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from liveloop.access.service import AccessError
+from liveloop.commerce.service import CommerceError
+
+log = logging.getLogger(__name__)
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def error_body(status: int, reason: str, details: Any = None, code: str | None = None) -> dict:
+    body: dict[str, Any] = {"error": code or _CODES.get(status, "error"), "reason": reason}
+    if details:
+        body["details"] = details
+    return body
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.status_code, str(exc.detail)),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            msg = next(e for e in errors if e.get("type") == "json_invalid").get("ctx", {})
+            reason = f"body is not valid JSON: {msg.get('error', 'parse error')}"
+            return JSONResponse(error_body(400, reason, code="invalid_json"), status_code=400)
+        details = [
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                "problem": e["msg"],
+            }
+            for e in errors
+        ]
+        reason = "; ".join(f"{d['field'] or 'body'}: {d['problem']}" for d in details)
+        return JSONResponse(
+            error_body(422, reason, details, code="invalid_request"), status_code=422
+        )
+
+    @app.exception_handler(AccessError)
+    @app.exception_handler(CommerceError)
+    async def domain_error(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(error_body(400, str(exc)), status_code=400)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        trace = uuid.uuid4().hex[:12]
+        log.exception("unhandled error %s on %s %s", trace, request.method, request.url.path)
+        return JSONResponse(
+            error_body(500, f"internal error; quote trace id {trace}", code="internal_error"),
+            status_code=500,
+        )

@@ -1,0 +1,1 @@
+"""Live: rooms, sessions, the real-time stream processor and the host console."""

@@ -1,0 +1,40 @@
+"""Live facade (foundation slice): schedule and close sessions, count shows held."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from liveloop.live.models import LiveSession, LiveStatus
+
+
+def schedule_live(
+    session: Session, *, room: str, title: str, host: str | None, scheduled_at: datetime
+) -> int:
+    live = LiveSession(room=room, title=title, host=host, scheduled_at=scheduled_at)
+    session.add(live)
+    session.flush()
+    return live.id
+
+
+def close_live(
+    session: Session, live_id: int, *, started_at: datetime, ended_at: datetime, peak_viewers: int
+) -> None:
+    live = session.get(LiveSession, live_id)
+    if live is None:
+        raise LookupError(f"no live session {live_id}")
+    if ended_at < started_at:
+        raise ValueError("a live session cannot end before it starts")
+    live.status = LiveStatus.ENDED
+    live.started_at, live.ended_at, live.peak_viewers = started_at, ended_at, peak_viewers
+
+
+def count_lives_held(session: Session, since: datetime | None = None) -> int:
+    query = (
+        select(func.count()).select_from(LiveSession).where(LiveSession.status == LiveStatus.ENDED)
+    )
+    if since is not None:
+        query = query.where(LiveSession.started_at >= since)
+    return session.scalar(query) or 0

@@ -1,0 +1,1 @@
+"""Profiles: the person (OneID) and what we know of them."""

@@ -1,0 +1,83 @@
+"""Profiles facade (foundation slice): create people with their identifiers, count them."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from liveloop.identity.models import Identity, IdentityType
+from liveloop.profiles.models import Customer
+from liveloop.store.eventlog import NewEvent, append
+
+
+@dataclass(frozen=True)
+class NewCustomer:
+    name: str | None = None
+    gender: str | None = None
+    birthday: date | None = None
+    province: str | None = None
+    city: str | None = None
+    member_tier: str | None = None
+    traits: dict[str, Any] = field(default_factory=dict)
+    identities: dict[IdentityType, str] = field(default_factory=dict)
+
+
+def new_oneid() -> str:
+    return "P" + secrets.token_hex(8).upper()
+
+
+def create_customer(session: Session, spec: NewCustomer, now: datetime, source: str) -> int:
+    """Create a person with their identifiers and log ``Customer Created``; returns the id."""
+    customer = Customer(
+        oneid=new_oneid(),
+        name=spec.name,
+        gender=spec.gender,
+        birthday=spec.birthday,
+        province=spec.province,
+        city=spec.city,
+        member_tier=spec.member_tier,
+        traits=dict(spec.traits),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(customer)
+    session.flush()
+    for kind, value in spec.identities.items():
+        session.add(
+            Identity(
+                type=kind.value,
+                value=value,
+                customer_id=customer.id,
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+        )
+    append(
+        session,
+        [
+            NewEvent(
+                name="Customer Created",
+                timestamp=now,
+                source=source,
+                message_id=f"customer-created:{customer.oneid}",
+                customer_id=customer.id,
+                properties={"oneid": customer.oneid, "province": spec.province},
+            )
+        ],
+        received_at=now,
+    )
+    return customer.id
+
+
+def count_customers(session: Session) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(Customer).where(Customer.merged_into_id.is_(None))
+        )
+        or 0
+    )

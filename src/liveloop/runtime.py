@@ -1,0 +1,44 @@
+"""The runtime: everything a process shares — settings, store, clock, consumers, outbox.
+
+Built once by the composition root (``app.create_app`` or a CLI command) and handed down;
+tests build their own with a temporary store and a ``ManualClock``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from liveloop.clock import Clock, SystemClock
+from liveloop.config import Settings
+from liveloop.store import migrate
+from liveloop.store.consumers import Consumers
+from liveloop.store.engine import make_engine, make_session_factory
+from liveloop.store.outbox import Outbox
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock = field(default_factory=SystemClock)
+    consumers: Consumers = field(default_factory=Consumers)
+    outbox: Outbox = field(default_factory=Outbox)
+
+    @classmethod
+    def open(
+        cls, settings: Settings, clock: Clock | None = None, *, upgrade: bool = True
+    ) -> Runtime:
+        """Connect to the configured store, migrating it to the latest schema first."""
+        engine = make_engine(settings.database_url)
+        if upgrade:
+            migrate.upgrade(engine)
+        runtime = cls(settings, engine, make_session_factory(engine), clock or SystemClock())
+        runtime.outbox.watch(runtime.sessions)
+        return runtime
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""The operational store: engine and sessions, shared column types, the event log, the outbox."""

@@ -1,0 +1,28 @@
+"""Every table, imported in one place so the metadata Alembic compares against is complete."""
+
+from liveloop.access.models import ApiKey, ConsoleSession, User
+from liveloop.commerce.models import Order, OrderItem, Product
+from liveloop.identity.models import Identity
+from liveloop.live.models import LiveSession
+from liveloop.profiles.models import Customer
+from liveloop.store.base import Base
+from liveloop.store.consumers import ConsumerCursor, ConsumerFailure
+from liveloop.store.eventlog import Event
+from liveloop.store.outbox import OutboxMessage
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "ConsoleSession",
+    "ConsumerCursor",
+    "ConsumerFailure",
+    "Customer",
+    "Event",
+    "Identity",
+    "LiveSession",
+    "Order",
+    "OrderItem",
+    "OutboxMessage",
+    "Product",
+    "User",
+]

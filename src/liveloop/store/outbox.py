@@ -1,0 +1,184 @@
+"""The outbox: side effects that leave the system (messages, webhooks, refunds).
+
+Domain code calls ``enqueue`` inside its own transaction, so a message exists exactly when the
+change that caused it committed. After commit, the drainer sends it:
+
+    pending --claim (lease)--> sending --sender ok--> sent
+                                  |--sender raises--> pending (backoff) ... --> dead
+
+Sending happens outside any transaction, under a lease: a worker that dies mid-send leaves the
+row ``sending`` until the lease runs out, then another worker sends it again. So delivery is
+at-least-once, and every send carries the message's ``idempotency_key`` for the receiver to
+de-duplicate on; a second ``enqueue`` with the same key is a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Integer, String, Text, event, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from liveloop.clock import Clock
+from liveloop.store.base import Base, JSONDoc, UTCDateTime
+from liveloop.store.consumers import backoff
+from liveloop.store.engine import transaction
+from liveloop.store.eventlog import BigId
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(191), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What a sender gets: never a live ORM row."""
+
+    id: int
+    kind: str
+    idempotency_key: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+Sender = Callable[[Envelope], None]
+
+
+class PermanentFailure(Exception):
+    """A sender's verdict that retrying cannot help (a rejected recipient, say)."""
+
+
+def enqueue(
+    session: Session, kind: str, idempotency_key: str, payload: dict[str, Any], now: datetime
+) -> None:
+    """Queue a side effect in the caller's transaction; repeating a key changes nothing."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(OutboxMessage)
+        .values(
+            kind=kind,
+            idempotency_key=idempotency_key,
+            payload=payload,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
+    session.info["outbox_pending"] = True
+
+
+@dataclass(frozen=True)
+class DrainReport:
+    sent: int = 0
+    retrying: int = 0
+    dead: int = 0
+
+
+class Outbox:
+    """Senders by kind, and the drain loop that hands them due messages."""
+
+    def __init__(self, max_attempts: int = 10) -> None:
+        self.senders: dict[str, Sender] = {}
+        self.max_attempts = max_attempts
+        # Set after any commit that enqueued something, so the worker drains at once.
+        self.wake = threading.Event()
+
+    def register(self, kind: str, sender: Sender) -> None:
+        self.senders[kind] = sender
+
+    def watch(self, factory: sessionmaker[Session]) -> None:
+        """Wake the drainer after every commit (through ``factory``) that enqueued a message."""
+
+        def after_commit(session: Session) -> None:
+            if session.info.pop("outbox_pending", False):
+                self.wake.set()
+
+        event.listen(factory, "after_commit", after_commit)
+
+    def drain(self, factory: sessionmaker[Session], clock: Clock, limit: int = 100) -> DrainReport:
+        claimed = self._claim(factory, clock.now(), limit)
+        sent = retrying = dead = 0
+        for envelope in claimed:
+            sender = self.senders.get(envelope.kind)
+            error: str | None = None
+            permanent = sender is None
+            if sender is None:
+                error = f"no sender registered for kind {envelope.kind!r}"
+            else:
+                try:
+                    sender(envelope)
+                except PermanentFailure as exc:
+                    error, permanent = f"permanent: {exc}"[:2000], True
+                except Exception as exc:
+                    error = f"{type(exc).__name__}: {exc}"[:2000]
+            with transaction(factory) as session:
+                row = session.get(OutboxMessage, envelope.id)
+                if row is None:  # pragma: no cover - rows are never deleted while leased
+                    continue
+                now = clock.now()
+                row.attempts = envelope.attempts + 1
+                if error is None:
+                    row.status, row.sent_at, row.last_error = "sent", now, None
+                    sent += 1
+                elif permanent or row.attempts >= self.max_attempts:
+                    row.status, row.last_error = "dead", error
+                    dead += 1
+                    log.warning("outbox %s %s is dead: %s", row.kind, row.id, error)
+                else:
+                    row.status, row.last_error = "pending", error
+                    row.next_attempt_at = now + backoff(row.attempts)
+                    retrying += 1
+        return DrainReport(sent, retrying, dead)
+
+    def drain_until_idle(self, factory: sessionmaker[Session], clock: Clock) -> int:
+        """Drain until nothing is due; returns messages sent."""
+        total = 0
+        while True:
+            report = self.drain(factory, clock)
+            if report.sent + report.retrying + report.dead == 0:
+                return total
+            total += report.sent
+
+    @staticmethod
+    def _claim(factory: sessionmaker[Session], now: datetime, limit: int) -> list[Envelope]:
+        with transaction(factory) as session:
+            due = or_(
+                (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
+                # a lease that ran out: its worker died mid-send
+                (OutboxMessage.status == "sending") & (OutboxMessage.next_attempt_at <= now),
+            )
+            query = select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(limit)
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = session.scalars(query).all()
+            for row in rows:
+                row.status = "sending"
+                row.next_attempt_at = now + LEASE
+            return [
+                Envelope(r.id, r.kind, r.idempotency_key, dict(r.payload), r.attempts) for r in rows
+            ]

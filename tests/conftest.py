@@ -1,0 +1,101 @@
+"""Shared fixtures: a migrated store per test (SQLite file, or PostgreSQL for ``store_url`` tests),
+a runtime over it with a manual clock, and an HTTP client against the real app."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from liveloop.app import create_app
+from liveloop.clock import ManualClock
+from liveloop.config import Settings
+from liveloop.runtime import Runtime
+
+PG_ADMIN_URL = os.environ.get(
+    "LIVELOOP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_reason() -> str | None:
+    """None when the local PostgreSQL answers, else why not."""
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:
+        return f"PostgreSQL at {PG_ADMIN_URL} does not answer ({type(exc).__name__}: {exc})"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_unavailable() -> str | None:
+    reason = _postgres_reason()
+    if reason:
+        print(f"\n[liveloop] skipping PostgreSQL store tests: {reason}")
+    return reason
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'liveloop.db'}"
+
+
+@pytest.fixture
+def postgres_url(postgres_unavailable) -> Iterator[str]:
+    """A fresh database on the local server, dropped afterwards."""
+    if postgres_unavailable:
+        pytest.skip(postgres_unavailable)
+    name = f"liveloop_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request) -> str:
+    """Run the test once on the embedded SQLite store and once on the local PostgreSQL."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return request.getfixturevalue(fixture)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+
+
+def make_settings(url: str, **overrides) -> Settings:
+    return Settings(database_url=url, run_workers=False, _env_file=None, **overrides)
+
+
+@pytest.fixture
+def runtime(sqlite_url, clock) -> Iterator[Runtime]:
+    rt = Runtime.open(make_settings(sqlite_url), clock)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def store_runtime(store_url, clock) -> Iterator[Runtime]:
+    """A runtime on each store (SQLite and PostgreSQL)."""
+    rt = Runtime.open(make_settings(store_url), clock)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def client(runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as http:
+        yield http
