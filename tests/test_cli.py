@@ -1,0 +1,87 @@
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from liveloop.access.service import authenticate, resolve_api_key
+from liveloop.cli import app
+from liveloop.config import get_settings
+from liveloop.overview import overview
+from liveloop.runtime import Runtime
+from liveloop.store.engine import transaction
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def cli(sqlite_url, monkeypatch):
+    monkeypatch.setenv("LIVELOOP_DATABASE_URL", sqlite_url)
+    monkeypatch.delenv("LIVELOOP_MODE", raising=False)
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def store(sqlite_url, clock):
+    def open_runtime() -> Runtime:
+        return Runtime.open(make_settings(sqlite_url), clock)
+
+    return open_runtime
+
+
+def test_init_prints_the_admin_password_once_and_it_works(cli, store):
+    first = cli("init")
+    assert first.exit_code == 0, first.output
+    password = re.search(r"admin / (\S+)", first.output).group(1)
+    again = cli("init")
+    assert again.exit_code == 0 and password not in again.output
+    runtime = store()
+    with transaction(runtime.sessions) as session:
+        assert authenticate(session, "admin", password) is not None
+
+
+def test_apikey_create_prints_a_working_key(cli, store):
+    result = cli("apikey", "create", "erp-sync", "--role", "integrator")
+    assert result.exit_code == 0, result.output
+    key = result.output.strip().splitlines()[-1]
+    runtime = store()
+    with transaction(runtime.sessions) as session:
+        principal = resolve_api_key(session, key, runtime.clock.now())
+    assert principal is not None and principal.name == "erp-sync"
+
+
+def test_apikey_with_an_unknown_role_is_refused_with_the_choices(cli):
+    result = cli("apikey", "create", "x", "--role", "wizard")
+    assert result.exit_code == 2
+    assert "unknown role 'wizard'" in result.output and "integrator" in result.output
+
+
+def test_demo_loads_a_brand_and_prints_a_login(cli, store):
+    result = cli("demo", "--scale", "25", "--no-serve")
+    assert result.exit_code == 0, result.output
+    assert "25 customers" in result.output
+    password = re.search(r"demo / (\S+)", result.output).group(1)
+    runtime = store()
+    with transaction(runtime.sessions) as session:
+        assert authenticate(session, "demo", password) is not None
+        view = overview(session, runtime.clock.now(), runtime.settings.tz)
+    assert view.customers == 25 and view.lives_held == 8
+    rerun = cli("demo", "--scale", "25", "--no-serve")
+    assert "already in the store" in rerun.output
+    with transaction(store().sessions) as session:
+        assert overview(session, runtime.clock.now(), runtime.settings.tz).customers == 25
+
+
+def test_prod_mode_refuses_the_default_secret(cli, monkeypatch):
+    monkeypatch.setenv("LIVELOOP_MODE", "prod")
+    result = cli("init")
+    assert result.exit_code == 2
+    assert "LIVELOOP_SECRET_KEY" in result.output
+
+
+def test_version(cli):
+    assert cli("version").output.startswith("liveloop 0.1.0")
