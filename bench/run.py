@@ -1,0 +1,6 @@
+"""Run every benchmark (``make bench``); each prints its figures and its ratio to a baseline."""
+
+from bench import eventlog_append
+
+if __name__ == "__main__":
+    eventlog_append.main()
