@@ -92,6 +92,7 @@ class Consumers:
 
     def __init__(self) -> None:
         self._consumers: dict[str, Consumer] = {}
+        self._cursor_exists: set[str] = set()
 
     def subscribe(
         self,
@@ -120,7 +121,9 @@ class Consumers:
         reports = []
         for consumer in self._consumers.values():
             try:
-                reports.append(run_batch(consumer, factory, clock))
+                known = consumer.name in self._cursor_exists
+                reports.append(run_batch(consumer, factory, clock, cursor_known=known))
+                self._cursor_exists.add(consumer.name)
             except Exception:
                 log.exception("consumer %s: batch failed; it will run again", consumer.name)
         return reports
@@ -135,7 +138,17 @@ class Consumers:
                 return total
 
 
-def run_batch(consumer: Consumer, factory: sessionmaker[Session], clock: Clock) -> BatchReport:
+def run_batch(
+    consumer: Consumer,
+    factory: sessionmaker[Session],
+    clock: Clock,
+    *,
+    cursor_known: bool = False,
+) -> BatchReport:
+    """One batch for one consumer (see the module docstring). ``cursor_known`` skips creating
+    the cursor row when this process has already seen it."""
+    if not cursor_known:
+        ensure_cursor(factory, consumer.name)
     with transaction(factory) as session:
         cursor = _lock_cursor(session, consumer.name)
         if cursor is None:
@@ -214,12 +227,21 @@ def _retry_due_failures(session: Session, consumer: Consumer, now: datetime) -> 
     return ok
 
 
+def ensure_cursor(factory: sessionmaker[Session], name: str) -> None:
+    """Create the consumer's cursor row in a short transaction of its own. Creating it inside a
+    batch would make a second worker's insert wait for that whole batch instead of skipping it."""
+    with transaction(factory) as session:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(
+            insert(ConsumerCursor).values(name=name, position=0).on_conflict_do_nothing()
+        )
+
+
 def _lock_cursor(session: Session, name: str) -> ConsumerCursor | None:
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(ConsumerCursor).values(name=name, position=0).on_conflict_do_nothing())
+    """The cursor, locked for this batch; None while another worker holds it (or before
+    ``ensure_cursor`` made it)."""
     query = select(ConsumerCursor).where(ConsumerCursor.name == name)
-    if dialect == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return session.scalars(query).one_or_none()
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -60,7 +61,8 @@ class Envelope:
     kind: str
     idempotency_key: str
     payload: dict[str, Any]
-    attempts: int
+    attempts: int  # including this one
+    lease_until: datetime
 
 
 Sender = Callable[[Envelope], None]
@@ -121,39 +123,53 @@ class Outbox:
         event.listen(factory, "after_commit", after_commit)
 
     def drain(self, factory: sessionmaker[Session], clock: Clock, limit: int = 100) -> DrainReport:
-        claimed = self._claim(factory, clock.now(), limit)
-        sent = retrying = dead = 0
-        for envelope in claimed:
-            sender = self.senders.get(envelope.kind)
-            error: str | None = None
-            permanent = sender is None
-            if sender is None:
-                error = f"no sender registered for kind {envelope.kind!r}"
-            else:
-                try:
-                    sender(envelope)
-                except PermanentFailure as exc:
-                    error, permanent = f"permanent: {exc}"[:2000], True
-                except Exception as exc:
-                    error = f"{type(exc).__name__}: {exc}"[:2000]
-            with transaction(factory) as session:
-                row = session.get(OutboxMessage, envelope.id)
-                if row is None:  # pragma: no cover - rows are never deleted while leased
-                    continue
-                now = clock.now()
-                row.attempts = envelope.attempts + 1
-                if error is None:
-                    row.status, row.sent_at, row.last_error = "sent", now, None
-                    sent += 1
-                elif permanent or row.attempts >= self.max_attempts:
-                    row.status, row.last_error = "dead", error
-                    dead += 1
-                    log.warning("outbox %s %s is dead: %s", row.kind, row.id, error)
-                else:
-                    row.status, row.last_error = "pending", error
-                    row.next_attempt_at = now + backoff(row.attempts)
-                    retrying += 1
-        return DrainReport(sent, retrying, dead)
+        outcomes = Counter(
+            self._settle(factory, envelope, *self._send(envelope), clock.now())
+            for envelope in self._claim(factory, clock.now(), limit)
+        )
+        return DrainReport(outcomes["sent"], outcomes["retrying"], outcomes["dead"])
+
+    def _send(self, envelope: Envelope) -> tuple[str | None, bool]:
+        """Hand the message to its sender; returns (error, permanent)."""
+        sender = self.senders.get(envelope.kind)
+        if sender is None:
+            return f"no sender registered for kind {envelope.kind!r}", True
+        try:
+            sender(envelope)
+        except PermanentFailure as exc:
+            return f"permanent: {exc}"[:2000], True
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"[:2000], False
+        return None, False
+
+    def _settle(
+        self,
+        factory: sessionmaker[Session],
+        envelope: Envelope,
+        error: str | None,
+        permanent: bool,
+        now: datetime,
+    ) -> str:
+        """Record a send's outcome: "sent", "retrying", "dead" — or "superseded" when the lease
+        ran out and another worker re-claimed the message (its outcome is the one that counts)."""
+        with transaction(factory) as session:
+            row = session.get(OutboxMessage, envelope.id)
+            if (
+                row is None
+                or row.status != "sending"
+                or row.next_attempt_at != envelope.lease_until
+            ):
+                return "superseded"
+            if error is None:
+                row.status, row.sent_at, row.last_error = "sent", now, None
+                return "sent"
+            row.last_error = error
+            if permanent or row.attempts >= self.max_attempts:
+                row.status = "dead"
+                log.warning("outbox %s %s is dead: %s", row.kind, row.id, error)
+                return "dead"
+            row.status, row.next_attempt_at = "pending", now + backoff(row.attempts)
+            return "retrying"
 
     def drain_until_idle(self, factory: sessionmaker[Session], clock: Clock) -> int:
         """Drain until nothing is due; returns messages sent."""
@@ -164,8 +180,9 @@ class Outbox:
                 return total
             total += report.sent
 
-    @staticmethod
-    def _claim(factory: sessionmaker[Session], now: datetime, limit: int) -> list[Envelope]:
+    def _claim(self, factory: sessionmaker[Session], now: datetime, limit: int) -> list[Envelope]:
+        """Lease due messages to this worker. Attempts are counted here, so a message whose
+        send kills its worker every time still goes dead after ``max_attempts``."""
         with transaction(factory) as session:
             due = or_(
                 (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
@@ -175,10 +192,23 @@ class Outbox:
             query = select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(limit)
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            rows = session.scalars(query).all()
-            for row in rows:
+            claimed = []
+            for row in session.scalars(query).all():
+                if row.attempts >= self.max_attempts:
+                    row.status = "dead"
+                    row.last_error = row.last_error or "worker stopped while sending"
+                    continue
+                row.attempts += 1
                 row.status = "sending"
                 row.next_attempt_at = now + LEASE
-            return [
-                Envelope(r.id, r.kind, r.idempotency_key, dict(r.payload), r.attempts) for r in rows
-            ]
+                claimed.append(
+                    Envelope(
+                        row.id,
+                        row.kind,
+                        row.idempotency_key,
+                        dict(row.payload),
+                        row.attempts,
+                        row.next_attempt_at,
+                    )
+                )
+            return claimed
