@@ -60,20 +60,35 @@ def test_apikey_with_an_unknown_role_is_refused_with_the_choices(cli):
     assert "unknown role 'wizard'" in result.output and "integrator" in result.output
 
 
-def test_demo_loads_a_brand_and_prints_a_login(cli, store):
-    result = cli("demo", "--scale", "25", "--no-serve")
+def test_demo_simulates_a_brand_and_prints_a_login(cli, store):
+    result = cli("demo", "--scale", "60", "--no-serve")
     assert result.exit_code == 0, result.output
-    assert "25 customers" in result.output
+    assert "60 people" in result.output
     password = re.search(r"demo / (\S+)", result.output).group(1)
     runtime = store()
     with transaction(runtime.sessions) as session:
         assert authenticate(session, "demo", password) is not None
         view = overview(session, runtime.clock.now(), runtime.settings.tz)
-    assert view.customers == 25 and view.lives_held == 8
-    rerun = cli("demo", "--scale", "25", "--no-serve")
-    assert "already in the store" in rerun.output
+    assert view.customers >= 60 and view.lives_held > 90
+    rerun = cli("demo", "--scale", "60", "--no-serve")
+    assert "keeping it" in rerun.output
     with transaction(store().sessions) as session:
-        assert overview(session, runtime.clock.now(), runtime.settings.tz).customers == 25
+        again = overview(session, runtime.clock.now(), runtime.settings.tz)
+    assert again.customers == view.customers
+
+
+def test_sim_writes_parquet_files_and_the_truth(cli, tmp_path):
+    out = tmp_path / "sim"
+    result = cli("sim", "--scale", "50", "--out", str(out), "--end", "2026-06-01")
+    assert result.exit_code == 0, result.output
+    assert (out / "orders.parquet").exists() and (out / "truth" / "identifiers.parquet").exists()
+    assert '"customers": 50' in (out / "truth.json").read_text()
+
+
+def test_sim_rejects_a_bad_scale_or_date(cli, tmp_path):
+    assert cli("sim", "--scale", "0", "--out", str(tmp_path)).exit_code == 2
+    bad = cli("sim", "--scale", "5", "--out", str(tmp_path), "--end", "tomorrow")
+    assert bad.exit_code == 2 and "--end" in bad.output
 
 
 def test_prod_mode_refuses_the_default_secret(cli, monkeypatch):

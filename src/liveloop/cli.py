@@ -5,6 +5,9 @@ The store is chosen by LIVELOOP_DATABASE_URL (default: ./liveloop.db, SQLite).
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,11 +15,13 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.panel import Panel
 from rich.progress import Progress
+from rich.table import Table
 
 from liveloop import __version__
 from liveloop.access import service as access
 from liveloop.config import Settings, UnsafeSettings
 from liveloop.runtime import Runtime
+from liveloop.sim.config import SHANGHAI, SimConfig
 from liveloop.store.engine import transaction
 
 app = typer.Typer(help="liveloop (回头客引擎): private-domain operations for food brands.")
@@ -118,32 +123,35 @@ def _serve(runtime: Runtime, host: str, port: int) -> None:
 
 @app.command()
 def demo(
-    scale: Annotated[int, typer.Option(help="Number of demo customers")] = 300,
+    scale: Annotated[int, typer.Option(help="Number of simulated customers")] = 2_000,
+    seed: Annotated[int, typer.Option(help="Simulation seed")] = SimConfig.seed,
     serve_console: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
-    """Build the demo brand on the configured store, then serve the console."""
-    from liveloop.demo import load_demo
+    """Simulate the demo brand (禾谷鲜生) into the configured store, then serve the console."""
+    from liveloop.commerce.service import has_products
+    from liveloop.sim.load import load_simulation
 
-    if scale < 1:
-        err.print("[red]--scale must be at least 1[/red]")
-        raise typer.Exit(2)
+    config = _sim_config(scale, seed, end=_today_in_shanghai())
     runtime = _open()
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("生成演示品牌数据 (demo brand)", total=scale)
-        report = load_demo(
-            runtime.sessions,
-            runtime.clock.now(),
-            customers=scale,
-            progress=lambda done: progress.update(task, completed=done),
-        )
-    if report.already_loaded:
-        console.print("Demo data already in the store; keeping it.")
+    with transaction(runtime.sessions) as session:
+        loaded = has_products(session)
+    if loaded:
+        console.print("The store already holds a brand; keeping it (delete the store to rebuild).")
     else:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("模拟品牌数据 (simulating the demo brand)", total=scale)
+            report = load_simulation(
+                runtime.sessions,
+                config,
+                runtime.clock.now(),
+                progress=lambda done: progress.update(task, completed=done),
+            )
         console.print(
-            f"Demo brand loaded: {report.customers} customers, {report.orders} orders, "
-            f"{report.lives} lives."
+            f"Demo brand loaded: {scale} people → {report.customers} customer records before "
+            f"OneID, {report.orders} orders ({report.refunds} refunded), {report.lives} lives, "
+            f"{report.events} events."
         )
     with transaction(runtime.sessions) as session:
         password = access.new_password()
@@ -168,6 +176,50 @@ def demo(
     )
     if serve_console:
         _serve(runtime, host, port)
+
+
+@app.command()
+def sim(
+    out: Annotated[Path, typer.Option(help="Directory for the Parquet files and truth")],
+    scale: Annotated[int, typer.Option(help="Number of simulated people")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Simulation seed")] = SimConfig.seed,
+    end: Annotated[str | None, typer.Option(help="Last day (exclusive), YYYY-MM-DD")] = None,
+    workers: Annotated[int, typer.Option(help="Processes generating chunks")] = 1,
+) -> None:
+    """Simulate the brand into files only (Parquet + truth), for benchmarks and analysts."""
+    from liveloop.sim.files import write_files
+
+    config = _sim_config(scale, seed, end=_parse_day(end) if end else None)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("simulating", total=scale)
+        counts = write_files(
+            config, out, workers=workers, progress=lambda n: progress.update(task, completed=n)
+        )
+    table = Table("table", "rows", title=f"liveloop sim → {out}")
+    for name, rows in counts.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+
+
+def _sim_config(scale: int, seed: int, end: date | None) -> SimConfig:
+    try:
+        config = SimConfig(customers=scale, seed=seed)
+        return dataclasses.replace(config, end=end) if end else config
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        err.print(f"[red]--end must be a date like 2026-11-15, not {value!r}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _today_in_shanghai() -> date:
+    return datetime.now(SHANGHAI).date()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -47,6 +47,10 @@ class SalesSummary:
     gmv: Decimal
 
 
+def has_products(session: Session) -> bool:
+    return session.scalar(select(Product.id).limit(1)) is not None
+
+
 def upsert_product(session: Session, spec: ProductSpec, now: datetime) -> int:
     if spec.shelf_life_days <= 0:
         raise CommerceError(f"{spec.sku}: shelf life must be positive")
@@ -73,6 +77,7 @@ def record_order(
     source: str,
     discount: Decimal = Decimal("0"),
     live_session_id: int | None = None,
+    attributes: dict[str, object] | None = None,
 ) -> int | None:
     """Record a paid order and log ``Order Completed``. Re-recording an ``order_no`` is a no-op
     (returns None), so imports and callbacks can repeat safely."""
@@ -113,6 +118,7 @@ def record_order(
         discount=discount,
         live_session_id=live_session_id,
         placed_at=placed_at,
+        attributes=dict(attributes or {}),
         items=items,
     )
     session.add(order)
@@ -142,6 +148,38 @@ def record_order(
         received_at=placed_at,
     )
     return order.id
+
+
+def refund_order(
+    session: Session, order_no: str, *, refunded_at: datetime, reason: str, source: str
+) -> bool:
+    """Mark a paid order refunded and log ``Order Refunded``; False when already refunded."""
+    order = session.scalars(select(Order).where(Order.order_no == order_no)).one_or_none()
+    if order is None:
+        raise CommerceError(f"no order {order_no}")
+    if order.status == OrderStatus.REFUNDED:
+        return False
+    if order.status not in COUNTED:
+        raise CommerceError(f"{order_no} is {order.status}; only paid orders can be refunded")
+    if refunded_at < order.placed_at:
+        raise CommerceError(f"{order_no}: a refund cannot precede the order")
+    order.status = OrderStatus.REFUNDED
+    order.attributes = {**order.attributes, "refund_reason": reason}
+    append(
+        session,
+        [
+            NewEvent(
+                name="Order Refunded",
+                timestamp=refunded_at,
+                source=source,
+                message_id=f"order-refunded:{order_no}",
+                customer_id=order.customer_id,
+                properties={"order_id": order_no, "total": order.total, "reason": reason},
+            )
+        ],
+        received_at=refunded_at,
+    )
+    return True
 
 
 def sales_summary(session: Session, since: datetime) -> SalesSummary:

@@ -13,6 +13,14 @@ from liveloop.live.models import LiveSession, LiveStatus
 def schedule_live(
     session: Session, *, room: str, title: str, host: str | None, scheduled_at: datetime
 ) -> int:
+    """Schedule a show; a room holds one show per start time, so repeating this is a no-op."""
+    existing = session.scalar(
+        select(LiveSession.id).where(
+            LiveSession.room == room, LiveSession.scheduled_at == scheduled_at
+        )
+    )
+    if existing is not None:
+        return existing
     live = LiveSession(room=room, title=title, host=host, scheduled_at=scheduled_at)
     session.add(live)
     session.flush()

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from liveloop.identity.models import Identity, IdentityType
+from liveloop.identity import service as identity
+from liveloop.identity.models import IdentityType
 from liveloop.profiles.models import Customer
 from liveloop.store.eventlog import NewEvent, append
 
@@ -32,7 +33,8 @@ def new_oneid() -> str:
 
 
 def create_customer(session: Session, spec: NewCustomer, now: datetime, source: str) -> int:
-    """Create a person with their identifiers and log ``Customer Created``; returns the id."""
+    """Create a person with their (already normalised) identifiers and log ``Customer Created``;
+    returns the id."""
     customer = Customer(
         oneid=new_oneid(),
         name=spec.name,
@@ -48,15 +50,7 @@ def create_customer(session: Session, spec: NewCustomer, now: datetime, source: 
     session.add(customer)
     session.flush()
     for kind, value in spec.identities.items():
-        session.add(
-            Identity(
-                type=kind.value,
-                value=value,
-                customer_id=customer.id,
-                first_seen_at=now,
-                last_seen_at=now,
-            )
-        )
+        identity.link(session, customer.id, kind, value, now)
     append(
         session,
         [

@@ -1,0 +1,94 @@
+"""OneID facade (first slice): normalise identifiers, find the person holding one, link one.
+
+Normalisation decides what counts as the same identifier: phones become E.164 (CN default),
+other ids are trimmed; placeholder values ("null", "0", "undefined", …) are refused, since
+they name nobody and would join strangers together.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liveloop.identity.models import Identity, IdentityType
+
+PLACEHOLDERS = frozenset(
+    {
+        "",
+        "null",
+        "none",
+        "nil",
+        "undefined",
+        "0",
+        "-1",
+        "anonymous",
+        "unknown",
+        "test",
+        "n/a",
+        "00000000000",
+        "13800000000",
+        "00000000-0000-0000-0000-000000000000",
+    }
+)
+
+
+class InvalidIdentifier(ValueError):
+    """An identifier that cannot name a person (malformed or a placeholder)."""
+
+
+def normalise(kind: IdentityType | str, value: str) -> str:
+    kind = IdentityType(kind)
+    cleaned = value.strip()
+    if cleaned.lower() in PLACEHOLDERS:
+        raise InvalidIdentifier(f"{kind.value} {value!r} is a placeholder, not an identifier")
+    if kind is IdentityType.PHONE:
+        try:
+            number = phonenumbers.parse(cleaned, "CN")
+        except phonenumbers.NumberParseException as exc:
+            raise InvalidIdentifier(f"phone {value!r} is not a phone number: {exc}") from None
+        if not phonenumbers.is_possible_number(number):
+            raise InvalidIdentifier(f"phone {value!r} is not a possible number")
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if e164.lstrip("+").strip("0") == "" or e164 in PLACEHOLDERS:
+            raise InvalidIdentifier(f"phone {value!r} is a placeholder")
+        return e164
+    if len(cleaned) > 128:
+        raise InvalidIdentifier(f"{kind.value} is longer than 128 characters")
+    return cleaned
+
+
+def holder(session: Session, kind: IdentityType | str, value: str) -> int | None:
+    """The customer holding a normalised identifier, if any."""
+    return session.scalar(
+        select(Identity.customer_id).where(
+            Identity.type == IdentityType(kind).value, Identity.value == value
+        )
+    )
+
+
+def link(
+    session: Session, customer_id: int, kind: IdentityType | str, value: str, seen_at: datetime
+) -> None:
+    """Record that ``customer_id`` holds the (normalised) identifier; refreshes last_seen."""
+    kind = IdentityType(kind)
+    row = session.scalars(
+        select(Identity).where(Identity.type == kind.value, Identity.value == value)
+    ).one_or_none()
+    if row is None:
+        session.add(
+            Identity(
+                type=kind.value,
+                value=value,
+                customer_id=customer_id,
+                first_seen_at=seen_at,
+                last_seen_at=seen_at,
+            )
+        )
+    elif row.customer_id == customer_id:
+        row.first_seen_at = min(row.first_seen_at, seen_at)
+        row.last_seen_at = max(row.last_seen_at, seen_at)
+    else:
+        raise ValueError(f"{kind.value} {value} already belongs to customer {row.customer_id}")

@@ -1,0 +1,204 @@
+"""Load a simulation into the operational store through the domain services, as a brand's
+first import would: catalog, live schedule, the CRM member export, orders (with refunds) and
+the tracked events.
+
+People are found by the identifiers each record carries (member no., phone, openid, Douyin id,
+unionid), normalised by ``identity.service``; an identifier nobody holds yet starts a new
+customer. Until OneID resolution (merging by links between identifiers) runs, one person seen
+through unlinked identifiers is several customers — exactly the mess OneID exists to clean.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from liveloop.commerce.service import (
+    OrderLine,
+    ProductSpec,
+    record_order,
+    refund_order,
+    upsert_product,
+)
+from liveloop.identity import service as identity
+from liveloop.identity.models import IdentityType
+from liveloop.live.service import close_live, schedule_live
+from liveloop.profiles.service import NewCustomer, create_customer
+from liveloop.sim.catalog import CATALOG
+from liveloop.sim.config import SimConfig
+from liveloop.sim.generate import _world_for, simulate
+from liveloop.sim.tables import Chunk
+from liveloop.store.engine import transaction
+from liveloop.store.eventlog import NewEvent, append
+
+SOURCE = "sim"
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    products: int
+    lives: int
+    customers: int
+    orders: int
+    refunds: int
+    events: int
+
+
+def load_simulation(
+    factory: sessionmaker[Session],
+    config: SimConfig,
+    received_at: datetime,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> LoadReport:
+    """Load ``config``'s simulation; ``received_at`` stamps the imported events (import time)."""
+    world = _world_for(config)
+    with transaction(factory) as session:
+        for sku in CATALOG:
+            spec = ProductSpec(
+                sku.sku,
+                sku.name,
+                sku.category,
+                sku.price,
+                sku.shelf_life_days,
+                sku.cold_chain,
+                sku.regions,
+            )
+            upsert_product(session, spec, config.start_at)
+        live_ids: dict[int, int] = {}
+        for live in world.lives:
+            live_id = schedule_live(
+                session,
+                room=live.room,
+                title=live.title,
+                host=live.host,
+                scheduled_at=live.starts_at,
+            )
+            close_live(
+                session,
+                live_id,
+                started_at=live.starts_at,
+                ended_at=live.starts_at + timedelta(minutes=live.duration_min),
+                peak_viewers=0,
+            )
+            live_ids[live.session_id] = live_id
+    totals: dict[str, int] = defaultdict(int)
+    for chunk in simulate(config):
+        with transaction(factory) as session:
+            loader = _ChunkLoader(session, live_ids, received_at)
+            loader.load(chunk)
+            for key, value in loader.counts.items():
+                totals[key] += value
+        if progress:
+            progress(min(config.customers, chunk.first_person + config.chunk_size))
+    return LoadReport(
+        len(CATALOG),
+        len(live_ids),
+        totals["customers"],
+        totals["orders"],
+        totals["refunds"],
+        totals["events"],
+    )
+
+
+class _ChunkLoader:
+    def __init__(self, session: Session, live_ids: dict[int, int], received_at: datetime) -> None:
+        self.session, self.live_ids, self.received_at = session, live_ids, received_at
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def customer_for(
+        self, ids: list[tuple[IdentityType, str | None]], at: datetime, **profile: Any
+    ) -> int:
+        """The customer holding any of ``ids`` (strongest first), else a new one holding them."""
+        clean: dict[IdentityType, str] = {}
+        for kind, raw in ids:
+            if raw is None:
+                continue
+            try:
+                clean[kind] = identity.normalise(kind, raw)
+            except identity.InvalidIdentifier:
+                continue
+        for kind, value in clean.items():
+            found = identity.holder(self.session, kind, value)
+            if found is not None:
+                for other_kind, other in clean.items():
+                    if identity.holder(self.session, other_kind, other) is None:
+                        identity.link(self.session, found, other_kind, other, at)
+                return found
+        self.counts["customers"] += 1
+        return create_customer(self.session, NewCustomer(identities=clean, **profile), at, SOURCE)
+
+    def load(self, chunk: Chunk) -> None:
+        for row in chunk.customers:
+            self.customer_for(
+                [(IdentityType.MEMBER_NO, row["member_no"]), (IdentityType.PHONE, row["phone"])],
+                row["registered_at"],
+                name=row["name"],
+                gender=row["gender"],
+                birthday=row["birthday"],
+                province=row["province"],
+                city=row["city"],
+                member_tier=row["member_tier"],
+            )
+        lines: dict[str, list[OrderLine]] = defaultdict(list)
+        for item in chunk.order_items:
+            lines[item["order_no"]].append(
+                OrderLine(item["sku"], item["quantity"], item["unit_price"])
+            )
+        for order in chunk.orders:
+            at = order["placed_at"]
+            customer_id = self.customer_for(
+                [(IdentityType(order["buyer_id_type"]), order["buyer_id"])], at
+            )
+            recorded = record_order(
+                self.session,
+                order_no=order["order_no"],
+                customer_id=customer_id,
+                lines=lines[order["order_no"]],
+                placed_at=at,
+                channel=order["channel"],
+                source=SOURCE,
+                discount=order["discount"],
+                live_session_id=self.live_ids.get(order["live_session_id"]),
+                attributes={
+                    k: order[k]
+                    for k in ("coupon_code", "leader_id", "pickup_id")
+                    if order[k] is not None
+                },
+            )
+            if recorded is None:
+                continue  # loaded before
+            self.counts["orders"] += 1
+            if order["status"] == "refunded":
+                refund_order(
+                    self.session,
+                    order["order_no"],
+                    refunded_at=order["refunded_at"],
+                    reason=order["refund_reason"],
+                    source=SOURCE,
+                )
+                self.counts["refunds"] += 1
+        self.counts["events"] += append(
+            self.session,
+            [
+                NewEvent(
+                    name=e["event"],
+                    timestamp=e["timestamp"],
+                    source=SOURCE,
+                    type=e["type"],
+                    message_id=e["message_id"],
+                    user_id=e["user_id"],
+                    anonymous_id=e["anonymous_id"],
+                    properties=json.loads(e["properties"]),
+                    context=json.loads(e["context"]),
+                )
+                for e in chunk.events
+            ],
+            received_at=self.received_at,
+        )
