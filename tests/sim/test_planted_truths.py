@@ -175,3 +175,35 @@ def test_identity_traps_are_present(brand):
         assert len(rows) == 2
         giver, taker = sorted(rows, key=lambda r: r["person_id"])
         assert giver["valid_to"] is not None and taker["valid_from"] > giver["valid_to"]
+
+
+def test_the_south_eats_indica_and_the_north_japonica(brand):
+    pool = {p["person_id"]: p["pool"] for p in brand["truth_people"]}
+    owner = {o["order_no"]: o["person_id"] for o in brand["truth_orders"]}
+    buyers = defaultdict(Counter)
+    for item in brand["order_items"]:
+        if item["sku"] in ("RICE-XIAN-5KG", "RICE-JING-5KG"):
+            buyers[item["sku"]][pool[owner[item["order_no"]]]] += 1
+    assert buyers["RICE-XIAN-5KG"]["south"] > 0 and buyers["RICE-XIAN-5KG"]["north"] == 0
+    assert buyers["RICE-JING-5KG"]["north"] > 0 and buyers["RICE-JING-5KG"]["south"] == 0
+
+
+def test_price_sensitive_people_use_coupons_far_more(brand):
+    sensitive = {p["person_id"]: p["price_sensitive"] for p in brand["truth_people"]}
+    owner = {o["order_no"]: o["person_id"] for o in brand["truth_orders"]}
+    used = defaultdict(Counter)
+    for order in brand["orders"]:
+        if order["total"] + order["discount"] >= 59:
+            used[sensitive[owner[order["order_no"]]]][order["coupon_code"] == "FULL59-10"] += 1
+    rate = {k: v[True] / sum(v.values()) for k, v in used.items()}
+    assert rate[True] > 4 * rate[False]
+
+
+def test_group_buy_orders_go_to_a_leader_in_the_buyers_city(brand):
+    people = {p["person_id"]: p for p in brand["truth_people"]}
+    owner = {o["order_no"]: o["person_id"] for o in brand["truth_orders"]}
+    group_buys = [o for o in brand["orders"] if o["channel"] == "group_buy"]
+    assert len(group_buys) > 1000
+    for order in group_buys:
+        assert order["leader_id"] == people[owner[order["order_no"]]]["leader_id"]
+        assert order["pickup_id"] is not None

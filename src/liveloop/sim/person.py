@@ -386,9 +386,9 @@ class PersonSim:
         rng, cfg = self.rng, self.config
         items = list(skus)
         if kind == "staple" and rng.random() < 0.2:
-            extra = rng.choices(IMPULSE, [s.weight for s in IMPULSE])[0].sku
-            if extra not in items:
-                items.append(extra)
+            extra = rng.choices(IMPULSE, [s.weight for s in IMPULSE])[0]
+            if extra.sku not in items and extra.pool in ("", self.city.pool):
+                items.append(extra.sku)
         # Add-ons, in rule order so a chain (flour → butter → yeast) works.
         for rule in BASKET_RULES:
             if (
@@ -622,7 +622,7 @@ class PersonSim:
         choices = [
             (sku, price)
             for sku, price in zip(live.featured, live.live_prices, strict=True)
-            if sku not in staples
+            if sku not in staples and BY_SKU[sku].pool in ("", self.city.pool)
         ]
         if not choices or rng.random() >= cfg.funnel_click:
             return
