@@ -50,7 +50,7 @@ def test_apikey_create_prints_a_working_key(cli, store):
     key = result.output.strip().splitlines()[-1]
     runtime = store()
     with transaction(runtime.sessions) as session:
-        principal = resolve_api_key(session, key, runtime.clock.now())
+        principal = resolve_api_key(session, key)
     assert principal is not None and principal.name == "erp-sync"
 
 
@@ -96,6 +96,13 @@ def test_prod_mode_refuses_the_default_secret(cli, monkeypatch):
     result = cli("init")
     assert result.exit_code == 2
     assert "LIVELOOP_SECRET_KEY" in result.output
+
+
+def test_demo_refuses_to_run_outside_dev_mode(cli, monkeypatch):
+    monkeypatch.setenv("LIVELOOP_MODE", "prod")
+    monkeypatch.setenv("LIVELOOP_SECRET_KEY", "k" * 40)
+    result = cli("demo", "--scale", "5", "--no-serve")
+    assert result.exit_code == 2 and "dev mode" in result.output
 
 
 def test_version(cli):

@@ -130,15 +130,21 @@ def demo(
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
     """Simulate the demo brand (禾谷鲜生) into the configured store, then serve the console."""
-    from liveloop.commerce.service import has_products
-    from liveloop.sim.load import load_simulation
+    from liveloop.sim.load import load_simulation, load_state
 
+    settings = _settings()
+    if settings.mode != "dev":
+        err.print("[red]`liveloop demo` loads simulated data; it only runs in dev mode.[/red]")
+        raise typer.Exit(2)
     config = _sim_config(scale, seed, end=_today_in_shanghai())
-    runtime = _open()
-    with transaction(runtime.sessions) as session:
-        loaded = has_products(session)
-    if loaded:
-        console.print("The store already holds a brand; keeping it (delete the store to rebuild).")
+    runtime = _open(settings)
+    with transaction(runtime.read_sessions) as session:
+        state = load_state(session)
+    if state == "other":
+        err.print("[red]This store holds data that is not the demo's; use an empty store.[/red]")
+        raise typer.Exit(2)
+    if state == "done":
+        console.print("The demo brand is already in the store; keeping it.")
     else:
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("模拟品牌数据 (simulating the demo brand)", total=scale)

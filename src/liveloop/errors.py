@@ -5,7 +5,8 @@
 - malformed JSON body          -> 400 invalid_json
 - well-formed but invalid body -> 422 invalid_request (details name each field)
 - HTTPException (ours)         -> its status, its detail as the reason
-- DomainError subclasses       -> 400/404/409 by type
+- DomainError subclasses       -> their ``status`` (400 by default, 404, 409 …)
+- a value the database refuses -> 400 (input validation should have caught it first)
 - anything else                -> 500 internal_error, logged with a trace id, no internals shown
 """
 
@@ -18,12 +19,20 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from liveloop.access.service import AccessError
-from liveloop.commerce.service import CommerceError
-
 log = logging.getLogger(__name__)
+
+# For free-text inputs: no NUL or other control characters (PostgreSQL refuses NUL in text).
+NO_CONTROL_CHARS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
+class DomainError(ValueError):
+    """A request the domain refuses as given; ``status`` is the HTTP status it maps to."""
+
+    status = 400
+
 
 _CODES = {
     400: "bad_request",
@@ -73,10 +82,15 @@ def install(app: FastAPI) -> None:
             error_body(422, reason, details, code="invalid_request"), status_code=422
         )
 
-    @app.exception_handler(AccessError)
-    @app.exception_handler(CommerceError)
-    async def domain_error(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(error_body(400, str(exc)), status_code=400)
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(error_body(exc.status, str(exc)), status_code=exc.status)
+
+    @app.exception_handler(DataError)
+    async def refused_value(request: Request, exc: DataError) -> JSONResponse:
+        log.warning("store refused a value on %s %s", request.method, request.url.path)
+        reason = "a value is out of range or not storable (e.g. a control character)"
+        return JSONResponse(error_body(400, reason, code="invalid_value"), status_code=400)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -21,9 +21,14 @@ from liveloop.store.outbox import Outbox
 
 @dataclass
 class Runtime:
+    """``sessions`` write (on SQLite each transaction takes the write lock at BEGIN);
+    ``read_sessions`` only read, and on SQLite never wait for a writer (WAL)."""
+
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    read_engine: Engine
+    read_sessions: sessionmaker[Session]
     clock: Clock = field(default_factory=SystemClock)
     consumers: Consumers = field(default_factory=Consumers)
     outbox: Outbox = field(default_factory=Outbox)
@@ -36,9 +41,22 @@ class Runtime:
         engine = make_engine(settings.database_url)
         if upgrade:
             migrate.upgrade(engine)
-        runtime = cls(settings, engine, make_session_factory(engine), clock or SystemClock())
+        read_engine = (
+            make_engine(settings.database_url, read_only=True)
+            if engine.dialect.name == "sqlite"
+            else engine
+        )
+        runtime = cls(
+            settings,
+            engine,
+            make_session_factory(engine),
+            read_engine,
+            make_session_factory(read_engine),
+            clock or SystemClock(),
+        )
         runtime.outbox.watch(runtime.sessions)
         return runtime
 
     def close(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()

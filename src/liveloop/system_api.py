@@ -13,7 +13,7 @@ from sqlalchemy import text
 from liveloop import __version__
 from liveloop.access.models import Role
 from liveloop.access.service import Principal
-from liveloop.deps import ApiPrincipal, RuntimeDep, SessionDep, require_roles
+from liveloop.deps import ApiPrincipal, ReadSessionDep, RuntimeDep, require_roles
 from liveloop.errors import error_body
 from liveloop.overview import overview
 from liveloop.store import migrate
@@ -73,7 +73,7 @@ class OverviewOut(BaseModel):
 
 @router.get("/v1/overview", tags=["analytics"])
 def overview_api(
-    session: SessionDep,
+    session: ReadSessionDep,
     runtime: RuntimeDep,
     _: Principal = Depends(require_roles(Role.OPERATOR, Role.ANALYST)),
 ) -> OverviewOut:

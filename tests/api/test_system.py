@@ -125,3 +125,33 @@ def test_non_admin_cannot_create_keys(client, runtime):
         headers={"Authorization": f"Bearer {_key(runtime)}"},
     )
     assert response.status_code == 403
+
+
+def test_out_of_range_ids_and_control_characters_are_4xx_not_500(client, runtime):
+    headers = _admin(runtime)
+    assert (
+        client.delete("/v1/api-keys/1000000000000000000000000000000", headers=headers).status_code
+        == 422
+    )
+    assert client.delete("/v1/api-keys/0", headers=headers).status_code == 422
+    bad = client.post("/v1/api-keys", json={"name": "a\x00b", "role": "analyst"}, headers=headers)
+    assert bad.status_code == 422
+
+
+def test_key_use_is_recorded_but_not_on_every_request(client, runtime):
+    from liveloop.access.models import ApiKey
+
+    key = _key(runtime)
+    headers = {"Authorization": f"Bearer {key}"}
+    client.get("/v1/me", headers=headers)
+    with transaction(runtime.sessions) as session:
+        first = session.get(ApiKey, 1).last_used_at
+    assert first == runtime.clock.now()
+    runtime.clock.advance(minutes=1)
+    client.get("/v1/me", headers=headers)
+    with transaction(runtime.sessions) as session:
+        assert session.get(ApiKey, 1).last_used_at == first
+    runtime.clock.advance(minutes=10)
+    client.get("/v1/me", headers=headers)
+    with transaction(runtime.sessions) as session:
+        assert session.get(ApiKey, 1).last_used_at == runtime.clock.now()

@@ -104,3 +104,12 @@ def test_vendor_assets_are_served_from_the_npm_install(client):
         assert client.get(f"/static/vendor/{asset}").status_code == 200, (
             f"run `make assets` ({asset})"
         )
+
+
+def test_control_characters_in_the_login_form_are_a_422(client, runtime):
+    page = client.get("/console/login")
+    response = client.post(
+        "/console/login",
+        data={"username": "a\x00b", "password": "whatever-123", "csrf_token": _csrf(page.text)},
+    )
+    assert response.status_code == 422

@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from liveloop.commerce.models import Order
@@ -39,6 +40,7 @@ def test_loading_a_simulation_puts_its_orders_and_events_in_the_store(store_runt
         Decimal("0.00"),
     )
     assert view.gmv_30d == expected and expected > 0
+    assert sum(gmv for _, gmv in view.daily_gmv) == expected
     assert view.lives_held == report.lives
 
 
@@ -53,3 +55,43 @@ def test_loading_twice_changes_nothing(runtime):
     assert (again.customers, again.orders, again.events) == (0, 0, 0)
     with transaction(runtime.sessions) as session:
         assert overview(session, runtime.clock.now(), runtime.settings.tz).lives_held == again.lives
+
+
+def test_an_interrupted_load_is_resumed_to_the_same_result(runtime):
+    from liveloop.sim.load import load_state
+
+    class Interrupted(Exception):
+        pass
+
+    def stop_after_first_chunk(done: int) -> None:
+        raise Interrupted
+
+    with transaction(runtime.read_sessions) as session:
+        assert load_state(session) == "empty"
+    with pytest.raises(Interrupted):
+        load_simulation(
+            runtime.sessions, CONFIG, runtime.clock.now(), progress=stop_after_first_chunk
+        )
+    with transaction(runtime.read_sessions) as session:
+        assert load_state(session) == "partial"
+    load_simulation(runtime.sessions, CONFIG, runtime.clock.now())
+    with transaction(runtime.read_sessions) as session:
+        assert load_state(session) == "done"
+        orders = session.scalar(select(func.count()).select_from(Order))
+    assert orders == sum(len(c.orders) for c in simulate(CONFIG))
+
+
+def test_the_loader_never_gives_one_customer_two_member_numbers(runtime):
+    load_simulation(
+        runtime.sessions, SimConfig(customers=2_000, chunk_size=500), runtime.clock.now()
+    )
+    with transaction(runtime.read_sessions) as session:
+        most = session.execute(
+            select(func.count())
+            .select_from(Identity)
+            .where(Identity.type == "member_no")
+            .group_by(Identity.customer_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).scalar()
+    assert most == 1

@@ -95,9 +95,9 @@ def test_live_funnel_loses_most_people_at_payment(brand):
 
 
 def test_viewers_leave_in_a_spike_at_the_planted_mid_show_drop(brand):
-    from liveloop.sim.generate import _world_for
+    from liveloop.sim.generate import world_for
 
-    lives = {v.session_id: v for v in _world_for(TRUTH_CONFIG).lives}
+    lives = {v.session_id: v for v in world_for(TRUTH_CONFIG).lives}
     at_drop = elsewhere = 0
     for e in brand["events"]:
         if e["event"] != "Live Left":
@@ -207,3 +207,22 @@ def test_group_buy_orders_go_to_a_leader_in_the_buyers_city(brand):
     for order in group_buys:
         assert order["leader_id"] == people[owner[order["order_no"]]]["leader_id"]
         assert order["pickup_id"] is not None
+
+
+def test_truth_timelines_are_consistent(brand):
+    people = {p["person_id"]: p for p in brand["truth_people"]}
+    owner = {o["order_no"]: o["person_id"] for o in brand["truth_orders"]}
+    end = TRUTH_CONFIG.end_at
+    for order in brand["orders"]:
+        person = people[owner[order["order_no"]]]
+        assert person["first_order_at"] <= order["placed_at"] < end
+        assert order["refunded_at"] is None or order["placed_at"] < order["refunded_at"] < end
+    for row in brand["truth_identifiers"]:
+        if row["valid_to"] is not None:
+            assert row["valid_from"] < row["valid_to"], row
+    comments = [
+        json.loads(e["properties"])["text"]
+        for e in brand["events"]
+        if e["event"] == "Live Comment Posted"
+    ]
+    assert all(text.strip() for text in comments)

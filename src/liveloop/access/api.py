@@ -5,22 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from liveloop.access.models import ApiKey, Role
 from liveloop.access.service import Principal, create_api_key, revoke_api_key
-from liveloop.deps import RuntimeDep, SessionDep, require_roles
+from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
+from liveloop.errors import NO_CONTROL_CHARS
 
 router = APIRouter(prefix="/v1/api-keys", tags=["access"])
 AdminDep = Annotated[Principal, Depends(require_roles())]
+KeyId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class NewApiKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=64, examples=["erp-sync"])
+    name: str = Field(min_length=1, max_length=64, pattern=NO_CONTROL_CHARS, examples=["erp-sync"])
     role: Role = Field(examples=["integrator"])
 
 
@@ -48,7 +50,7 @@ def create(body: NewApiKey, session: SessionDep, runtime: RuntimeDep, _: AdminDe
 
 
 @router.get("")
-def list_keys(session: SessionDep, _: AdminDep) -> list[ApiKeyOut]:
+def list_keys(session: ReadSessionDep, _: AdminDep) -> list[ApiKeyOut]:
     rows = session.scalars(select(ApiKey).order_by(ApiKey.id))
     return [
         ApiKeyOut(
@@ -65,7 +67,7 @@ def list_keys(session: SessionDep, _: AdminDep) -> list[ApiKeyOut]:
 
 
 @router.delete("/{key_id}", status_code=204)
-def revoke(key_id: int, session: SessionDep, runtime: RuntimeDep, _: AdminDep) -> None:
+def revoke(key_id: KeyId, session: SessionDep, runtime: RuntimeDep, _: AdminDep) -> None:
     if session.get(ApiKey, key_id) is None:
         raise HTTPException(404, f"no API key {key_id}")
     revoke_api_key(session, key_id, runtime.clock.now())

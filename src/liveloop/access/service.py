@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from liveloop.access.models import ApiKey, ConsoleSession, Role, User
+from liveloop.errors import DomainError
 
 _hasher = PasswordHasher()
 API_KEY_PREFIX = "ll_"
@@ -27,7 +28,7 @@ USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
 _DUMMY_HASH = _hasher.hash("liveloop-no-such-user")
 
 
-class AccessError(ValueError):
+class AccessError(DomainError):
     """A request to create or change access that is not allowed as given."""
 
 
@@ -39,6 +40,7 @@ class Principal:
     id: int
     name: str
     role: Role
+    last_used_at: datetime | None = None  # API keys only
 
 
 @dataclass(frozen=True)
@@ -108,10 +110,6 @@ def user_exists(session: Session, username: str) -> bool:
     return session.scalar(select(User.id).where(User.username == username)) is not None
 
 
-def has_users(session: Session) -> bool:
-    return session.scalar(select(User.id).limit(1)) is not None
-
-
 def authenticate(session: Session, username: str, password: str) -> Principal | None:
     user = session.scalars(
         select(User).where(User.username == username, User.disabled_at.is_(None))
@@ -141,7 +139,8 @@ def create_api_key(
     return Principal("api_key", row.id, name, role), key
 
 
-def resolve_api_key(session: Session, key: str, now: datetime) -> Principal | None:
+def resolve_api_key(session: Session, key: str) -> Principal | None:
+    """Who holds ``key`` (read-only; see ``touch_api_key`` for recording use)."""
     if not key.startswith(API_KEY_PREFIX):
         return None
     row = session.scalars(
@@ -149,8 +148,11 @@ def resolve_api_key(session: Session, key: str, now: datetime) -> Principal | No
     ).one_or_none()
     if row is None:
         return None
-    row.last_used_at = now
-    return Principal("api_key", row.id, row.name, Role(row.role))
+    return Principal("api_key", row.id, row.name, Role(row.role), row.last_used_at)
+
+
+def touch_api_key(session: Session, key_id: int, now: datetime) -> None:
+    session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
 
 
 def revoke_api_key(session: Session, key_id: int, now: datetime) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -12,13 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveloop.commerce.models import Order, OrderItem, OrderStatus, Product
+from liveloop.errors import DomainError
 from liveloop.store.base import to_money
 from liveloop.store.eventlog import NewEvent, append
 
 COUNTED = (OrderStatus.PAID, OrderStatus.COMPLETED)
 
 
-class CommerceError(ValueError):
+class CommerceError(DomainError):
     """An order or product that cannot be recorded as given."""
 
 
@@ -45,10 +46,6 @@ class SalesSummary:
     orders: int
     buyers: int
     gmv: Decimal
-
-
-def has_products(session: Session) -> bool:
-    return session.scalar(select(Product.id).limit(1)) is not None
 
 
 def upsert_product(session: Session, spec: ProductSpec, now: datetime) -> int:
@@ -94,6 +91,8 @@ def record_order(
     for line_no, line in enumerate(lines, start=1):
         if line.quantity <= 0:
             raise CommerceError(f"{order_no}: quantity must be positive")
+        if line.unit_price is not None and line.unit_price < 0:
+            raise CommerceError(f"{order_no}: a unit price cannot be negative")
         price = to_money(
             line.unit_price if line.unit_price is not None else products[line.sku].price
         )
@@ -106,6 +105,8 @@ def record_order(
             )
         )
     discount = to_money(discount)
+    if discount < 0:
+        raise CommerceError(f"{order_no}: a discount cannot be negative")
     total = sum((item.amount for item in items), Decimal("0")) - discount
     if total < 0:
         raise CommerceError(f"{order_no}: discount exceeds the order value")
@@ -195,14 +196,21 @@ def sales_summary(session: Session, since: datetime) -> SalesSummary:
 
 
 def daily_gmv(session: Session, since: datetime, tz: ZoneInfo) -> dict[date, Decimal]:
-    """GMV per local calendar day since ``since``; days without orders are absent."""
+    """GMV per local calendar day since ``since``, grouped in the database; days without
+    orders are absent."""
+    if session.get_bind().dialect.name == "postgresql":
+        day = func.date(func.timezone(tz.key, Order.placed_at))
+    else:
+        # SQLite keeps UTC text; shift by the zone's offset (Asia/Shanghai has no DST).
+        offset = since.astimezone(tz).utcoffset() or timedelta(0)
+        day = func.date(Order.placed_at, f"{int(offset.total_seconds() // 60):+d} minutes")
     rows = session.execute(
-        select(Order.placed_at, Order.total).where(
-            Order.placed_at >= since, Order.status.in_(COUNTED)
-        )
+        select(day, func.sum(Order.total))
+        .where(Order.placed_at >= since, Order.status.in_(COUNTED))
+        .group_by(day)
+        .order_by(day)
     ).all()
-    days: dict[date, Decimal] = {}
-    for placed_at, total in rows:
-        day = placed_at.astimezone(tz).date()
-        days[day] = days.get(day, Decimal("0")) + total
-    return dict(sorted(days.items()))
+    return {
+        (value if isinstance(value, date) else date.fromisoformat(value)): to_money(total)
+        for value, total in rows
+    }

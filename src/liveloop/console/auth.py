@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from liveloop.access.service import ConsoleLogin, console_login, same_secret
-from liveloop.deps import RuntimeDep, SessionDep
+from liveloop.deps import ReadSessionDep, RuntimeDep
 
 SESSION_COOKIE = "ll_session"
 LOGIN_CSRF_COOKIE = "ll_login_csrf"
@@ -24,7 +24,7 @@ class LoginRequired(Exception):
     """The page needs a signed-in user; the console answers with a redirect to the login page."""
 
 
-def current_login(request: Request, session: SessionDep, runtime: RuntimeDep) -> ConsoleLogin:
+def current_login(request: Request, session: ReadSessionDep, runtime: RuntimeDep) -> ConsoleLogin:
     token = request.cookies.get(SESSION_COOKIE)
     login = console_login(session, token, runtime.clock.now()) if token else None
     if login is None:

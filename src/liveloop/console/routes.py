@@ -21,7 +21,8 @@ from liveloop.console.auth import (
     check_csrf,
     new_login_csrf,
 )
-from liveloop.deps import RuntimeDep, SessionDep
+from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep
+from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.overview import overview
 
 HERE = Path(__file__).parent
@@ -104,8 +105,8 @@ async def login(
     request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
-    username: Annotated[str, Form(max_length=64)] = "",
-    password: Annotated[str, Form(max_length=256)] = "",
+    username: Annotated[str, Form(max_length=64, pattern=NO_CONTROL_CHARS)] = "",
+    password: Annotated[str, Form(max_length=256, pattern=NO_CONTROL_CHARS)] = "",
 ) -> Response:
     await check_csrf(request, request.cookies.get(LOGIN_CSRF_COOKIE, "") or "\0")
     principal = authenticate(session, username.strip(), password) if username else None
@@ -136,7 +137,7 @@ async def logout(request: Request, user: ConsoleUser, session: SessionDep) -> Re
     return response
 
 
-def _overview_context(session: SessionDep, runtime: RuntimeDep) -> dict:
+def _overview_context(session: ReadSessionDep, runtime: RuntimeDep) -> dict:
     view = overview(session, runtime.clock.now(), runtime.settings.tz)
     return {
         "view": view,
@@ -150,7 +151,7 @@ def _overview_context(session: SessionDep, runtime: RuntimeDep) -> dict:
 
 @router.get("/console", response_class=HTMLResponse)
 def overview_page(
-    request: Request, user: ConsoleUser, session: SessionDep, runtime: RuntimeDep
+    request: Request, user: ConsoleUser, session: ReadSessionDep, runtime: RuntimeDep
 ) -> Response:
     context = {"user": user, "page": "overview", **_overview_context(session, runtime)}
     return templates.TemplateResponse(request, "overview.html", context)
@@ -158,7 +159,7 @@ def overview_page(
 
 @router.get("/console/partials/overview", response_class=HTMLResponse)
 def overview_cards(
-    request: Request, user: ConsoleUser, session: SessionDep, runtime: RuntimeDep
+    request: Request, user: ConsoleUser, session: ReadSessionDep, runtime: RuntimeDep
 ) -> Response:
     return templates.TemplateResponse(
         request, "_overview_cards.html", _overview_context(session, runtime)

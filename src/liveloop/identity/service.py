@@ -13,6 +13,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liveloop.errors import DomainError
 from liveloop.identity.models import Identity, IdentityType
 
 PLACEHOLDERS = frozenset(
@@ -35,8 +36,14 @@ PLACEHOLDERS = frozenset(
 )
 
 
-class InvalidIdentifier(ValueError):
+class InvalidIdentifier(DomainError):
     """An identifier that cannot name a person (malformed or a placeholder)."""
+
+
+class IdentityConflict(DomainError):
+    """The identifier already belongs to another person."""
+
+    status = 409
 
 
 def normalise(kind: IdentityType | str, value: str) -> str:
@@ -51,10 +58,10 @@ def normalise(kind: IdentityType | str, value: str) -> str:
             raise InvalidIdentifier(f"phone {value!r} is not a phone number: {exc}") from None
         if not phonenumbers.is_possible_number(number):
             raise InvalidIdentifier(f"phone {value!r} is not a possible number")
-        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        if e164.lstrip("+").strip("0") == "" or e164 in PLACEHOLDERS:
+        national = str(number.national_number)
+        if national in PLACEHOLDERS or set(national) <= {"0"}:
             raise InvalidIdentifier(f"phone {value!r} is a placeholder")
-        return e164
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if len(cleaned) > 128:
         raise InvalidIdentifier(f"{kind.value} is longer than 128 characters")
     return cleaned
@@ -91,4 +98,6 @@ def link(
         row.first_seen_at = min(row.first_seen_at, seen_at)
         row.last_seen_at = max(row.last_seen_at, seen_at)
     else:
-        raise ValueError(f"{kind.value} {value} already belongs to customer {row.customer_id}")
+        raise IdentityConflict(
+            f"{kind.value} {value} already belongs to customer {row.customer_id}"
+        )

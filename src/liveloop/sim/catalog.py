@@ -3,7 +3,8 @@ buying patterns: per-SKU repurchase cycles, seasonal factors, festival items and
 
 Roles a SKU can play in the simulation (each keeps the planted truths measurable):
 - ``cycle_days`` set: a *staple*; people who hold it re-buy it on that cycle (personal rate ×
-  noise × season). Staples are only ever bought as staples, so their intervals stay clean.
+  noise × season), and only on it, so their intervals stay clean. Others may try it once in a
+  live.
 - ``addon_of`` set: only ever bought together with its antecedent(s), with the planted
   confidence; never alone. So confidence(antecedents → add-on) is exactly the plant.
 - otherwise an *impulse* item: bought now and then, in lives, in group buys, at festivals.

@@ -126,7 +126,7 @@ TEMPLATES: dict[str, tuple[str, str, tuple[str, ...]]] = {
             "来了来了",
             "晚上好呀",
             "666",
-            "{emoji}{emoji}",
+            "{face}{face}",
             "打卡",
             "{city}的家人报到",
             "主播今天好漂亮",
@@ -175,6 +175,7 @@ def make_comment(rng: random.Random, mix: dict[str, float], product: str, city: 
         product=product,
         city=city.removesuffix("市"),
         emoji=rng.choice(EMOJI),
+        face=rng.choice(EMOJI[:-1]),
         neg=rng.choice(NEG_EMOJI),
         n=rng.randint(2, 5),
     )

@@ -46,6 +46,7 @@ class SimConfig:
     funnel_checkout: float = 0.60
     funnel_pay: float = 0.30  # "70%用户在支付页流失"
     share_viewers: float = 0.35  # people who ever watch lives
+    live_drop_share: float = 0.35  # of those present at the planted mid-show drop, who leave
     mean_comments_per_view: float = 0.6
 
     customers_per_leader: int = 400

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from liveloop.sim.catalog import BASKET_RULES, CATALOG, FESTIVAL_WINDOWS, season_factor
 from liveloop.sim.config import SimConfig
-from liveloop.sim.generate import _world_for, simulate
+from liveloop.sim.generate import simulate, world_for
 from liveloop.sim.identities import PLACEHOLDER_DEVICES, PLACEHOLDER_PHONES, SHARED_TABLETS
 from liveloop.sim.tables import MONEY, SCHEMAS, TS
 from liveloop.sim.world import World
@@ -52,7 +52,7 @@ def write_files(
     """Simulate into ``out``; returns row counts per table."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "truth").mkdir(exist_ok=True)
-    world = _world_for(config)
+    world = world_for(config)
     counts = _write_world(world, out)
     writers = {
         name: _RowGroupWriter(pq.ParquetWriter(_path(out, name), schema, compression="zstd"))
@@ -66,13 +66,12 @@ def write_files(
                 counts[name] += len(rows)
             if progress:
                 progress(min(config.customers, chunk.first_person + config.chunk_size))
-        writers["truth_identifiers"].add(_shared_identifiers())
+        shared = _shared_identifiers()
+        writers["truth_identifiers"].add(shared)
+        counts["truth_identifiers"] += shared.num_rows
     finally:
         for writer in writers.values():
             writer.close()
-    counts["truth_identifiers"] += (
-        len(PLACEHOLDER_PHONES) + len(PLACEHOLDER_DEVICES) + len(SHARED_TABLETS)
-    )
     (out / "truth.json").write_text(
         json.dumps(truth_summary(config, counts), ensure_ascii=False, indent=2, sort_keys=True)
     )
@@ -108,41 +107,22 @@ class _RowGroupWriter:
 
 def _shared_identifiers() -> pa.Table:
     """Values that belong to nobody (placeholders) or to many (the store tablets)."""
-    rows = (
-        [
-            {
-                "type": "phone",
-                "value": v,
-                "person_id": None,
-                "valid_from": None,
-                "valid_to": None,
-                "trap": "placeholder",
-            }
-            for v in PLACEHOLDER_PHONES
-        ]
-        + [
-            {
-                "type": "device_id",
-                "value": v,
-                "person_id": None,
-                "valid_from": None,
-                "valid_to": None,
-                "trap": "placeholder",
-            }
-            for v in PLACEHOLDER_DEVICES
-        ]
-        + [
-            {
-                "type": "device_id",
-                "value": v,
-                "person_id": None,
-                "valid_from": None,
-                "valid_to": None,
-                "trap": "shared_device",
-            }
-            for v in SHARED_TABLETS
-        ]
+    shared = (
+        [("phone", v, "placeholder") for v in PLACEHOLDER_PHONES]
+        + [("device_id", v, "placeholder") for v in PLACEHOLDER_DEVICES]
+        + [("device_id", v, "shared_device") for v in SHARED_TABLETS]
     )
+    rows = [
+        {
+            "type": kind,
+            "value": value,
+            "person_id": None,
+            "valid_from": None,
+            "valid_to": None,
+            "trap": trap,
+        }
+        for kind, value, trap in shared
+    ]
     return pa.Table.from_pylist(rows, schema=SCHEMAS["truth_identifiers"])
 
 
@@ -268,7 +248,7 @@ def _write_world(world: World, out: Path) -> dict[str, int]:
 
 
 def truth_summary(config: SimConfig, counts: dict[str, int]) -> dict:
-    world = _world_for(config)
+    world = world_for(config)
     return {
         "config": config.as_dict(),
         "counts": counts,
@@ -284,17 +264,19 @@ def truth_summary(config: SimConfig, counts: dict[str, int]) -> dict:
             "cart_given_click": config.funnel_cart,
             "checkout_given_cart": config.funnel_checkout,
             "pay_given_checkout": config.funnel_pay,
-            "applies_to": "viewers who are buyers and still alive, "
-            "for featured SKUs not among their staples",
+            "applies_to": "views by buyers between their first order and dropping out; the "
+            "product is a featured SKU of the viewer's regional pool that is not one of their "
+            "staples (a view with no such SKU never clicks)",
         },
         "live_drop_minutes": {str(v.session_id): v.drop_minute for v in world.lives},
-        "live_drop_share": 0.35,
+        "live_drop_share": config.live_drop_share,
         "identity_traps": {
             "placeholder_phones": list(PLACEHOLDER_PHONES),
             "placeholder_devices": list(PLACEHOLDER_DEVICES),
             "shared_devices": list(SHARED_TABLETS),
             "reassigned_phone": "person 2k gives up a number that person 2k+1 owns after valid_to",
-            "typo": "a CRM phone with a wrong prefix digit, owned by the member on that row",
+            "typo": "a CRM phone whose 3-digit prefix is mistyped (a number nobody is issued); "
+            "the truth gives it to the member on that row",
         },
         "dropout": {
             "share_never_buy": config.share_never_buy,

@@ -20,17 +20,17 @@ def simulate_chunk(config: SimConfig, world: World, first: int) -> Chunk:
 
 def _chunk_in_worker(args: tuple[SimConfig, int]) -> Chunk:
     config, first = args
-    return simulate_chunk(config, _world_for(config), first)
+    return simulate_chunk(config, world_for(config), first)
 
 
-_WORLDS: dict[SimConfig, World] = {}
+WORLDS: dict[SimConfig, World] = {}
 
 
-def _world_for(config: SimConfig) -> World:
+def world_for(config: SimConfig) -> World:
     # Each worker process builds the (small, deterministic) world once per config.
-    if config not in _WORLDS:
-        _WORLDS[config] = build_world(config)
-    return _WORLDS[config]
+    if config not in WORLDS:
+        WORLDS[config] = build_world(config)
+    return WORLDS[config]
 
 
 def simulate(config: SimConfig, *, workers: int = 1) -> Iterator[Chunk]:
@@ -38,7 +38,7 @@ def simulate(config: SimConfig, *, workers: int = 1) -> Iterator[Chunk]:
     generated in parallel processes; the output is identical either way."""
     starts = range(0, config.customers, config.chunk_size)
     if workers <= 1:
-        world = _world_for(config)
+        world = world_for(config)
         for first in starts:
             yield simulate_chunk(config, world, first)
         return

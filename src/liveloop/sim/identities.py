@@ -5,7 +5,7 @@ Every value is a pure function of (seed, person index), so it never depends on c
 - placeholders ("null", "0", …) belong to nobody;
 - the store tablet's device id is shared by many shoppers;
 - a phone that changes owner: person 2k gives up their number, which person 2k+1 takes later;
-- typos: a member's phone in the CRM export has a wrong digit (a number nobody owns).
+- typos: a member's phone in the CRM export has a mistyped prefix (a number nobody is issued).
 """
 
 from __future__ import annotations

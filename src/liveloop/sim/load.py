@@ -6,6 +6,7 @@ People are found by the identifiers each record carries (member no., phone, open
 unionid), normalised by ``identity.service``; an identifier nobody holds yet starts a new
 customer. Until OneID resolution (merging by links between identifiers) runs, one person seen
 through unlinked identifiers is several customers — exactly the mess OneID exists to clean.
+Loading is idempotent, and a ``Simulation Loaded`` event marks a load that ran to the end.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.commerce.service import (
@@ -32,10 +34,10 @@ from liveloop.live.service import close_live, schedule_live
 from liveloop.profiles.service import NewCustomer, create_customer
 from liveloop.sim.catalog import CATALOG
 from liveloop.sim.config import SimConfig
-from liveloop.sim.generate import _world_for, simulate
+from liveloop.sim.generate import simulate, world_for
 from liveloop.sim.tables import Chunk
 from liveloop.store.engine import transaction
-from liveloop.store.eventlog import NewEvent, append
+from liveloop.store.eventlog import Event, NewEvent, append
 
 SOURCE = "sim"
 
@@ -58,7 +60,6 @@ def load_simulation(
     progress: Callable[[int], None] | None = None,
 ) -> LoadReport:
     """Load ``config``'s simulation; ``received_at`` stamps the imported events (import time)."""
-    world = _world_for(config)
     with transaction(factory) as session:
         for sku in CATALOG:
             spec = ProductSpec(
@@ -72,7 +73,7 @@ def load_simulation(
             )
             upsert_product(session, spec, config.start_at)
         live_ids: dict[int, int] = {}
-        for live in world.lives:
+        for live in world_for(config).lives:
             live_id = schedule_live(
                 session,
                 room=live.room,
@@ -93,10 +94,19 @@ def load_simulation(
         with transaction(factory) as session:
             loader = _ChunkLoader(session, live_ids, received_at)
             loader.load(chunk)
-            for key, value in loader.counts.items():
-                totals[key] += value
+        for key, value in loader.counts.items():
+            totals[key] += value
         if progress:
             progress(min(config.customers, chunk.first_person + config.chunk_size))
+    with transaction(factory) as session:
+        marker = NewEvent(
+            name="Simulation Loaded",
+            timestamp=received_at,
+            source=SOURCE,
+            message_id=_marker(config),
+            properties=config.as_dict(),
+        )
+        append(session, [marker], received_at=received_at)
     return LoadReport(
         len(CATALOG),
         len(live_ids),
@@ -107,6 +117,22 @@ def load_simulation(
     )
 
 
+def _marker(config: SimConfig) -> str:
+    return f"simulation-loaded:{config.seed}:{config.customers}:{config.end.isoformat()}"
+
+
+def load_state(session: Session) -> str:
+    """One of: "done" (a simulation was loaded to the end), "partial" (one started; resuming is
+    safe, loading is idempotent), "other" (the store holds other data), "empty"."""
+    if session.scalar(select(Event.id).where(Event.name == "Simulation Loaded").limit(1)):
+        return "done"
+    if session.scalar(select(Event.id).where(Event.source == SOURCE).limit(1)) is not None:
+        return "partial"
+    if session.scalar(select(Event.id).limit(1)) is not None:
+        return "other"
+    return "empty"
+
+
 class _ChunkLoader:
     def __init__(self, session: Session, live_ids: dict[int, int], received_at: datetime) -> None:
         self.session, self.live_ids, self.received_at = session, live_ids, received_at
@@ -115,7 +141,10 @@ class _ChunkLoader:
     def customer_for(
         self, ids: list[tuple[IdentityType, str | None]], at: datetime, **profile: Any
     ) -> int:
-        """The customer holding any of ``ids`` (strongest first), else a new one holding them."""
+        """The customer holding the record's strongest identifier (``ids`` come strongest
+        first), who also takes the record's identifiers nobody holds yet; else a new customer
+        with those. An identifier someone else holds is left alone: deciding that two records
+        are one person is OneID's job, with an audit trail, not the loader's."""
         clean: dict[IdentityType, str] = {}
         for kind, raw in ids:
             if raw is None:
@@ -124,15 +153,18 @@ class _ChunkLoader:
                 clean[kind] = identity.normalise(kind, raw)
             except identity.InvalidIdentifier:
                 continue
-        for kind, value in clean.items():
-            found = identity.holder(self.session, kind, value)
-            if found is not None:
-                for other_kind, other in clean.items():
-                    if identity.holder(self.session, other_kind, other) is None:
-                        identity.link(self.session, found, other_kind, other, at)
-                return found
-        self.counts["customers"] += 1
-        return create_customer(self.session, NewCustomer(identities=clean, **profile), at, SOURCE)
+        holders = {
+            kind: identity.holder(self.session, kind, value) for kind, value in clean.items()
+        }
+        unheld = {kind: value for kind, value in clean.items() if holders[kind] is None}
+        found = holders[next(iter(clean))] if clean else None
+        if found is None:
+            self.counts["customers"] += 1
+            spec = NewCustomer(identities=unheld, **profile)
+            return create_customer(self.session, spec, at, SOURCE)
+        for kind, value in unheld.items():
+            identity.link(self.session, found, kind, value, at)
+        return found
 
     def load(self, chunk: Chunk) -> None:
         for row in chunk.customers:
@@ -153,13 +185,11 @@ class _ChunkLoader:
             )
         for order in chunk.orders:
             at = order["placed_at"]
-            customer_id = self.customer_for(
-                [(IdentityType(order["buyer_id_type"]), order["buyer_id"])], at
-            )
+            buyer = [(IdentityType(order["buyer_id_type"]), order["buyer_id"])]
             recorded = record_order(
                 self.session,
                 order_no=order["order_no"],
-                customer_id=customer_id,
+                customer_id=self.customer_for(buyer, at),
                 lines=lines[order["order_no"]],
                 placed_at=at,
                 channel=order["channel"],

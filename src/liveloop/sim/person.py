@@ -107,6 +107,10 @@ class PersonSim:
         self.new_phone: str | None = None
         if self.change and self.index == self.change.giver:
             self.new_phone = self.change.new
+            # The giver must have used the old number before giving it up.
+            ceiling = cfg.start_at + (self.change.at - cfg.start_at) * 0.8
+            if self.joined_at >= ceiling:
+                self.joined_at = cfg.start_at + (ceiling - cfg.start_at) * rng.random()
         elif self.change:  # the taker gets the giver's old number and joins after the change
             self.phone = self.change.old
             floor = self.change.at + DAY
@@ -453,7 +457,11 @@ class PersonSim:
                 "leader_id": leader.leader_id if leader else None,
                 "pickup_id": leader.pickup_id if leader else None,
                 "status": "refunded" if refunded else "paid",
-                "refunded_at": at + timedelta(days=rng.uniform(1, 5)) if refunded else None,
+                "refunded_at": min(
+                    self.end - timedelta(seconds=1), at + timedelta(days=rng.uniform(1, 5))
+                )
+                if refunded
+                else None,
                 "refund_reason": rng.choice(REFUND_REASONS_FRESH if cold else REFUND_REASONS)
                 if refunded
                 else None,
@@ -557,7 +565,7 @@ class PersonSim:
         join = min(live.duration_min - 1.0, rng.expovariate(1 / 10))
         stay = rng.lognormvariate(math.log(20), 0.8)
         leave = min(float(live.duration_min), join + stay)
-        if join < live.drop_minute < leave and rng.random() < 0.35:
+        if join < live.drop_minute < leave and rng.random() < cfg.live_drop_share:
             leave = live.drop_minute + rng.uniform(0, 2)
         at = live.starts_at + timedelta(minutes=join)
         left_at = live.starts_at + timedelta(minutes=leave)
@@ -616,7 +624,11 @@ class PersonSim:
         """Click → cart → checkout → pay, only for buyers who are still alive; staples they
         already re-buy on cycle are not bought again here (keeps planted cycles clean)."""
         rng, cfg = self.rng, self.config
-        if self.buyer_kind == "never" or self.first_order_at is None or at >= self.alive_until:
+        if (
+            self.buyer_kind == "never"
+            or self.first_order_at is None
+            or not self.first_order_at <= at < self.alive_until
+        ):
             return
         staples = {s.sku for s, _ in self.staple_plan}
         choices = [

@@ -23,18 +23,16 @@ Effects outside the store go through the outbox, whose idempotency keys make rep
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from liveloop.clock import Clock
 from liveloop.store.base import Base, UTCDateTime
-from liveloop.store.engine import transaction
+from liveloop.store.engine import dialect_insert, transaction
 from liveloop.store.eventlog import BigId, Event, LoggedEvent
 
 log = logging.getLogger(__name__)
@@ -111,9 +109,6 @@ class Consumers:
         )
         self._consumers[name] = consumer
         return consumer
-
-    def __iter__(self) -> Iterator[Consumer]:
-        return iter(self._consumers.values())
 
     def run_once(self, factory: sessionmaker[Session], clock: Clock) -> list[BatchReport]:
         """Give every consumer one batch. A consumer whose batch fails outright (the store is
@@ -231,7 +226,7 @@ def ensure_cursor(factory: sessionmaker[Session], name: str) -> None:
     """Create the consumer's cursor row in a short transaction of its own. Creating it inside a
     batch would make a second worker's insert wait for that whole batch instead of skipping it."""
     with transaction(factory) as session:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert = dialect_insert(session)
         session.execute(
             insert(ConsumerCursor).values(name=name, position=0).on_conflict_do_nothing()
         )

@@ -17,11 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, func, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from liveloop.store.base import Base, JSONDoc, UTCDateTime, utcnow
+from liveloop.store.engine import dialect_insert
 
 EVENT_APPEND_LOCK = 0x6C6C6576  # "llev": the advisory lock key serialising appends on PostgreSQL
 
@@ -123,14 +122,9 @@ def append(session: Session, events: Iterable[NewEvent], received_at: datetime) 
 
 def append_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     """Append ready-made rows (the ingest hot path). Rows repeating a message id are skipped."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_APPEND_LOCK})
-        stmt: Any = pg_insert(Event).on_conflict_do_nothing(index_elements=["message_id"])
-    elif dialect == "sqlite":
-        stmt = sqlite_insert(Event).on_conflict_do_nothing(index_elements=["message_id"])
-    else:  # pragma: no cover - the store supports the two dialects above
-        raise NotImplementedError(f"event log on {dialect}")
+    stmt = dialect_insert(session)(Event).on_conflict_do_nothing(index_elements=["message_id"])
     # Duplicates inside one call would be skipped by the database too, but dropping them first
     # keeps the returned count honest on every driver.
     unique: dict[str, dict[str, Any]] = {}

@@ -23,14 +23,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, String, Text, event, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from liveloop.clock import Clock
 from liveloop.store.base import Base, JSONDoc, UTCDateTime
 from liveloop.store.consumers import backoff
-from liveloop.store.engine import transaction
+from liveloop.store.engine import dialect_insert, transaction
 from liveloop.store.eventlog import BigId
 
 log = logging.getLogger(__name__)
@@ -76,10 +74,8 @@ def enqueue(
     session: Session, kind: str, idempotency_key: str, payload: dict[str, Any], now: datetime
 ) -> None:
     """Queue a side effect in the caller's transaction; repeating a key changes nothing."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(
-        insert(OutboxMessage)
+        dialect_insert(session)(OutboxMessage)
         .values(
             kind=kind,
             idempotency_key=idempotency_key,
@@ -122,7 +118,9 @@ class Outbox:
 
         event.listen(factory, "after_commit", after_commit)
 
-    def drain(self, factory: sessionmaker[Session], clock: Clock, limit: int = 100) -> DrainReport:
+    def drain(self, factory: sessionmaker[Session], clock: Clock, limit: int = 10) -> DrainReport:
+        """Claim up to ``limit`` due messages and send them one by one. Keep ``limit`` small
+        enough that the last send starts well inside its lease (LEASE) even with slow senders."""
         outcomes = Counter(
             self._settle(factory, envelope, *self._send(envelope), clock.now())
             for envelope in self._claim(factory, clock.now(), limit)
