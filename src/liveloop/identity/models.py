@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from liveloop.store.base import Base, UTCDateTime, utcnow
+from liveloop.store.base import Base, JSONDoc, UTCDateTime, utcnow
 
 
 class IdentityType(StrEnum):
@@ -37,3 +38,34 @@ class Identity(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Times this (weak) identifier was seen with another person's strong identifier; past
+    # rules.SHARED_THRESHOLD it is a shared device and gets blocked.
+    conflicts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IdentifierBlock(Base):
+    """Values that never identify anyone: placeholders added by operators, shared devices."""
+
+    __tablename__ = "identifier_blocks"
+    __table_args__ = (UniqueConstraint("type", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(24))
+    value: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(String(32))  # "placeholder" | "shared"
+    blocked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IdentityMerge(Base):
+    """Audit of one merge: who survived, who was merged, on what evidence, what moved.
+    ``split_at`` is set when an operator undid it."""
+
+    __tablename__ = "identity_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    merged_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    moved_identities: Mapped[list[list[str]]] = mapped_column(JSONDoc)
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    split_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

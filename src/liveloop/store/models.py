@@ -2,7 +2,8 @@
 
 from liveloop.access.models import ApiKey, ConsoleSession, User
 from liveloop.commerce.models import Order, OrderItem, Product
-from liveloop.identity.models import Identity
+from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
+from liveloop.ingest.models import Source
 from liveloop.live.models import LiveSession
 from liveloop.profiles.models import Customer
 from liveloop.store.base import Base
@@ -18,11 +19,14 @@ __all__ = [
     "ConsumerFailure",
     "Customer",
     "Event",
+    "IdentifierBlock",
     "Identity",
+    "IdentityMerge",
     "LiveSession",
     "Order",
     "OrderItem",
     "OutboxMessage",
     "Product",
+    "Source",
     "User",
 ]

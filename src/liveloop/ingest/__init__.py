@@ -1,0 +1,1 @@
+"""Ingest: the Segment-compatible tracking API, the live-platform webhook, file imports."""
