@@ -40,7 +40,7 @@ class Identity(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Times this (weak) identifier was seen with another person's strong identifier; past
     # rules.SHARED_THRESHOLD it is a shared device and gets blocked.
-    conflicts: Mapped[int] = mapped_column(Integer, default=0)
+    conflicts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class IdentifierBlock(Base):
