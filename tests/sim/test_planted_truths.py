@@ -137,7 +137,7 @@ def test_every_identifier_in_the_data_has_an_owner_in_the_truth(brand):
         truth[(row["type"], row["value"])].add(row["person_id"])
     seen = []
     for order in brand["orders"]:
-        seen.append((order["buyer_id_type"], order["buyer_id"]))
+        seen += [(order["buyer_id_type"], order["buyer_id"]), ("phone", order["receiver_phone"])]
     for row in brand["customers"]:
         seen += [("member_no", row["member_no"]), ("phone", row["phone"])]
     for e in brand["events"]:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from liveloop.commerce.models import Order, OrderItem, OrderStatus, Product
@@ -181,6 +181,18 @@ def refund_order(
         received_at=refunded_at,
     )
     return True
+
+
+def reassign_orders(session: Session, from_customer: int, to_customer: int) -> None:
+    """OneID merged two people: their orders follow the survivor."""
+    session.execute(
+        update(Order).where(Order.customer_id == from_customer).values(customer_id=to_customer)
+    )
+
+
+def reassign_order(session: Session, order_no: str, to_customer: int) -> None:
+    """OneID split a merge: an order goes back to the person its buyer identifier names."""
+    session.execute(update(Order).where(Order.order_no == order_no).values(customer_id=to_customer))
 
 
 def sales_summary(session: Session, since: datetime) -> SalesSummary:

@@ -68,6 +68,46 @@ def create_customer(session: Session, spec: NewCustomer, now: datetime, source: 
     return customer.id
 
 
+PROFILE_FIELDS = ("name", "gender", "birthday", "province", "city", "member_tier")
+
+
+def absorb(session: Session, survivor_id: int, merged_id: int) -> None:
+    """OneID merged ``merged_id`` into ``survivor_id``: the survivor keeps its own traits and
+    profile fields and fills gaps from the merged person, who points at the survivor."""
+    survivor = session.get(Customer, survivor_id)
+    merged = session.get(Customer, merged_id)
+    if survivor is None or merged is None:
+        raise LookupError(f"cannot merge {merged_id} into {survivor_id}: no such customer")
+    survivor.traits = {**(merged.traits or {}), **(survivor.traits or {})}
+    for name in PROFILE_FIELDS:
+        if getattr(survivor, name) is None:
+            setattr(survivor, name, getattr(merged, name))
+    survivor.version += 1
+    merged.merged_into_id = survivor_id
+    merged.version += 1
+
+
+def fill_profile(session: Session, customer_id: int, fields: dict[str, Any]) -> None:
+    """Set profile fields that are still empty (a CRM import never overwrites what is known)."""
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise LookupError(f"no customer {customer_id}")
+    for name, value in fields.items():
+        if name not in PROFILE_FIELDS:
+            raise ValueError(f"not a profile field: {name}")
+        if value is not None and getattr(customer, name) is None:
+            setattr(customer, name, value)
+
+
+def restore(session: Session, customer_id: int) -> None:
+    """OneID split a merge: the person stands on their own again."""
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise LookupError(f"no customer {customer_id}")
+    customer.merged_into_id = None
+    customer.version += 1
+
+
 def count_customers(session: Session) -> int:
     return (
         session.scalar(

@@ -2,11 +2,11 @@
 first import would: catalog, live schedule, the CRM member export, orders (with refunds) and
 the tracked events.
 
-People are found by the identifiers each record carries (member no., phone, openid, Douyin id,
-unionid), normalised by ``identity.service``; an identifier nobody holds yet starts a new
-customer. Until OneID resolution (merging by links between identifiers) runs, one person seen
-through unlinked identifiers is several customers — exactly the mess OneID exists to clean.
-Loading is idempotent, and a ``Simulation Loaded`` event marks a load that ran to the end.
+People are found by OneID (``identity.resolve``) from the identifiers each record carries
+(member no. and phone on a CRM row, the buyer's identifier on an order); tracked events are
+appended unresolved and the ``oneid`` event-log consumer resolves them, merging people their
+identifiers prove are one. Loading is idempotent, and a ``Simulation Loaded`` event marks a load
+that ran to the end.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,10 +27,10 @@ from liveloop.commerce.service import (
     refund_order,
     upsert_product,
 )
-from liveloop.identity import service as identity
 from liveloop.identity.models import IdentityType
+from liveloop.identity.resolve import resolve
 from liveloop.live.service import close_live, schedule_live
-from liveloop.profiles.service import NewCustomer, create_customer
+from liveloop.profiles.service import NewCustomer, create_customer, fill_profile
 from liveloop.sim.catalog import CATALOG
 from liveloop.sim.config import SimConfig
 from liveloop.sim.generate import simulate, world_for
@@ -138,46 +137,24 @@ class _ChunkLoader:
         self.session, self.live_ids, self.received_at = session, live_ids, received_at
         self.counts: dict[str, int] = defaultdict(int)
 
-    def customer_for(
-        self, ids: list[tuple[IdentityType, str | None]], at: datetime, **profile: Any
-    ) -> int:
-        """The customer holding the record's strongest identifier (``ids`` come strongest
-        first), who also takes the record's identifiers nobody holds yet; else a new customer
-        with those. An identifier someone else holds is left alone: deciding that two records
-        are one person is OneID's job, with an audit trail, not the loader's."""
-        clean: dict[IdentityType, str] = {}
-        for kind, raw in ids:
-            if raw is None:
-                continue
-            try:
-                clean[kind] = identity.normalise(kind, raw)
-            except identity.InvalidIdentifier:
-                continue
-        holders = {
-            kind: identity.holder(self.session, kind, value) for kind, value in clean.items()
-        }
-        unheld = {kind: value for kind, value in clean.items() if holders[kind] is None}
-        found = holders[next(iter(clean))] if clean else None
-        if found is None:
+    def customer_for(self, ids: list[tuple[IdentityType, str | None]], at: datetime) -> int:
+        """The person OneID finds (or creates) for a record's identifiers."""
+        found = resolve(self.session, [(k, v) for k, v in ids if v is not None], at, source=SOURCE)
+        if found.created:
             self.counts["customers"] += 1
-            spec = NewCustomer(identities=unheld, **profile)
-            return create_customer(self.session, spec, at, SOURCE)
-        for kind, value in unheld.items():
-            identity.link(self.session, found, kind, value, at)
-        return found
+        if found.customer_id is None:  # nothing usable: an anonymous buyer of their own
+            self.counts["customers"] += 1
+            return create_customer(self.session, NewCustomer(), at, SOURCE)
+        return found.customer_id
 
     def load(self, chunk: Chunk) -> None:
         for row in chunk.customers:
-            self.customer_for(
+            customer_id = self.customer_for(
                 [(IdentityType.MEMBER_NO, row["member_no"]), (IdentityType.PHONE, row["phone"])],
                 row["registered_at"],
-                name=row["name"],
-                gender=row["gender"],
-                birthday=row["birthday"],
-                province=row["province"],
-                city=row["city"],
-                member_tier=row["member_tier"],
             )
+            fields = ("name", "gender", "birthday", "province", "city", "member_tier")
+            fill_profile(self.session, customer_id, {k: row[k] for k in fields})
         lines: dict[str, list[OrderLine]] = defaultdict(list)
         for item in chunk.order_items:
             lines[item["order_no"]].append(
@@ -185,7 +162,10 @@ class _ChunkLoader:
             )
         for order in chunk.orders:
             at = order["placed_at"]
-            buyer = [(IdentityType(order["buyer_id_type"]), order["buyer_id"])]
+            buyer = [
+                (IdentityType(order["buyer_id_type"]), order["buyer_id"]),
+                (IdentityType.PHONE, order["receiver_phone"]),
+            ]
             recorded = record_order(
                 self.session,
                 order_no=order["order_no"],

@@ -418,6 +418,10 @@ class PersonSim:
         if buyer is None:
             buyer = raw_phone(self.phone_at(at) or self.phone, rng)
             id_type = "phone"
+        # Delivered orders carry the receiver's phone (the buyer's own, when they have one);
+        # store (POS) sales do not.
+        phone_now = self.phone_at(at)
+        receiver = raw_phone(phone_now, rng) if phone_now and channel != "pos" else None
         lines = []
         total = ZERO
         cold = False
@@ -450,6 +454,7 @@ class PersonSim:
                 "channel": channel,
                 "buyer_id_type": id_type,
                 "buyer_id": buyer,
+                "receiver_phone": receiver,
                 "total": total - discount,
                 "discount": discount,
                 "coupon_code": coupon,

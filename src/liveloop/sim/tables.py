@@ -36,6 +36,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("channel", pa.string()),
             ("buyer_id_type", pa.string()),
             ("buyer_id", pa.string()),
+            ("receiver_phone", pa.string()),
             ("total", MONEY),
             ("discount", MONEY),
             ("coupon_code", pa.string()),

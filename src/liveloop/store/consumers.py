@@ -110,6 +110,9 @@ class Consumers:
         self._consumers[name] = consumer
         return consumer
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._consumers
+
     def run_once(self, factory: sessionmaker[Session], clock: Clock) -> list[BatchReport]:
         """Give every consumer one batch. A consumer whose batch fails outright (the store is
         down, say) is logged and the others still run."""

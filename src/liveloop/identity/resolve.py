@@ -1,0 +1,334 @@
+"""Online OneID resolution: every sighting of identifiers (an event, an order, a CRM row) finds
+or creates its person, links new identifiers, and merges people the sighting proves are one.
+
+The rules (``identity.rules``), applied to a sighting's identifiers sorted strongest first:
+1. Placeholders and blocked values are dropped; nothing left → the sighting stays anonymous.
+2. The *anchor* is the person holding the strongest identifier in the sighting; nobody → a new
+   person holding them all.
+3. Every other person the sighting touches is merged into the anchor, unless together they
+   would hold more strong identifiers of a type than its limit (two phones, two member
+   numbers…): then they stay apart, and a weak identifier that linked them counts a conflict;
+   past ``SHARED_THRESHOLD`` conflicts it is a shared device and is blocked.
+4. New identifiers are linked to the anchor. A strong one that would exceed its limit:
+   - replaces the anchor's least recently seen one when the anchor was found through a
+     stronger type (a member who changed phone, seen with their unionid);
+   - otherwise belongs to someone else (a store tablet seen with a new phone): that person is
+     found or created and owns the sighting.
+   A weak one over its limit evicts the least recently seen.
+
+Merges move identifiers, events, orders and traits to the survivor (the anchor) and leave an
+``IdentityMerge`` audit row from which ``split`` undoes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from liveloop.commerce import service as commerce
+from liveloop.errors import DomainError
+from liveloop.identity import rules
+from liveloop.identity.extract import event_identifiers
+from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge, IdentityType
+from liveloop.identity.service import InvalidIdentifier, normalise
+from liveloop.profiles import service as profiles
+from liveloop.store.eventlog import Event, NewEvent, append
+
+Key = tuple[IdentityType, str]
+
+
+class MergeNotFound(DomainError):
+    """No such merge."""
+
+    status = 404
+
+
+class AlreadySplit(DomainError):
+    """The merge was undone before."""
+
+    status = 409
+
+
+@dataclass
+class Resolution:
+    customer_id: int | None
+    created: bool = False
+    merged: list[int] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+
+def clean(session: Session, raw: Iterable[tuple[IdentityType | str, str]]) -> list[Key]:
+    """Normalised, de-duplicated, unblocked identifiers, strongest first."""
+    keys: dict[Key, None] = {}
+    for kind, value in raw:
+        try:
+            keys[(IdentityType(kind), normalise(kind, value))] = None
+        except (InvalidIdentifier, ValueError):
+            continue
+    if not keys:
+        return []
+    blocked = set(
+        session.execute(
+            select(IdentifierBlock.type, IdentifierBlock.value).where(
+                tuple_(IdentifierBlock.type, IdentifierBlock.value).in_(
+                    [(k.value, v) for k, v in keys]
+                )
+            )
+        ).all()
+    )
+    return sorted(
+        (k for k in keys if (k[0].value, k[1]) not in blocked),
+        key=lambda k: rules.priority(k[0]),
+    )
+
+
+def _held(session: Session, keys: Sequence[Key]) -> dict[Key, Identity]:
+    rows = session.scalars(
+        select(Identity).where(
+            tuple_(Identity.type, Identity.value).in_([(k.value, v) for k, v in keys])
+        )
+    )
+    return {(IdentityType(r.type), r.value): r for r in rows}
+
+
+def _holdings(session: Session, customer_id: int) -> list[Identity]:
+    return list(session.scalars(select(Identity).where(Identity.customer_id == customer_id)))
+
+
+def resolve(
+    session: Session,
+    raw: Iterable[tuple[IdentityType | str, str]],
+    at: datetime,
+    *,
+    source: str,
+    evidence: dict[str, Any] | None = None,
+) -> Resolution:
+    """Find or create the person behind a sighting of ``raw`` identifiers (see module doc)."""
+    keys = clean(session, raw)
+    if not keys:
+        return Resolution(None)
+    held = _held(session, keys)
+    anchor_key = next((k for k in keys if k in held), None)
+    if anchor_key is None:
+        return Resolution(_new_person(session, keys, at, source), created=True)
+    anchor = held[anchor_key].customer_id
+    result = Resolution(anchor)
+    proof = {"identifiers": [[k.value, v] for k, v in keys], **(evidence or {})}
+    for key in keys:
+        row = held.get(key)
+        if row is None or row.customer_id == anchor or row.customer_id in result.merged:
+            continue
+        other = row.customer_id
+        if _can_merge(session, anchor, other):
+            merge(session, anchor, other, at, proof)
+            result.merged.append(other)
+        else:
+            result.conflicts.append(f"{key[0].value} held by another person")
+            if not rules.is_strong(key[0]):
+                _count_conflict(session, row, at)
+    strays: list[Key] = []
+    for key in keys:
+        if key in held:
+            continue
+        outcome = _link(session, anchor, key, at, found_through=anchor_key[0])
+        if outcome == "stray":
+            strays.append(key)
+    if strays:
+        # Strong identifiers the anchor cannot hold, seen only through weaker ones: they name
+        # someone else, who owns this sighting; the weak identifiers that pointed at the anchor
+        # were seen with another person.
+        for key in keys:
+            row = held.get(key)
+            if row is not None and row.customer_id == anchor and not rules.is_strong(key[0]):
+                _count_conflict(session, row, at)
+        result.conflicts.append("strong identifier beyond the anchor's limit")
+        return Resolution(
+            _new_person(session, strays, at, source), True, result.merged, result.conflicts
+        )
+    for key in keys:
+        row = held.get(key)
+        if row is not None and row.customer_id == anchor:
+            row.last_seen_at = max(row.last_seen_at, at)
+    return result
+
+
+def _new_person(session: Session, keys: Sequence[Key], at: datetime, source: str) -> int:
+    fitting: dict[IdentityType, list[str]] = {}
+    for kind, value in keys:
+        values = fitting.setdefault(kind, [])
+        if len(values) < rules.limit(kind):
+            values.append(value)
+    customer_id = profiles.create_customer(session, profiles.NewCustomer(), at, source)
+    for kind, values in fitting.items():
+        for value in values:
+            session.add(
+                Identity(
+                    type=kind.value,
+                    value=value,
+                    customer_id=customer_id,
+                    first_seen_at=at,
+                    last_seen_at=at,
+                )
+            )
+    session.flush()
+    return customer_id
+
+
+def _link(
+    session: Session, customer_id: int, key: Key, at: datetime, *, found_through: IdentityType
+) -> str:
+    """Link ``key`` to the customer; returns "linked", "replaced" or "stray"."""
+    kind, value = key
+    same_type = sorted(
+        (i for i in _holdings(session, customer_id) if i.type == kind.value),
+        key=lambda i: i.last_seen_at,
+    )
+    outcome = "linked"
+    if len(same_type) >= rules.limit(kind):
+        if rules.is_strong(kind) and rules.priority(found_through) >= rules.priority(kind):
+            return "stray"
+        session.delete(same_type[0])  # least recently seen makes room
+        session.flush()
+        outcome = "replaced"
+    session.add(
+        Identity(
+            type=kind.value, value=value, customer_id=customer_id, first_seen_at=at, last_seen_at=at
+        )
+    )
+    session.flush()
+    return outcome
+
+
+def _can_merge(session: Session, a: int, b: int) -> bool:
+    values: dict[str, set[str]] = {}
+    for row in _holdings(session, a) + _holdings(session, b):
+        if rules.is_strong(row.type):
+            values.setdefault(row.type, set()).add(row.value)
+    return all(len(v) <= rules.limit(t) for t, v in values.items())
+
+
+def _count_conflict(session: Session, row: Identity, at: datetime) -> None:
+    row.conflicts += 1
+    if row.conflicts >= rules.SHARED_THRESHOLD:
+        session.add(IdentifierBlock(type=row.type, value=row.value, reason="shared", blocked_at=at))
+        session.delete(row)
+    session.flush()
+
+
+def merge(
+    session: Session, survivor_id: int, merged_id: int, at: datetime, evidence: dict[str, Any]
+) -> IdentityMerge:
+    """Merge ``merged_id`` into ``survivor_id``: identifiers, events, orders, traits move."""
+    moved = [[i.type, i.value] for i in _holdings(session, merged_id)]
+    session.execute(
+        update(Identity).where(Identity.customer_id == merged_id).values(customer_id=survivor_id)
+    )
+    session.execute(
+        update(Event).where(Event.customer_id == merged_id).values(customer_id=survivor_id)
+    )
+    commerce.reassign_orders(session, merged_id, survivor_id)
+    profiles.absorb(session, survivor_id, merged_id)
+    audit = IdentityMerge(
+        survivor_id=survivor_id,
+        merged_id=merged_id,
+        evidence=evidence,
+        moved_identities=moved,
+        merged_at=at,
+    )
+    session.add(audit)
+    session.flush()
+    _enforce_weak_limits(session, survivor_id)
+    append(
+        session,
+        [
+            NewEvent(
+                name="Identities Merged",
+                timestamp=at,
+                source="oneid",
+                message_id=f"identities-merged:{audit.id}",
+                customer_id=survivor_id,
+                properties={"merge_id": audit.id, "merged_customer_id": merged_id},
+            )
+        ],
+        received_at=at,
+    )
+    session.expire_all()
+    return audit
+
+
+def _enforce_weak_limits(session: Session, customer_id: int) -> None:
+    by_type: dict[str, list[Identity]] = {}
+    for row in _holdings(session, customer_id):
+        if not rules.is_strong(row.type):
+            by_type.setdefault(row.type, []).append(row)
+    for kind, rows in by_type.items():
+        rows.sort(key=lambda r: r.last_seen_at, reverse=True)
+        for extra in rows[rules.limit(kind) :]:
+            session.delete(extra)
+    session.flush()
+
+
+def split(session: Session, merge_id: int, at: datetime) -> int:
+    """Undo a merge: the merged person gets back their identifiers, the events that carry
+    them, and the orders of those events. Returns the restored customer's id."""
+    audit = session.get(IdentityMerge, merge_id)
+    if audit is None:
+        raise MergeNotFound(f"no merge {merge_id}")
+    if audit.split_at is not None:
+        raise AlreadySplit(f"merge {merge_id} was already split at {audit.split_at.isoformat()}")
+    moved = {(t, v) for t, v in audit.moved_identities}
+    survivor, restored = audit.survivor_id, audit.merged_id
+    if moved:
+        session.execute(
+            update(Identity)
+            .where(
+                Identity.customer_id == survivor,
+                tuple_(Identity.type, Identity.value).in_(list(moved)),
+            )
+            .values(customer_id=restored)
+        )
+    kept = {(i.type, i.value) for i in _holdings(session, survivor)}
+    for event in session.scalars(select(Event).where(Event.customer_id == survivor)):
+        ids = {
+            (k.value, v)
+            for k, v in clean(
+                session,
+                event_identifiers(
+                    event.user_id, event.anonymous_id, event.properties or {}, event.context or {}
+                ),
+            )
+        }
+        if ids & moved and not ids & kept:
+            event.customer_id = restored
+            if event.name == "Order Completed":
+                commerce.reassign_order(session, str(event.properties.get("order_id")), restored)
+    profiles.restore(session, restored)
+    audit.split_at = at
+    append(
+        session,
+        [
+            NewEvent(
+                name="Identities Split",
+                timestamp=at,
+                source="oneid",
+                message_id=f"identities-split:{audit.id}",
+                customer_id=restored,
+                properties={"merge_id": audit.id, "survivor_customer_id": survivor},
+            )
+        ],
+        received_at=at,
+    )
+    session.flush()
+    return restored
+
+
+def forget_blocked(session: Session, kind: IdentityType, value: str, at: datetime) -> None:
+    """Block a value by hand (an operator's placeholder): it stops identifying anyone."""
+    session.execute(delete(Identity).where(Identity.type == kind.value, Identity.value == value))
+    session.add(IdentifierBlock(type=kind.value, value=value, reason="placeholder", blocked_at=at))
+    session.flush()
