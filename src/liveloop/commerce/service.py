@@ -75,9 +75,12 @@ def record_order(
     discount: Decimal = Decimal("0"),
     live_session_id: int | None = None,
     attributes: dict[str, object] | None = None,
+    buyer: Sequence[tuple[str, str]] = (),
 ) -> int | None:
     """Record a paid order and log ``Order Completed``. Re-recording an ``order_no`` is a no-op
-    (returns None), so imports and callbacks can repeat safely."""
+    (returns None), so imports and callbacks can repeat safely. ``buyer`` lists the identifiers
+    the order named its buyer by; the event carries them (``context.externalIds``) so OneID can
+    send the order back to its person if a merge is ever split."""
     if session.scalar(select(Order.id).where(Order.order_no == order_no)) is not None:
         return None
     if not lines:
@@ -144,6 +147,9 @@ def record_order(
                         for line, item in zip(lines, items, strict=True)
                     ],
                 },
+                context={"externalIds": [{"type": t, "id": v} for t, v in buyer]}
+                if buyer
+                else None,
             )
         ],
         received_at=placed_at,

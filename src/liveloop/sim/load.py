@@ -176,6 +176,7 @@ class _ChunkLoader:
                 source=SOURCE,
                 discount=order["discount"],
                 live_session_id=self.live_ids.get(order["live_session_id"]),
+                buyer=[(k.value, v) for k, v in buyer if v is not None],
                 attributes={
                     k: order[k]
                     for k in ("coupon_code", "leader_id", "pickup_id")
