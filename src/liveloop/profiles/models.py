@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from liveloop.store.base import Base, JSONDoc, UTCDateTime, utcnow
+from liveloop.store.base import Base, JSONDoc, Money, UTCDateTime, utcnow
 
 
 class Customer(Base):
@@ -29,3 +30,75 @@ class Customer(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ProfileCounters(Base):
+    """Live counters of one person, kept current by the profiles consumer as events arrive and
+    recomputed from orders and events when OneID merges or splits people."""
+
+    __tablename__ = "profile_counters"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    coupon_orders: Mapped[int] = mapped_column(Integer, default=0)
+    refunds: Mapped[int] = mapped_column(Integer, default=0)
+    spend: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    first_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    categories: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    lives_attended: Mapped[int] = mapped_column(Integer, default=0)
+    watch_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    # Tracked events per local hour of day (Asia/Shanghai), for "active in the evening".
+    hours: Mapped[list[int]] = mapped_column(JSONDoc, default=lambda: [0] * 24)
+    last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LiveAttendance(Base):
+    """Which lives a person attended (a row per person and live)."""
+
+    __tablename__ = "live_attendance"
+    __table_args__ = (UniqueConstraint("customer_id", "live_session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    live_session_id: Mapped[int] = mapped_column(Integer)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CustomerTag(Base):
+    __tablename__ = "customer_tags"
+    __table_args__ = (UniqueConstraint("customer_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    tag: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(String(64))  # "rule:<id>", "manual", "model:<name>"
+    tagged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TagRule(Base):
+    """A real-time tagging rule, kept in the store so operators add rules without code."""
+
+    __tablename__ = "tag_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tag: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # "event" | "profile"
+    rule: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Consent(Base):
+    """Consent per channel (sms, wecom, email, …), last statement wins."""
+
+    __tablename__ = "customer_consents"
+    __table_args__ = (UniqueConstraint("customer_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,7 +5,14 @@ from liveloop.commerce.models import Order, OrderItem, Product
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
 from liveloop.ingest.models import Source
 from liveloop.live.models import LiveSession
-from liveloop.profiles.models import Customer
+from liveloop.profiles.models import (
+    Consent,
+    Customer,
+    CustomerTag,
+    LiveAttendance,
+    ProfileCounters,
+    TagRule,
+)
 from liveloop.store.base import Base
 from liveloop.store.consumers import ConsumerCursor, ConsumerFailure
 from liveloop.store.eventlog import Event
@@ -17,16 +24,21 @@ __all__ = [
     "ConsoleSession",
     "ConsumerCursor",
     "ConsumerFailure",
+    "Consent",
     "Customer",
+    "CustomerTag",
     "Event",
     "IdentifierBlock",
     "Identity",
     "IdentityMerge",
+    "LiveAttendance",
     "LiveSession",
     "Order",
     "OrderItem",
     "OutboxMessage",
     "Product",
+    "ProfileCounters",
     "Source",
+    "TagRule",
     "User",
 ]
