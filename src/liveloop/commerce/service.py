@@ -189,6 +189,13 @@ def refund_order(
     return True
 
 
+def categories_of(session: Session, skus: Sequence[str | None]) -> set[str]:
+    wanted = {s for s in skus if s}
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Product.category).where(Product.sku.in_(wanted))))
+
+
 def reassign_orders(session: Session, from_customer: int, to_customer: int) -> None:
     """OneID merged two people: their orders follow the survivor."""
     session.execute(

@@ -14,10 +14,10 @@ CONSUMER = "oneid"
 TRACKED = frozenset({"track", "identify", "page", "screen", "group", "alias"})
 
 
-def resolve_event(session: Session, event: LoggedEvent) -> None:
-    """Give a tracked event its person (domain events already name theirs)."""
+def resolve_event(session: Session, event: LoggedEvent) -> int | None:
+    """Give a tracked event its person (domain events already name theirs); returns it."""
     if event.customer_id is not None or event.type not in TRACKED:
-        return
+        return event.customer_id
     identifiers = event_identifiers(
         event.user_id, event.anonymous_id, event.properties, event.context
     )
@@ -33,7 +33,11 @@ def resolve_event(session: Session, event: LoggedEvent) -> None:
             update(Event).where(Event.id == event.id).values(customer_id=result.customer_id),
             execution_options={"synchronize_session": False},
         )
+    return result.customer_id
 
 
 def subscribe(consumers: Consumers) -> None:
-    consumers.subscribe(CONSUMER, resolve_event, batch_size=200)
+    def handle(session: Session, event: LoggedEvent) -> None:
+        resolve_event(session, event)
+
+    consumers.subscribe(CONSUMER, handle, batch_size=200)

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -40,6 +41,7 @@ from liveloop.profiles import service as profiles
 from liveloop.store.eventlog import Event, NewEvent, append
 
 Key = tuple[IdentityType, str]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class MergeNotFound(DomainError):
@@ -273,7 +275,7 @@ def _enforce_weak_limits(session: Session, customer_id: int) -> None:
     session.flush()
 
 
-def split(session: Session, merge_id: int, at: datetime) -> int:
+def split(session: Session, merge_id: int, at: datetime, tz: ZoneInfo = SHANGHAI) -> int:
     """Undo a merge: the merged person gets back their identifiers, the events that carry
     them, and the orders of those events. Returns the restored customer's id."""
     audit = session.get(IdentityMerge, merge_id)
@@ -307,7 +309,8 @@ def split(session: Session, merge_id: int, at: datetime) -> int:
             event.customer_id = restored
             if event.name == "Order Completed":
                 commerce.reassign_order(session, str(event.properties.get("order_id")), restored)
-    profiles.restore(session, restored)
+    session.flush()
+    profiles.restore(session, restored, survivor, tz)
     audit.split_at = at
     append(
         session,

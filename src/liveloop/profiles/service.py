@@ -6,14 +6,19 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveloop.identity import service as identity
 from liveloop.identity.models import IdentityType
+from liveloop.profiles import counters
 from liveloop.profiles.models import Customer
+from liveloop.store.consumers import ConsumerCursor
 from liveloop.store.eventlog import NewEvent, append
+
+PROFILES_CONSUMER = "profiles"
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,8 @@ def absorb(session: Session, survivor_id: int, merged_id: int) -> None:
     survivor.version += 1
     merged.merged_into_id = survivor_id
     merged.version += 1
+    session.flush()
+    counters.combine(session, survivor_id, merged_id)
 
 
 def fill_profile(session: Session, customer_id: int, fields: dict[str, Any]) -> None:
@@ -99,13 +106,36 @@ def fill_profile(session: Session, customer_id: int, fields: dict[str, Any]) -> 
             setattr(customer, name, value)
 
 
-def restore(session: Session, customer_id: int) -> None:
-    """OneID split a merge: the person stands on their own again."""
+def restore(session: Session, customer_id: int, survivor_id: int, tz: ZoneInfo) -> None:
+    """OneID split a merge: the person stands on their own again, and both people's counters
+    are recounted from the events the profiles consumer has handled."""
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise LookupError(f"no customer {customer_id}")
     customer.merged_into_id = None
     customer.version += 1
+    horizon = (
+        session.scalar(
+            select(ConsumerCursor.position).where(ConsumerCursor.name == PROFILES_CONSUMER)
+        )
+        or 0
+    )
+    for person in (customer_id, survivor_id):
+        counters.rebuild(session, person, horizon, tz)
+
+
+def current_id(session: Session, customer_id: int) -> int:
+    """Follow merges to the person who stands for ``customer_id`` now."""
+    seen = set()
+    while customer_id not in seen:
+        seen.add(customer_id)
+        merged_into = session.scalar(
+            select(Customer.merged_into_id).where(Customer.id == customer_id)
+        )
+        if merged_into is None:
+            return customer_id
+        customer_id = merged_into
+    raise RuntimeError(f"merge cycle through customer {customer_id}")  # pragma: no cover
 
 
 def count_customers(session: Session) -> int:

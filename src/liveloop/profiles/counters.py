@@ -1,0 +1,275 @@
+"""Live counters and rule tags of a person, updated event by event (``observe``), combined when
+OneID merges two people (``combine``) and rebuilt from the event log when it splits them
+(``rebuild``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from liveloop.commerce import service as commerce
+from liveloop.profiles.models import (
+    Consent,
+    Customer,
+    CustomerTag,
+    LiveAttendance,
+    ProfileCounters,
+    TagRule,
+)
+from liveloop.profiles.rules import RULE, EventRule, ProfileRule, matches
+from liveloop.store.eventlog import Event, LoggedEvent
+
+TRACKED = frozenset({"track", "identify", "page", "screen", "group", "alias"})
+EVENING = range(19, 24)
+CONSENT_TRAITS = {"consent_sms": "sms", "consent_wecom": "wecom", "consent_email": "email"}
+# Identifiers live in OneID, not in traits.
+NOT_TRAITS = frozenset({"phone", "email", "unionid", "openid"})
+
+
+def counters_of(session: Session, customer_id: int) -> ProfileCounters:
+    row = session.get(ProfileCounters, customer_id)
+    if row is None:
+        row = ProfileCounters(
+            customer_id=customer_id,
+            orders=0,
+            coupon_orders=0,
+            refunds=0,
+            spend=Decimal("0"),
+            categories=[],
+            lives_attended=0,
+            watch_seconds=0,
+            events=0,
+            hours=[0] * 24,
+        )
+        session.add(row)
+    return row
+
+
+def observe(session: Session, customer_id: int, event: LoggedEvent, tz: ZoneInfo) -> None:
+    """Fold one event into the person's counters, traits, consents and tags."""
+    counters = counters_of(session, customer_id)
+    props = event.properties
+    if event.type in TRACKED:
+        counters.events += 1
+        hours = list(counters.hours)
+        hours[event.timestamp.astimezone(tz).hour] += 1
+        counters.hours = hours
+        if counters.last_active_at is None or event.timestamp > counters.last_active_at:
+            counters.last_active_at = event.timestamp
+    if event.name == "Order Completed":
+        _order(session, counters, props, event.timestamp)
+    elif event.name == "Order Refunded":
+        counters.refunds += 1
+        counters.spend -= Decimal(str(props.get("total", "0")))
+    elif event.name == "Live Joined" and props.get("live_session_id") is not None:
+        _attend(session, counters, int(props["live_session_id"]), event.timestamp)
+    elif event.name == "Live Left":
+        counters.watch_seconds += int(props.get("watch_seconds") or 0)
+    if event.type == "identify":
+        _traits(session, customer_id, props, event)
+    _tag(session, customer_id, event)
+
+
+def _order(
+    session: Session, counters: ProfileCounters, props: dict[str, Any], at: datetime
+) -> None:
+    counters.orders += 1
+    counters.spend += Decimal(str(props.get("total", "0")))
+    if Decimal(str(props.get("discount", "0"))) > 0:
+        counters.coupon_orders += 1
+    if counters.first_order_at is None or at < counters.first_order_at:
+        counters.first_order_at = at
+    if counters.last_order_at is None or at > counters.last_order_at:
+        counters.last_order_at = at
+    skus = [p.get("sku") for p in props.get("products", []) if isinstance(p, dict)]
+    categories = set(counters.categories) | commerce.categories_of(session, skus)
+    counters.categories = sorted(categories)
+
+
+def _attend(session: Session, counters: ProfileCounters, live: int, at: datetime) -> None:
+    seen = session.scalar(
+        select(LiveAttendance.id).where(
+            LiveAttendance.customer_id == counters.customer_id,
+            LiveAttendance.live_session_id == live,
+        )
+    )
+    if seen is None:
+        session.add(
+            LiveAttendance(customer_id=counters.customer_id, live_session_id=live, joined_at=at)
+        )
+        counters.lives_attended += 1
+
+
+def _traits(session: Session, customer_id: int, props: dict[str, Any], event: LoggedEvent) -> None:
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        return
+    traits = dict(customer.traits or {})
+    sets = props.get("traits")
+    once = props.get("set_once")
+    sets = sets if isinstance(sets, dict) else {}
+    once = once if isinstance(once, dict) else {}
+    for key, value in sets.items():
+        if key in CONSENT_TRAITS and isinstance(value, bool):
+            set_consent(
+                session, customer_id, CONSENT_TRAITS[key], value, event.source, event.timestamp
+            )
+        elif key not in NOT_TRAITS:
+            traits[key] = value
+    for key, value in once.items():
+        if key not in NOT_TRAITS:
+            traits.setdefault(key, value)
+    customer.traits = traits
+
+
+def set_consent(
+    session: Session, customer_id: int, channel: str, granted: bool, source: str, at: datetime
+) -> None:
+    row = session.scalars(
+        select(Consent).where(Consent.customer_id == customer_id, Consent.channel == channel)
+    ).one_or_none()
+    if row is None:
+        session.add(
+            Consent(
+                customer_id=customer_id,
+                channel=channel,
+                granted=granted,
+                source=source,
+                updated_at=at,
+            )
+        )
+    elif at >= row.updated_at:
+        row.granted, row.source, row.updated_at = granted, source, at
+
+
+def profile_document(session: Session, customer_id: int) -> dict[str, Any]:
+    """What profile rules (and segments later) see of a person."""
+    counters = counters_of(session, customer_id)
+    customer = session.get(Customer, customer_id)
+    events = counters.events or 0
+    orders = counters.orders or 0
+    return {
+        "orders": orders,
+        "refunds": counters.refunds,
+        "spend": counters.spend,
+        "aov": (counters.spend / orders).quantize(Decimal("0.01")) if orders else Decimal("0"),
+        "coupon_order_share": counters.coupon_orders / orders if orders else 0.0,
+        "categories": list(counters.categories),
+        "lives_attended": counters.lives_attended,
+        "watch_minutes": counters.watch_seconds // 60,
+        "events": events,
+        "evening_share": sum(counters.hours[h] for h in EVENING) / events if events else 0.0,
+        "traits": dict(customer.traits or {}) if customer else {},
+    }
+
+
+def _rules(session: Session) -> list[tuple[int, EventRule | ProfileRule]]:
+    rows = session.execute(select(TagRule.id, TagRule.rule).where(TagRule.enabled.is_(True)))
+    return [(rule_id, RULE.validate_python(rule)) for rule_id, rule in rows]
+
+
+def _tag(session: Session, customer_id: int, event: LoggedEvent | None) -> None:
+    tags = {
+        row.tag: row
+        for row in session.scalars(
+            select(CustomerTag).where(CustomerTag.customer_id == customer_id)
+        )
+    }
+    document: dict[str, Any] | None = None
+    now = event.timestamp if event else None
+    for rule_id, rule in _rules(session):
+        source = f"rule:{rule_id}"
+        if isinstance(rule, EventRule):
+            if event is None or event.name != rule.event or rule.tag in tags:
+                continue
+            body = {"name": event.name, "properties": event.properties, "context": event.context}
+            if matches(rule.where, body):
+                tags[rule.tag] = _add_tag(session, customer_id, rule.tag, source, event.timestamp)
+            continue
+        document = document or profile_document(session, customer_id)
+        holds = matches(rule.where, document)
+        if holds and rule.tag not in tags:
+            at = now or session.scalar(
+                select(Customer.updated_at).where(Customer.id == customer_id)
+            )
+            tags[rule.tag] = _add_tag(session, customer_id, rule.tag, source, at)
+        elif not holds and rule.tag in tags and tags[rule.tag].source == source:
+            session.delete(tags.pop(rule.tag))
+
+
+def _add_tag(session: Session, customer_id: int, tag: str, source: str, at: Any) -> CustomerTag:
+    row = CustomerTag(customer_id=customer_id, tag=tag, source=source, tagged_at=at)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def combine(session: Session, survivor_id: int, merged_id: int) -> None:
+    """OneID merged two people: counters add up, attendance, tags and consents move."""
+    merged = session.get(ProfileCounters, merged_id)
+    if merged is not None:
+        kept = counters_of(session, survivor_id)
+        for name in ("orders", "coupon_orders", "refunds", "spend", "watch_seconds", "events"):
+            setattr(kept, name, getattr(kept, name) + getattr(merged, name))
+        kept.hours = [a + b for a, b in zip(kept.hours, merged.hours, strict=True)]
+        kept.categories = sorted(set(kept.categories) | set(merged.categories))
+        for name, pick in (
+            ("first_order_at", min),
+            ("last_order_at", max),
+            ("last_active_at", max),
+        ):
+            values = [v for v in (getattr(kept, name), getattr(merged, name)) if v is not None]
+            setattr(kept, name, pick(values) if values else None)
+        session.delete(merged)
+        session.flush()
+    seen = set(
+        session.scalars(
+            select(LiveAttendance.live_session_id).where(LiveAttendance.customer_id == survivor_id)
+        )
+    )
+    for row in session.scalars(
+        select(LiveAttendance).where(LiveAttendance.customer_id == merged_id)
+    ):
+        if row.live_session_id in seen:
+            session.delete(row)
+        else:
+            row.customer_id = survivor_id
+    _move_unique(session, CustomerTag, CustomerTag.tag, survivor_id, merged_id)
+    _move_unique(session, Consent, Consent.channel, survivor_id, merged_id)
+    session.flush()
+    counters_of(session, survivor_id).lives_attended = (
+        session.query(LiveAttendance).filter(LiveAttendance.customer_id == survivor_id).count()
+    )
+    _tag(session, survivor_id, None)
+
+
+def _move_unique(session: Session, model: Any, key: Any, survivor_id: int, merged_id: int) -> None:
+    have = set(session.scalars(select(key).where(model.customer_id == survivor_id)))
+    session.execute(
+        delete(model).where(model.customer_id == merged_id, key.in_(have)),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(model).where(model.customer_id == merged_id).values(customer_id=survivor_id),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def rebuild(session: Session, customer_id: int, up_to_event: int, tz: ZoneInfo) -> None:
+    """Recount a person from the event log, for events the profiles consumer has handled."""
+    session.execute(delete(ProfileCounters).where(ProfileCounters.customer_id == customer_id))
+    session.execute(delete(LiveAttendance).where(LiveAttendance.customer_id == customer_id))
+    session.flush()
+    counters_of(session, customer_id)
+    rows = session.scalars(
+        select(Event)
+        .where(Event.customer_id == customer_id, Event.id <= up_to_event)
+        .order_by(Event.id)
+    )
+    for row in rows:
+        observe(session, customer_id, LoggedEvent.of(row), tz)
