@@ -13,12 +13,22 @@ from liveloop.access.api import router as access_router
 from liveloop.clock import Clock
 from liveloop.config import Settings, get_settings
 from liveloop.console import routes as console
+from liveloop.ingest import api as ingest
 from liveloop.metrics import Metrics, MetricsMiddleware
+from liveloop.profiles import consumer as profiles_consumer
+from liveloop.profiles.api import router as profiles_router
+from liveloop.profiles.service import PROFILES_CONSUMER
 from liveloop.runtime import Runtime
 from liveloop.store.worker import Worker
 from liveloop.system_api import router as system_router
 
 log = logging.getLogger(__name__)
+
+
+def subscribe_consumers(runtime: Runtime) -> None:
+    """Every event-log consumer the process runs (idempotent per runtime)."""
+    if PROFILES_CONSUMER not in runtime.consumers:
+        profiles_consumer.subscribe(runtime.consumers, runtime.settings.tz)
 
 
 def create_app(
@@ -28,6 +38,7 @@ def create_app(
     (and migrated) from ``settings``."""
     settings = settings or (runtime.settings if runtime else get_settings())
     runtime = runtime or Runtime.open(settings, clock)
+    subscribe_consumers(runtime)
     worker = Worker(
         runtime.sessions,
         runtime.clock,
@@ -44,6 +55,7 @@ def create_app(
             yield
         finally:
             worker.stop()
+            event_writer.close()
 
     app = FastAPI(
         title="liveloop",
@@ -57,5 +69,7 @@ def create_app(
     errors.install(app)
     app.include_router(system_router)
     app.include_router(access_router)
+    app.include_router(profiles_router)
+    event_writer = ingest.mount(app, runtime)
     console.mount(app, settings)
     return app

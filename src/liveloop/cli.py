@@ -27,6 +27,8 @@ from liveloop.store.engine import transaction
 app = typer.Typer(help="liveloop (回头客引擎): private-domain operations for food brands.")
 apikey_app = typer.Typer(help="API keys for machine clients.")
 app.add_typer(apikey_app, name="apikey")
+sources_app = typer.Typer(help="Sources: where tracked events come from, each with a write key.")
+app.add_typer(sources_app, name="sources")
 console = Console()
 err = Console(stderr=True)
 
@@ -102,6 +104,71 @@ def apikey_create(
     console.print(key, soft_wrap=True, highlight=False)
 
 
+@sources_app.command("create")
+def sources_create(
+    name: str,
+    kind: Annotated[
+        str, typer.Option(help="mini_program, h5_live, wecom, pos, server or live_platform")
+    ] = "server",
+    rate: Annotated[
+        int | None, typer.Option(help="Events per second this source may send (default: no limit)")
+    ] = None,
+) -> None:
+    """Create a source; its write key (and a live platform's signing secret) is printed once."""
+    from liveloop.ingest import service as sources
+
+    runtime = _open()
+    try:
+        with transaction(runtime.sessions) as session:
+            created = sources.create_source(
+                session, name, runtime.clock.now(), kind=kind, rate_limit_per_s=rate
+            )
+    except sources.SourceError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    source = created.source
+    console.print(f"Source {source.name} ({source.kind.value}); its write key, shown once:")
+    console.print(f"write key: {created.write_key}", soft_wrap=True, highlight=False)
+    if created.signing_secret:
+        console.print(f"signing secret: {created.signing_secret}", soft_wrap=True, highlight=False)
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """List the sources (never their keys)."""
+    from liveloop.ingest import service as sources
+
+    runtime = _open()
+    with transaction(runtime.read_sessions) as session:
+        rows = sources.list_sources(session)
+    table = Table("name", "kind", "key", "rate/s", "created", "status", title="sources")
+    for source in rows:
+        table.add_row(
+            source.name,
+            source.kind.value,
+            source.key_prefix + "…",
+            f"{source.rate_limit_per_s:,}" if source.rate_limit_per_s else "–",
+            source.created_at.astimezone(runtime.settings.tz).strftime("%Y-%m-%d %H:%M"),
+            "active" if source.active else "disabled",
+        )
+    console.print(table)
+
+
+@sources_app.command("disable")
+def sources_disable(name: str) -> None:
+    """Stop accepting a source's write key (servers notice within 5 seconds)."""
+    from liveloop.ingest import service as sources
+
+    runtime = _open()
+    try:
+        with transaction(runtime.sessions) as session:
+            sources.disable_source(session, name, runtime.clock.now())
+    except sources.SourceError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"Source {name} is disabled; its write key is refused from now on.")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -123,13 +190,15 @@ def _serve(runtime: Runtime, host: str, port: int) -> None:
 
 @app.command()
 def demo(
-    scale: Annotated[int, typer.Option(help="Number of simulated customers")] = 2_000,
+    scale: Annotated[int, typer.Option(help="Number of simulated customers")] = 1_000,
     seed: Annotated[int, typer.Option(help="Simulation seed")] = SimConfig.seed,
     serve_console: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
     """Simulate the demo brand (禾谷鲜生) into the configured store, then serve the console."""
+    from liveloop.app import subscribe_consumers
+    from liveloop.profiles.service import count_customers
     from liveloop.sim.load import load_simulation, load_state
 
     settings = _settings()
@@ -154,9 +223,14 @@ def demo(
                 runtime.clock.now(),
                 progress=lambda done: progress.update(task, completed=done),
             )
+        with console.status("OneID: resolving events to people (统一身份识别)"):
+            subscribe_consumers(runtime)
+            runtime.consumers.run_until_idle(runtime.sessions, runtime.clock)
+        with transaction(runtime.read_sessions) as session:
+            people = count_customers(session)
         console.print(
-            f"Demo brand loaded: {scale} people → {report.customers} customer records before "
-            f"OneID, {report.orders} orders ({report.refunds} refunded), {report.lives} lives, "
+            f"Demo brand loaded: {scale} people → {people} customers after OneID, "
+            f"{report.orders} orders ({report.refunds} refunded), {report.lives} lives, "
             f"{report.events} events."
         )
     with transaction(runtime.sessions) as session:

@@ -1,4 +1,5 @@
-"""Console pages: login, logout, overview (概览) and its htmx refresh fragment."""
+"""Console pages: login, logout, overview (概览) and its htmx refresh fragment; the sources page
+(数据源) lives in ``console.sources``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from liveloop.access.service import authenticate, end_console_session, start_console_session
 from liveloop.config import Settings
+from liveloop.console import sources
 from liveloop.console.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -51,6 +53,7 @@ templates.env.globals["role_names"] = ROLE_NAMES
 def mount(app: FastAPI, settings: Settings) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(router)
+    app.include_router(sources.router)
     app.state.secure_cookies = settings.secure_cookies
 
     @app.exception_handler(LoginRequired)

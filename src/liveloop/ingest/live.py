@@ -1,0 +1,269 @@
+"""The live-platform webhook: signature check, the delivery schema, and its mapping onto our live
+event spec (docs/ingest.md has the schema and examples).
+
+Signature: ``X-Liveloop-Signature: sha256=<hex>``, the HMAC-SHA256 with the source's signing
+secret of ``X-Liveloop-Timestamp + "." + body`` (the JSON body bytes, after gzip decoding if
+the request is gzip-encoded; the timestamp in Unix seconds). The source is named by its write
+key (HTTP Basic username), as on the tracking API. A timestamp more than 5 minutes from our
+clock is refused, so a captured request cannot be replayed later; a replay within the window
+writes nothing new, because each event's message id is derived from the platform's event id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from liveloop.errors import NO_CONTROL_CHARS
+from liveloop.ingest.errors import BadSignature, InvalidEvent
+from liveloop.ingest.service import SourceInfo
+from liveloop.store.base import to_money
+
+TOLERANCE = timedelta(minutes=5)
+MAX_EVENTS = 500
+ROOM = r"^[A-Za-z0-9_.-]{1,64}$"
+
+Text = Annotated[str, Field(min_length=1, max_length=128, pattern=NO_CONTROL_CHARS)]
+Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+
+# Platform event type → our event name (the live spec in docs/ingest.md).
+EVENT_NAMES = {
+    "viewer_joined": "Live Joined",
+    "viewer_left": "Live Left",
+    "comment": "Live Comment Posted",
+    "like": "Live Liked",
+    "share": "Live Shared",
+    "product_click": "Live Product Clicked",
+    "add_to_cart": "Product Added",
+    "order": "Order Completed",
+}
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """The ``X-Liveloop-Signature`` value for ``body`` sent at ``timestamp`` (Unix seconds)."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify(
+    secret: str, timestamp: str | None, given: str | None, body: bytes, now: datetime
+) -> None:
+    """Raise ``BadSignature`` unless ``given`` signs ``body`` at a timestamp near ``now``."""
+    if not timestamp or not given:
+        raise BadSignature("send X-Liveloop-Timestamp and X-Liveloop-Signature: sha256=<hex>")
+    if not timestamp.isdigit() or len(timestamp) > 12:
+        raise BadSignature("X-Liveloop-Timestamp must be Unix time in seconds")
+    sent = datetime.fromtimestamp(int(timestamp), UTC)
+    if abs(now - sent) > TOLERANCE:
+        raise BadSignature("X-Liveloop-Timestamp is more than 5 minutes from our clock")
+    if not hmac.compare_digest(given.encode(), signature(secret, timestamp, body).encode()):
+        raise BadSignature("X-Liveloop-Signature does not match the body")
+
+
+class _Model(BaseModel):
+    # Platforms add fields over time; unknown ones are ignored rather than refused.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ExternalId(_Model):
+    type: Annotated[str, Field(min_length=1, max_length=32, pattern=NO_CONTROL_CHARS)]
+    id: Text
+    collection: Annotated[str, Field(max_length=32, pattern=NO_CONTROL_CHARS)] | None = None
+
+
+class Viewer(_Model):
+    user_id: Text | None = None
+    anonymous_id: Text | None = None
+    external_ids: Annotated[list[ExternalId], Field(max_length=10)] = []
+    nickname: Annotated[str, Field(max_length=64, pattern=NO_CONTROL_CHARS)] | None = None
+
+
+class _NoData(_Model):
+    pass
+
+
+class LeftData(_Model):
+    watch_seconds: Annotated[int, Field(ge=0, le=7 * 24 * 3600)] | None = None
+
+
+class CommentData(_Model):
+    text: Annotated[str, Field(min_length=1, max_length=2000, pattern=NO_CONTROL_CHARS)]
+
+
+class LikeData(_Model):
+    count: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+
+
+class ShareData(_Model):
+    channel: Annotated[str, Field(max_length=32, pattern=NO_CONTROL_CHARS)] | None = None
+
+
+class ProductData(_Model):
+    sku: Text
+    price: Price | None = None
+
+
+class CartData(ProductData):
+    quantity: Annotated[int, Field(ge=1, le=10_000)] = 1
+
+
+class OrderLine(_Model):
+    sku: Text
+    quantity: Annotated[int, Field(ge=1, le=10_000)]
+    price: Price
+
+
+class OrderData(_Model):
+    order_id: Text
+    total: Price
+    discount: Price | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
+    products: Annotated[list[OrderLine], Field(max_length=200)] = []
+
+
+class _Event(_Model):
+    id: Annotated[str, Field(min_length=1, max_length=100, pattern=NO_CONTROL_CHARS)]
+    occurred_at: AwareDatetime | None = None
+    live_session_id: int | Text | None = None
+    platform: Annotated[str, Field(max_length=32, pattern=NO_CONTROL_CHARS)] | None = None
+    viewer: Viewer
+
+
+class ViewerJoined(_Event):
+    type: Literal["viewer_joined"]
+    data: _NoData = _NoData()
+
+
+class ViewerLeft(_Event):
+    type: Literal["viewer_left"]
+    data: LeftData = LeftData()
+
+
+class Comment(_Event):
+    type: Literal["comment"]
+    data: CommentData
+
+
+class Like(_Event):
+    type: Literal["like"]
+    data: LikeData = LikeData()
+
+
+class Share(_Event):
+    type: Literal["share"]
+    data: ShareData = ShareData()
+
+
+class ProductClick(_Event):
+    type: Literal["product_click"]
+    data: ProductData
+
+
+class AddToCart(_Event):
+    type: Literal["add_to_cart"]
+    data: CartData
+
+
+class Order(_Event):
+    type: Literal["order"]
+    data: OrderData
+
+
+LiveEvent = Annotated[
+    ViewerJoined | ViewerLeft | Comment | Like | Share | ProductClick | AddToCart | Order,
+    Field(discriminator="type"),
+]
+
+
+class Delivery(_Model):
+    events: Annotated[list[LiveEvent], Field(min_length=1, max_length=MAX_EVENTS)]
+
+
+_DELIVERY = TypeAdapter(Delivery)
+
+
+def parse_delivery(body: dict[str, Any]) -> Delivery:
+    """A delivery is ``{"events": [...]}`` or one event object on its own."""
+    document = body if "events" in body else {"events": [body]}
+    try:
+        return _DELIVERY.validate_python(document)
+    except ValidationError as exc:
+        problems = [f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)[:5]]
+        raise InvalidEvent("; ".join(problems)) from None
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def event_rows(
+    delivery: Delivery, room: str, source: SourceInfo, received_at: datetime
+) -> list[dict[str, Any]]:
+    rows = []
+    for index, event in enumerate(delivery.events):
+        viewer = event.viewer
+        if viewer.user_id is None and viewer.anonymous_id is None:
+            raise InvalidEvent(f"events[{index}].viewer: needs user_id or anonymous_id")
+        context: dict[str, Any] = {"channel": event.platform or source.name}
+        if viewer.external_ids:
+            context["externalIds"] = [x.model_dump(exclude_none=True) for x in viewer.external_ids]
+        if viewer.nickname:
+            context["traits"] = {"nickname": viewer.nickname}
+        rows.append(
+            {
+                # Idempotent on the platform's event id, per source.
+                "message_id": f"live:{source.id}:{event.id}",
+                "type": "track",
+                "name": EVENT_NAMES[event.type],
+                "customer_id": None,
+                "anonymous_id": viewer.anonymous_id,
+                "user_id": viewer.user_id,
+                "properties": _properties(event, room),
+                "context": context,
+                "timestamp": _utc(event.occurred_at, received_at, index),
+                "received_at": received_at,
+                "source": source.name,
+            }
+        )
+    return rows
+
+
+def _utc(occurred_at: datetime | None, received_at: datetime, index: int) -> datetime:
+    if occurred_at is None:
+        return received_at
+    try:
+        return occurred_at.astimezone(UTC)
+    except OverflowError:
+        raise InvalidEvent(f"events[{index}].occurred_at is out of range") from None
+
+
+def _properties(event: _Event, room: str) -> dict[str, Any]:
+    props: dict[str, Any] = {"room": room}
+    if event.live_session_id is not None:
+        props["live_session_id"] = event.live_session_id
+    data = getattr(event, "data", None)
+    if isinstance(data, OrderData):
+        props |= {
+            "order_id": data.order_id,
+            "total": str(to_money(data.total)),
+            "currency": data.currency,
+            "channel": "live",
+            "products": [
+                {"sku": p.sku, "quantity": p.quantity, "price": str(to_money(p.price))}
+                for p in data.products
+            ],
+        }
+        if data.discount is not None:
+            props["discount"] = str(to_money(data.discount))
+    elif data is not None:
+        for key, value in data.model_dump(exclude_none=True).items():
+            props[key] = str(to_money(value)) if isinstance(value, Decimal) else value
+    return props
