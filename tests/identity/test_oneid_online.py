@@ -1,5 +1,6 @@
-"""Online OneID on the simulator's data: every observation resolved as it arrives, scored
-against the planted truth with pairwise precision and recall of "same person" decisions."""
+"""Online OneID and profiles on the simulator's data: every observation resolved as it arrives,
+scored against the planted truth (pairwise precision and recall of "same person" decisions),
+and the rule tags checked against the people's planted traits."""
 
 from collections import Counter
 from datetime import date
@@ -8,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from liveloop.commerce.models import Order
-from liveloop.identity.consumer import TRACKED, subscribe
+from liveloop.identity.consumer import TRACKED
+from liveloop.profiles.consumer import subscribe
 from liveloop.sim.config import SimConfig
 from liveloop.sim.generate import simulate
 from liveloop.sim.load import load_simulation
@@ -41,7 +43,7 @@ def resolved(tmp_path_factory):
     runtime = Runtime.open(make_settings(url), ManualClock())
     load_simulation(runtime.sessions, CONFIG, runtime.clock.now())
     consumers = Consumers()
-    subscribe(consumers)
+    subscribe(consumers, runtime.settings.tz)  # OneID, then counters and tags
     consumers.run_until_idle(runtime.sessions, runtime.clock)
     yield runtime
     runtime.close()
@@ -73,3 +75,36 @@ def test_shared_store_tablets_end_up_blocked(resolved):
     with transaction(resolved.read_sessions) as session:
         blocked = set(session.scalars(select(IdentifierBlock.value)))
     assert {"TABLET-GZ-STORE-01", "TABLET-SH-STORE-01"} <= blocked
+
+
+def _true_people(session) -> dict[int, int]:
+    """customer → the planted person most of their events come from."""
+    votes: dict[int, Counter] = {}
+    for message_id, customer_id in session.execute(
+        select(Event.message_id, Event.customer_id).where(
+            Event.type.in_(TRACKED), Event.customer_id.is_not(None)
+        )
+    ):
+        votes.setdefault(customer_id, Counter())[int(message_id.split("-")[1])] += 1
+    return {c: v.most_common(1)[0][0] for c, v in votes.items()}
+
+
+def test_rule_tags_find_the_planted_health_needs_and_price_sensitivity(resolved):
+    from liveloop.profiles.models import CustomerTag
+
+    people = {}
+    for chunk in simulate(CONFIG):
+        people.update({p["person_id"]: p for p in chunk.truth_people})
+    with transaction(resolved.read_sessions) as session:
+        person_of = _true_people(session)
+        tagged = session.execute(select(CustomerTag.customer_id, CustomerTag.tag)).all()
+    by_tag: dict[str, list[dict]] = {}
+    for customer_id, tag in tagged:
+        if customer_id in person_of:
+            by_tag.setdefault(tag, []).append(people[person_of[customer_id]])
+    health = by_tag["有特定健康需求"]
+    assert len(health) > 20
+    assert sum(p["health_need"] is not None for p in health) / len(health) > 0.6
+    price = by_tag["价格敏感型"]
+    assert len(price) > 20
+    assert sum(p["price_sensitive"] for p in price) / len(price) > 0.8

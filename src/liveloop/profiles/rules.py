@@ -3,7 +3,7 @@
     {"kind": "event", "tag": "有特定健康需求", "event": "Live Comment Posted",
      "where": {"field": "properties.text", "op": "contains_any", "value": ["糖尿病", "高血压"]}}
     {"kind": "profile", "tag": "价格敏感型",
-     "where": {"all": [{"field": "orders", "op": "gte", "value": 2},
+     "where": {"all": [{"field": "orders", "op": "gte", "value": 3},
                        {"field": "coupon_order_share", "op": "gte", "value": 0.5}]}}
 
 An *event* rule tags the person when a matching event arrives (fields are paths into the event:
@@ -164,7 +164,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "tag": "价格敏感型",
         "where": {
             "all": [
-                {"field": "orders", "op": "gte", "value": 2},
+                {"field": "orders", "op": "gte", "value": 3},
                 {"field": "coupon_order_share", "op": "gte", "value": 0.5},
             ]
         },

@@ -46,16 +46,12 @@ TEMPLATES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "suitability",
         "neutral",
         (
-            "适合糖尿病人吃吗?",
-            "{product}糖尿病人能吃吗",
             "{product}适合炖吗",
             "这款牛腩适合红烧还是炖汤?",
             "宝宝几个月可以吃{product}",
-            "孕妇可以吃吗{emoji}",
             "老人牙口不好能吃吗",
-            "高血压能吃{product}吗",
-            "减脂期可以吃吗",
             "{product}适合做早餐吗",
+            "小孩子能吃吗{emoji}",
         ),
     ),
     "ask_logistics": (
@@ -134,6 +130,15 @@ TEMPLATES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
 }
 
+# Questions about one's own condition: asked by people with that health need (and now and then by
+# someone asking for a parent). Labelled ask_suitability / health.
+HEALTH_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "糖尿病": ("适合糖尿病人吃吗?", "{product}糖尿病人能吃吗", "血糖高能吃{product}吗{emoji}"),
+    "高血压": ("高血压能吃{product}吗", "血压高的人适合吃吗", "{product}含钠高吗,高血压能吃吗"),
+    "减脂": ("减脂期可以吃吗", "{product}热量高吗,减脂能吃吗", "健身减脂的人适合吗{emoji}"),
+}
+SHARE_ASKING_FOR_FAMILY = 0.08
+
 # Complaint templates name different aspects; the label follows the text.
 COMPLAINT_ASPECTS = {
     "鸡蛋碎": "packaging",
@@ -158,7 +163,8 @@ BASE_MIX = {
 
 
 def intent_mix(*, health_need: bool, price_sensitive: bool) -> dict[str, float]:
-    """Health-minded viewers ask about suitability more; price-sensitive ones about price."""
+    """Viewers with a health need ask about suitability more; price-sensitive ones about
+    price."""
     mix = dict(BASE_MIX)
     if health_need:
         mix["ask_suitability"] += 0.25
@@ -167,10 +173,22 @@ def intent_mix(*, health_need: bool, price_sensitive: bool) -> dict[str, float]:
     return mix
 
 
-def make_comment(rng: random.Random, mix: dict[str, float], product: str, city: str) -> Comment:
+def make_comment(
+    rng: random.Random,
+    mix: dict[str, float],
+    product: str,
+    city: str,
+    health_need: str | None = None,
+) -> Comment:
     intent = rng.choices(list(mix), list(mix.values()))[0]
     aspect, sentiment, templates = TEMPLATES[intent]
     template = rng.choice(templates)
+    if intent == "ask_suitability":
+        if health_need and rng.random() < 0.75:
+            aspect, template = "health", rng.choice(HEALTH_QUESTIONS[health_need])
+        elif not health_need and rng.random() < SHARE_ASKING_FOR_FAMILY:
+            aspect = "health"
+            template = rng.choice(HEALTH_QUESTIONS[rng.choice(list(HEALTH_QUESTIONS))])
     text = template.format(
         product=product,
         city=city.removesuffix("市"),

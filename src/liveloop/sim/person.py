@@ -588,7 +588,7 @@ class PersonSim:
         for _ in range(_poisson(rng, cfg.mean_comments_per_view * watched / 1200)):
             when = at + timedelta(seconds=rng.uniform(0, watched))
             product = BY_SKU[rng.choice(live.featured)].name.split(" ")[0]
-            comment = make_comment(rng, mix, product, self.city.city)
+            comment = make_comment(rng, mix, product, self.city.city, self.health_need)
             message_id = self.event(
                 "Live Comment Posted",
                 when,

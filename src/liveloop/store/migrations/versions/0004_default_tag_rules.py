@@ -55,7 +55,7 @@ DEFAULT_RULES = [
         "tag": "价格敏感型",
         "where": {
             "all": [
-                {"field": "orders", "op": "gte", "value": 2},
+                {"field": "orders", "op": "gte", "value": 3},
                 {"field": "coupon_order_share", "op": "gte", "value": 0.5},
             ]
         },
