@@ -13,6 +13,7 @@ from liveloop.access.api import router as access_router
 from liveloop.clock import Clock
 from liveloop.config import Settings, get_settings
 from liveloop.console import routes as console
+from liveloop.identity.api import router as identity_router
 from liveloop.ingest import api as ingest
 from liveloop.metrics import Metrics, MetricsMiddleware
 from liveloop.profiles import consumer as profiles_consumer
@@ -70,6 +71,7 @@ def create_app(
     app.include_router(system_router)
     app.include_router(access_router)
     app.include_router(profiles_router)
+    app.include_router(identity_router)
     event_writer = ingest.mount(app, runtime)
     console.mount(app, settings)
     return app

@@ -18,7 +18,7 @@ from liveloop.store.consumers import Consumers
 from liveloop.store.engine import transaction
 from liveloop.store.eventlog import Event
 
-CONFIG = SimConfig(customers=1_500, end=date(2026, 11, 20), chunk_size=500, seed=11)
+CONFIG = SimConfig(customers=1_000, end=date(2026, 11, 20), chunk_size=500, seed=11)
 
 
 def pairwise(pairs: list[tuple[int, int]]) -> tuple[float, float]:

@@ -330,8 +330,17 @@ def split(session: Session, merge_id: int, at: datetime, tz: ZoneInfo = SHANGHAI
     return restored
 
 
-def forget_blocked(session: Session, kind: IdentityType, value: str, at: datetime) -> None:
-    """Block a value by hand (an operator's placeholder): it stops identifying anyone."""
+def block_value(session: Session, kind: IdentityType, value: str, at: datetime) -> None:
+    """Block a value by hand (an operator's placeholder): it stops identifying anyone.
+    Blocking a value twice changes nothing."""
     session.execute(delete(Identity).where(Identity.type == kind.value, Identity.value == value))
-    session.add(IdentifierBlock(type=kind.value, value=value, reason="placeholder", blocked_at=at))
+    already = session.scalar(
+        select(IdentifierBlock.id).where(
+            IdentifierBlock.type == kind.value, IdentifierBlock.value == value
+        )
+    )
+    if already is None:
+        session.add(
+            IdentifierBlock(type=kind.value, value=value, reason="placeholder", blocked_at=at)
+        )
     session.flush()
