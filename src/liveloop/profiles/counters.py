@@ -4,6 +4,7 @@ OneID merges two people (``combine``) and rebuilt from the event log when it spl
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -168,9 +169,21 @@ def profile_document(session: Session, customer_id: int) -> dict[str, Any]:
     }
 
 
+_PARSED: dict[tuple[int, str], EventRule | ProfileRule] = {}
+
+
 def _rules(session: Session) -> list[tuple[int, EventRule | ProfileRule]]:
-    rows = session.execute(select(TagRule.id, TagRule.rule).where(TagRule.enabled.is_(True)))
-    return [(rule_id, RULE.validate_python(rule)) for rule_id, rule in rows]
+    """The enabled rules, read on every call (so a new rule applies to the next event) but
+    parsed once per version of each rule."""
+    rules = []
+    for rule_id, rule in session.execute(
+        select(TagRule.id, TagRule.rule).where(TagRule.enabled.is_(True)).order_by(TagRule.id)
+    ):
+        key = (rule_id, json.dumps(rule, sort_keys=True, ensure_ascii=False))
+        if key not in _PARSED:
+            _PARSED[key] = RULE.validate_python(rule)
+        rules.append((rule_id, _PARSED[key]))
+    return rules
 
 
 def _tag(session: Session, customer_id: int, event: LoggedEvent | None) -> None:
