@@ -18,6 +18,7 @@ from liveloop.ingest import api as ingest
 from liveloop.metrics import Metrics, MetricsMiddleware
 from liveloop.profiles import consumer as profiles_consumer
 from liveloop.profiles.api import router as profiles_router
+from liveloop.profiles.api import rules_router as tag_rules_router
 from liveloop.profiles.service import PROFILES_CONSUMER
 from liveloop.runtime import Runtime
 from liveloop.store.worker import Worker
@@ -71,6 +72,7 @@ def create_app(
     app.include_router(system_router)
     app.include_router(access_router)
     app.include_router(profiles_router)
+    app.include_router(tag_rules_router)
     app.include_router(identity_router)
     event_writer = ingest.mount(app, runtime)
     console.mount(app, settings)

@@ -210,3 +210,55 @@ def test_a_merged_oneid_answers_with_the_survivor(runtime, zhang, client):
     body = client.get(f"/v1/profiles/{old_oneid}", headers=auth).json()
     assert body["resolved_from"] == old_oneid and body["oneid"] != old_oneid
     assert body["counters"]["orders"] == 3
+
+
+def test_operators_add_and_switch_tag_rules_over_http(runtime, zhang, client):
+    with transaction(runtime.sessions) as session:
+        key = create_api_key(session, "ops", "operator", runtime.clock.now())[1]
+    auth = {"Authorization": f"Bearer {key}"}
+    rule = {
+        "kind": "event",
+        "tag": "问过物流",
+        "event": "Live Comment Posted",
+        "where": {"field": "properties.text", "op": "contains_any", "value": ["发货", "包邮"]},
+    }
+    created = client.post("/v1/tag-rules", json=rule, headers=auth)
+    assert created.status_code == 201, created.text
+    track(runtime, "Live Comment Posted", 600, properties={"text": "什么时候发货?"})
+    drain(runtime)
+    assert "问过物流" in tags_of(runtime, zhang)
+    rule_id = created.json()["id"]
+    off = client.patch(f"/v1/tag-rules/{rule_id}", json={"enabled": False}, headers=auth)
+    assert off.status_code == 200 and off.json()["enabled"] is False
+    listed = client.get("/v1/tag-rules", headers=auth).json()
+    assert [r["tag"] for r in listed][-1] == "问过物流" and len(listed) == 5
+    bad = client.post(
+        "/v1/tag-rules",
+        json={**rule, "where": {"field": "x", "op": "regex", "value": 1}},
+        headers=auth,
+    )
+    assert bad.status_code == 422
+    unknown = client.post("/v1/tag-rules", json={"kind": "magic", "tag": "x"}, headers=auth)
+    assert unknown.status_code == 422
+    assert (
+        client.patch("/v1/tag-rules/999", json={"enabled": True}, headers=auth).status_code == 404
+    )
+
+
+def test_an_invalid_rule_in_the_store_is_skipped_not_fatal(runtime, zhang):
+    with transaction(runtime.sessions) as session:
+        session.add(
+            TagRule(
+                tag="坏规则",
+                kind="event",
+                enabled=True,
+                created_at=runtime.clock.now(),
+                rule={"kind": "event", "tag": "坏规则"},
+            )
+        )
+    track(runtime, "Product Viewed", 700)
+    drain(runtime)
+    from liveloop.store.consumers import failures
+
+    with transaction(runtime.read_sessions) as session:
+        assert failures(session) == []

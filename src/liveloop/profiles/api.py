@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from liveloop.access.models import Role
 from liveloop.access.service import Principal
-from liveloop.deps import ReadSessionDep, require_roles
+from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 from liveloop.identity import service as identity
 from liveloop.identity.models import IdentityType
-from liveloop.profiles.models import Customer
+from liveloop.profiles.models import Customer, TagRule
+from liveloop.profiles.rules import EventRule, ProfileRule
 from liveloop.profiles.service import current_id
 from liveloop.profiles.view import Profile, build
 
@@ -82,3 +85,71 @@ def by_identifier(
     if customer is None:  # pragma: no cover - an identity always points at a person
         raise HTTPException(404, "no such profile")
     return _respond(session, customer, principal, timeline_limit, before)
+
+
+rules_router = APIRouter(prefix="/v1/tag-rules", tags=["profiles"])
+RuleEditor = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
+
+
+class TagRuleOut(BaseModel):
+    id: int
+    tag: str
+    kind: str
+    rule: dict[str, Any]
+    enabled: bool
+    created_at: datetime
+
+
+def _rule_out(row: TagRule) -> TagRuleOut:
+    return TagRuleOut(
+        id=row.id,
+        tag=row.tag,
+        kind=row.kind,
+        rule=row.rule,
+        enabled=row.enabled,
+        created_at=row.created_at,
+    )
+
+
+@rules_router.get("")
+def list_rules(session: ReadSessionDep, _: RuleEditor) -> list[TagRuleOut]:
+    return [_rule_out(r) for r in session.scalars(select(TagRule).order_by(TagRule.id))]
+
+
+@rules_router.post("", status_code=201)
+def add_rule(
+    rule: Annotated[EventRule | ProfileRule, Body(discriminator="kind")],
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: RuleEditor,
+) -> TagRuleOut:
+    """Add a tag rule (see profiles/rules.py for the language); it applies from the next event."""
+    row = TagRule(
+        tag=rule.tag,
+        kind=rule.kind,
+        rule=rule.model_dump(by_alias=True, exclude_none=True),
+        enabled=True,
+        created_at=runtime.clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    return _rule_out(row)
+
+
+class RuleSwitch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool
+
+
+@rules_router.patch("/{rule_id}")
+def switch_rule(
+    rule_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: RuleSwitch,
+    session: SessionDep,
+    _: RuleEditor,
+) -> TagRuleOut:
+    row = session.get(TagRule, rule_id)
+    if row is None:
+        raise HTTPException(404, f"no tag rule {rule_id}")
+    row.enabled = body.enabled
+    return _rule_out(row)

@@ -5,11 +5,13 @@ OneID merges two people (``combine``) and rebuilt from the event log when it spl
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -24,6 +26,8 @@ from liveloop.profiles.models import (
 )
 from liveloop.profiles.rules import RULE, EventRule, ProfileRule, matches
 from liveloop.store.eventlog import Event, LoggedEvent
+
+log = logging.getLogger(__name__)
 
 TRACKED = frozenset({"track", "identify", "page", "screen", "group", "alias"})
 EVENING = range(19, 24)
@@ -181,7 +185,11 @@ def _rules(session: Session) -> list[tuple[int, EventRule | ProfileRule]]:
     ):
         key = (rule_id, json.dumps(rule, sort_keys=True, ensure_ascii=False))
         if key not in _PARSED:
-            _PARSED[key] = RULE.validate_python(rule)
+            try:
+                _PARSED[key] = RULE.validate_python(rule)
+            except ValidationError:
+                log.warning("tag rule %s is invalid; skipped until fixed", rule_id)
+                continue
         rules.append((rule_id, _PARSED[key]))
     return rules
 
