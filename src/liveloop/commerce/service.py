@@ -189,6 +189,10 @@ def refund_order(
     return True
 
 
+def known_skus(session: Session) -> set[str]:
+    return set(session.scalars(select(Product.sku).where(Product.active.is_(True))))
+
+
 def categories_of(session: Session, skus: Sequence[str | None]) -> set[str]:
     wanted = {s for s in skus if s}
     if not wanted:
