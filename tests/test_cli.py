@@ -107,3 +107,28 @@ def test_demo_refuses_to_run_outside_dev_mode(cli, monkeypatch):
 
 def test_version(cli):
     assert cli("version").output.startswith("liveloop 0.1.0")
+
+
+def test_import_orders_reports_and_writes_rejects(cli, store, tmp_path):
+    from decimal import Decimal
+
+    from liveloop.commerce.service import ProductSpec, upsert_product
+
+    runtime = store()
+    with transaction(runtime.sessions) as session:
+        upsert_product(
+            session,
+            ProductSpec("SOY-500", "酱油", "调味品", Decimal("19.90"), 540),
+            runtime.clock.now(),
+        )
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "订单号,下单时间,手机号,商品编码,数量\nA1,2026-11-01 10:00,13800138000,SOY-500,1\n"
+        "A2,2026-11-01 10:00,13800138000,NOPE,1\n",
+        encoding="utf-8",
+    )
+    result = cli("import", "orders", str(path))
+    assert result.exit_code == 1, result.output
+    assert "1 orders imported" in result.output and "1 rows rejected" in result.output
+    assert (tmp_path / "orders.rejects.csv").exists()
+    assert cli("import", "orders", str(tmp_path / "nope.csv")).exit_code == 2

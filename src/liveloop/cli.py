@@ -29,6 +29,8 @@ apikey_app = typer.Typer(help="API keys for machine clients.")
 app.add_typer(apikey_app, name="apikey")
 sources_app = typer.Typer(help="Sources: where tracked events come from, each with a write key.")
 app.add_typer(sources_app, name="sources")
+import_app = typer.Typer(help="Import orders or customers from CSV / Excel files.")
+app.add_typer(import_app, name="import")
 console = Console()
 err = Console(stderr=True)
 
@@ -167,6 +169,47 @@ def sources_disable(name: str) -> None:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     console.print(f"Source {name} is disabled; its write key is refused from now on.")
+
+
+def _import(kind: str, path: Path, rejects: Path | None) -> None:
+    from liveloop.ingest.imports import ImportFileError, import_customers, import_orders
+
+    if not path.is_file():
+        err.print(f"[red]No such file: {path}[/red]")
+        raise typer.Exit(2)
+    runtime = _open()
+    run = import_orders if kind == "orders" else import_customers
+    try:
+        with console.status(f"importing {kind} from {path.name}"):
+            report = run(runtime.sessions, path, runtime.clock.now(), runtime.settings.tz, rejects)
+    except ImportFileError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(
+        f"{report.rows} rows: {report.imported} {kind} imported, {report.unchanged} already "
+        f"there, {report.rejected} rows rejected."
+    )
+    if report.rejects_file:
+        console.print(f"Rejected rows and reasons: {report.rejects_file}")
+        raise typer.Exit(1)
+
+
+@import_app.command("orders")
+def import_orders_command(
+    path: Path,
+    rejects: Annotated[Path | None, typer.Option(help="Where to write rejected rows")] = None,
+) -> None:
+    """Import orders (one row per line); bad rows go to FILE.rejects.csv with reasons."""
+    _import("orders", path, rejects)
+
+
+@import_app.command("customers")
+def import_customers_command(
+    path: Path,
+    rejects: Annotated[Path | None, typer.Option(help="Where to write rejected rows")] = None,
+) -> None:
+    """Import members/customers; bad rows go to FILE.rejects.csv with reasons."""
+    _import("customers", path, rejects)
 
 
 @app.command()
