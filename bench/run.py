@@ -1,6 +1,7 @@
 """Run every benchmark (``make bench``); each prints its figures and its ratio to a baseline."""
 
-from bench import eventlog_append
+from bench import eventlog_append, ingest_batch
 
 if __name__ == "__main__":
     eventlog_append.main()
+    ingest_batch.main()

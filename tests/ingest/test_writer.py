@@ -4,6 +4,8 @@ not at all, one bad request cannot fail the others, and the SQLite fast path sto
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -138,14 +140,34 @@ def test_the_writer_stops_after_writing_what_waits_and_starts_again(store_runtim
     assert len(stored_events(store_runtime)) == 55
 
 
-def test_sqlite_ingest_commits_with_fsync(runtime):
+def test_sqlite_ingest_commits_with_fsync_and_leaves_checkpoints_to_its_own_thread(runtime):
     writer = EventWriter.for_store(runtime.settings.database_url, runtime.sessions)
     try:
         with transaction(writer.sessions) as session:
-            level = session.execute(text("PRAGMA synchronous")).scalar()
-        assert level == 2  # FULL
+            assert session.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+            assert session.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 0
     finally:
         writer.close()
+
+
+def test_the_checkpointer_copies_committed_events_into_the_database_file(runtime, tmp_path):
+    database = runtime.settings.database_url.removeprefix("sqlite:///")
+    # An open connection keeps SQLite from checkpointing when the others close, so only the
+    # checkpointer can have moved the events into the database file.
+    bystander = sqlite3.connect(database)
+    try:
+        bystander.execute("SELECT 1 FROM events LIMIT 1").fetchall()
+        writer = EventWriter.for_store(runtime.settings.database_url, runtime.sessions)
+        writer.submit(_rows("ckpt", 2_000)).result(10)
+        writer.close()  # stops the checkpointer after a last checkpoint
+        runtime.close()
+        copy = tmp_path / "copy.db"
+        shutil.copyfile(database, copy)  # the database file alone, without its WAL
+    finally:
+        bystander.close()
+    with sqlite3.connect(copy) as connection:
+        count = connection.execute("SELECT count(*) FROM events").fetchone()[0]
+    assert count == 2_000
 
 
 def test_the_sqlite_fast_path_stores_what_append_rows_stores(runtime):

@@ -26,6 +26,7 @@ import asyncio
 import logging
 import sqlite3
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -86,6 +87,7 @@ class EventWriter:
         self._waiting_rows = 0
         self._thread: threading.Thread | None = None
         self._closing = False
+        self._checkpointer: _Checkpointer | None = None
         self.groups = 0  # commits made, and events new to the log (tests, the benchmark)
         self.events = 0
 
@@ -97,7 +99,7 @@ class EventWriter:
         if not url.startswith("sqlite") or url.rstrip("/").endswith((":memory:", "sqlite:")):
             return cls(sessions, **kwargs)
         engine = make_engine(url)
-        event.listen(engine, "connect", _synchronous_full)
+        event.listen(engine, "connect", _ingest_pragmas)
         return cls(make_session_factory(engine), own_engine=engine, **kwargs)
 
     async def write(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -125,6 +127,8 @@ class EventWriter:
                     target=self._run, name="liveloop-event-writer", daemon=True
                 )
                 self._thread.start()
+                if self._own_engine is not None:
+                    self._checkpointer = _Checkpointer(self._own_engine)
             self._cond.notify()
         return done
 
@@ -136,6 +140,9 @@ class EventWriter:
             self._cond.notify()
         if thread is not None:
             thread.join()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         if self._own_engine is not None:
             self._own_engine.dispose()
 
@@ -179,14 +186,62 @@ class EventWriter:
             return
         self.groups += 1
         self.events += new
+        if self._checkpointer is not None:
+            self._checkpointer.wake()
         for waiting in group:
             waiting.done.set_result(None)
 
 
-def _synchronous_full(dbapi_connection: Any, _record: Any) -> None:
+def _ingest_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA synchronous=FULL")
+    # Checkpoints run on the checkpointer's thread, not inside the writer's commits.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
+
+
+class _Checkpointer:
+    """Copies the WAL back into the database file (a PASSIVE checkpoint) on its own thread and
+    connection, at most every ``interval`` seconds after new commits. Left to SQLite, the commit
+    that crosses 1,000 WAL pages does it, and every request in that group waits for the copy
+    and its fsyncs. PASSIVE never blocks the writer; the WAL only grows while it lags."""
+
+    def __init__(self, engine: Engine, interval: float = 0.05) -> None:
+        self.engine = engine
+        self.interval = interval
+        self._due = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(
+            target=self._run, name="liveloop-wal-checkpointer", daemon=True
+        )
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._due.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._due.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self._due.wait()
+            self._due.clear()
+            try:
+                # A driver connection in autocommit mode: no BEGIN IMMEDIATE, so the
+                # checkpoint never holds the write lock the writer needs.
+                connection = self.engine.raw_connection()
+                try:
+                    driver: Any = connection.driver_connection
+                    driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                finally:
+                    connection.close()
+            except Exception as exc:  # the next commit tries again
+                log.warning("WAL checkpoint failed: %r", exc)
+            if self._stopping:
+                return
+            time.sleep(self.interval)
 
 
 def sqlite_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
