@@ -170,7 +170,7 @@ class DuckDBEngine(Engine):
             self.connection.execute(f"DROP TABLE IF EXISTS {table}")
 
     def arrow(self, query: str) -> pa.Table:
-        return self.connection.sql(query).fetch_arrow_table()
+        return self.connection.sql(query).to_arrow_table()
 
     def load_arrow(self, table: str, data: pa.Table) -> None:
         self.connection.register("_incoming", data)
@@ -182,7 +182,7 @@ class DuckDBEngine(Engine):
     def map_batches(
         self, table: str, query: str, function: BatchFunction, columns: Columns
     ) -> None:
-        reader = self.connection.sql(query).fetch_record_batch(BATCH_ROWS)
+        reader = self.connection.sql(query).to_arrow_reader(BATCH_ROWS)
         batches = (pa.Table.from_batches([batch]) for batch in reader)
         first = next(batches, None)
         parts = [] if first is None else [function(first)]
