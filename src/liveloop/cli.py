@@ -347,13 +347,13 @@ def identity_recompute(
     if not (sim_dir / "events.parquet").exists():
         err.print(f"[red]{sim_dir} holds no simulator output (events.parquet)[/red]")
         raise typer.Exit(2)
-    blocklist = []
+    blocklist: list[tuple[str, str]] = []
     for item in block or []:
-        kind, sep, value = item.partition(":")
+        kind, sep, blocked = item.partition(":")
         if not sep:
             err.print(f"[red]--block takes TYPE:VALUE, not {item!r}[/red]")
             raise typer.Exit(2)
-        blocklist.append((kind, value))
+        blocklist.append((kind, blocked))
     with open_engine(engine) as session:
         result = run(session, sim_dir, blocklist=blocklist, out=out)
     done, counts = result.recomputed, result.observations
@@ -371,7 +371,8 @@ def identity_recompute(
         table.add_row(label, f"{value:,}")
     console.print(table)
     console.print(
-        f"observations {result.observation_seconds:.1f} s, recompute {result.recompute_seconds:.1f} s"
+        f"observations {result.observation_seconds:.1f} s, "
+        f"recompute {result.recompute_seconds:.1f} s"
     )
     if result.accuracy and result.linkable and result.traps:
         accuracy, traps = result.accuracy, result.traps

@@ -1,3 +1,4 @@
+import itertools
 import random
 
 import networkx as nx
@@ -31,6 +32,6 @@ def test_a_long_chain_converges_in_logarithmic_rounds():
     chain = list(range(1_000))
     rng = random.Random(1)
     rng.shuffle(chain)  # ids out of order along the chain: the worst case for plain propagation
-    labels, rounds = _components(list(zip(chain, chain[1:], strict=False)))
+    labels, rounds = _components(list(itertools.pairwise(chain)))
     assert set(labels.values()) == {0}
     assert rounds <= 25

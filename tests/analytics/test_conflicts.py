@@ -24,7 +24,8 @@ def _links(*rows: tuple[int, str, int, str, int, int]) -> pa.Table:
 
 def _people(links: pa.Table) -> dict[int, int]:
     settled = settle(links)
-    return dict(zip(settled.column("node").to_pylist(), settled.column("person").to_pylist()))
+    nodes, people = settled.column("node").to_pylist(), settled.column("person").to_pylist()
+    return dict(zip(nodes, people, strict=True))
 
 
 def test_a_link_that_would_give_one_person_two_member_numbers_is_refused():

@@ -68,6 +68,7 @@ class SparkEngine(Engine):
             .config("spark.default.parallelism", str(shuffle_partitions))
             .config("spark.driver.memory", driver_memory)
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")
             .getOrCreate()
         )

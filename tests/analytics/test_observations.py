@@ -1,0 +1,42 @@
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from liveloop.analytics.engine import DuckDBEngine
+from liveloop.analytics.oneid.observations import KNOWN_TYPES, RAW_SIGHTINGS, register_sim
+
+
+def test_events_yield_the_identifiers_online_resolution_reads(sim_small):
+    extract = pytest.importorskip("liveloop.identity.extract")
+    online = set()
+    events = pq.read_table(sim_small / "events.parquet").to_pylist()
+    for position, event in enumerate(events):
+        for kind, raw in extract.event_identifiers(
+            event["user_id"],
+            event["anonymous_id"],
+            json.loads(event["properties"]),
+            json.loads(event["context"]),
+        ):
+            online.add((position, kind.value, raw))
+    known = ", ".join(f"'{kind}'" for kind in KNOWN_TYPES)
+    with DuckDBEngine() as engine:
+        register_sim(engine, sim_small)
+        batch = set(
+            engine.rows(
+                f"SELECT obs, type, raw FROM ({RAW_SIGHTINGS}) AS s "
+                f"WHERE obs < {len(events)} AND raw IS NOT NULL AND type IN ({known})"
+            )
+        )
+    assert batch == online
+
+
+def test_rerunning_on_the_same_files_gives_the_same_people(sim_small):
+    def people():
+        from liveloop.analytics.oneid.job import run
+
+        with DuckDBEngine() as engine:
+            run(engine, sim_small, score=False)
+            return sorted(engine.rows("SELECT * FROM identity_people"))
+
+    assert people() == people()
