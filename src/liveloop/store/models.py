@@ -21,10 +21,10 @@ from liveloop.store.outbox import OutboxMessage
 __all__ = [
     "ApiKey",
     "Base",
+    "Consent",
     "ConsoleSession",
     "ConsumerCursor",
     "ConsumerFailure",
-    "Consent",
     "Customer",
     "CustomerTag",
     "Event",

@@ -99,6 +99,9 @@ WHERE context LIKE '%"externalIds"%'
 UNION ALL
 SELECT {ORDER_OFFSET} + row_index, placed_at, buyer_id_type, buyer_id FROM orders
 UNION ALL
+SELECT {ORDER_OFFSET} + row_index, placed_at, 'phone', receiver_phone FROM orders
+WHERE receiver_phone IS NOT NULL
+UNION ALL
 SELECT {CRM_OFFSET} + row_index, registered_at, 'member_no', member_no FROM customers
 UNION ALL
 SELECT {CRM_OFFSET} + row_index, registered_at, 'phone', phone FROM customers
