@@ -393,3 +393,19 @@ def test_browser_sdks_get_cors_answers(client, auth):
     assert "Authorization" in preflight.headers["access-control-allow-headers"]
     response = client.post("/v1/track", json=_track(), headers=auth)
     assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_a_store_that_cannot_be_written_is_a_503_to_retry(client, runtime, auth):
+    from sqlalchemy.exc import OperationalError
+
+    writer = client.app.state.event_writer
+
+    def locked(session, rows):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    writer._insert = locked
+    response = client.post("/v1/track", json=_track(), headers=auth)
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["error"] == "busy"
+    assert stored_events(runtime) == []

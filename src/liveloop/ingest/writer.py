@@ -40,6 +40,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.ingest.errors import Busy
@@ -107,7 +108,16 @@ class EventWriter:
     async def write(self, rows: Sequence[dict[str, Any]]) -> None:
         """Append ``rows`` (event-log rows, as ``append_rows`` takes them); returns once they are
         committed. Rows whose message id is already in the log are skipped."""
-        return await asyncio.wrap_future(self.submit(rows))
+        try:
+            return await asyncio.wrap_future(self.submit(rows))
+        except OperationalError as exc:
+            # The store is locked past its timeout, or out of disk: nothing was written and the
+            # client should come back, which SDKs do on a 503.
+            log.warning("event log unavailable: %r", exc)
+            raise Busy(
+                "the event log cannot be written just now; retry shortly",
+                headers={"Retry-After": "5"},
+            ) from None
 
     def submit(self, rows: Sequence[dict[str, Any]]) -> Future[None]:
         done: Future[None] = Future()
