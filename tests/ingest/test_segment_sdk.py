@@ -99,3 +99,44 @@ def test_the_sdk_hears_401_for_a_wrong_write_key(server, store_runtime):
         sdk.track("M1", "Signed Up")
     assert refused.value.status == 401
     assert stored_events(store_runtime) == []
+
+
+def test_sdk_events_end_up_once_on_the_right_profile(server, store_runtime):
+    from fastapi.testclient import TestClient
+
+    from liveloop.access.service import create_api_key
+    from liveloop.store.engine import transaction
+
+    key = make_source(store_runtime, "mini-program", kind="mini_program").write_key
+    sdk = Client(write_key=key, host=server, sync_mode=True, max_retries=0)
+    sdk.identify("M00000001", {"phone": "13800138000"}, anonymous_id="dev-9", message_id="p-1")
+    for _ in range(2):  # a retry of the same message
+        sdk.track("M00000001", "Product Viewed", {"sku": "RICE-5KG"}, message_id="p-2")
+    sdk.track(
+        anonymous_id="dev-9", event="Live Joined", properties={"room": "main"}, message_id="p-3"
+    )
+    # OneID resolution is an event-log consumer; run it as the server's worker would.
+    store_runtime.consumers.run_until_idle(store_runtime.sessions, store_runtime.clock)
+    with transaction(store_runtime.sessions) as session:
+        _, api_key = create_api_key(session, "ops", "operator", store_runtime.clock.now())
+    with TestClient(server_app(store_runtime)) as http:
+        profile = http.get(
+            "/v1/profiles",
+            params={"type": "phone", "value": "13800138000"},
+            headers={"Authorization": f"Bearer {api_key}"},
+        )
+    assert profile.status_code == 200, profile.text
+    tracked = [e for e in profile.json()["timeline"] if e["type"] != "domain"]
+    # All three messages, the retried one once, on the person the phone identifies.
+    assert sorted((e["type"], e["name"] or "") for e in tracked) == [
+        ("identify", ""),
+        ("track", "Live Joined"),
+        ("track", "Product Viewed"),
+    ]
+    assert {e["source"] for e in tracked} == {"mini-program"}
+
+
+def server_app(runtime):
+    from liveloop.app import create_app
+
+    return create_app(runtime=runtime)
