@@ -232,7 +232,6 @@ class PersonSim:
                 {"type": "unionid", "id": self.unionid},
                 {"type": "openid", "id": self.openid_oa, "collection": "official_account"},
             ]
-            device = None
         elif channel == "douyin" and self.douyin:
             ids.append({"type": "douyin_id", "id": self.douyin})
             if phone and rng.random() < 0.5:
