@@ -27,9 +27,23 @@ from pathlib import Path
 OUT = Path(__file__).parent / "out"
 
 
+def _current(target: Path) -> bool:
+    """A cached simulation is reused only if it has the simulator's current table layout."""
+    import pyarrow.parquet as pq
+
+    from liveloop.sim.tables import SCHEMAS
+
+    if not (target / "truth.json").exists():
+        return False
+    return all(
+        pq.read_schema(target / f"{name}.parquet").equals(SCHEMAS[name])
+        for name in ("orders", "events", "customers")
+    )
+
+
 def simulation(people: int) -> Path:
     target = OUT / f"sim-{people}"
-    if not (target / "truth.json").exists():
+    if not _current(target):
         print(f"generating {people:,} people into {target} (once; not timed)", flush=True)
         subprocess.run(
             [

@@ -7,6 +7,7 @@ they name nobody and would join strangers together.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import phonenumbers
@@ -46,12 +47,23 @@ class IdentityConflict(DomainError):
     status = 409
 
 
+# A mainland mobile number as sources write it: 13812345678, +8613812345678, +86 138 1234 5678,
+# 86-13812345678, 138-1234-5678. Anything else goes through phonenumbers.
+_CN_MOBILE = re.compile(r"^(?:\+?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})$")
+
+
 def normalise(kind: IdentityType | str, value: str) -> str:
     kind = IdentityType(kind)
     cleaned = value.strip()
     if cleaned.lower() in PLACEHOLDERS:
         raise InvalidIdentifier(f"{kind.value} {value!r} is a placeholder, not an identifier")
     if kind is IdentityType.PHONE:
+        mobile = _CN_MOBILE.match(cleaned)
+        if mobile:  # the common case, without phonenumbers' full parse (same result)
+            national = "".join(mobile.groups())
+            if national in PLACEHOLDERS:
+                raise InvalidIdentifier(f"phone {value!r} is a placeholder")
+            return "+86" + national
         try:
             number = phonenumbers.parse(cleaned, "CN")
         except phonenumbers.NumberParseException as exc:
