@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import uvicorn
+
+from liveloop.app import create_app
 from liveloop.commerce.service import OrderLine, ProductSpec, record_order, upsert_product
 from liveloop.identity.models import IdentityType
 from liveloop.live.service import close_live, schedule_live
@@ -77,3 +85,28 @@ def seed_small_brand(runtime: Runtime, now: datetime) -> dict[str, object]:
             peak_viewers=300,
         )
     return {"customers": 2, "orders_30d": 2, "gmv_30d": Decimal("89.70"), "lives": 1}
+
+
+@contextmanager
+def running_server(runtime: Runtime) -> Iterator[str]:
+    """The real app on a free local port, served by uvicorn in a thread; yields its base URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

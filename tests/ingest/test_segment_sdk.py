@@ -3,44 +3,21 @@ liveloop server: its events land in the event log, and re-sending a messageId ad
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from segment.analytics.client import Client
 from segment.analytics.request import APIError
 
 from liveloop.app import create_app
+from tests.helpers import running_server
 from tests.ingest.conftest import make_source, stored_events
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def server(store_runtime) -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(runtime=store_runtime), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with running_server(store_runtime) as url:
+        yield url
 
 
 def test_every_sdk_call_lands_once_even_when_resent(server, store_runtime):
@@ -119,7 +96,7 @@ def test_sdk_events_end_up_once_on_the_right_profile(server, store_runtime):
     store_runtime.consumers.run_until_idle(store_runtime.sessions, store_runtime.clock)
     with transaction(store_runtime.sessions) as session:
         _, api_key = create_api_key(session, "ops", "operator", store_runtime.clock.now())
-    with TestClient(server_app(store_runtime)) as http:
+    with TestClient(create_app(runtime=store_runtime)) as http:
         profile = http.get(
             "/v1/profiles",
             params={"type": "phone", "value": "13800138000"},
@@ -134,9 +111,3 @@ def test_sdk_events_end_up_once_on_the_right_profile(server, store_runtime):
         ("track", "Product Viewed"),
     ]
     assert {e["source"] for e in tracked} == {"mini-program"}
-
-
-def server_app(runtime):
-    from liveloop.app import create_app
-
-    return create_app(runtime=runtime)

@@ -36,7 +36,7 @@ from liveloop.errors import DomainError
 from liveloop.identity import rules
 from liveloop.identity.extract import event_identifiers
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge, IdentityType
-from liveloop.identity.service import InvalidIdentifier, normalise
+from liveloop.identity.service import InvalidIdentifier, link, normalise
 from liveloop.profiles import service as profiles
 from liveloop.store.eventlog import Event, NewEvent, append
 
@@ -168,15 +168,7 @@ def _new_person(session: Session, keys: Sequence[Key], at: datetime, source: str
     customer_id = profiles.create_customer(session, profiles.NewCustomer(), at, source)
     for kind, values in fitting.items():
         for value in values:
-            session.add(
-                Identity(
-                    type=kind.value,
-                    value=value,
-                    customer_id=customer_id,
-                    first_seen_at=at,
-                    last_seen_at=at,
-                )
-            )
+            link(session, customer_id, kind, value, at)
     session.flush()
     return customer_id
 
