@@ -82,9 +82,7 @@ def test_an_interrupted_load_is_resumed_to_the_same_result(runtime):
 
 
 def test_the_loader_never_gives_one_customer_two_member_numbers(runtime):
-    load_simulation(
-        runtime.sessions, SimConfig(customers=800, chunk_size=400), runtime.clock.now()
-    )
+    load_simulation(runtime.sessions, SimConfig(customers=800, chunk_size=400), runtime.clock.now())
     with transaction(runtime.read_sessions) as session:
         most = session.execute(
             select(func.count())
