@@ -148,6 +148,30 @@ def test_analysts_see_personal_data_masked(runtime, zhang, client):
     assert phone == "+86138****8000" and PHONE not in str(profile)
     assert profile["name"] is None or profile["name"].startswith("张*")
     assert profile["traits"]["name"] == "张**"
+    assert all(not isinstance(v, str) or "*" in v or "…" in v for v in profile["traits"].values())
+
+
+def test_masked_roles_never_see_personal_data_hidden_in_event_properties(runtime, zhang, client):
+    track(
+        runtime,
+        "Order Shipped",
+        900,
+        properties={
+            "order_id": "Z0",
+            "shipping_phone": "13912345678",
+            "receiver": "王芳",
+            "sku": "GOJI-250",
+        },
+    )
+    track(runtime, "Live Comment Posted", 901, properties={"text": "我电话13912345678,请联系"})
+    drain(runtime)
+    with transaction(runtime.sessions) as session:
+        key = create_api_key(session, "bi", "analyst", runtime.clock.now())[1]
+    body = client.get(
+        f"/v1/profiles?type=phone&value={PHONE}", headers={"Authorization": f"Bearer {key}"}
+    ).text
+    assert "13912345678" not in body and "王芳" not in body
+    assert "GOJI-250" in body and "请联系" in body
 
 
 def test_a_rule_added_in_the_store_tags_without_code(runtime, zhang):

@@ -4,6 +4,7 @@ both so a person is never counted before they are known."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,8 @@ from liveloop.profiles.service import PROFILES_CONSUMER, current_id
 from liveloop.store.consumers import Consumers
 from liveloop.store.eventlog import LoggedEvent
 
+log = logging.getLogger(__name__)
+
 
 def handler(tz: ZoneInfo) -> Callable[[Session, LoggedEvent], None]:
     def handle(session: Session, event: LoggedEvent) -> None:
@@ -22,7 +25,13 @@ def handler(tz: ZoneInfo) -> Callable[[Session, LoggedEvent], None]:
         if customer_id is None:
             return
         # The event may have been read before a merge earlier in this batch moved it.
-        counters.observe(session, current_id(session, customer_id), event, tz)
+        person = current_id(session, customer_id)
+        try:
+            with session.begin_nested():
+                counters.observe(session, person, event, tz)
+        except Exception:
+            # The person stays resolved; a property we cannot read costs only its counting.
+            log.warning("profiles: event %s could not be counted", event.id, exc_info=True)
 
     return handle
 

@@ -66,26 +66,49 @@ def observe(session: Session, customer_id: int, event: LoggedEvent, tz: ZoneInfo
         counters.hours = hours
         if counters.last_active_at is None or event.timestamp > counters.last_active_at:
             counters.last_active_at = event.timestamp
-    if event.name == "Order Completed":
+    # Orders count from the commerce ledger (domain events), once each; an SDK's or a live
+    # platform's own "Order Completed" stays in the timeline and funnels only.
+    ledger = event.type == "domain"
+    live = _whole(props.get("live_session_id"))
+    if event.name == "Order Completed" and ledger:
         _order(session, counters, props, event.timestamp)
-    elif event.name == "Order Refunded":
+    elif event.name == "Order Refunded" and ledger:
         counters.refunds += 1
-        counters.spend -= Decimal(str(props.get("total", "0")))
-    elif event.name == "Live Joined" and props.get("live_session_id") is not None:
-        _attend(session, counters, int(props["live_session_id"]), event.timestamp)
+        counters.spend -= _amount(props.get("total"))
+    elif event.name == "Live Joined" and live is not None:
+        _attend(session, counters, live, event.timestamp)
     elif event.name == "Live Left":
-        counters.watch_seconds += int(props.get("watch_seconds") or 0)
+        counters.watch_seconds += min(_whole(props.get("watch_seconds")) or 0, 86_400)
     if event.type == "identify":
         _traits(session, customer_id, props, event)
     _tag(session, customer_id, event)
+
+
+def _amount(value: Any) -> Decimal:
+    """A money amount from event properties; anything unreadable counts as zero."""
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        return Decimal("0")
+    return amount if amount.is_finite() and abs(amount) < 10**9 else Decimal("0")
+
+
+def _whole(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number < 2**31 else None
 
 
 def _order(
     session: Session, counters: ProfileCounters, props: dict[str, Any], at: datetime
 ) -> None:
     counters.orders += 1
-    counters.spend += Decimal(str(props.get("total", "0")))
-    if Decimal(str(props.get("discount", "0"))) > 0:
+    counters.spend += _amount(props.get("total"))
+    if _amount(props.get("discount")) > 0:
         counters.coupon_orders += 1
     if counters.first_order_at is None or at < counters.first_order_at:
         counters.first_order_at = at

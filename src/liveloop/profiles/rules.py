@@ -27,7 +27,7 @@ class Leaf(BaseModel):
     model_config = ConfigDict(extra="forbid")
     field: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")
     op: Op
-    value: Any
+    value: str | int | float | bool | list[str | int | float]
 
 
 class All(BaseModel):
@@ -86,9 +86,10 @@ def _number(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         return None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except ArithmeticError:
         return None
+    return number if number.is_finite() else None
 
 
 def _leaf(op: str, found: Any, wanted: Any) -> bool:

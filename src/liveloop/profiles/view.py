@@ -3,6 +3,7 @@ a timeline — with personal data masked for roles that do not need it."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,30 @@ from liveloop.profiles.counters import profile_document
 from liveloop.profiles.models import Consent, Customer, CustomerTag, ProfileCounters
 from liveloop.store.eventlog import Event
 
-PII_TRAITS = frozenset({"name", "address", "email", "phone", "birthday", "id_card"})
+# What a masked role (analyst, integrator, host) sees of an event's properties: these keys only,
+# with digit runs that could be a phone number masked in free text. Everything else is dropped,
+# since a source can put personal data under any name.
+SHOWN_TO_MASKED = frozenset(
+    {
+        "live_session_id",
+        "room",
+        "sku",
+        "price",
+        "quantity",
+        "order_id",
+        "total",
+        "discount",
+        "currency",
+        "channel",
+        "watch_seconds",
+        "reason",
+        "text",
+        "category",
+        "merge_id",
+    }
+)
+PRODUCT_KEYS = ("sku", "quantity", "price")
+_DIGITS = re.compile(r"\d{7,}")
 
 
 class TagOut(BaseModel):
@@ -84,6 +108,24 @@ def mask(kind: str, value: str) -> str:
     return f"{value[:3]}…{value[-2:]}"
 
 
+def masked_properties(properties: dict[str, Any]) -> dict[str, Any]:
+    shown: dict[str, Any] = {}
+    for key, value in properties.items():
+        if key == "products" and isinstance(value, list):
+            shown[key] = [
+                {k: item.get(k) for k in PRODUCT_KEYS if k in item}
+                for item in value
+                if isinstance(item, dict)
+            ]
+        elif key in SHOWN_TO_MASKED:
+            shown[key] = (
+                _DIGITS.sub(lambda m: "*" * len(m.group()), value)
+                if isinstance(value, str)
+                else value
+            )
+    return shown
+
+
 def build(
     session: Session,
     customer: Customer,
@@ -109,7 +151,10 @@ def build(
     )
     traits = dict(customer.traits or {})
     if masked:
-        traits = {k: (mask(k, str(v)) if k in PII_TRAITS else v) for k, v in traits.items()}
+        traits = {
+            k: v if isinstance(v, bool | int | float) else mask(k, str(v))
+            for k, v in traits.items()
+        }
     return Profile(
         oneid=customer.oneid,
         name=mask("name", customer.name) if masked and customer.name else customer.name,
@@ -150,7 +195,9 @@ def build(
                 type=e.type,
                 timestamp=e.timestamp,
                 source=e.source,
-                properties={} if masked and e.type == "identify" else dict(e.properties or {}),
+                properties=masked_properties(e.properties or {})
+                if masked
+                else dict(e.properties or {}),
             )
             for e in events
         ],
