@@ -181,3 +181,49 @@ def test_weak_identifiers_beyond_the_limit_drop_the_least_recently_seen(store_ru
         see(rt, U1, ("device_id", f"dev-{n}"), minutes=n)
     devices = {v for t, v in holdings(rt, zhang) if t == "device_id"}
     assert devices == {f"dev-{n}" for n in range(2, 7)}
+
+
+def test_a_wife_signing_in_on_her_husbands_ipad_keeps_her_member_number(store_runtime):
+    rt = store_runtime
+    ipad = ("device_id", "ipad-family")
+    husband = see(rt, P1, ipad).customer_id
+    wife = see(rt, ("member_no", "M2"), P2, ipad, minutes=5)
+    assert wife.created and wife.customer_id != husband
+    assert holdings(rt, wife.customer_id) == {("member_no", "M2"), ("phone", "+8613900139002")}
+    assert see(rt, ("member_no", "M2"), minutes=6).customer_id == wife.customer_id
+    assert ("member_no", "M2") not in holdings(rt, husband)
+
+
+def test_a_merge_whose_survivor_was_merged_again_cannot_be_split_out_of_order(store_runtime):
+    rt = store_runtime
+    see(rt, ANON)
+    see(rt, DEV)
+    see(rt, DEV, ANON, minutes=1)  # merge 1
+    see(rt, U1, minutes=2)
+    see(rt, U1, DEV, minutes=3)  # merge 2: the survivor of merge 1 joins the member
+    with transaction(rt.read_sessions) as session:
+        first, second = session.scalars(select(IdentityMerge.id).order_by(IdentityMerge.id)).all()
+    with (
+        pytest.raises(AlreadySplit, match="split that later merge first"),
+        transaction(rt.sessions) as session,
+    ):
+        split(session, first, rt.clock.now())
+    with transaction(rt.sessions) as session:
+        split(session, second, rt.clock.now())
+        split(session, first, rt.clock.now())
+
+
+def test_after_a_merge_the_latest_consent_stands(store_runtime):
+    from liveloop.profiles.counters import set_consent
+    from liveloop.profiles.models import Consent
+
+    rt = store_runtime
+    member = see(rt, U1).customer_id
+    phone = see(rt, P1).customer_id
+    with transaction(rt.sessions) as session:
+        set_consent(session, member, "sms", True, "crm", rt.clock.now())
+        set_consent(session, phone, "sms", False, "回复TD", rt.clock.now() + timedelta(days=9))
+    see(rt, U1, P1, minutes=5)
+    with transaction(rt.read_sessions) as session:
+        rows = session.execute(select(Consent.customer_id, Consent.granted)).all()
+    assert rows == [(member, False)]

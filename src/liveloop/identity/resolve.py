@@ -133,25 +133,22 @@ def resolve(
             result.conflicts.append(f"{key[0].value} held by another person")
             if not rules.is_strong(key[0]):
                 _count_conflict(session, row, at)
-    strays: list[Key] = []
-    for key in keys:
-        if key in held:
-            continue
-        outcome = _link(session, anchor, key, at, found_through=anchor_key[0])
-        if outcome == "stray":
-            strays.append(key)
-    if strays:
-        # Strong identifiers the anchor cannot hold, seen only through weaker ones: they name
-        # someone else, who owns this sighting; the weak identifiers that pointed at the anchor
-        # were seen with another person.
+    unheld = [key for key in keys if key not in held]
+    if any(_strays(session, anchor, key, anchor_key[0]) for key in unheld):
+        # A strong identifier the anchor cannot hold, seen only through weaker ones: the
+        # sighting is someone else's (a wife signing in on her husband's iPad), so everything
+        # new in it is theirs, and the weak identifiers that pointed at the anchor were seen
+        # with another person.
         for key in keys:
             row = held.get(key)
             if row is not None and row.customer_id == anchor and not rules.is_strong(key[0]):
                 _count_conflict(session, row, at)
         result.conflicts.append("strong identifier beyond the anchor's limit")
         return Resolution(
-            _new_person(session, strays, at, source), True, result.merged, result.conflicts
+            _new_person(session, unheld, at, source), True, result.merged, result.conflicts
         )
+    for key in unheld:
+        _link(session, anchor, key, at)
     for key in keys:
         row = held.get(key)
         if row is not None and row.customer_id == anchor:
@@ -173,29 +170,29 @@ def _new_person(session: Session, keys: Sequence[Key], at: datetime, source: str
     return customer_id
 
 
-def _link(
-    session: Session, customer_id: int, key: Key, at: datetime, *, found_through: IdentityType
-) -> str:
-    """Link ``key`` to the customer; returns "linked", "replaced" or "stray"."""
+def _strays(session: Session, customer_id: int, key: Key, found_through: IdentityType) -> bool:
+    """True when ``key`` is a strong identifier the customer already holds its limit of, and
+    the customer was found only through a weaker type (so it cannot replace theirs)."""
+    kind = key[0]
+    if not rules.is_strong(kind) or rules.priority(found_through) < rules.priority(kind):
+        return False
+    held = sum(1 for i in _holdings(session, customer_id) if i.type == kind.value)
+    return held >= rules.limit(kind)
+
+
+def _link(session: Session, customer_id: int, key: Key, at: datetime) -> None:
+    """Link ``key`` to the customer; at the type's limit, the least recently seen makes room
+    (``_strays`` has ruled out the cases where it must not)."""
     kind, value = key
     same_type = sorted(
         (i for i in _holdings(session, customer_id) if i.type == kind.value),
         key=lambda i: i.last_seen_at,
     )
-    outcome = "linked"
     if len(same_type) >= rules.limit(kind):
-        if rules.is_strong(kind) and rules.priority(found_through) >= rules.priority(kind):
-            return "stray"
-        session.delete(same_type[0])  # least recently seen makes room
+        session.delete(same_type[0])
         session.flush()
-        outcome = "replaced"
-    session.add(
-        Identity(
-            type=kind.value, value=value, customer_id=customer_id, first_seen_at=at, last_seen_at=at
-        )
-    )
+    link(session, customer_id, kind, value, at)
     session.flush()
-    return outcome
 
 
 def _can_merge(session: Session, a: int, b: int) -> bool:
@@ -277,6 +274,11 @@ def split(session: Session, merge_id: int, at: datetime, tz: ZoneInfo = SHANGHAI
         raise AlreadySplit(f"merge {merge_id} was already split at {audit.split_at.isoformat()}")
     moved = {(t, v) for t, v in audit.moved_identities}
     survivor, restored = audit.survivor_id, audit.merged_id
+    if profiles.current_id(session, survivor) != survivor:
+        raise AlreadySplit(
+            f"merge {merge_id} cannot be split: its survivor has since been merged into another "
+            "person; split that later merge first"
+        )
     if moved:
         session.execute(
             update(Identity)
@@ -300,7 +302,18 @@ def split(session: Session, merge_id: int, at: datetime, tz: ZoneInfo = SHANGHAI
         if ids & moved and not ids & kept:
             event.customer_id = restored
             if event.name == "Order Completed":
-                commerce.reassign_order(session, str(event.properties.get("order_id")), restored)
+                order_no = str(event.properties.get("order_id"))
+                commerce.reassign_order(session, order_no, restored)
+                # The order's own later events (its refund) follow it.
+                for follower in session.scalars(
+                    select(Event).where(
+                        Event.customer_id == survivor,
+                        Event.type == "domain",
+                        Event.name == "Order Refunded",
+                    )
+                ):
+                    if str((follower.properties or {}).get("order_id")) == order_no:
+                        follower.customer_id = restored
     session.flush()
     profiles.restore(session, restored, survivor, tz)
     audit.split_at = at

@@ -284,12 +284,29 @@ def combine(session: Session, survivor_id: int, merged_id: int) -> None:
         else:
             row.customer_id = survivor_id
     _move_unique(session, CustomerTag, CustomerTag.tag, survivor_id, merged_id)
-    _move_unique(session, Consent, Consent.channel, survivor_id, merged_id)
+    _merge_consents(session, survivor_id, merged_id)
     session.flush()
     counters_of(session, survivor_id).lives_attended = (
         session.query(LiveAttendance).filter(LiveAttendance.customer_id == survivor_id).count()
     )
     _tag(session, survivor_id, None)
+
+
+def _merge_consents(session: Session, survivor_id: int, merged_id: int) -> None:
+    """Per channel, the most recent statement of either person stands (a withdrawal included)."""
+    kept = {
+        c.channel: c
+        for c in session.scalars(select(Consent).where(Consent.customer_id == survivor_id))
+    }
+    for row in list(session.scalars(select(Consent).where(Consent.customer_id == merged_id))):
+        mine = kept.get(row.channel)
+        if mine is None:
+            row.customer_id = survivor_id
+            continue
+        if row.updated_at > mine.updated_at:
+            mine.granted, mine.source, mine.updated_at = row.granted, row.source, row.updated_at
+        session.delete(row)
+    session.flush()
 
 
 def _move_unique(session: Session, model: Any, key: Any, survivor_id: int, merged_id: int) -> None:

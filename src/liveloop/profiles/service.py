@@ -114,12 +114,12 @@ def restore(session: Session, customer_id: int, survivor_id: int, tz: ZoneInfo) 
         raise LookupError(f"no customer {customer_id}")
     customer.merged_into_id = None
     customer.version += 1
-    horizon = (
-        session.scalar(
-            select(ConsumerCursor.position).where(ConsumerCursor.name == PROFILES_CONSUMER)
-        )
-        or 0
-    )
+    # Hold the profiles consumer's cursor while rebuilding, so no batch commits counts for
+    # these people between the rebuild's read of the cursor and its write.
+    cursor = select(ConsumerCursor.position).where(ConsumerCursor.name == PROFILES_CONSUMER)
+    if session.get_bind().dialect.name == "postgresql":
+        cursor = cursor.with_for_update()
+    horizon = session.scalar(cursor) or 0
     for person in (customer_id, survivor_id):
         counters.rebuild(session, person, horizon, tz)
 
