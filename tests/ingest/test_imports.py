@@ -139,3 +139,31 @@ def test_unreadable_files_are_refused_whole(catalog, tmp_path):
     )
     with pytest.raises(ImportFileError, match="missing column"):
         import_orders(rt.sessions, no_sku, rt.clock.now(), rt.settings.tz)
+
+
+def test_an_order_only_the_store_can_refuse_is_rejected_and_the_rest_still_lands(catalog, tmp_path):
+    rt = catalog
+    rows = [
+        [
+            "D1",
+            "2026-11-01 10:00",
+            "13800138000",
+            "SOY-500",
+            "1",
+            "",
+            "50",
+            "",
+            "",
+        ],  # discount > value
+        ["D2", "0001-01-01 00:00", "13800138000", "SOY-500", "1", "", "", "", ""],
+        ["D3", "2026-11-01 10:00", "13800138000", "SOY-500", "1", "", "", "", ""],
+    ]
+    report = import_orders(
+        rt.sessions, write_csv(tmp_path / "o.csv", HEADER, rows), rt.clock.now(), rt.settings.tz
+    )
+    assert (report.imported, report.rejected) == (1, 2)
+    with report.rejects_file.open(encoding="utf-8-sig") as handle:
+        reasons = {int(r["row"]): r["reason"] for r in csv.DictReader(handle)}
+    assert "discount exceeds" in reasons[2] and "2000-2100" in reasons[3]
+    with transaction(rt.read_sessions) as session:
+        assert set(session.scalars(select(Order.order_no))) == {"D3"}

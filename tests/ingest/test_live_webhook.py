@@ -271,3 +271,15 @@ def test_the_platform_rate_applies_to_webhook_events(client, runtime):
     assert again.status_code == 429
     assert int(again.headers["retry-after"]) >= 1
     assert len(stored_events(runtime)) == 5
+
+
+def test_a_timestamp_from_the_far_future_is_a_401_not_a_500(client, runtime, platform):
+    raw = orjson.dumps({"id": "e1", "type": "like", "viewer": _viewer()})
+    headers = {
+        **basic(platform.write_key),
+        "X-Liveloop-Timestamp": "999999999999",
+        "X-Liveloop-Signature": signature(platform.signing_secret, "999999999999", raw),
+        "Content-Type": "application/json",
+    }
+    response = client.post("/v1/live/main/events", content=raw, headers=headers)
+    assert response.status_code == 401 and "5 minutes" in response.json()["reason"]

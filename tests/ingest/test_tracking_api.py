@@ -409,3 +409,13 @@ def test_a_store_that_cannot_be_written_is_a_503_to_retry(client, runtime, auth)
     assert response.headers["retry-after"] == "5"
     assert response.json()["error"] == "busy"
     assert stored_events(runtime) == []
+
+
+def test_absurdly_nested_properties_are_a_400_not_a_500(client, runtime, auth):
+    nested: dict = {}
+    for _ in range(300):
+        nested = {"a": nested}
+    body = _track(properties=nested)
+    response = client.post("/v1/track", json=body, headers=auth)
+    assert response.status_code == 400 and "nest" in response.json()["reason"]
+    assert stored_events(runtime) == []

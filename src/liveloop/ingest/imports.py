@@ -37,9 +37,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.commerce import service as commerce
+from liveloop.errors import DomainError
 from liveloop.identity.models import IdentityType
 from liveloop.identity.resolve import resolve
 from liveloop.identity.service import InvalidIdentifier, normalise
@@ -71,6 +73,9 @@ ALIASES = {
 }
 BUYER_FIELDS = ("member_no", "unionid", "phone", "openid", "douyin_id")
 CHUNK_ORDERS = 500
+# Column sizes of the profile fields (profiles.models.Customer); longer values are cut.
+FIELD_SIZES = {"name": 64, "gender": 8, "province": 32, "city": 32, "member_tier": 16}
+STORE_REFUSED = "a value the store cannot hold"
 YES, NO = {"是", "yes", "y", "true", "1"}, {"否", "no", "n", "false", "0"}
 
 
@@ -154,6 +159,8 @@ def _when(value: str, tz: ZoneInfo) -> datetime:
         parsed = datetime.fromisoformat(value.replace("/", "-"))
     except ValueError:
         raise RowError(f"placed_at {value!r} is not a date and time") from None
+    if not 2000 <= parsed.year <= 2100:
+        raise RowError(f"placed_at {value!r} is outside 2000-2100")
     return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
 
 
@@ -183,7 +190,7 @@ def _buyer(row: dict[str, str]) -> list[tuple[IdentityType, str]]:
 @dataclass
 class _Order:
     first_row: int
-    rows: list[int]
+    rows: list[tuple[int, dict[str, str]]]
     fields: dict[str, Any]
     lines: list[commerce.OrderLine]
 
@@ -235,9 +242,9 @@ def _order_rows(
             continue
         raw.setdefault(order_no, []).append((number, row))
         if order is None:
-            orders[order_no] = _Order(number, [number], fields, [line])
+            orders[order_no] = _Order(number, [(number, row)], fields, [line])
         else:
-            order.rows.append(number)
+            order.rows.append((number, row))
             order.lines.append(line)
     # An order with any bad line is rejected whole: half an order would be a wrong order.
     for order_no in bad & orders.keys():
@@ -269,7 +276,15 @@ def import_orders(
         for start in range(0, len(batch), CHUNK_ORDERS):
             with transaction(factory) as session:
                 for order_no, order in batch[start : start + CHUNK_ORDERS]:
-                    _write_order(session, order_no, order, now, source, report)
+                    try:
+                        with session.begin_nested():
+                            _write_order(session, order_no, order, now, source, report)
+                    except (DomainError, DataError) as exc:
+                        # What only the store can judge (a discount above the order's value,
+                        # a date it cannot hold): this order is rejected, the chunk goes on.
+                        reason = str(exc) if isinstance(exc, DomainError) else STORE_REFUSED
+                        for number, row in order.rows:
+                            out.write(number, row, reason)
     return report
 
 
@@ -321,21 +336,37 @@ def import_customers(
         pending = []
         for number, row in _counting(rows, report):
             try:
-                pending.append(_customer_fields(row))
+                pending.append((number, row, *_customer_fields(row)))
             except RowError as exc:
                 out.write(number, row, str(exc))
         for start in range(0, len(pending), CHUNK_ORDERS):
             with transaction(factory) as session:
-                for ids, fields, consents in pending[start : start + CHUNK_ORDERS]:
-                    found = resolve(session, ids, now, source=source)
-                    if found.customer_id is None:  # pragma: no cover - ids are validated
-                        continue
-                    report.imported += found.created
-                    report.unchanged += not found.created
-                    profiles.fill_profile(session, found.customer_id, fields)
-                    for channel, granted in consents.items():
-                        set_consent(session, found.customer_id, channel, granted, source, now)
+                for number, row, ids, fields, consents in pending[start : start + CHUNK_ORDERS]:
+                    try:
+                        with session.begin_nested():
+                            _write_customer(session, ids, fields, consents, now, source, report)
+                    except (DomainError, DataError):
+                        out.write(number, row, STORE_REFUSED)
     return report
+
+
+def _write_customer(
+    session: Session,
+    ids: list[tuple[IdentityType, str]],
+    fields: dict[str, Any],
+    consents: dict[str, bool],
+    now: datetime,
+    source: str,
+    report: ImportReport,
+) -> None:
+    found = resolve(session, ids, now, source=source)
+    if found.customer_id is None:  # pragma: no cover - ids are validated
+        return
+    profiles.fill_profile(session, found.customer_id, fields)
+    for channel, granted in consents.items():
+        set_consent(session, found.customer_id, channel, granted, source, now)
+    report.imported += found.created
+    report.unchanged += not found.created
 
 
 def _customer_fields(row: dict[str, str]) -> tuple[list[tuple[IdentityType, str]], dict, dict]:
@@ -348,9 +379,7 @@ def _customer_fields(row: dict[str, str]) -> tuple[list[tuple[IdentityType, str]
                 raise RowError(str(exc)) from None
     if not ids:
         raise RowError("needs member_no or phone")
-    fields: dict[str, Any] = {
-        k: row[k][:64] for k in ("name", "gender", "province", "city", "member_tier") if row.get(k)
-    }
+    fields: dict[str, Any] = {k: row[k][:size] for k, size in FIELD_SIZES.items() if row.get(k)}
     if row.get("birthday"):
         try:
             fields["birthday"] = date.fromisoformat(row["birthday"].replace("/", "-")[:10])

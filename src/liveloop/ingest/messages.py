@@ -39,6 +39,8 @@ MAX_ID = 128
 MAX_NAME = 128
 _NUL = b"\\u0000"
 _NO_SKEW = timedelta(0)
+# Deeper than any real event; orjson cannot write back what nests past 254 levels.
+MAX_DEPTH = 32
 
 
 def parse_object(body: bytes) -> dict[str, Any]:
@@ -51,7 +53,23 @@ def parse_object(body: bytes) -> dict[str, Any]:
         raise InvalidJson("body must be a JSON object")
     if _NUL in body:
         raise InvalidEvent("text may not contain the NUL character (\\u0000)")
+    if _depth(value) > MAX_DEPTH:
+        raise InvalidEvent(f"JSON may nest at most {MAX_DEPTH} levels deep")
     return value
+
+
+def _depth(value: Any) -> int:
+    """How deep objects and lists nest (iterative: a hostile body cannot blow the stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, depth)
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            deepest = max(deepest, depth)
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
 
 
 def batch_rows(

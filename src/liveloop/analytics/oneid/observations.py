@@ -96,6 +96,7 @@ SELECT obs, seen_at,
 FROM ev
 CROSS JOIN UNNEST(CAST(json_extract(context, '$.externalIds') AS VARCHAR[])) AS ids(external)
 WHERE context LIKE '%"externalIds"%'
+  AND CAST(json_extract(context, '$.externalIds') AS VARCHAR) LIKE '[%'
 UNION ALL
 SELECT {ORDER_OFFSET} + row_index, placed_at, buyer_id_type, buyer_id FROM orders
 UNION ALL
