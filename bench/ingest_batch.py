@@ -35,6 +35,7 @@ import orjson
 
 from liveloop.clock import SystemClock
 from liveloop.config import Settings
+from liveloop.identity.service import PLACEHOLDERS
 from liveloop.ingest.service import create_source
 from liveloop.runtime import Runtime
 from liveloop.sim.config import SimConfig
@@ -65,6 +66,9 @@ def segment_messages(customers: int) -> list[dict[str, Any]]:
                 message["anonymousId"] = e["anonymous_id"]
             elif not e["user_id"]:
                 message["anonymousId"] = "ext-" + context["externalIds"][0]["id"]
+            ids = (message.get("userId"), message.get("anonymousId"))
+            if all(i is None or i.strip().lower() in PLACEHOLDERS for i in ids):
+                continue  # the simulator's placeholder trap: the API refuses it (400)
             if e["type"] == "identify":
                 message["traits"] = properties.get("traits", {})
             else:

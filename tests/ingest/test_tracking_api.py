@@ -419,3 +419,14 @@ def test_absurdly_nested_properties_are_a_400_not_a_500(client, runtime, auth):
     response = client.post("/v1/track", json=body, headers=auth)
     assert response.status_code == 400 and "nest" in response.json()["reason"]
     assert stored_events(runtime) == []
+
+
+def test_an_event_whose_only_identity_is_a_placeholder_is_refused(client, runtime, auth):
+    response = client.post("/v1/track", json=_track(userId="null"), headers=auth)
+    assert response.status_code == 400 and "placeholder" in response.json()["reason"]
+    both = client.post("/v1/track", json=_track(userId="undefined", anonymousId="0"), headers=auth)
+    assert both.status_code == 400
+    assert stored_events(runtime) == []
+    # a real anonymousId beside a placeholder userId still identifies someone
+    ok = client.post("/v1/track", json=_track(userId="null", anonymousId="dev-1"), headers=auth)
+    assert ok.status_code == 200

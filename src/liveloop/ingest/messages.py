@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from liveloop.identity.service import PLACEHOLDERS
 from liveloop.ingest.errors import InvalidEvent, InvalidJson, TooLarge
 
 CALLS = ("track", "identify", "page", "screen", "group", "alias")
@@ -127,6 +128,12 @@ def _row(
     anonymous_id = _id(m.get("anonymousId"), where, "anonymousId")
     if user_id is None and anonymous_id is None:
         raise InvalidEvent(f"{where}: needs userId or anonymousId")
+    if _placeholder(user_id) and _placeholder(anonymous_id):
+        # "null", "0", "undefined" … name nobody; storing the event would attach it to no one.
+        raise InvalidEvent(
+            f"{where}: userId/anonymousId {user_id or anonymous_id!r} is a placeholder, "
+            "not an identifier"
+        )
     message_id = _id(m.get("messageId"), where, "messageId") or uuid.uuid4().hex
     name: str | None = None
     if call == "track":
@@ -210,6 +217,10 @@ def _datetime(value: Any, field: str) -> datetime:
     except ValueError:
         raise InvalidEvent(f"{field} is not an ISO-8601 time: {value[:40]!r}") from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def _placeholder(value: str | None) -> bool:
+    return value is None or value.strip().lower() in PLACEHOLDERS
 
 
 def _id(value: Any, where: str, field: str) -> str | None:
