@@ -132,3 +132,20 @@ def test_import_orders_reports_and_writes_rejects(cli, store, tmp_path):
     assert "1 orders imported" in result.output and "1 rows rejected" in result.output
     assert (tmp_path / "orders.rejects.csv").exists()
     assert cli("import", "orders", str(tmp_path / "nope.csv")).exit_code == 2
+
+
+def test_identity_split_undoes_a_merge_and_refuses_twice(cli, store):
+    from liveloop.identity.resolve import resolve
+
+    runtime = store()
+    with transaction(runtime.sessions) as session:
+        resolve(session, [("anonymous_id", "a-1")], runtime.clock.now(), source="t")
+        resolve(session, [("unionid", "oU")], runtime.clock.now(), source="t")
+        resolve(
+            session, [("unionid", "oU"), ("anonymous_id", "a-1")], runtime.clock.now(), source="t"
+        )
+    done = cli("identity", "split", "1")
+    assert done.exit_code == 0 and "undone" in done.output
+    again = cli("identity", "split", "1")
+    assert again.exit_code == 2 and "already split" in again.output
+    assert cli("identity", "split", "99").exit_code == 2

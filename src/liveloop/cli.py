@@ -326,6 +326,22 @@ def sim(
     console.print(table)
 
 
+@identity_app.command("split")
+def identity_split(merge_id: int) -> None:
+    """Undo a bad OneID merge (see GET /v1/identity/merges for the audit)."""
+    from liveloop.errors import DomainError
+    from liveloop.identity.resolve import split
+
+    runtime = _open()
+    try:
+        with transaction(runtime.sessions) as session:
+            restored = split(session, merge_id, runtime.clock.now(), runtime.settings.tz)
+    except DomainError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"Merge {merge_id} undone; customer {restored} stands on their own again.")
+
+
 @identity_app.command("recompute")
 def identity_recompute(
     sim_dir: Annotated[Path, typer.Option(help="A `liveloop sim` output directory")],
