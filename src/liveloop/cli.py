@@ -32,6 +32,8 @@ app.add_typer(sources_app, name="sources")
 import_app = typer.Typer(help="Import orders or customers from CSV / Excel files.")
 app.add_typer(import_app, name="import")
 identity_app = typer.Typer(help="OneID: the identity graph.")
+analytics_app = typer.Typer(help="Analytics jobs and models.")
+app.add_typer(analytics_app, name="analytics")
 app.add_typer(identity_app, name="identity")
 console = Console()
 err = Console(stderr=True)
@@ -324,6 +326,29 @@ def sim(
     for name, rows in counts.items():
         table.add_row(name, f"{rows:,}")
     console.print(table)
+
+
+@analytics_app.command("fit-clv")
+def analytics_fit_clv(
+    summary: Annotated[Path, typer.Option(help="CSV: frequency,recency,T[,monetary_value]")],
+    model: Annotated[str, typer.Option(help="bgnbd, pareto or gammagamma")] = "bgnbd",
+) -> None:
+    """Fit a CLV model on your own per-customer summary; prints parameters, standard errors and
+    the log-likelihood as JSON."""
+    import json
+
+    from liveloop.analytics.clv.fit import fit_file
+    from liveloop.analytics.clv.summary import SummaryError
+
+    if not summary.is_file():
+        err.print(f"[red]No such file: {summary}[/red]")
+        raise typer.Exit(2)
+    try:
+        result = fit_file(summary, model)
+    except SummaryError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    print(json.dumps(result, ensure_ascii=False, indent=2))
 
 
 @identity_app.command("split")

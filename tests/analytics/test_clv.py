@@ -85,3 +85,46 @@ def test_bad_summaries_are_refused_with_the_row_named():
         BetaGeo().fit(Summary.of([0, 0], [0, 0], [5, 3]))
     with pytest.raises(SummaryError, match="needs monetary_value"):
         GammaGamma().fit(Summary.of([1], [1], [5]))
+
+
+def test_pareto_nbd_reproduces_fader_hardie_2005_on_cdnow(cdnow):
+    from liveloop.analytics.clv.models import ParetoNBD
+
+    model = ParetoNBD().fit(cdnow)
+    # Fader & Hardie (2005), Pareto/NBD note: r 0.553, α 10.578, s 0.606, β 11.669, LL −9595.0
+    assert {k: sig3(v) for k, v in model.params_.items()} == {
+        "r": "0.553",
+        "alpha": "10.6",
+        "s": "0.606",
+        "beta": "11.7",
+    }
+    assert round(model.log_likelihood_, 1) == -9595.0
+
+
+def test_fit_clv_cli_prints_json_and_refuses_bad_files(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from liveloop.cli import app
+
+    rows = _cdnow("cdnow_customers_summary.csv")
+    path = tmp_path / "summary.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["frequency", "recency", "T"])
+        writer.writerows([r["frequency"], r["recency"], r["T"]] for r in rows)
+    runner = CliRunner()
+    result = runner.invoke(app, ["analytics", "fit-clv", "--summary", str(path)])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert sig3(body["params"]["r"]) == "0.243" and body["customers"] == 2357
+    assert (
+        runner.invoke(
+            app, ["analytics", "fit-clv", "--summary", str(path), "--model", "gammagamma"]
+        ).exit_code
+        == 2
+    )
+    path.write_text("frequency,recency,T\n1,abc,3\n")
+    bad = runner.invoke(app, ["analytics", "fit-clv", "--summary", str(path)])
+    assert bad.exit_code == 2 and "line 2: recency 'abc' is not a number" in bad.output

@@ -1,4 +1,4 @@
-"""BG/NBD and Gamma-Gamma, fitted by maximum likelihood in log space.
+"""BG/NBD, Pareto/NBD and Gamma-Gamma, fitted by maximum likelihood in log space.
 
 - BG/NBD: Fader, Hardie & Lee (2005), "Counting Your Customers" the Easy Way, Marketing Science
   24(2), eq. 6 for the likelihood, eq. 10 for expected purchases, eq. 12 for P(alive).
@@ -125,6 +125,29 @@ class BetaGeo(_Model):
         )
         alive_odds = 1 / self.p_alive(s)
         return np.asarray(head * tail / alive_odds, dtype=float)
+
+
+class ParetoNBD(_Model):
+    """Pareto/NBD (Schmittlein, Morrison & Colombo 1987): purchases Poisson(λ), λ ~ Gamma(r, α);
+    lifetimes exponential(μ), μ ~ Gamma(s, β). Likelihood as in Fader & Hardie (2005), "A Note on
+    Deriving the Pareto/NBD Model and Related Expressions", eq. 22, in log space."""
+
+    names = ("r", "alpha", "s", "beta")
+    start = (1.0, 1.0, 1.0, 1.0)
+
+    def _negative_ll(self, params: Vector, summary: Summary) -> float:
+        r, alpha, s, beta = params
+        x, t_x, T = summary.frequency, summary.recency, summary.T
+        top, gap = max(alpha, beta), abs(alpha - beta)
+        second = s + 1 if alpha >= beta else r + x
+        rsx = r + s + x
+        early = hyp2f1(rsx, second, rsx + 1, gap / (top + t_x))
+        late = hyp2f1(rsx, second, rsx + 1, gap / (top + T)) * ((top + t_x) / (top + T)) ** rsx
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a0 = np.log(np.maximum(early - late, 0)) - rsx * np.log(top + t_x)
+        a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+        a2 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+        return -float(np.sum(a1 + np.logaddexp(a2, np.log(s / rsx) + a0)))
 
 
 class GammaGamma(_Model):
