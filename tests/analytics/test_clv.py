@@ -128,3 +128,20 @@ def test_fit_clv_cli_prints_json_and_refuses_bad_files(tmp_path):
     path.write_text("frequency,recency,T\n1,abc,3\n")
     bad = runner.invoke(app, ["analytics", "fit-clv", "--summary", str(path)])
     assert bad.exit_code == 2 and "line 2: recency 'abc' is not a number" in bad.output
+
+
+def test_folding_identical_rows_changes_nothing_but_the_work(cdnow):
+    doubled = Summary.of(
+        np.concatenate([cdnow.frequency, cdnow.frequency]),
+        np.concatenate([cdnow.recency, cdnow.recency]),
+        np.concatenate([cdnow.T, cdnow.T]),
+    )
+    folded = doubled.compressed()
+    assert folded.weights.sum() == 2 * len(cdnow.frequency) and len(folded.frequency) < len(
+        cdnow.frequency
+    )
+    once, twice = BetaGeo().fit(cdnow), BetaGeo().fit(doubled)
+    assert round(twice.log_likelihood_, 3) == round(2 * once.log_likelihood_, 3)
+    assert {k: sig3(v) for k, v in twice.params_.items()} == {
+        k: sig3(v) for k, v in once.params_.items()
+    }

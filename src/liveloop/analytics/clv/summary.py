@@ -24,6 +24,28 @@ class Summary:
     recency: NDArray[np.float64]
     T: NDArray[np.float64]
     monetary: NDArray[np.float64] | None = None
+    # How many customers each row stands for (``compressed`` folds identical rows together).
+    weight: NDArray[np.float64] | None = None
+
+    @property
+    def weights(self) -> NDArray[np.float64]:
+        return self.weight if self.weight is not None else np.ones_like(self.frequency)
+
+    def compressed(self) -> Summary:
+        """Identical rows folded into one with a weight: the likelihood is the same, and a
+        summary in whole days or weeks shrinks many times over."""
+        columns = [self.frequency, self.recency, self.T]
+        if self.monetary is not None:
+            columns.append(self.monetary)
+        rows, inverse = np.unique(np.column_stack(columns), axis=0, return_inverse=True)
+        weight = np.bincount(inverse.ravel(), weights=self.weights).astype(float)
+        return Summary(
+            rows[:, 0],
+            rows[:, 1],
+            rows[:, 2],
+            rows[:, 3] if self.monetary is not None else None,
+            weight,
+        )
 
     @classmethod
     def of(
