@@ -96,6 +96,26 @@ def store_runtime(store_url, clock) -> Iterator[Runtime]:
 
 
 @pytest.fixture
+def cli(sqlite_url, monkeypatch):
+    """Run ``liveloop …`` in-process against the test's SQLite store; returns the result."""
+    from typer.testing import CliRunner
+
+    from liveloop.cli import app
+    from liveloop.config import get_settings
+
+    monkeypatch.setenv("LIVELOOP_DATABASE_URL", sqlite_url)
+    monkeypatch.delenv("LIVELOOP_MODE", raising=False)
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    yield invoke
+    get_settings.cache_clear()
+
+
+@pytest.fixture
 def client(runtime) -> Iterator[TestClient]:
     with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as http:
         yield http

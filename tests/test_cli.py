@@ -1,28 +1,12 @@
 import re
 
 import pytest
-from typer.testing import CliRunner
 
 from liveloop.access.service import authenticate, resolve_api_key
-from liveloop.cli import app
-from liveloop.config import get_settings
 from liveloop.overview import overview
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 from tests.conftest import make_settings
-
-
-@pytest.fixture
-def cli(sqlite_url, monkeypatch):
-    monkeypatch.setenv("LIVELOOP_DATABASE_URL", sqlite_url)
-    monkeypatch.delenv("LIVELOOP_MODE", raising=False)
-    get_settings.cache_clear()
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(app, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

@@ -6,11 +6,8 @@ import re
 
 import pytest
 from sqlalchemy import text
-from typer.testing import CliRunner
 
 from liveloop.access.service import create_user
-from liveloop.cli import app as cli_app
-from liveloop.config import get_settings
 from liveloop.ingest.service import (
     SourceError,
     SourceKind,
@@ -93,20 +90,6 @@ def test_two_sources_may_not_share_a_name(runtime):
 
 
 # ------------------------------------------------------------------ CLI
-
-
-@pytest.fixture
-def cli(sqlite_url, monkeypatch):
-    monkeypatch.setenv("LIVELOOP_DATABASE_URL", sqlite_url)
-    monkeypatch.delenv("LIVELOOP_MODE", raising=False)
-    get_settings.cache_clear()
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(cli_app, list(args), catch_exceptions=False)
-
-    yield invoke
-    get_settings.cache_clear()
 
 
 def test_sources_create_prints_a_write_key_that_the_api_accepts(cli, sqlite_url, clock):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from liveloop.commerce.models import Order, OrderItem, OrderStatus, Product
 from liveloop.errors import DomainError
 from liveloop.store.base import to_money
-from liveloop.store.eventlog import NewEvent, append
+from liveloop.store.eventlog import emit
 
 COUNTED = (OrderStatus.PAID, OrderStatus.COMPLETED)
 
@@ -127,32 +127,25 @@ def record_order(
     )
     session.add(order)
     session.flush()
-    append(
+    emit(
         session,
-        [
-            NewEvent(
-                name="Order Completed",
-                timestamp=placed_at,
-                source=source,
-                message_id=f"order-completed:{order_no}",
-                customer_id=customer_id,
-                properties={
-                    "order_id": order_no,
-                    "total": total,
-                    "discount": discount,
-                    "currency": "CNY",
-                    "channel": channel,
-                    "products": [
-                        {"sku": line.sku, "quantity": item.quantity, "price": item.unit_price}
-                        for line, item in zip(lines, items, strict=True)
-                    ],
-                },
-                context={"externalIds": [{"type": t, "id": v} for t, v in buyer]}
-                if buyer
-                else None,
-            )
-        ],
-        received_at=placed_at,
+        "Order Completed",
+        at=placed_at,
+        source=source,
+        message_id=f"order-completed:{order_no}",
+        customer_id=customer_id,
+        properties={
+            "order_id": order_no,
+            "total": total,
+            "discount": discount,
+            "currency": "CNY",
+            "channel": channel,
+            "products": [
+                {"sku": line.sku, "quantity": item.quantity, "price": item.unit_price}
+                for line, item in zip(lines, items, strict=True)
+            ],
+        },
+        context={"externalIds": [{"type": t, "id": v} for t, v in buyer]} if buyer else None,
     )
     return order.id
 
@@ -172,19 +165,14 @@ def refund_order(
         raise CommerceError(f"{order_no}: a refund cannot precede the order")
     order.status = OrderStatus.REFUNDED
     order.attributes = {**order.attributes, "refund_reason": reason}
-    append(
+    emit(
         session,
-        [
-            NewEvent(
-                name="Order Refunded",
-                timestamp=refunded_at,
-                source=source,
-                message_id=f"order-refunded:{order_no}",
-                customer_id=order.customer_id,
-                properties={"order_id": order_no, "total": order.total, "reason": reason},
-            )
-        ],
-        received_at=refunded_at,
+        "Order Refunded",
+        at=refunded_at,
+        source=source,
+        message_id=f"order-refunded:{order_no}",
+        customer_id=order.customer_id,
+        properties={"order_id": order_no, "total": order.total, "reason": reason},
     )
     return True
 

@@ -38,7 +38,7 @@ from liveloop.identity.extract import event_identifiers
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge, IdentityType
 from liveloop.identity.service import InvalidIdentifier, link, normalise
 from liveloop.profiles import service as profiles
-from liveloop.store.eventlog import Event, NewEvent, append
+from liveloop.store.eventlog import Event, emit
 
 Key = tuple[IdentityType, str]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -234,19 +234,14 @@ def merge(
     session.add(audit)
     session.flush()
     _enforce_weak_limits(session, survivor_id)
-    append(
+    emit(
         session,
-        [
-            NewEvent(
-                name="Identities Merged",
-                timestamp=at,
-                source="oneid",
-                message_id=f"identities-merged:{audit.id}",
-                customer_id=survivor_id,
-                properties={"merge_id": audit.id, "merged_customer_id": merged_id},
-            )
-        ],
-        received_at=at,
+        "Identities Merged",
+        at=at,
+        source="oneid",
+        message_id=f"identities-merged:{audit.id}",
+        customer_id=survivor_id,
+        properties={"merge_id": audit.id, "merged_customer_id": merged_id},
     )
     session.expire_all()
     return audit
@@ -317,19 +312,14 @@ def split(session: Session, merge_id: int, at: datetime, tz: ZoneInfo = SHANGHAI
     session.flush()
     profiles.restore(session, restored, survivor, tz)
     audit.split_at = at
-    append(
+    emit(
         session,
-        [
-            NewEvent(
-                name="Identities Split",
-                timestamp=at,
-                source="oneid",
-                message_id=f"identities-split:{audit.id}",
-                customer_id=restored,
-                properties={"merge_id": audit.id, "survivor_customer_id": survivor},
-            )
-        ],
-        received_at=at,
+        "Identities Split",
+        at=at,
+        source="oneid",
+        message_id=f"identities-split:{audit.id}",
+        customer_id=restored,
+        properties={"merge_id": audit.id, "survivor_customer_id": survivor},
     )
     session.flush()
     return restored

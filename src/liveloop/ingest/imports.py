@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -72,7 +73,7 @@ ALIASES = {
     "邮件授权": "consent_email",
 }
 BUYER_FIELDS = ("member_no", "unionid", "phone", "openid", "douyin_id")
-CHUNK_ORDERS = 500
+CHUNK = 500  # orders or customers per transaction
 # Column sizes of the profile fields (profiles.models.Customer); longer values are cut.
 FIELD_SIZES = {"name": 64, "gender": 8, "province": 32, "city": 32, "member_tier": 16}
 STORE_REFUSED = "a value the store cannot hold"
@@ -203,7 +204,6 @@ def _order_rows(
 ) -> dict[str, _Order]:
     orders: dict[str, _Order] = {}
     bad: set[str] = set()
-    raw: dict[str, list[tuple[int, dict[str, str]]]] = {}
     for number, row in rows:
         order_no = row.get("order_no", "")
         try:
@@ -240,7 +240,6 @@ def _order_rows(
             reject(number, row, f"disagrees with row {order.first_row} about order {order_no}")
             bad.add(order_no)
             continue
-        raw.setdefault(order_no, []).append((number, row))
         if order is None:
             orders[order_no] = _Order(number, [(number, row)], fields, [line])
         else:
@@ -248,9 +247,8 @@ def _order_rows(
             order.lines.append(line)
     # An order with any bad line is rejected whole: half an order would be a wrong order.
     for order_no in bad & orders.keys():
-        for number, row in raw.get(order_no, []):
+        for number, row in orders.pop(order_no).rows:
             reject(number, row, f"another line of order {order_no} was rejected")
-        del orders[order_no]
     return orders
 
 
@@ -267,29 +265,62 @@ def import_orders(
     if missing:
         raise ImportFileError(f"{path.name}: missing column(s) {', '.join(sorted(missing))}")
     report = ImportReport()
-    with _Rejects(rejects or path.with_name(path.stem + ".rejects.csv"), columns, report) as out:
+    with _Rejects(rejects, path, columns, report) as out:
         with transaction(factory) as session:
             known = commerce.known_skus(session)
-        counted = _counting(rows, report)
-        orders = _order_rows(counted, tz, known, out.write)
-        batch = list(orders.items())
-        for start in range(0, len(batch), CHUNK_ORDERS):
-            with transaction(factory) as session:
-                for order_no, order in batch[start : start + CHUNK_ORDERS]:
-                    try:
-                        with session.begin_nested():
-                            _write_order(session, order_no, order, now, source, report)
-                    except (DomainError, DataError) as exc:
-                        # What only the store can judge (a discount above the order's value,
-                        # a date it cannot hold): this order is rejected, the chunk goes on.
-                        reason = str(exc) if isinstance(exc, DomainError) else STORE_REFUSED
-                        for number, row in order.rows:
-                            out.write(number, row, reason)
+        orders = _order_rows(_counting(rows, report), tz, known, out.write)
+        _write_each(
+            factory,
+            [
+                (
+                    order.rows,
+                    partial(
+                        _write_order,
+                        order_no=no,
+                        order=order,
+                        now=now,
+                        source=source,
+                        report=report,
+                    ),
+                )
+                for no, order in orders.items()
+            ],
+            out,
+        )
     return report
 
 
+Writer = Callable[[Session], None]
+
+
+def _write_each(
+    factory: sessionmaker[Session],
+    items: list[tuple[list[tuple[int, dict[str, str]]], Writer]],
+    out: _Rejects,
+) -> None:
+    """Write items in transactions of ``CHUNK`` items, each in its own savepoint: what only the
+    store can judge (a discount above the order's value, a date it cannot hold) rejects that
+    item's rows, and the chunk goes on."""
+    for start in range(0, len(items), CHUNK):
+        with transaction(factory) as session:
+            for rows, write in items[start : start + CHUNK]:
+                try:
+                    with session.begin_nested():
+                        write(session)
+                except (DomainError, DataError) as exc:
+                    reason = str(exc) if isinstance(exc, DomainError) else STORE_REFUSED
+                    for number, row in rows:
+                        out.write(number, row, reason)
+
+
 def _write_order(
-    session: Session, order_no: str, order: _Order, now: datetime, source: str, report: ImportReport
+    session: Session,
+    *,
+    order_no: str,
+    order: _Order,
+    now: datetime,
+    source: str,
+    report: ImportReport,
 ) -> None:
     fields = order.fields
     person = resolve(session, fields["buyer"], fields["placed_at"], source=source).customer_id
@@ -332,26 +363,31 @@ def import_customers(
     if not {"member_no", "phone"} & set(columns):
         raise ImportFileError(f"{path.name}: needs a member_no or phone column")
     report = ImportReport()
-    with _Rejects(rejects or path.with_name(path.stem + ".rejects.csv"), columns, report) as out:
-        pending = []
+    with _Rejects(rejects, path, columns, report) as out:
+        pending: list[tuple[list[tuple[int, dict[str, str]]], Writer]] = []
         for number, row in _counting(rows, report):
             try:
-                pending.append((number, row, *_customer_fields(row)))
+                ids, fields, consents = _customer_fields(row)
             except RowError as exc:
                 out.write(number, row, str(exc))
-        for start in range(0, len(pending), CHUNK_ORDERS):
-            with transaction(factory) as session:
-                for number, row, ids, fields, consents in pending[start : start + CHUNK_ORDERS]:
-                    try:
-                        with session.begin_nested():
-                            _write_customer(session, ids, fields, consents, now, source, report)
-                    except (DomainError, DataError):
-                        out.write(number, row, STORE_REFUSED)
+                continue
+            write = partial(
+                _write_customer,
+                ids=ids,
+                fields=fields,
+                consents=consents,
+                now=now,
+                source=source,
+                report=report,
+            )
+            pending.append(([(number, row)], write))
+        _write_each(factory, pending, out)
     return report
 
 
 def _write_customer(
     session: Session,
+    *,
     ids: list[tuple[IdentityType, str]],
     fields: dict[str, Any],
     consents: dict[str, bool],
@@ -410,8 +446,11 @@ def _counting(
 class _Rejects:
     """The rejects file: ``row,reason,<the row's columns>``; removed when nothing was rejected."""
 
-    def __init__(self, path: Path, columns: list[str], report: ImportReport) -> None:
-        self.path, self.columns, self.report = path, columns, report
+    def __init__(
+        self, path: Path | None, source: Path, columns: list[str], report: ImportReport
+    ) -> None:
+        self.path = path or source.with_name(source.stem + ".rejects.csv")
+        self.columns, self.report = columns, report
 
     def __enter__(self) -> _Rejects:
         self.handle = self.path.open("w", newline="", encoding="utf-8-sig")

@@ -16,7 +16,7 @@ from liveloop.identity.models import IdentityType
 from liveloop.profiles import counters
 from liveloop.profiles.models import Customer
 from liveloop.store.consumers import ConsumerCursor
-from liveloop.store.eventlog import NewEvent, append
+from liveloop.store.eventlog import emit
 
 PROFILES_CONSUMER = "profiles"
 
@@ -56,19 +56,14 @@ def create_customer(session: Session, spec: NewCustomer, now: datetime, source: 
     session.flush()
     for kind, value in spec.identities.items():
         identity.link(session, customer.id, kind, value, now)
-    append(
+    emit(
         session,
-        [
-            NewEvent(
-                name="Customer Created",
-                timestamp=now,
-                source=source,
-                message_id=f"customer-created:{customer.oneid}",
-                customer_id=customer.id,
-                properties={"oneid": customer.oneid, "province": spec.province},
-            )
-        ],
-        received_at=now,
+        "Customer Created",
+        at=now,
+        source=source,
+        message_id=f"customer-created:{customer.oneid}",
+        customer_id=customer.id,
+        properties={"oneid": customer.oneid, "province": spec.province},
     )
     return customer.id
 

@@ -36,7 +36,7 @@ from liveloop.sim.config import SimConfig
 from liveloop.sim.generate import simulate, world_for
 from liveloop.sim.tables import Chunk
 from liveloop.store.engine import transaction
-from liveloop.store.eventlog import Event, NewEvent, append
+from liveloop.store.eventlog import Event, NewEvent, append, emit
 
 SOURCE = "sim"
 
@@ -98,14 +98,14 @@ def load_simulation(
         if progress:
             progress(min(config.customers, chunk.first_person + config.chunk_size))
     with transaction(factory) as session:
-        marker = NewEvent(
-            name="Simulation Loaded",
-            timestamp=received_at,
+        emit(
+            session,
+            "Simulation Loaded",
+            at=received_at,
             source=SOURCE,
             message_id=_marker(config),
             properties=config.as_dict(),
         )
-        append(session, [marker], received_at=received_at)
     return LoadReport(
         len(CATALOG),
         len(live_ids),

@@ -120,6 +120,31 @@ def append(session: Session, events: Iterable[NewEvent], received_at: datetime) 
     return append_rows(session, rows)
 
 
+def emit(
+    session: Session,
+    name: str,
+    *,
+    at: datetime,
+    source: str,
+    message_id: str,
+    customer_id: int | None = None,
+    properties: Mapping[str, Any] | None = None,
+    context: Mapping[str, Any] | None = None,
+) -> None:
+    """Log one domain event (a fact our own modules state) in the caller's transaction. The
+    deterministic ``message_id`` makes stating the same fact twice a no-op."""
+    event = NewEvent(
+        name=name,
+        timestamp=at,
+        source=source,
+        message_id=message_id,
+        customer_id=customer_id,
+        properties=properties,
+        context=context,
+    )
+    append(session, [event], received_at=at)
+
+
 def append_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     """Append ready-made rows (the ingest hot path). Rows repeating a message id are skipped."""
     if session.get_bind().dialect.name == "postgresql":
