@@ -56,6 +56,10 @@ class Engine(ABC):
         a single file gains a ``row_index`` column: each row's position in the file."""
 
     @abstractmethod
+    def register_files(self, table: str, paths: Sequence[Path]) -> None:
+        """Expose exactly these Parquet files (one schema) as ``table``."""
+
+    @abstractmethod
     def view(self, table: str, query: str) -> None:
         """Name ``query`` as ``table`` without materialising it."""
 
@@ -158,6 +162,10 @@ class DuckDBEngine(Engine):
         else:
             query = f"SELECT * FROM read_parquet({source})"
         self.view(table, query)
+
+    def register_files(self, table: str, paths: Sequence[Path]) -> None:
+        files = ", ".join(_literal(str(path)) for path in paths)
+        self.view(table, f"SELECT * FROM read_parquet([{files}])")
 
     def view(self, table: str, query: str) -> None:
         self.connection.execute(f"CREATE OR REPLACE VIEW {table} AS {query}")

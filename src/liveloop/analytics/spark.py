@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -89,6 +89,9 @@ class SparkEngine(Engine):
             require_single_file(path)
             frame = frame.select("*", "_metadata.row_index")
         frame.createOrReplaceTempView(table)
+
+    def register_files(self, table: str, paths: Sequence[Path]) -> None:
+        self.session.read.parquet(*(str(path) for path in paths)).createOrReplaceTempView(table)
 
     def view(self, table: str, query: str) -> None:
         self.session.sql(to_spark_sql(query)).createOrReplaceTempView(table)

@@ -53,6 +53,10 @@ class Order(Base):
     live_session_id: Mapped[int | None] = mapped_column(ForeignKey("live_sessions.id"), index=True)
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    # Bumped on every change (refund, OneID reassignment): the analytics snapshot's watermark.
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.line_no"

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from liveloop.store.base import Base, UTCDateTime
+from liveloop.store.base import Base, JSONDoc, UTCDateTime
 
 
 class LiveStatus(StrEnum):
@@ -31,3 +31,5 @@ class LiveSession(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     peak_viewers: Mapped[int] = mapped_column(Integer, default=0)
+    # What the session cost, by item (主播费, 投流, 样品 …), in yuan: the ROI report's inputs.
+    costs: Mapped[dict[str, str]] = mapped_column(JSONDoc, default=dict)

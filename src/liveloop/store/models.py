@@ -1,6 +1,13 @@
 """Every table, imported in one place so the metadata Alembic compares against is complete."""
 
 from liveloop.access.models import ApiKey, ConsoleSession, User
+from liveloop.analytics.models import (
+    AnalyticsReport,
+    AnalyticsRun,
+    CustomerScore,
+    RepurchasePrediction,
+    RfmGroupRule,
+)
 from liveloop.commerce.models import Order, OrderItem, Product
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
 from liveloop.ingest.models import Source
@@ -19,6 +26,8 @@ from liveloop.store.eventlog import Event
 from liveloop.store.outbox import OutboxMessage
 
 __all__ = [
+    "AnalyticsReport",
+    "AnalyticsRun",
     "ApiKey",
     "Base",
     "Consent",
@@ -26,6 +35,7 @@ __all__ = [
     "ConsumerCursor",
     "ConsumerFailure",
     "Customer",
+    "CustomerScore",
     "CustomerTag",
     "Event",
     "IdentifierBlock",
@@ -38,6 +48,8 @@ __all__ = [
     "OutboxMessage",
     "Product",
     "ProfileCounters",
+    "RepurchasePrediction",
+    "RfmGroupRule",
     "Source",
     "TagRule",
     "User",
