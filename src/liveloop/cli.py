@@ -351,6 +351,38 @@ def analytics_fit_clv(
     print(json.dumps(result, ensure_ascii=False, indent=2))
 
 
+@analytics_app.command("rules")
+def analytics_rules(
+    baskets: Annotated[Path, typer.Option(help="One basket per line, items comma-separated")],
+    min_support: Annotated[float, typer.Option(help="Fewest baskets, as a fraction in (0, 1]")],
+    min_confidence: Annotated[float, typer.Option(help="Lowest confidence, in (0, 1]")],
+    max_len: Annotated[int | None, typer.Option(help="Most items in a rule (default: any)")] = None,
+    max_consequent: Annotated[int, typer.Option(help="Most items on a rule's right side")] = 1,
+    out: Annotated[Path | None, typer.Option(help="CSV file to write (default: stdout)")] = None,
+) -> None:
+    """Association rules (market-basket analysis) of a basket file, as CSV:
+    antecedents,consequents,support,confidence,lift — strongest lift first."""
+    import sys
+
+    from liveloop.analytics.baskets import mine, read_baskets, write_rules_csv
+
+    try:
+        mining = mine(read_baskets(baskets), min_support, min_confidence, max_len, max_consequent)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+    if out is None:
+        write_rules_csv(mining.rules, sys.stdout)
+        return
+    try:
+        with out.open("w", encoding="utf-8", newline="") as stream:
+            write_rules_csv(mining.rules, stream)
+    except OSError as exc:
+        err.print(f"[red]Cannot write {out}: {exc.strerror}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+    err.print(f"{len(mining.rules)} rules from {mining.baskets} baskets → {out}")
+
+
 @identity_app.command("split")
 def identity_split(merge_id: int) -> None:
     """Undo a bad OneID merge (see GET /v1/identity/merges for the audit)."""
