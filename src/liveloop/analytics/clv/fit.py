@@ -49,4 +49,6 @@ def fit_file(path: Path, model: str) -> dict[str, Any]:
         "params": {k: clean(v) for k, v in fitted.params_.items()},
         "standard_errors": {k: clean(v) for k, v in fitted.standard_errors_.items()},
         "log_likelihood": clean(fitted.log_likelihood_),
+        # parameters the data drove to the edge of the search box (a limit case, no error bar)
+        "at_bound": list(fitted.at_bound_),
     }

@@ -25,7 +25,7 @@ How the fits are made fast and safe (decision 0009):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -188,7 +188,9 @@ class _Model:
             bounds=bounds,
             options={"ftol": 1e-14, "gtol": 1e-10, "maxiter": 2000},
         )
-        if not result.success or not np.isfinite(result.fun):
+        # With a numerical gradient L-BFGS-B can stop short of the optimum; with an analytic one
+        # a failed line search means the optimum is as close as floating point allows.
+        if (not result.success and not gradient) or not np.isfinite(result.fun):
 
             def value(log_params: Vector) -> float:
                 v = objective(np.clip(log_params, -LOG_BOUND, LOG_BOUND))
@@ -198,7 +200,7 @@ class _Model:
                 value,
                 result.x,
                 method="Nelder-Mead",
-                options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 20_000, "maxfev": 40_000},
+                options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 4_000, "maxfev": 8_000},
             )
             if fallback.fun < result.fun:
                 result = fallback
@@ -479,8 +481,14 @@ class BetaGeo(_Model):
         return np.where(x > 0, expit(-log_odds), 1.0)
 
     def expected_purchases(self, s: Summary, t: float) -> Vector:
-        """E[X(t) | x, t_x, T]: purchases expected in the next ``t`` time units (eq. 10).
+        """E[X(t) | x, t_x, T]: purchases expected in the next ``t`` time units (eq. 10)."""
+        return self.expected_purchases_over(s, [t])[0]
 
+    def expected_purchases_over(self, s: Summary, horizons: Sequence[float]) -> Matrix:
+        """E[X(t) | x, t_x, T] for each horizon t: shape (len(horizons), customers).
+
+        Eq. 10 is P(alive) × a factor that depends on (x, T) alone, so the hypergeometric
+        function is evaluated once per distinct (x, T) — a few thousand at a million customers.
         Written with Euler's transformation, 2F1(r+x, b+x; a+b+x−1; z) =
         (1−z)^(a−1−r−x) 2F1(a+b−1−r, a−1; a+b+x−1; z), so the series' parameters do not grow
         with x and the power (1−z)^(r+x) cancels: finite for large x, large T and T = 0.
@@ -488,18 +496,30 @@ class BetaGeo(_Model):
         r, alpha, a, b = self._fitted()
         if abs(a - 1) < 1e-7:  # the expression is 0/0 at a = 1; its limit is continuous
             a = 1 + 1e-7
-        x, T = s.frequency, s.T
-        z = t / (alpha + T + t)
-        c = a + b + x - 1
-        head = c / (a - 1)
-        with np.errstate(all="ignore"):
-            tail = 1 - (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, c, z)
-            expected = head * tail * self.p_alive(s)
-        bad = ~np.isfinite(expected) | (expected < 0)
-        if bad.any():  # a rate × time bound keeps a handful of ill-conditioned rows finite
-            rate = (r + x) / (alpha + T)
-            expected = np.where(bad, self.p_alive(s) * rate * t, expected)
-        return np.asarray(expected, dtype=float)
+        (xs, Ts), inverse = _distinct_pairs(s.frequency, s.T)
+        alive = self.p_alive(s)
+        c = a + b + xs - 1
+        rows = []
+        for t in horizons:
+            z = t / (alpha + Ts + t)
+            with np.errstate(all="ignore"):
+                tail = 1 - (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, c, z)
+                expected = (c / (a - 1) * tail)[inverse] * alive
+            bad = ~np.isfinite(expected) | (expected < 0)
+            if bad.any():  # a rate × time bound keeps a handful of ill-conditioned rows finite
+                rate = (r + s.frequency) / (alpha + s.T)
+                expected = np.where(bad, alive * rate * t, expected)
+            rows.append(expected)
+        return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(s.frequency))
+
+
+def _distinct_pairs(x: Vector, T: Vector) -> tuple[tuple[Vector, Vector], NDArray[np.intp]]:
+    """Distinct (x, T) pairs and, for each row, the index of its pair."""
+    Ts, T_code = np.unique(T, return_inverse=True)
+    key = x.astype(np.int64) * len(Ts) + T_code.ravel()
+    keys, inverse = np.unique(key, return_inverse=True)
+    x_of, T_of = np.divmod(keys, len(Ts))
+    return (x_of.astype(np.float64), Ts[T_of]), inverse.ravel()
 
 
 class ParetoNBD(_Model):
@@ -544,10 +564,16 @@ class ParetoNBD(_Model):
 
 @dataclass(frozen=True)
 class _SpendData:
-    """Repeat buyers' (frequency, mean spend) folded with weights; money in the fitting unit."""
+    """Repeat buyers arranged for the Gamma-Gamma likelihood (money in the fitting unit)."""
 
-    x: Vector
-    m: Vector
+    total: float  # Σ w
+    xs: Vector  # distinct frequencies …
+    xw: Vector  # … and their weights
+    log_x: float  # Σ w·x·ln x
+    log_m: float  # Σ w·ln m
+    x_log_m: float  # Σ w·x·ln m
+    x: Vector  # per repeat buyer: frequency, total repeat spend x·m, weight
+    xm: Vector
     w: Vector
 
 
@@ -572,47 +598,59 @@ class GammaGamma(_Model):
 
     def _prepare(self, summary: Summary, unit: float) -> _SpendData:
         keep = summary.frequency > 0
-        weight = None if summary.weight is None else summary.weight[keep]
-        (x, m), w = fold([summary.frequency[keep], summary.monetary[keep]], weight)  # type: ignore[index]
-        return _SpendData(x, m / unit, w)
+        x = summary.frequency[keep]
+        m = summary.monetary[keep] / unit  # type: ignore[index]
+        w = np.ones(len(x)) if summary.weight is None else summary.weight[keep]
+        xs, xw = _by_frequency(x, w)
+        log_m = np.log(m)
+        return _SpendData(
+            float(w.sum()),
+            xs,
+            xw,
+            _dot(xw, xs * np.log(xs)),
+            _dot(w, log_m),
+            _dot(w, x * log_m),
+            x,
+            x * m,
+            w,
+        )
 
     def _total(self, data: _SpendData) -> float:
-        return float(data.w.sum())
+        return data.total
 
     def _unit_shift(self, data: _SpendData) -> float:
-        return self._total(data)
+        return data.total
 
     def _value(self, params: Vector, d: _SpendData) -> float:
+        """Fader & Hardie (2013), eq. 4 summed over repeat buyers: terms in x alone are summed
+        per distinct x, terms in m alone are constants; one logarithm per buyer remains."""
         p, q, gamma = params
-        x, m = d.x, d.m
-        px = p * x
+        pxs = p * d.xs
         with np.errstate(all="ignore"):
             ll = (
-                gammaln(px + q)
-                - gammaln(px)
-                - gammaln(q)
-                + q * np.log(gamma)
-                + (px - 1) * np.log(m)
-                + px * np.log(x)
-                - (px + q) * np.log(x * m + gamma)
+                _dot(d.xw, gammaln(pxs + q) - gammaln(pxs))
+                + d.total * (q * np.log(gamma) - gammaln(q))
+                + p * (d.x_log_m + d.log_x)
+                - d.log_m
+                - _dot(d.w, (p * d.x + q) * np.log(d.xm + gamma))
             )
-            return -_dot(d.w, ll) / self._total(d)
+        return -float(ll) / d.total
 
     def _gradient(self, params: Vector, d: _SpendData) -> Vector:
         p, q, gamma = params
-        x, m = d.x, d.m
-        px = p * x
+        pxs = p * d.xs
         with np.errstate(all="ignore"):
-            psi = digamma(px + q)
-            log_xm = np.log(x * m + gamma)
+            psi = digamma(pxs + q)
+            log_xm = np.log(d.xm + gamma)
+            wl = d.w * log_xm
             grad = np.array(
                 [
-                    _dot(d.w, x * (psi - digamma(px) + np.log(m) + np.log(x) - log_xm)),
-                    _dot(d.w, psi - digamma(q) + np.log(gamma) - log_xm),
-                    _dot(d.w, q / gamma - (px + q) / (x * m + gamma)),
+                    _dot(d.xw, d.xs * (psi - digamma(pxs))) + d.x_log_m + d.log_x - _dot(wl, d.x),
+                    _dot(d.xw, psi) + d.total * (np.log(gamma) - digamma(q)) - wl.sum(),
+                    d.total * q / gamma - _dot(d.w, (p * d.x + q) / (d.xm + gamma)),
                 ]
             )
-        return -grad / self._total(d)
+        return -grad / d.total
 
     def population_spend(self) -> float | None:
         """E[M] = pγ/(q−1): the mean spend per purchase of a new customer (None if q ≤ 1, when

@@ -34,16 +34,6 @@ class Predictions:
     clv_12m: Vector | None
 
 
-def expected_purchases_by_month(model: BetaGeo, summary: Summary, months: int = 12) -> Vector:
-    """Expected purchases in each of the next ``months`` months: shape (months, people)."""
-    cumulative = np.stack(
-        [np.zeros(len(summary.frequency))]
-        + [model.expected_purchases(summary, m * WEEKS_PER_MONTH) for m in range(1, months + 1)]
-    )
-    # E[X(t)] rises with t; tiny decreases from hypergeometric round-off are clipped
-    return np.maximum(np.diff(cumulative, axis=0), 0.0)
-
-
 def predict(
     purchases: BetaGeo,
     summary: Summary,
@@ -62,12 +52,18 @@ def predict(
     if spend is not None and summary.monetary is None:
         raise SummaryError("CLV needs monetary_value (mean spend of each repeat buyer's purchases)")
     p_alive = purchases.p_alive(summary)
-    in_30 = purchases.expected_purchases(summary, 30 / DAYS_PER_WEEK)
-    in_90 = purchases.expected_purchases(summary, 90 / DAYS_PER_WEEK)
+    months = np.arange(13) * WEEKS_PER_MONTH
+    horizons = [30 / DAYS_PER_WEEK, 90 / DAYS_PER_WEEK]
+    if spend is not None:
+        horizons += list(months[1:])
+    expected = purchases.expected_purchases_over(summary, horizons)
+    in_30, in_90 = expected[0], expected[1]
     spend_per_purchase = clv = None
     if spend is not None:
         spend_per_purchase = spend.expected_spend(summary)
-        by_month = expected_purchases_by_month(purchases, summary)
+        cumulative = np.vstack([np.zeros(len(summary.frequency)), expected[2:]])
+        # E[X(t)] rises with t; tiny decreases from hypergeometric round-off are clipped
+        by_month = np.maximum(np.diff(cumulative, axis=0), 0.0)
         discount = (1 + monthly_discount) ** -np.arange(1, 13, dtype=float)
         clv = (discount @ by_month) * spend_per_purchase
     result = Predictions(p_alive, in_30, in_90, spend_per_purchase, clv)
