@@ -412,3 +412,13 @@ def test_cli_rules_refuses_a_missing_or_non_utf8_file_with_exit_2(tmp_path):
         assert result.exit_code == 2
         assert message in result.stderr
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_baskets_packed_a_block_at_a_time_give_the_same_rules(monkeypatch):
+    from liveloop.analytics.baskets import tidsets
+
+    rng = random.Random(9)
+    baskets = [rng.sample("abcdefgh", rng.randint(0, 4)) for _ in range(1_000)]
+    whole = mine(baskets, 0.01, 0.1, max_consequent=None)
+    monkeypatch.setattr(tidsets, "BLOCK_BYTES", 8 * 64 * 3)  # blocks of 192 baskets
+    assert mine(baskets, 0.01, 0.1, max_consequent=None) == whole

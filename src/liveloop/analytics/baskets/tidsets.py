@@ -9,6 +9,7 @@ itemset only holds frequent items, and most catalogues have a long tail of rare 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -17,16 +18,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 WORD = 64  # baskets per np.uint64 word
+BLOCK_BYTES = 1 << 25  # the boolean block _pack fills before packing it
 
 
 @dataclass(frozen=True)
 class Tidsets:
-    """The frequent items of a set of baskets, least frequent first, with their bit rows."""
+    """The frequent items of a set of baskets, least frequent first, with their bit rows.
+
+    The rows' columns are only the baskets holding two or more frequent items: enough to count
+    any itemset of two or more; single items are counted over all baskets in ``counts``."""
 
     baskets: int
     items: tuple[str, ...]
     counts: NDArray[np.int64]  # baskets holding each item, ascending
-    bits: NDArray[np.uint64]  # shape (len(items), words)
+    bits: NDArray[np.uint64]  # shape (len(items), words of the shared baskets)
 
 
 def materialise(baskets: Iterable[Iterable[str]]) -> Sequence[Sequence[str]]:
@@ -57,27 +62,38 @@ def build(rows: Sequence[Sequence[str]], min_count: int) -> Tidsets:
     """Encode items to ids, drop the items held by fewer than ``min_count`` baskets, and pack
     each remaining item's baskets into a bit row."""
     n = len(rows)
-    words = -(-n // WORD)
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
-    flat = list(chain.from_iterable(rows))
-    vocabulary = dict.fromkeys(flat)
-    names = list(vocabulary)
+    # One pass over every item, in C: an unseen item gets the next id (the dict's length).
+    code_of: defaultdict[str, int] = defaultdict()
+    code_of.default_factory = code_of.__len__
+    codes = np.fromiter(
+        map(code_of.__getitem__, chain.from_iterable(rows)),
+        dtype=np.int32,
+        count=int(lengths.sum()),
+    )
+    names = list(code_of)  # in id order
     if not all(isinstance(name, str) for name in names):
         raise TypeError("items must be strings")
-    for code, name in enumerate(names):
-        vocabulary[name] = code
-    codes = np.fromiter(map(vocabulary.__getitem__, flat), dtype=np.int64, count=len(flat))
     basket_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
     # Occurrences overcount an item only by its duplicates, so this prunes nothing frequent.
     occurrences = np.bincount(codes, minlength=len(names))
     candidates = np.flatnonzero(occurrences >= min_count)
-    remap = np.full(len(names), -1, dtype=np.int64)
-    remap[candidates] = np.arange(len(candidates))
-    row_of = remap[codes]
-    kept = row_of >= 0
-    row_of, basket_of = row_of[kept], basket_of[kept]
-    bits = _pack(row_of, basket_of, len(candidates), words)
-    counts = np.bitwise_count(bits).sum(axis=1, dtype=np.int64)
+    if candidates.size < len(names):
+        remap = np.full(len(names), -1, dtype=np.int32)
+        remap[candidates] = np.arange(candidates.size, dtype=np.int32)
+        codes = remap[codes]
+        kept = codes >= 0
+        codes, basket_of = codes[kept], basket_of[kept]
+    # A basket holding a single candidate adds one to that item's count and to no itemset of
+    # two or more, so only baskets with two or more get a bit column. Retail baskets are mostly
+    # small: this leaves a fraction of the baskets to intersect.
+    held = np.bincount(basket_of, minlength=n)
+    alone = held[basket_of] == 1
+    counts = np.bincount(codes[alone], minlength=candidates.size).astype(np.int64)
+    shared = held >= 2
+    column_of = np.cumsum(shared) - 1
+    bits = _pack(codes[~alone], column_of[basket_of[~alone]], candidates.size, int(shared.sum()))
+    counts += np.bitwise_count(bits).sum(axis=1, dtype=np.int64)
     # Least frequent first: Eclat then intersects each rare item with the commoner ones, and a
     # rare row has few non-zero words to gather.
     order = np.argsort(counts, kind="stable")
@@ -91,18 +107,23 @@ def build(rows: Sequence[Sequence[str]], min_count: int) -> Tidsets:
 
 
 def _pack(
-    rows: NDArray[np.int64], baskets: NDArray[np.int64], height: int, words: int
+    rows: NDArray[np.int32], baskets: NDArray[np.int64], height: int, n: int
 ) -> NDArray[np.uint64]:
-    """Set bit (row, basket) for each pair: sort the pairs by row (baskets stay ascending within
-    a row, as they arrive in basket order), OR the bits that share a word, store each word."""
-    bits = np.zeros((height, words), dtype=np.uint64)
-    if rows.size == 0:
-        return bits
-    small = np.uint16 if height <= np.iinfo(np.uint16).max else np.int64
-    order = np.argsort(rows.astype(small), kind="stable")  # a radix sort for uint16
-    rows, baskets = rows[order], baskets[order]
-    cells = rows * words + (baskets >> 6)
-    masks = np.left_shift(np.uint64(1), (baskets & 63).astype(np.uint64))
-    starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
-    bits.reshape(-1)[cells[starts]] = np.bitwise_or.reduceat(masks, starts)
-    return bits
+    """Set bit (row, basket) for each pair (pairs come in basket order). Baskets are taken a
+    block at a time into a boolean matrix of ~32 MB, packed eight to a byte; the bytes of a
+    row, read as little-endian uint64, put basket b at bit b % 64 of word b // 64."""
+    words = -(-n // WORD)
+    packed = np.zeros((height, words * 8), dtype=np.uint8)
+    if height == 0 or n == 0:
+        return packed.view(np.uint64)
+    block = max(WORD, BLOCK_BYTES // height // WORD * WORD)
+    starts = np.arange(0, n, block)
+    edges: NDArray[np.int64] = np.append(starts, n)
+    bounds = [int(b) for b in np.searchsorted(baskets, edges)]
+    for first, lo, hi in zip(starts.tolist(), bounds[:-1], bounds[1:], strict=True):
+        size = min(block, n - first)
+        held = np.zeros((height, size), dtype=bool)
+        held[rows[lo:hi], baskets[lo:hi] - first] = True
+        byte = first // 8
+        packed[:, byte : byte + -(-size // 8)] = np.packbits(held, axis=1, bitorder="little")
+    return packed.view("<u8").astype(np.uint64, copy=False)
