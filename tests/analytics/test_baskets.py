@@ -15,6 +15,7 @@ from liveloop.analytics.baskets import (
     RULES_SCHEMA,
     BasketFileError,
     mine,
+    mine_lines,
     read_baskets,
     rules_table,
     suggest_bundles,
@@ -220,6 +221,36 @@ def test_the_simulators_planted_basket_rules_come_out_near_their_confidence(sim_
         assert abs(rule.confidence - plant.confidence) <= tolerance, (plant, rule)
         assert rule.antecedent_count >= 100  # enough baskets for the test to mean something
         assert rule.lift > 3
+
+
+def test_mining_order_lines_in_arrow_equals_mining_the_grouped_baskets(sim_small):
+    lines = pq.read_table(sim_small / "order_items.parquet", columns=["order_no", "sku"])
+    baskets: dict[str, list[str]] = defaultdict(list)
+    for order_no, sku in zip(
+        *(lines.column(c).to_pylist() for c in lines.column_names), strict=True
+    ):
+        baskets[order_no].append(sku)
+    expected = mine(list(baskets.values()), 0.003, 0.1, max_consequent=None)
+    assert len(expected.rules) > 10
+    got = mine_lines(lines.column("order_no"), lines.column("sku"), 0.003, 0.1, max_consequent=None)
+    assert got == expected
+    shuffled = lines.take(random.Random(1).sample(range(lines.num_rows), lines.num_rows))
+    assert mine_lines(shuffled["order_no"], shuffled["sku"], 0.003, 0.1, None, None) == expected
+
+
+def test_mining_arrow_lines_skips_null_lines_and_refuses_non_string_items():
+    import pyarrow as pa
+
+    orders = pa.array(["o1", "o1", "o2", None, "o3"])
+    skus = pa.array(["酱油", "蚝油", "酱油", "醋", None])
+    mining = mine_lines(orders, skus, 1.0, 0.5)
+    assert mining.baskets == 2  # o3 holds only a null item
+    assert {s.items for s in mining.itemsets} == {("酱油",)}
+    assert mine_lines(pa.array([], pa.string()), pa.array([], pa.string()), 0.5, 0.5).rules == ()
+    with pytest.raises(TypeError, match="string column"):
+        mine_lines(orders, pa.array([1, 2, 3, 4, 5]), 0.5, 0.5)
+    with pytest.raises(ValueError, match="equal length"):
+        mine_lines(orders, skus[:2], 0.5, 0.5)
 
 
 # --- bundles and the Arrow table ----------------------------------------------------------------

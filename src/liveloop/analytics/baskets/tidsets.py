@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
+import pyarrow as pa
 from numpy.typing import NDArray
 
 WORD = 64  # baskets per np.uint64 word
@@ -58,9 +59,19 @@ def min_count_for(min_support: float, baskets: int) -> int:
     return count
 
 
-def build(rows: Sequence[Sequence[str]], min_count: int) -> Tidsets:
-    """Encode items to ids, drop the items held by fewer than ``min_count`` baskets, and pack
-    each remaining item's baskets into a bit row."""
+@dataclass(frozen=True)
+class Lines:
+    """Baskets as basket lines: line i puts item ``names[codes[i]]`` in basket ``basket_of[i]``
+    (0 ≤ basket < baskets, non-decreasing). Baskets with no line still count in ``baskets``."""
+
+    baskets: int
+    names: list[str]
+    codes: NDArray[np.int32]
+    basket_of: NDArray[np.int64]
+
+
+def lines_of_baskets(rows: Sequence[Sequence[str]]) -> Lines:
+    """Lines of Python baskets; items get ids in order of first appearance."""
     n = len(rows)
     lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
     # One pass over every item, in C: an unseen item gets the next id (the dict's length).
@@ -74,7 +85,35 @@ def build(rows: Sequence[Sequence[str]], min_count: int) -> Tidsets:
     names = list(code_of)  # in id order
     if not all(isinstance(name, str) for name in names):
         raise TypeError("items must be strings")
-    basket_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    return Lines(n, names, codes, np.repeat(np.arange(n, dtype=np.int64), lengths))
+
+
+def lines_of_arrow(baskets: pa.Array | pa.ChunkedArray, items: pa.Array | pa.ChunkedArray) -> Lines:
+    """Lines of two Arrow columns of equal length (say order_items' order_no and sku): line i
+    puts ``items[i]`` in basket ``baskets[i]``. Lines with a null basket or item are skipped;
+    the baskets are the distinct keys left. Encoding happens in Arrow, with no Python object
+    per line."""
+    if len(baskets) != len(items):
+        raise ValueError("baskets and items must be columns of equal length")
+    if not pa.types.is_string(items.type) and not pa.types.is_large_string(items.type):
+        raise TypeError(f"items must be a string column, not {items.type}")
+    table = pa.table({"basket": baskets, "item": items}).drop_null().combine_chunks()
+    keys = table.column("basket").chunk(0).dictionary_encode() if table.num_rows else None
+    values = table.column("item").chunk(0).dictionary_encode() if table.num_rows else None
+    if keys is None or values is None:
+        return Lines(0, [], np.zeros(0, np.int32), np.zeros(0, np.int64))
+    basket_of = keys.indices.to_numpy().astype(np.int64)
+    codes = values.indices.to_numpy().astype(np.int32)
+    if basket_of.size > 1 and bool((basket_of[1:] < basket_of[:-1]).any()):
+        order = np.argsort(basket_of, kind="stable")  # lines not grouped by basket
+        basket_of, codes = basket_of[order], codes[order]
+    return Lines(len(keys.dictionary), values.dictionary.to_pylist(), codes, basket_of)
+
+
+def build(lines: Lines, min_count: int) -> Tidsets:
+    """Drop the items held by fewer than ``min_count`` baskets and pack each remaining item's
+    baskets into a bit row."""
+    n, names, codes, basket_of = lines.baskets, lines.names, lines.codes, lines.basket_of
     # Occurrences overcount an item only by its duplicates, so this prunes nothing frequent.
     occurrences = np.bincount(codes, minlength=len(names))
     candidates = np.flatnonzero(occurrences >= min_count)
