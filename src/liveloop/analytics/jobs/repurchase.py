@@ -148,7 +148,7 @@ def _trips_and_gaps(engine: Engine, context: RunContext) -> None:
         f"""
         SELECT l.customer_id, l.sku, MIN(l.category) AS category, MIN(l.placed_at) AS bought_at
         FROM order_lines l JOIN customers c ON c.customer_id = l.customer_id
-        WHERE l.counted AND l.sku IS NOT NULL
+        WHERE l.counted AND l.sku IS NOT NULL AND l.placed_at <= {context.as_of_sql}
         GROUP BY l.customer_id, l.sku, {local_date("l.placed_at", context)}
         """,
     )
