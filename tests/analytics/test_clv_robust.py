@@ -49,6 +49,11 @@ def test_bg_nbd_gradient_and_hessian_match_finite_differences():
         assert gradient[i] == pytest.approx(numeric, rel=1e-6, abs=1e-9)
     numeric_hessian = _jacobian(lambda p: _bg_terms(p, data, 1)[1], params)
     assert np.allclose(hessian, numeric_hessian, rtol=1e-5, atol=1e-8)
+    # the weighted path (a folded summary) gives the same value and derivatives
+    doubled = Summary.of(np.r_[x, x], np.r_[t_x, t_x], np.r_[T, T]).compressed()
+    folded = _bg_terms(params, _bg_data(doubled, 1.0), 2)
+    assert folded[0] == pytest.approx(_bg_terms(params, data, 0)[0], rel=1e-12)
+    assert np.allclose(folded[1], gradient, rtol=1e-10) and np.allclose(folded[2], hessian)
 
 
 def test_gamma_gamma_gradient_matches_finite_differences(cdnow):

@@ -78,6 +78,10 @@ def _dot(a: Vector, b: Vector) -> float:
     return float(np.einsum("i,i->", a, b))
 
 
+def _summed(v: Vector) -> float:
+    return float(v.sum())
+
+
 def _newton(
     f_g_h: Callable[[Vector], tuple[float, Vector, Matrix]], start: Vector, iterations: int = 60
 ) -> Vector | None:
@@ -273,6 +277,7 @@ class _BGData:
     t_x: Vector
     T: Vector
     w: Vector
+    unit_weights: bool = False  # every repeat buyer's weight is 1 (the summary was not folded)
 
     def subsample(self, rows: int) -> _BGData:
         """Every k-th repeat buyer (weights × k) with everyone else: a cheap first fit."""
@@ -323,6 +328,7 @@ def _bg_data(summary: Summary, unit: float) -> _BGData:
         summary.recency[repeat] / unit,
         summary.T[repeat] / unit,
         w,
+        weight is None,
     )
 
 
@@ -346,63 +352,73 @@ def _bg_terms(params: Vector, d: _BGData, order: int) -> tuple[float, Vector, Ma
         + n * (-gammaln(r) + r * np.log(alpha) + gammaln(ab) - gammaln(b))
         - r * _dot(d.w0, np.log(alpha + d.T0))
     )
+    # Repeat buyers, one row each: the only per-row work. Unit weights skip their products.
+    weigh = _summed if d.unit_weights else lambda v: _dot(d.w, v)
     rx = r + d.x
-    log_T, log_tx = np.log(alpha + d.T), np.log(alpha + d.t_x)
-    log_b = np.log(b + d.x - 1)
-    diff = np.log(a) - log_b - rx * (log_tx - log_T)  # A4 − A3
+    log_T = np.log(alpha + d.T)
+    d_r = log_T - np.log(alpha + d.t_x)  # ∂(A4 − A3)/∂r
+    diff = np.log(a) - np.log(b + d.x - 1) + rx * d_r  # A4 − A3
     # log(1 + e^diff) and ω = e^diff / (1 + e^diff) from one exponential, overflow-free
     small = np.exp(-np.abs(diff))
-    ll += _dot(d.w, np.maximum(diff, 0) + np.log1p(small) - rx * log_T)
+    rx_log_T = rx * log_T
+    ll += weigh(np.maximum(diff, 0) + np.log1p(small) - rx_log_T)
     grad = np.zeros(4)
     hess = np.zeros((4, 4))
     if order >= 1:
         omega = np.where(diff >= 0, 1, small) / (1 + small)
         inv_T, inv_tx = 1 / (alpha + d.T), 1 / (alpha + d.t_x)
+        inv_gap = inv_T - inv_tx
         inv_b = 1 / (b + d.x - 1)
-        d_r = log_T - log_tx
-        d_alpha = rx * (inv_T - inv_tx)
-        wo = d.w * omega
+        d_alpha = rx * inv_gap
+        wo = omega if d.unit_weights else d.w * omega
+        sum_wo = _summed(wo)
         psi_ab = digamma(ab)
+        rx_inv_T = rx * inv_T
         grad[0] = (
             _dot(xw, digamma(r + xs))
             + n * (np.log(alpha) - digamma(r))
             - _dot(d.w0, np.log(alpha + d.T0))
-            - _dot(d.w, log_T)
+            - weigh(log_T)
             + _dot(wo, d_r)
         )
-        grad[1] = n * r / alpha - r * _dot(d.w0, 1 / (alpha + d.T0)) - _dot(d.w, rx * inv_T)
+        grad[1] = n * r / alpha - r * _dot(d.w0, 1 / (alpha + d.T0)) - weigh(rx_inv_T)
         grad[1] += _dot(wo, d_alpha)
-        grad[2] = n * psi_ab - _dot(xw, digamma(ab + xs)) + wo.sum() / a
+        grad[2] = n * psi_ab - _dot(xw, digamma(ab + xs)) + sum_wo / a
+        wo_inv_b = _dot(wo, inv_b)
         grad[3] = (
-            n * (psi_ab - digamma(b))
-            + _dot(xw, digamma(b + xs) - digamma(ab + xs))
-            - _dot(wo, inv_b)
+            n * (psi_ab - digamma(b)) + _dot(xw, digamma(b + xs) - digamma(ab + xs)) - wo_inv_b
         )
         if order >= 2:
             tri_ab, tri_abx = polygamma(1, ab), _dot(xw, polygamma(1, ab + xs))
             inv_T0 = 1 / (alpha + d.T0)
             hess[0, 0] = _dot(xw, polygamma(1, r + xs)) - n * polygamma(1, r)
-            hess[0, 1] = (
-                n / alpha - _dot(d.w0, inv_T0) - _dot(d.w, inv_T) + _dot(wo, inv_T - inv_tx)
-            )
+            hess[0, 1] = n / alpha - _dot(d.w0, inv_T0) - weigh(inv_T) + _dot(wo, inv_gap)
             hess[1, 1] = (
                 -n * r / alpha**2
                 + r * _dot(d.w0, inv_T0**2)
-                + _dot(d.w, rx * inv_T**2)
-                + _dot(wo, rx * (inv_tx**2 - inv_T**2))
+                + weigh(rx_inv_T * inv_T)
+                - _dot(wo, d_alpha * (inv_T + inv_tx))
             )
-            hess[2, 2] = n * tri_ab - tri_abx - wo.sum() / a**2
+            hess[2, 2] = n * tri_ab - tri_abx - sum_wo / a**2
             hess[2, 3] = n * tri_ab - tri_abx
             hess[3, 3] = (
                 n * (tri_ab - polygamma(1, b))
                 + _dot(xw, polygamma(1, b + xs) - polygamma(1, ab + xs))
                 + _dot(wo, inv_b**2)
             )
+            # ω(1−ω) D Dᵀ with D = (d_r, d_alpha, 1/a, −1/(b+x−1)); the constant 1/a factored out
             spread = wo * (1 - omega)
-            dd = (d_r, d_alpha, np.full_like(d_r, 1 / a), -inv_b)
-            for i in range(4):
-                for j in range(i, 4):
-                    hess[i, j] += _dot(spread, dd[i] * dd[j])
+            s_r, s_alpha, s_b = spread * d_r, spread * d_alpha, spread * inv_b
+            hess[0, 0] += _dot(s_r, d_r)
+            hess[0, 1] += _dot(s_r, d_alpha)
+            hess[1, 1] += _dot(s_alpha, d_alpha)
+            hess[0, 2] += _summed(s_r) / a
+            hess[1, 2] += _summed(s_alpha) / a
+            hess[2, 2] += _summed(spread) / a**2
+            hess[0, 3] -= _dot(s_r, inv_b)
+            hess[1, 3] -= _dot(s_alpha, inv_b)
+            hess[2, 3] -= _summed(s_b) / a
+            hess[3, 3] += _dot(s_b, inv_b)
             hess = np.triu(hess) + np.triu(hess, 1).T
     return -float(ll) / n, -grad / n, -hess / n
 
