@@ -92,7 +92,7 @@ class LiveRoi:
             SELECT s.live_session_id, l.title, l.room, l.host, l.started_at,
                    COALESCE(a.viewers, 0) AS viewers,
                    CAST(GREATEST(COALESCE(a.peak_viewers, 0), 0) AS BIGINT) AS peak_viewers,
-                   ROUND(CAST(a.watch_seconds AS DOUBLE) / 60, 2) AS avg_watch_minutes,
+                   CAST(a.watch_seconds AS DOUBLE) / 60 AS avg_watch_minutes,
                    CAST(COALESCE(o.orders, 0) AS BIGINT) AS orders,
                    COALESCE(o.buyers, 0) AS buyers,
                    COALESCE(n.new_customers, 0) AS new_customers,
