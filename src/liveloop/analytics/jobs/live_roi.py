@@ -111,7 +111,7 @@ class LiveRoi:
             """,
         )
         sessions, with_cost, gmv = engine.rows(
-            f"SELECT COUNT(*), SUM(CASE WHEN cost > 0 THEN 1 ELSE 0 END), SUM(gmv) FROM {REPORT}"
+            f"SELECT COUNT(*), COUNT(CASE WHEN cost > 0 THEN 1 END), SUM(gmv) FROM {REPORT}"
         )[0]
         return JobOutput(
             reports={"live_roi": REPORT},
