@@ -301,6 +301,13 @@ def test_baskets_may_be_any_iterables_of_strings():
     generated = mine((iter(b) for b in HAND), 0.2, 0.5)
     assert generated == mine([tuple(b) for b in HAND], 0.2, 0.5)
     assert generated == mine([set(b) for b in HAND], 0.2, 0.5)
+    assert generated == mine(tuple(frozenset(b) for b in HAND), 0.2, 0.5)
+
+
+def test_items_that_are_not_strings_are_refused():
+    for basket in (["酱油", None], ["酱油", 1]):
+        with pytest.raises(TypeError, match="items must be strings"):
+            mine([basket], 0.5, 0.5)
 
 
 @pytest.mark.parametrize("value", [0, -0.1, 1.5, float("nan"), "0.1"])
