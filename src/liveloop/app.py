@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from liveloop import __version__, errors
 from liveloop.access.api import router as access_router
+from liveloop.analytics.api import router as analytics_router
 from liveloop.clock import Clock
 from liveloop.config import Settings, get_settings
 from liveloop.console import routes as console
@@ -74,6 +75,7 @@ def create_app(
     app.include_router(profiles_router)
     app.include_router(tag_rules_router)
     app.include_router(identity_router)
+    app.include_router(analytics_router)
     event_writer = ingest.mount(app, runtime)
     console.mount(app, settings)
     return app

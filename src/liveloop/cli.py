@@ -273,6 +273,10 @@ def demo(
         with console.status("OneID: resolving events to people (统一身份识别)"):
             subscribe_consumers(runtime)
             runtime.consumers.run_until_idle(runtime.sessions, runtime.clock)
+        with console.status("分析 (analytics: RFM, CLV, repurchase cycles, cohorts …)"):
+            from liveloop.analytics.service import run_analytics
+
+            run_analytics(runtime, kind="full")
         with transaction(runtime.read_sessions) as session:
             people = count_customers(session)
         console.print(
@@ -381,6 +385,51 @@ def analytics_rules(
         err.print(f"[red]Cannot write {out}: {exc.strerror}[/red]", highlight=False)
         raise typer.Exit(2) from None
     err.print(f"{len(mining.rules)} rules from {mining.baskets} baskets → {out}")
+
+
+@analytics_app.command("run")
+def analytics_run(
+    jobs: Annotated[list[str] | None, typer.Argument(help="Jobs to run (default: all)")] = None,
+    engine: Annotated[str | None, typer.Option(help="duckdb (default) or spark")] = None,
+) -> None:
+    """Refresh the snapshot, run analytics jobs (and what they depend on), write the results
+    back to the store for profiles, segments and the console."""
+    from liveloop.analytics.engine import ENGINES
+    from liveloop.analytics.jobs.plan import UnknownJob, plan
+    from liveloop.analytics.service import run_analytics
+
+    if engine is not None and engine not in ENGINES:
+        err.print(f"[red]--engine must be one of {', '.join(ENGINES)}[/red]")
+        raise typer.Exit(2)
+    names = tuple(jobs or ())
+    try:
+        planned = plan(names)
+    except UnknownJob as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+    runtime = _open()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("analytics", total=len(planned))
+
+        def show(name: str, done: int, total: int) -> None:
+            progress.update(task, completed=done, description=f"分析任务 {name}")
+
+        summary = run_analytics(runtime, names, engine=engine, progress=show)
+    table = Table("job", "seconds", "result", title=f"analytics run {summary.run_id}")
+    for name in summary.jobs:
+        found = summary.diagnostics.get(name, {})
+        detail = {k: v for k, v in found.items() if k != "seconds"}
+        table.add_row(name, f"{found.get('seconds', 0):.2f}", _brief(detail))
+    console.print(table)
+    written = ", ".join(f"{k} {v:,}" for k, v in summary.written.items())
+    console.print(f"{summary.engine}: {summary.seconds:.1f} s; written: {written}")
+
+
+def _brief(detail: dict, width: int = 90) -> str:
+    import json
+
+    text = json.dumps(detail, ensure_ascii=False, default=str)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @identity_app.command("split")

@@ -7,6 +7,7 @@ deployment can never sign cookies with a key that is printed in this file.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,6 +41,21 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 0.5
     run_workers: bool = True
     session_hours: int = 12
+    # Analytics: the snapshot's directory (default: beside a SQLite store, else ./), the
+    # engine scheduled runs use, and whether the server runs them (nightly full, hourly light).
+    snapshot_dir: Path | None = None
+    analytics_engine: Literal["duckdb", "spark"] = "duckdb"
+    analytics_schedule: bool = True
+    reminder_lead_days: int = Field(default=3, ge=0, le=60)
+    leader_commission_rate: float = Field(default=0.10, ge=0, le=1)
+
+    def snapshot_path(self) -> Path:
+        if self.snapshot_dir is not None:
+            return self.snapshot_dir
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            return Path(self.database_url.removeprefix(prefix) + ".snapshot")
+        return Path("liveloop-snapshot")
 
     @field_validator("display_timezone")
     @classmethod

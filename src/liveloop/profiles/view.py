@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liveloop.analytics.models import CustomerScore, RepurchasePrediction
 from liveloop.identity.models import Identity
 from liveloop.profiles.counters import profile_document
 from liveloop.profiles.models import Consent, Customer, CustomerTag, ProfileCounters
@@ -79,6 +80,38 @@ class TimelineEntry(BaseModel):
     properties: dict[str, Any]
 
 
+class ScoresOut(BaseModel):
+    """The latest analytics run's results for this person (see liveloop.analytics)."""
+
+    scored_at: datetime
+    run_id: int
+    recency_days: int | None
+    frequency: int | None
+    monetary: Decimal | None
+    rfm_r: int | None
+    rfm_f: int | None
+    rfm_m: int | None
+    rfm_group: str | None
+    lifecycle_stage: str | None
+    p_alive: float | None
+    purchases_30d: float | None
+    purchases_90d: float | None
+    clv_12m: Decimal | None
+    churn_risk: str | None
+    best_contact_hour: int | None
+    preferred_channel: str | None
+    interests: dict[str, float] | None
+
+
+class RepurchaseOut(BaseModel):
+    sku: str
+    purchases: int
+    interval_days: float
+    last_purchase_at: datetime
+    runout_at: datetime
+    remind_at: datetime
+
+
 class Profile(BaseModel):
     oneid: str
     resolved_from: str | None = None
@@ -94,6 +127,8 @@ class Profile(BaseModel):
     consent: dict[str, bool]
     identities: list[IdentityOut]
     timeline: list[TimelineEntry]
+    scores: ScoresOut | None = None
+    repurchase: list[RepurchaseOut] = []
     masked: bool
 
 
@@ -149,6 +184,12 @@ def build(
     consent = session.execute(
         select(Consent.channel, Consent.granted).where(Consent.customer_id == customer.id)
     )
+    score = session.get(CustomerScore, customer.id)
+    repurchase = session.scalars(
+        select(RepurchasePrediction)
+        .where(RepurchasePrediction.customer_id == customer.id)
+        .order_by(RepurchasePrediction.remind_at)
+    )
     traits = dict(customer.traits or {})
     if masked:
         traits = {
@@ -164,6 +205,8 @@ def build(
         city=customer.city,
         member_tier=customer.member_tier,
         traits=traits,
+        scores=ScoresOut.model_validate(score, from_attributes=True) if score else None,
+        repurchase=[RepurchaseOut.model_validate(r, from_attributes=True) for r in repurchase],
         counters=CountersOut(
             orders=document["orders"],
             refunds=document["refunds"],

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import BigInteger, Select, select, type_coerce
+from sqlalchemy import BigInteger, select, type_coerce
 from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.analytics.snapshot.files import Manifest, Snapshot, month_of
@@ -78,7 +78,7 @@ Batches = Iterator[tuple[pa.Table, Any]]
 
 def _batches(
     session: Session,
-    query: Select[Any],
+    query: Any,
     table: SnapshotTable,
     convert: Callable[[Sequence[Any]], tuple[Any, ...]],
     watermark_of: Callable[[tuple[Any, ...]], Any],
@@ -87,7 +87,7 @@ def _batches(
     result = session.execute(query.execution_options(yield_per=BATCH))
     for chunk in result.partitions():
         rows = [convert(row) for row in chunk]
-        columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
         data = pa.table(
             {
                 name: pa.array(values, table.schema.field(name).type)
@@ -293,13 +293,13 @@ def compact(snapshot: Snapshot, manifest: Manifest, table: SnapshotTable) -> Non
 
     paths = [str(path) for path in snapshot.paths(table, manifest)]
     order = "updated_at DESC" if table.mode == "versioned" else table.key
+    files = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
     with duckdb.connect() as connection:
-        data = connection.execute(
+        data = connection.sql(
             f"SELECT * EXCLUDE (_n) FROM (SELECT *, ROW_NUMBER() OVER "
-            f"(PARTITION BY {table.key} ORDER BY {order}) AS _n FROM read_parquet(?)) "
-            "WHERE _n = 1",
-            [paths],
-        ).fetch_arrow_table()
+            f"(PARTITION BY {table.key} ORDER BY {order}) AS _n FROM read_parquet([{files}])) "
+            "WHERE _n = 1"
+        ).to_arrow_table()
     state = manifest.tables[table.name]
     state.parts = snapshot.write_part(table, data)
     state.rows = data.num_rows

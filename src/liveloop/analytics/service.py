@@ -1,0 +1,128 @@
+"""Run analytics jobs against the store: refresh the snapshot, compute on an engine, write the
+results back in one transaction, and keep the run (with each job's diagnostics) for the
+console. A failed run leaves the previous results in place and says why."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liveloop.analytics.engine import open_engine
+from liveloop.analytics.jobs.base import GroupRule, RunContext
+from liveloop.analytics.jobs.plan import Progress, compute, plan
+from liveloop.analytics.models import AnalyticsRun, RfmGroupRule, RunStatus
+from liveloop.analytics.snapshot import Snapshot, open_snapshot
+from liveloop.analytics.snapshot.export import refresh
+from liveloop.analytics.writeback import write_back
+from liveloop.runtime import Runtime
+from liveloop.store.engine import transaction
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    jobs: list[str]
+    engine: str
+    seconds: float
+    written: dict[str, int] = field(default_factory=dict)
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+
+
+def run_analytics(
+    runtime: Runtime,
+    names: tuple[str, ...] = (),
+    *,
+    engine: str | None = None,
+    kind: str = "manual",
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Run ``names`` (all jobs when empty) and their dependencies; raises ``UnknownJob`` for a
+    name that is not a job, and re-raises whatever stopped a run after recording it."""
+    jobs = plan(names)
+    engine_name = engine or runtime.settings.analytics_engine
+    started = time.perf_counter()
+    as_of = runtime.clock.now().astimezone(UTC)
+    with transaction(runtime.sessions) as session:
+        run = AnalyticsRun(
+            kind=kind,
+            engine=engine_name,
+            jobs=[job.name for job in jobs],
+            status=RunStatus.RUNNING,
+            as_of=as_of,
+            started_at=as_of,
+            diagnostics={},
+        )
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    try:
+        snapshot = Snapshot(runtime.settings.snapshot_path())
+        refreshed = refresh(runtime.read_sessions, snapshot)
+        context = run_context(runtime, as_of)
+        with open_engine(engine_name) as analytics:
+            open_snapshot(analytics, snapshot)
+            outputs = compute(analytics, context, jobs, progress)
+            diagnostics: dict[str, Any] = {name: out.diagnostics for name, out in outputs.items()}
+            diagnostics["snapshot"] = {"exported": refreshed.rows}
+            with transaction(runtime.sessions) as session:
+                written = write_back(session, analytics, run_id, jobs, outputs, as_of)
+                diagnostics["written"] = written
+                _finish(session, run_id, RunStatus.SUCCEEDED, runtime, diagnostics)
+    except BaseException as exc:
+        with transaction(runtime.sessions) as session:
+            _finish(session, run_id, RunStatus.FAILED, runtime, {}, error=_describe(exc))
+        raise
+    return RunSummary(
+        run_id,
+        [job.name for job in jobs],
+        engine_name,
+        round(time.perf_counter() - started, 3),
+        written,
+        diagnostics,
+    )
+
+
+def run_context(runtime: Runtime, as_of: datetime) -> RunContext:
+    settings = runtime.settings
+    offset = as_of.astimezone(ZoneInfo(settings.display_timezone)).utcoffset()
+    with runtime.read_sessions() as session:
+        groups = tuple(
+            GroupRule(rule.name, rule.priority, {k: (v[0], v[1]) for k, v in rule.rule.items()})
+            for rule in session.scalars(select(RfmGroupRule).where(RfmGroupRule.enabled.is_(True)))
+        )
+    return RunContext(
+        as_of=as_of.replace(tzinfo=None),
+        utc_offset_hours=int(offset.total_seconds() // 3600) if offset else 0,
+        rfm_groups=groups,
+        reminder_lead_days=settings.reminder_lead_days,
+        leader_commission_rate=settings.leader_commission_rate,
+    )
+
+
+def _finish(
+    session: Session,
+    run_id: int,
+    status: str,
+    runtime: Runtime,
+    diagnostics: dict[str, Any],
+    error: str | None = None,
+) -> None:
+    run = session.get(AnalyticsRun, run_id)
+    if run is None:  # pragma: no cover - created by this run
+        raise LookupError(f"analytics run {run_id} vanished")
+    run.status = status
+    run.finished_at = runtime.clock.now()
+    run.diagnostics = diagnostics
+    run.error = error
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    return f"{type(exc).__name__}: {exc}"[:2000]

@@ -1,0 +1,197 @@
+"""Write a run's results into the store, in the caller's transaction: all or nothing.
+
+Per-person scores are upserted column by column owner: a run rewrites only the columns of the
+jobs it ran, so ``liveloop analytics run rfm`` leaves yesterday's CLV in place. Reports,
+repurchase predictions and model tags are replaced whole by the job that makes them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from liveloop.analytics.engine import Engine
+from liveloop.analytics.jobs.base import Job, JobOutput
+from liveloop.analytics.models import AnalyticsReport, CustomerScore, RepurchasePrediction
+from liveloop.profiles.models import Customer, CustomerTag
+from liveloop.store.engine import dialect_insert
+
+CHUNK = 5_000
+MONEY_COLUMNS = {"monetary", "clv_12m"}
+JSON_COLUMNS = {"interests"}
+
+
+def write_back(
+    session: Session,
+    engine: Engine,
+    run_id: int,
+    jobs: list[Job],
+    outputs: dict[str, JobOutput],
+    at: datetime,
+) -> dict[str, int]:
+    """Store ``outputs``; returns rows written per kind."""
+    written = {"scores": _scores(session, engine, run_id, jobs, outputs, at)}
+    for job in jobs:
+        output = outputs[job.name]
+        for report, table in output.reports.items():
+            written[f"report:{report}"] = _report(session, engine, run_id, report, table)
+        if output.repurchase:
+            written["repurchase"] = _repurchase(session, engine, run_id, output.repurchase)
+        if output.tags:
+            written[f"tags:{job.name}"] = _tags(session, engine, job.name, output.tags, at)
+    return written
+
+
+def _scores(
+    session: Session,
+    engine: Engine,
+    run_id: int,
+    jobs: list[Job],
+    outputs: dict[str, JobOutput],
+    at: datetime,
+) -> int:
+    owners = [(job, outputs[job.name].scores) for job in jobs if outputs[job.name].scores]
+    if not owners:
+        return 0
+    columns = [column for job, _ in owners for column in job.score_columns]
+    selects = ", ".join(f"s{i}.{c}" for i, (job, _) in enumerate(owners) for c in job.score_columns)
+    joins = " ".join(
+        f"LEFT JOIN {table} s{i} ON s{i}.customer_id = c.customer_id"
+        for i, (_, table) in enumerate(owners)
+    )
+    data = engine.arrow(f"SELECT c.customer_id, {selects} FROM customers c {joins}")
+    existing = _existing_customers(session)
+    statement = dialect_insert(session)(CustomerScore)
+    upsert = statement.on_conflict_do_update(
+        index_elements=["customer_id"],
+        set_={name: statement.excluded[name] for name in ["run_id", "scored_at", *columns]},
+    )
+    count = 0
+    for rows in _chunks(data):
+        values = [
+            {"customer_id": row["customer_id"], "run_id": run_id, "scored_at": at}
+            | {column: _value(column, row[column]) for column in columns}
+            for row in rows
+            if row["customer_id"] in existing
+        ]
+        if not values:
+            continue
+        session.execute(upsert, values)
+        count += len(values)
+    merged = select(Customer.id).where(Customer.merged_into_id.is_not(None))
+    session.execute(delete(CustomerScore).where(CustomerScore.customer_id.in_(merged)))
+    return count
+
+
+def _existing_customers(session: Session) -> set[int]:
+    """Scores only for people the store knows (a snapshot may be newer than a restore)."""
+    return set(session.scalars(select(Customer.id).where(Customer.merged_into_id.is_(None))))
+
+
+def _report(session: Session, engine: Engine, run_id: int, report: str, table: str) -> int:
+    session.execute(delete(AnalyticsReport).where(AnalyticsReport.report == report))
+    count = 0
+    for rows in _chunks(engine.arrow(f"SELECT * FROM {table}")):
+        session.execute(
+            insert(AnalyticsReport),
+            [
+                {
+                    "run_id": run_id,
+                    "report": report,
+                    "position": count + i,
+                    "data": {k: _plain(v) for k, v in row.items()},
+                }
+                for i, row in enumerate(rows)
+            ],
+        )
+        count += len(rows)
+    return count
+
+
+def _repurchase(session: Session, engine: Engine, run_id: int, table: str) -> int:
+    session.execute(delete(RepurchasePrediction))
+    existing = _existing_customers(session)
+    count = 0
+    for rows in _chunks(engine.arrow(f"SELECT * FROM {table}")):
+        values = [
+            {
+                "customer_id": row["customer_id"],
+                "sku": row["sku"],
+                "run_id": run_id,
+                "purchases": row["purchases"],
+                "interval_days": row["interval_days"],
+                "last_purchase_at": _utc(row["last_purchase_at"]),
+                "runout_at": _utc(row["runout_at"]),
+                "remind_at": _utc(row["remind_at"]),
+            }
+            for row in rows
+            if row["customer_id"] in existing
+        ]
+        if values:
+            session.execute(insert(RepurchasePrediction), values)
+            count += len(values)
+    return count
+
+
+def _tags(session: Session, engine: Engine, job: str, table: str, at: datetime) -> int:
+    source = f"model:{job}"
+    session.execute(delete(CustomerTag).where(CustomerTag.source == source))
+    existing = _existing_customers(session)
+    count = 0
+    for rows in _chunks(engine.arrow(f"SELECT DISTINCT customer_id, tag FROM {table}")):
+        values = [
+            {
+                "customer_id": row["customer_id"],
+                "tag": row["tag"],
+                "source": source,
+                "tagged_at": at,
+            }
+            for row in rows
+            if row["customer_id"] in existing
+        ]
+        if values:
+            session.execute(insert(CustomerTag), values)
+            count += len(values)
+    return count
+
+
+def _chunks(data: pa.Table) -> Iterator[list[dict[str, Any]]]:
+    for batch in data.to_batches(CHUNK):
+        yield batch.to_pylist()
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _value(column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if column in MONEY_COLUMNS:
+        return Decimal(str(round(float(value), 2)))
+    if column in JSON_COLUMNS and isinstance(value, str):
+        return json.loads(value)
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """A report cell as JSON: times as ISO text (UTC), no NaN."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, datetime):
+        return _utc(value).isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
