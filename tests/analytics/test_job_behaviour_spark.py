@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from liveloop.analytics.jobs import churn, contact, interests, repurchase
+from liveloop.analytics.jobs import churn, clv, contact, interests, repurchase
 from tests.analytics.conftest import same_rows
-from tests.analytics.test_job_churn import stand_in_clv
 
 TABLES = {
     "repurchase": ["customer_id", "sku"],
@@ -21,7 +20,7 @@ TABLES = {
 def test_behaviour_jobs_agree_on_duckdb_and_spark(duck, spark, context_small):
     for engine in (duck, spark):
         repurchase.JOB.run(engine, context_small)
-        stand_in_clv(engine, context_small)
+        clv.JOB.run(engine, context_small)
         churn.JOB.run(engine, context_small)
         interests.JOB.run(engine, context_small)
         contact.JOB.run(engine, context_small)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 
 from liveloop.analytics.engine import Engine
-from liveloop.analytics.jobs import churn, repurchase
+from liveloop.analytics.jobs import churn, clv, repurchase
 from liveloop.analytics.jobs.base import RunContext
 from liveloop.analytics.jobs.timing import days_between
 from tests.analytics.shop import Shop, context_at
 
 
 def stand_in_clv(engine: Engine, context: RunContext) -> None:
-    """``scores_clv`` until the CLV job lands: P(alive) 1 after a single order day (as BG/NBD
+    """``scores_clv`` for tiny hand-made shops: P(alive) 1 after a single order day (as BG/NBD
     gives), else falling as the silence outgrows three of the person's own gaps."""
     as_of = context.as_of_sql
     engine.create(
@@ -33,16 +33,23 @@ def stand_in_clv(engine: Engine, context: RunContext) -> None:
     )
 
 
-def run_churn(engine: Engine, context: RunContext) -> dict[int, str | None]:
+def run_churn(
+    engine: Engine, context: RunContext, *, real_clv: bool = False
+) -> dict[int, str | None]:
+    """Churn after repurchase and P(alive): the CLV job's on the simulation; on hand-made shops
+    of two or three people (too few to fit BG/NBD) the stand-in's."""
     repurchase.JOB.run(engine, context)
-    stand_in_clv(engine, context)
+    if real_clv:
+        clv.JOB.run(engine, context)
+    else:
+        stand_in_clv(engine, context)
     output = churn.JOB.run(engine, context)
     assert output.scores == "scores_churn"
     return dict(engine.rows("SELECT customer_id, churn_risk FROM scores_churn"))
 
 
 def test_dropped_out_buyers_are_high_risk_and_buying_ones_low(duck, sim_small, context_small):
-    risk = run_churn(duck, context_small)
+    risk = run_churn(duck, context_small, real_clv=True)
 
     people = pq.read_table(sim_small / "truth" / "people.parquet").to_pylist()
     assert len(risk) == len(people)

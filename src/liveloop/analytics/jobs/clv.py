@@ -1,10 +1,11 @@
 """CLV per person: BG/NBD for purchases (P(alive), expected purchases in 30 and 90 days),
 Gamma-Gamma for spend, 12-month CLV; and a holdout check of the purchase model.
 
-A purchase is a customer's day with counted orders (amounts that day summed), time is in weeks,
-as in the models' papers. The holdout check refits on everything before ``as_of − 13 weeks``
-and compares predicted with actual purchases in those 13 weeks; the report goes into the
-run's diagnostics with the fitted parameters, standard errors and log-likelihoods.
+A purchase is a customer's day (on the brand's clock) with counted orders (amounts that day
+summed), time is in weeks, as in the models' papers. The holdout check refits on everything
+before ``as_of − 13 weeks`` and compares predicted with actual purchases in those 13 weeks;
+the report goes into the run's diagnostics with the fitted parameters, standard errors and
+log-likelihoods.
 When the data cannot support a model (no repeat buyers, a single customer) the job says so
 in its diagnostics and leaves the columns empty rather than guessing.
 """
@@ -24,6 +25,7 @@ from liveloop.analytics.clv.predict import predict
 from liveloop.analytics.clv.summary import Summary, SummaryError
 from liveloop.analytics.engine import Engine
 from liveloop.analytics.jobs.base import JobOutput, RunContext
+from liveloop.analytics.jobs.timing import local_date
 
 HOLDOUT_WEEKS = 13
 COLUMNS = ("p_alive", "purchases_30d", "purchases_90d", "clv_12m")
@@ -36,12 +38,13 @@ class Clv:
 
     def run(self, engine: Engine, context: RunContext) -> JobOutput:
         as_of = context.as_of_sql
+        day = local_date("placed_at", context)
         engine.create(
             "clv_days",
             f"""
-            SELECT customer_id, CAST(placed_at AS DATE) AS day, SUM(total) AS spent
+            SELECT customer_id, {day} AS day, SUM(total) AS spent
             FROM orders WHERE counted AND placed_at <= {as_of}
-            GROUP BY customer_id, CAST(placed_at AS DATE)
+            GROUP BY customer_id, {day}
             """,
         )
         data = engine.arrow(
@@ -53,7 +56,7 @@ class Clv:
             )
             SELECT customer_id, COUNT(*) - 1 AS frequency,
                    DATE_DIFF('day', MIN(day), MAX(day)) AS recency_days,
-                   DATE_DIFF('day', MIN(day), CAST({as_of} AS DATE)) AS age_days,
+                   DATE_DIFF('day', MIN(day), {local_date(as_of, context)}) AS age_days,
                    SUM(CASE WHEN nth > 1 THEN spent ELSE 0 END) AS repeat_spend
             FROM ranked JOIN customers USING (customer_id)
             GROUP BY customer_id
@@ -75,7 +78,7 @@ class Clv:
         return JobOutput(scores="scores_clv", diagnostics=diagnostics)
 
     def _holdout(self, engine: Engine, context: RunContext) -> dict[str, Any]:
-        end = context.as_of.date()
+        end = (context.as_of + timedelta(hours=context.utc_offset_hours)).date()
         calibration_end = end - timedelta(weeks=HOLDOUT_WEEKS)
         days = engine.arrow("SELECT customer_id, day FROM clv_days")
         try:

@@ -1,4 +1,5 @@
-"""RFM: recency, frequency and monetary value scored 1–5 among buyers, and the named groups
+"""RFM: recency (whole days on the brand's clock), frequency and monetary value scored 1–5
+among buyers, and the named groups
 operators use (新客, 活跃客, VIP, 沉睡客, 流失客), from rules kept in the store.
 
 Scores come from each buyer's percent rank, so tied buyers share a score (every one-order
@@ -13,6 +14,7 @@ from typing import ClassVar
 
 from liveloop.analytics.engine import Engine
 from liveloop.analytics.jobs.base import GroupRule, JobOutput, RunContext
+from liveloop.analytics.jobs.timing import local_date
 
 DEFAULT_GROUPS = (
     GroupRule("新客", 10, {"frequency": (1, 1), "recency_days": (0, 30)}),
@@ -72,7 +74,8 @@ class Rfm:
             f"""
             WITH bought AS (
                 SELECT customer_id, COUNT(*) AS frequency, ROUND(SUM(total), 2) AS monetary,
-                       GREATEST(0, DATE_DIFF('day', MAX(placed_at), {context.as_of_sql}))
+                       GREATEST(0, DATE_DIFF('day', MAX({local_date("placed_at", context)}),
+                                             {local_date(context.as_of_sql, context)}))
                            AS recency_days
                 FROM orders
                 WHERE counted AND placed_at <= {context.as_of_sql}
