@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from liveloop import __version__, errors
 from liveloop.access.api import router as access_router
 from liveloop.analytics.api import router as analytics_router
+from liveloop.analytics.schedule import Scheduler
 from liveloop.clock import Clock
 from liveloop.config import Settings, get_settings
 from liveloop.console import routes as console
@@ -49,14 +50,18 @@ def create_app(
         runtime.outbox,
         settings.worker_poll_seconds,
     )
+    scheduler = Scheduler(runtime)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.run_workers:
             worker.start()
+            if settings.analytics_schedule:
+                scheduler.start()
         try:
             yield
         finally:
+            scheduler.stop()
             worker.stop()
             event_writer.close()
 
