@@ -247,6 +247,11 @@ def test_mining_arrow_lines_skips_null_lines_and_refuses_non_string_items():
     assert mining.baskets == 2  # o3 holds only a null item
     assert {s.items for s in mining.itemsets} == {("酱油",)}
     assert mine_lines(pa.array([], pa.string()), pa.array([], pa.string()), 0.5, 0.5).rules == ()
+    one = mine_lines(pa.array(["o1"]), pa.array(["酱油"]), 1.0, 0.5)
+    assert (one.baskets, one.itemsets[0].items) == (1, ("酱油",))
+    # Lines grouped by order but not sorted: the same as sorted.
+    grouped = mine_lines(pa.array(["o2", "o2", "o1"]), pa.array(["酱油", "蚝油", "酱油"]), 0.5, 0.5)
+    assert grouped == mine([["酱油", "蚝油"], ["酱油"]], 0.5, 0.5)
     with pytest.raises(TypeError, match="string column"):
         mine_lines(orders, pa.array([1, 2, 3, 4, 5]), 0.5, 0.5)
     with pytest.raises(ValueError, match="equal length"):
@@ -325,9 +330,14 @@ def test_lengths_below_one_are_refused():
         mine(HAND, 0.5, 0.5, max_consequent=0)
 
 
-def test_a_basket_given_as_one_string_is_refused():
+def test_a_basket_given_as_one_string_or_none_is_refused():
     with pytest.raises(TypeError, match="not one string"):
         mine(["酱油,蚝油"], 0.5, 0.5)
+    with pytest.raises(TypeError, match="not one string"):
+        mine([["酱油", "蚝油"], "酱油"], 0.5, 0.5)
+    with pytest.raises(TypeError, match="not None"):
+        mine([["酱油"], None], 0.5, 0.5)
+    assert mine([["A", "B"], ["A"]], 0.5, 0.5).rules[0].antecedents == ("B",)  # 1-char items
 
 
 # --- basket files -------------------------------------------------------------------------------

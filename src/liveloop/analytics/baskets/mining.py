@@ -27,7 +27,6 @@ from liveloop.analytics.baskets.tidsets import (
     build,
     lines_of_arrow,
     lines_of_baskets,
-    materialise,
     min_count_for,
 )
 
@@ -72,10 +71,10 @@ def mine(
     strings). ``max_len`` bounds itemset length (None: any); ``max_consequent`` bounds the
     consequent's items (None: any)."""
     _check(min_support, min_confidence, max_len, max_consequent)
-    rows = materialise(baskets)
-    if not rows:
+    lines = lines_of_baskets(baskets)
+    if not lines.baskets:
         return Mining(baskets=0, itemsets=(), rules=())
-    return _mine(lines_of_baskets(rows), min_support, min_confidence, max_len, max_consequent)
+    return _mine(lines, min_support, min_confidence, max_len, max_consequent)
 
 
 def mine_lines(
