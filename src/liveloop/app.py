@@ -17,6 +17,7 @@ from liveloop.config import Settings, get_settings
 from liveloop.console import routes as console
 from liveloop.identity.api import router as identity_router
 from liveloop.ingest import api as ingest
+from liveloop.live.api import router as live_router
 from liveloop.metrics import Metrics, MetricsMiddleware
 from liveloop.profiles import consumer as profiles_consumer
 from liveloop.profiles.api import router as profiles_router
@@ -81,6 +82,7 @@ def create_app(
     app.include_router(tag_rules_router)
     app.include_router(identity_router)
     app.include_router(analytics_router)
+    app.include_router(live_router)
     event_writer = ingest.mount(app, runtime)
     console.mount(app, settings)
     return app

@@ -243,3 +243,40 @@ def test_the_cli_runs_named_jobs_with_their_dependencies(cli):
     assert "rfm" in result.output and "clv" in result.output and "lifecycle" in result.output
     bad = cli("analytics", "run", "horoscope")
     assert bad.exit_code == 2
+
+
+def test_live_costs_set_through_the_api_reach_the_roi_report(brand, client):
+    auth = _auth(brand)
+    with brand.read_sessions() as session:
+        from liveloop.commerce.models import Order
+
+        live_id = session.scalar(
+            select(Order.live_session_id)
+            .where(Order.live_session_id.is_not(None), Order.status == "paid")
+            .limit(1)
+        )
+    assert live_id is not None, "the simulated brand sold nothing in a live"
+    costs = {"costs": {"主播费": "800.00", "投流": "450.50"}}
+    done = client.put(f"/v1/live-sessions/{live_id}/costs", json=costs, headers=auth)
+    assert done.status_code == 200 and done.json()["costs"]["投流"] == "450.50"
+    run_analytics(brand, ("live_roi",))
+    page = client.get(
+        "/v1/analytics/reports/live_roi",
+        headers=auth,
+        params={"live_session_id": str(live_id)},
+    ).json()
+    [row] = page["rows"]
+    assert row["cost"] == pytest.approx(1250.5)
+    assert row["roi"] == pytest.approx((row["gmv"] - 1250.5) / 1250.5)
+    negative = {"costs": {"投流": "-5"}}
+    assert (
+        client.put(f"/v1/live-sessions/{live_id}/costs", json=negative, headers=auth).status_code
+        == 422
+    )
+    assert client.put("/v1/live-sessions/999999/costs", json=costs, headers=auth).status_code == 404
+    host = _auth(brand, "host")
+    assert (
+        client.put(f"/v1/live-sessions/{live_id}/costs", json=costs, headers=host).status_code
+        == 403
+    )
+    assert client.get("/v1/live-sessions", headers=host).status_code == 200

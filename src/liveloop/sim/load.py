@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -147,6 +148,13 @@ class _ChunkLoader:
             return create_customer(self.session, NewCustomer(), at, SOURCE)
         return found.customer_id
 
+    def store_ids(self, properties: dict[str, Any]) -> dict[str, Any]:
+        """A live event names the simulator's session; the store numbers sessions its own way."""
+        live = properties.get("live_session_id")
+        if live in self.live_ids:
+            properties["live_session_id"] = self.live_ids[live]
+        return properties
+
     def load(self, chunk: Chunk) -> None:
         for row in chunk.customers:
             customer_id = self.customer_for(
@@ -206,7 +214,7 @@ class _ChunkLoader:
                     message_id=e["message_id"],
                     user_id=e["user_id"],
                     anonymous_id=e["anonymous_id"],
-                    properties=json.loads(e["properties"]),
+                    properties=self.store_ids(json.loads(e["properties"])),
                     context=json.loads(e["context"]),
                 )
                 for e in chunk.events

@@ -1,0 +1,85 @@
+"""Live sessions over HTTP: the list, and each session's cost inputs (主播费, 投流, 样品 …) that
+the live ROI report weighs GMV against."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from liveloop.access.models import Role
+from liveloop.access.service import Principal
+from liveloop.deps import ReadSessionDep, SessionDep, require_roles
+from liveloop.errors import NO_CONTROL_CHARS
+from liveloop.live.models import LiveSession
+from liveloop.store.base import to_money
+
+router = APIRouter(prefix="/v1/live-sessions", tags=["live"])
+Reader = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.HOST, Role.ANALYST))]
+Editor = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
+CostItem = Annotated[str, Field(min_length=1, max_length=32, pattern=NO_CONTROL_CHARS)]
+Amount = Annotated[Decimal, Field(ge=0, le=Decimal("100000000"), decimal_places=2)]
+
+
+class LiveSessionOut(BaseModel):
+    id: int
+    room: str
+    title: str
+    host: str | None
+    status: str
+    scheduled_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    costs: dict[str, Decimal]
+
+
+class Costs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    costs: dict[CostItem, Amount] = Field(max_length=20)
+
+
+def _out(live: LiveSession) -> LiveSessionOut:
+    return LiveSessionOut(
+        id=live.id,
+        room=live.room,
+        title=live.title,
+        host=live.host,
+        status=live.status,
+        scheduled_at=live.scheduled_at,
+        started_at=live.started_at,
+        ended_at=live.ended_at,
+        costs={k: Decimal(v) for k, v in (live.costs or {}).items()},
+    )
+
+
+@router.get("")
+def sessions(
+    session: ReadSessionDep,
+    _: Reader,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> list[LiveSessionOut]:
+    """Newest first; ``before`` pages on by id."""
+    query = select(LiveSession).order_by(LiveSession.id.desc()).limit(limit)
+    if before is not None:
+        query = query.where(LiveSession.id < before)
+    return [_out(live) for live in session.scalars(query)]
+
+
+@router.put("/{live_id}/costs")
+def set_costs(
+    live_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: Costs,
+    session: SessionDep,
+    _: Editor,
+) -> LiveSessionOut:
+    """Replace the session's cost inputs (yuan); the next analytics run's ROI uses them."""
+    live = session.get(LiveSession, live_id)
+    if live is None:
+        raise HTTPException(404, f"no live session {live_id}")
+    live.costs = {item: str(to_money(amount)) for item, amount in body.costs.items()}
+    return _out(live)
