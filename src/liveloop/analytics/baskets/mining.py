@@ -22,13 +22,8 @@ from itertools import combinations
 import pyarrow as pa
 
 from liveloop.analytics.baskets.eclat import Found, frequent_itemsets
-from liveloop.analytics.baskets.tidsets import (
-    Lines,
-    build,
-    lines_of_arrow,
-    lines_of_baskets,
-    min_count_for,
-)
+from liveloop.analytics.baskets.lines import Lines, lines_of_arrow, lines_of_baskets
+from liveloop.analytics.baskets.tidsets import build, min_count_for
 
 
 @dataclass(frozen=True)
