@@ -155,3 +155,22 @@ def test_predictions_for_cdnow(cdnow, fitted):
 def test_unfitted_model_refuses_to_predict(cdnow):
     with pytest.raises(SummaryError, match="not fitted"):
         BetaGeo().p_alive(cdnow)
+
+
+def test_small_random_summaries_never_predict_nan_or_infinity():
+    # a shop's first weeks: a handful of customers, ages from hours to decades, some heavy buyers
+    rng = np.random.default_rng(11)
+    for _ in range(8):
+        n = int(rng.integers(1, 30))
+        T = np.round(rng.uniform(0, 1, n) * 10 ** rng.uniform(-2, 6), 2)
+        x = rng.integers(0, 6, n) * (rng.random(n) < 0.6) * (T > 0) * rng.choice([1, 50])
+        t_x = np.where(x > 0, np.round(T * rng.uniform(0, 1, n), 2), 0)
+        summary = Summary.of(x, t_x, T, np.where(x > 0, rng.gamma(2, 20, n) + 0.01, 0))
+        try:
+            purchases = BetaGeo().fit(summary)
+        except NotEnoughData:
+            continue
+        result = predict(purchases, summary, spend=GammaGamma().fit(summary))
+        assert _all_finite(result)
+        assert ((result.p_alive >= 0) & (result.p_alive <= 1)).all()
+        assert (result.purchases_30d >= 0).all() and (result.clv_12m >= 0).all()

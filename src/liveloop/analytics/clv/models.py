@@ -190,7 +190,7 @@ class _Model:
             jac=gradient,
             method="L-BFGS-B",
             bounds=bounds,
-            options={"ftol": 1e-14, "gtol": 1e-10, "maxiter": 2000},
+            options={"ftol": 1e-14, "gtol": 1e-10, "maxiter": 500},
         )
         # With a numerical gradient L-BFGS-B can stop short of the optimum; with an analytic one
         # a failed line search means the optimum is as close as floating point allows.
