@@ -1,8 +1,18 @@
 """Run every benchmark (``make bench``); each prints its figures and its ratio to a baseline."""
 
-from bench import eventlog_append, identity_recompute, ingest_batch
+from bench import (
+    analytics_run,
+    basket_rules,
+    clv_fit,
+    eventlog_append,
+    identity_recompute,
+    ingest_batch,
+)
 
 if __name__ == "__main__":
     eventlog_append.main()
     ingest_batch.main()
     identity_recompute.main()
+    clv_fit.main()
+    basket_rules.main()
+    analytics_run.main(1_350_000)
