@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liveloop.access.service import authenticate, end_console_session, start_console_session
 from liveloop.config import Settings
-from liveloop.console import sources
+from liveloop.console import analytics, sources
 from liveloop.console.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -55,6 +55,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(router)
     app.include_router(sources.router)
+    app.include_router(analytics.router)
     app.state.secure_cookies = settings.secure_cookies
 
     @app.exception_handler(LoginRequired)
