@@ -4,9 +4,11 @@ a runtime over it with a manual clock, and an HTTP client against the real app."
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +18,7 @@ from liveloop.app import create_app
 from liveloop.clock import ManualClock
 from liveloop.config import Settings
 from liveloop.runtime import Runtime
+from liveloop.sim.config import SimConfig
 
 PG_ADMIN_URL = os.environ.get(
     "LIVELOOP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -119,3 +122,49 @@ def cli(sqlite_url, monkeypatch):
 def client(runtime) -> Iterator[TestClient]:
     with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as http:
         yield http
+
+
+# A simulated brand in a SQLite file, loaded and resolved once per test run (the slow part of
+# the analytics, console and browser tests); each test opens its own copy with ``open_copy``.
+BRAND = SimConfig(customers=200, end=date(2026, 11, 20), chunk_size=100)
+BRAND_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def brand_store(tmp_path_factory) -> Path:
+    """The 200-person brand loaded and resolved by OneID (no analytics run yet)."""
+    from liveloop.app import subscribe_consumers
+    from liveloop.sim.load import load_simulation
+
+    path = tmp_path_factory.mktemp("brand") / "brand.db"
+    clock = ManualClock(BRAND_NOW)
+    runtime = Runtime.open(make_settings(f"sqlite:///{path}"), clock)
+    try:
+        load_simulation(runtime.sessions, BRAND, clock.now())
+        subscribe_consumers(runtime)
+        runtime.consumers.run_until_idle(runtime.sessions, clock)
+    finally:
+        runtime.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def analysed_store(brand_store, tmp_path_factory) -> Path:
+    """The brand after a full analytics run."""
+    from liveloop.analytics.service import run_analytics
+
+    path = tmp_path_factory.mktemp("analysed") / "brand.db"
+    shutil.copyfile(brand_store, path)
+    runtime = Runtime.open(make_settings(f"sqlite:///{path}"), ManualClock(BRAND_NOW))
+    try:
+        run_analytics(runtime, kind="full")
+    finally:
+        runtime.close()
+    return path
+
+
+def open_copy(store: Path, directory: Path, clock: ManualClock) -> Runtime:
+    """A runtime on a private copy of ``store`` (its snapshot, if any, is rebuilt on demand)."""
+    path = directory / store.name
+    shutil.copyfile(store, path)
+    return Runtime.open(make_settings(f"sqlite:///{path}"), clock)

@@ -6,11 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import math
-import shutil
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,8 +20,7 @@ from liveloop.analytics.jobs.plan import UnknownJob, registry
 from liveloop.analytics.models import AnalyticsRun, CustomerScore, RfmGroupRule
 from liveloop.analytics.service import run_analytics
 from liveloop.analytics.snapshot import Snapshot
-from liveloop.app import create_app, subscribe_consumers
-from liveloop.clock import ManualClock
+from liveloop.app import create_app
 from liveloop.commerce.service import (
     OrderLine,
     ProductSpec,
@@ -34,12 +31,8 @@ from liveloop.commerce.service import (
 from liveloop.profiles.models import Customer
 from liveloop.profiles.service import NewCustomer, create_customer
 from liveloop.runtime import Runtime
-from liveloop.sim.config import SimConfig
-from liveloop.sim.load import load_simulation
 from liveloop.store.engine import transaction
-from tests.conftest import make_settings
-
-BRAND = SimConfig(customers=200, end=date(2026, 11, 20), chunk_size=100)
+from tests.conftest import open_copy
 
 
 def _auth(runtime, role="operator"):
@@ -48,26 +41,9 @@ def _auth(runtime, role="operator"):
     return {"Authorization": f"Bearer {key}"}
 
 
-@pytest.fixture(scope="module")
-def loaded_store(tmp_path_factory) -> Path:
-    """The 200-person brand loaded and resolved once; each test gets its own copy."""
-    path = tmp_path_factory.mktemp("brand") / "brand.db"
-    clock = ManualClock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
-    runtime = Runtime.open(make_settings(f"sqlite:///{path}"), clock)
-    try:
-        load_simulation(runtime.sessions, BRAND, clock.now())
-        subscribe_consumers(runtime)
-        runtime.consumers.run_until_idle(runtime.sessions, clock)
-    finally:
-        runtime.close()
-    return path
-
-
 @pytest.fixture
-def brand(loaded_store, tmp_path, clock) -> Iterator[Runtime]:
-    path = tmp_path / "brand.db"
-    shutil.copyfile(loaded_store, path)
-    runtime = Runtime.open(make_settings(f"sqlite:///{path}"), clock)
+def brand(brand_store, tmp_path, clock) -> Iterator[Runtime]:
+    runtime = open_copy(brand_store, tmp_path, clock)
     yield runtime
     runtime.close()
 

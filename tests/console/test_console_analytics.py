@@ -6,11 +6,8 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,31 +16,12 @@ from sqlalchemy import select
 from liveloop.access.service import create_user
 from liveloop.analytics.models import AnalyticsReport, AnalyticsRun, CustomerScore, RfmGroupRule
 from liveloop.analytics.service import run_analytics
-from liveloop.app import create_app, subscribe_consumers
-from liveloop.clock import ManualClock
+from liveloop.app import create_app
 from liveloop.runtime import Runtime
-from liveloop.sim.config import SimConfig
-from liveloop.sim.load import load_simulation
 from liveloop.store.engine import transaction
-from tests.conftest import make_settings
+from tests.conftest import open_copy
 
-BRAND = SimConfig(customers=200, end=date(2026, 11, 20), chunk_size=100)
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PASSWORD = "s3cret-分析-ok"
-
-
-def analysed_brand(path: Path) -> Path:
-    """The 200-person brand loaded, resolved and analysed (a full run) in a SQLite file."""
-    clock = ManualClock(NOW)
-    runtime = Runtime.open(make_settings(f"sqlite:///{path}"), clock)
-    try:
-        load_simulation(runtime.sessions, BRAND, clock.now())
-        subscribe_consumers(runtime)
-        runtime.consumers.run_until_idle(runtime.sessions, clock)
-        run_analytics(runtime, kind="full")
-    finally:
-        runtime.close()
-    return path
 
 
 def add_user(runtime: Runtime, username: str, role: str, display_name: str = "王运营") -> None:
@@ -69,16 +47,9 @@ def login(client: TestClient, username: str) -> None:
     assert response.status_code == 303
 
 
-@pytest.fixture(scope="module")
-def analysed_store(tmp_path_factory) -> Path:
-    return analysed_brand(tmp_path_factory.mktemp("brand") / "brand.db")
-
-
 @pytest.fixture
 def brand(analysed_store, tmp_path, clock) -> Iterator[Runtime]:
-    path = tmp_path / "brand.db"
-    shutil.copyfile(analysed_store, path)
-    runtime = Runtime.open(make_settings(f"sqlite:///{path}"), clock)
+    runtime = open_copy(analysed_store, tmp_path, clock)
     yield runtime
     runtime.close()
 

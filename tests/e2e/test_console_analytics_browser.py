@@ -3,32 +3,23 @@ charts drawn, the funnel's break point and the basket rules, with no script or C
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from liveloop.runtime import Runtime
-from tests.conftest import make_settings
-from tests.console.test_console_analytics import PASSWORD, add_user, analysed_brand
+from tests.conftest import open_copy
+from tests.console.test_console_analytics import PASSWORD, add_user
 
 pytestmark = pytest.mark.e2e
 
 CHARTS = ("rfm-chart", "lifecycle-chart", "churn-chart", "holdout-chart", "funnel-chart")
 
 
-@pytest.fixture(scope="module")
-def analysed_store(tmp_path_factory) -> Path:
-    return analysed_brand(tmp_path_factory.mktemp("brand") / "brand.db")
-
-
 @pytest.fixture
 def runtime(analysed_store, tmp_path, clock) -> Iterator[Runtime]:
     """The analysed brand, served by ``live_server``."""
-    path = tmp_path / "brand.db"
-    shutil.copyfile(analysed_store, path)
-    rt = Runtime.open(make_settings(f"sqlite:///{path}"), clock)
+    rt = open_copy(analysed_store, tmp_path, clock)
     yield rt
     rt.close()
 

@@ -158,15 +158,12 @@ def upgrade() -> None:
             batch_op.f("ix_repurchase_predictions_remind_at"), ["remind_at"], unique=False
         )
 
+    costs_type = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
     with op.batch_alter_table("live_sessions", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "costs",
-                sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-                nullable=False,
-                server_default="{}",
-            )
-        )
+        batch_op.add_column(sa.Column("costs", costs_type, nullable=True))
+    op.execute("UPDATE live_sessions SET costs = '{}'")
+    with op.batch_alter_table("live_sessions", schema=None) as batch_op:
+        batch_op.alter_column("costs", existing_type=costs_type, nullable=False)
 
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.add_column(
