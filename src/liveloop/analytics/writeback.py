@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -38,15 +38,20 @@ def write_back(
     at: datetime,
 ) -> dict[str, int]:
     """Store ``outputs``; returns rows written per kind."""
-    written = {"scores": _scores(session, engine, run_id, jobs, outputs, at)}
+    existing = _existing_customers(session)
+    written = {"scores": _scores(session, engine, run_id, jobs, outputs, at, existing)}
     for job in jobs:
         output = outputs[job.name]
         for report, table in output.reports.items():
             written[f"report:{report}"] = _report(session, engine, run_id, report, table)
         if output.repurchase:
-            written["repurchase"] = _repurchase(session, engine, run_id, output.repurchase)
+            written["repurchase"] = _repurchase(
+                session, engine, run_id, output.repurchase, existing
+            )
         if output.tags:
-            written[f"tags:{job.name}"] = _tags(session, engine, job.name, output.tags, at)
+            written[f"tags:{job.name}"] = _tags(
+                session, engine, job.name, output.tags, at, existing
+            )
     return written
 
 
@@ -57,6 +62,7 @@ def _scores(
     jobs: list[Job],
     outputs: dict[str, JobOutput],
     at: datetime,
+    existing: set[int],
 ) -> int:
     owners = [(job, outputs[job.name].scores) for job in jobs if outputs[job.name].scores]
     if not owners:
@@ -68,7 +74,6 @@ def _scores(
         for i, (_, table) in enumerate(owners)
     )
     data = engine.arrow(f"SELECT c.customer_id, {selects} FROM customers c {joins}")
-    existing = _existing_customers(session)
     statement = dialect_insert(session)(CustomerScore)
     upsert = statement.on_conflict_do_update(
         index_elements=["customer_id"],
@@ -116,49 +121,60 @@ def _report(session: Session, engine: Engine, run_id: int, report: str, table: s
     return count
 
 
-def _repurchase(session: Session, engine: Engine, run_id: int, table: str) -> int:
+def _repurchase(
+    session: Session, engine: Engine, run_id: int, table: str, existing: set[int]
+) -> int:
     session.execute(delete(RepurchasePrediction))
-    existing = _existing_customers(session)
-    count = 0
-    for rows in _chunks(engine.arrow(f"SELECT * FROM {table}")):
-        values = [
-            {
-                "customer_id": row["customer_id"],
-                "sku": row["sku"],
-                "run_id": run_id,
-                "purchases": row["purchases"],
-                "interval_days": row["interval_days"],
-                "last_purchase_at": _utc(row["last_purchase_at"]),
-                "runout_at": _utc(row["runout_at"]),
-                "remind_at": _utc(row["remind_at"]),
-            }
-            for row in rows
-            if row["customer_id"] in existing
-        ]
-        if values:
-            session.execute(insert(RepurchasePrediction), values)
-            count += len(values)
-    return count
+    return _insert_for_people(
+        session,
+        RepurchasePrediction,
+        engine.arrow(f"SELECT * FROM {table}"),
+        existing,
+        lambda row: {
+            "customer_id": row["customer_id"],
+            "sku": row["sku"],
+            "run_id": run_id,
+            "purchases": row["purchases"],
+            "interval_days": row["interval_days"],
+            "last_purchase_at": _utc(row["last_purchase_at"]),
+            "runout_at": _utc(row["runout_at"]),
+            "remind_at": _utc(row["remind_at"]),
+        },
+    )
 
 
-def _tags(session: Session, engine: Engine, job: str, table: str, at: datetime) -> int:
+def _tags(
+    session: Session, engine: Engine, job: str, table: str, at: datetime, existing: set[int]
+) -> int:
     source = f"model:{job}"
     session.execute(delete(CustomerTag).where(CustomerTag.source == source))
-    existing = _existing_customers(session)
+    return _insert_for_people(
+        session,
+        CustomerTag,
+        engine.arrow(f"SELECT DISTINCT customer_id, tag FROM {table}"),
+        existing,
+        lambda row: {
+            "customer_id": row["customer_id"],
+            "tag": row["tag"],
+            "source": source,
+            "tagged_at": at,
+        },
+    )
+
+
+def _insert_for_people(
+    session: Session,
+    model: type[Any],
+    data: pa.Table,
+    existing: set[int],
+    make: Callable[[dict[str, Any]], dict[str, Any]],
+) -> int:
+    """Insert a row per result row whose person the store knows; returns how many."""
     count = 0
-    for rows in _chunks(engine.arrow(f"SELECT DISTINCT customer_id, tag FROM {table}")):
-        values = [
-            {
-                "customer_id": row["customer_id"],
-                "tag": row["tag"],
-                "source": source,
-                "tagged_at": at,
-            }
-            for row in rows
-            if row["customer_id"] in existing
-        ]
+    for rows in _chunks(data):
+        values = [make(row) for row in rows if row["customer_id"] in existing]
         if values:
-            session.execute(insert(CustomerTag), values)
+            session.execute(insert(model), values)
             count += len(values)
     return count
 
