@@ -256,3 +256,18 @@ def test_live_costs_set_through_the_api_reach_the_roi_report(brand, client):
         == 403
     )
     assert client.get("/v1/live-sessions", headers=host).status_code == 200
+
+
+def test_a_run_reads_and_writes_both_stores(store_runtime, tmp_path):
+    runtime = store_runtime
+    runtime.settings = runtime.settings.model_copy(update={"snapshot_dir": tmp_path / "snap"})
+    now = runtime.clock.now()
+    with transaction(runtime.sessions) as session:
+        customer = create_customer(session, NewCustomer(), now - timedelta(days=90), "test")
+    for n, days in enumerate((60, 30, 2)):
+        _one_order(runtime, customer, now - timedelta(days=days), f"B-{n}")
+    summary = run_analytics(runtime)
+    assert summary.written["scores"] == 1
+    [score] = _scores(runtime)
+    assert (score.frequency, score.recency_days) == (3, 2)
+    assert score.monetary == Decimal("179.70")
