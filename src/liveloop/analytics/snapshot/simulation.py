@@ -85,6 +85,7 @@ def from_simulation(sim: Path, snapshot: Snapshot) -> Snapshot:
     manifest = Manifest(tables={}, source=f"simulation:{sim}")
     with duckdb.connect() as connection:
         connection.execute("SET preserve_insertion_order = false")
+        connection.execute("SET TimeZone = 'UTC'")  # the files' aware times → naive UTC
         for table in TABLES:
             query = QUERIES[table.name].format(sim=str(sim).replace("'", "''"))
             connection.execute(f"CREATE TABLE {table.name} AS {query}")
