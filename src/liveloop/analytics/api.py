@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -325,8 +326,6 @@ def _xlsx(name: str, columns: list[str], rows: Iterable[dict[str, Any]]) -> byte
 
 def _cell(value: Any) -> Any:
     if isinstance(value, dict | list):
-        import json
-
         return json.dumps(value, ensure_ascii=False)
     return value
 

@@ -38,16 +38,9 @@ class UnknownJob(ValueError):
 
 @cache
 def registry() -> dict[str, Job]:
-    jobs: dict[str, Job] = {}
-    for name in JOB_NAMES:
-        try:
-            module = importlib.import_module(f"liveloop.analytics.jobs.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"liveloop.analytics.jobs.{name}":
-                raise
-            continue  # not built yet
-        jobs[name] = module.JOB
-    return jobs
+    return {
+        name: importlib.import_module(f"liveloop.analytics.jobs.{name}").JOB for name in JOB_NAMES
+    }
 
 
 def plan(names: Iterable[str] = ()) -> list[Job]:

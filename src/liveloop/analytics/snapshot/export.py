@@ -55,9 +55,8 @@ def refresh(factory: sessionmaker[Session], snapshot: Snapshot) -> RefreshReport
         for table, export in EXPORTS.items():
             state = manifest.tables[table.name]
             if table.mode == "full":
-                state.parts, state.rows, exported = [], 0, 0
-            else:
-                exported = 0
+                state.parts, state.rows = [], 0
+            exported = 0
             for rows, watermark in export(session, state.watermark):
                 state.parts += snapshot.write_part(table, rows)
                 state.rows += rows.num_rows

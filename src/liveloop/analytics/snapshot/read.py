@@ -27,7 +27,8 @@ def open_snapshot(engine: Engine, snapshot: Snapshot) -> None:
             engine.register_files(f"raw_{table.name}", paths)
         else:
             engine.load_arrow(f"raw_{table.name}", table.schema.empty_table())
-        engine.create(f"snap_{table.name}", _newest(table))
+        # reference tables are read as they are; the others are shaped further below
+        engine.create(table.name if table.mode == "full" else f"snap_{table.name}", _newest(table))
     engine.load_arrow(
         "customer_map",
         _people(engine.arrow("SELECT customer_id, merged_into_id FROM snap_customers")),
@@ -54,7 +55,7 @@ def open_snapshot(engine: Engine, snapshot: Snapshot) -> None:
                i.quantity, i.unit_price, i.quantity * i.unit_price AS amount
         FROM snap_order_items i
         JOIN orders o ON o.order_id = i.order_id
-        LEFT JOIN snap_products p ON p.sku = i.sku
+        LEFT JOIN products p ON p.sku = i.sku
         """,
     )
     engine.create(
@@ -65,8 +66,6 @@ def open_snapshot(engine: Engine, snapshot: Snapshot) -> None:
         FROM snap_events e LEFT JOIN customer_map m ON m.customer_id = e.customer_id
         """,
     )
-    engine.create("products", "SELECT * FROM snap_products")
-    engine.create("live_sessions", "SELECT * FROM snap_live_sessions")
     engine.drop(*(f"snap_{name}" for name in ("orders", "order_items", "events")))
 
 
