@@ -1,5 +1,11 @@
 """Every table, imported in one place so the metadata Alembic compares against is complete."""
 
+# Domains added later register their tables by importing their models module.
+import liveloop.channels.models
+import liveloop.guides.models
+import liveloop.journeys.models
+import liveloop.segments.models  # noqa: F401
+
 from liveloop.access.models import ApiKey, ConsoleSession, User
 from liveloop.analytics.models import (
     AnalyticsReport,

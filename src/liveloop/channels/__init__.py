@@ -1,0 +1,1 @@
+"""Channels: message templates, delivery through WeCom, SMS, webhooks, mail and the console outbox."""

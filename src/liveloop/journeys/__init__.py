@@ -1,0 +1,1 @@
+"""Journeys: declarative, versioned automations that move each person through steps."""

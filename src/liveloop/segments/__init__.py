@@ -1,0 +1,1 @@
+"""Segments: a safe rule language over people, previews, and materialised memberships."""

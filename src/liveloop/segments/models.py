@@ -1,0 +1,3 @@
+"""Tables of the segments domain."""
+
+from __future__ import annotations
