@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from liveloop.store.base import Base, JSONDoc, Money, UTCDateTime, utcnow
@@ -79,3 +79,86 @@ class OrderItem(Base):
     @property
     def amount(self) -> Decimal:
         return self.unit_price * self.quantity
+
+
+class CouponKind(StrEnum):
+    FIXED = "fixed"  # a fixed amount off (立减 ¥10)
+    PERCENT = "percent"  # the customer pays ``pay_percent`` % of the eligible lines (85折)
+
+
+class CouponScope(StrEnum):
+    ALL = "all"
+    SKUS = "skus"
+    CATEGORIES = "categories"
+
+
+class CouponStatus(StrEnum):
+    ISSUED = "issued"
+    REDEEMED = "redeemed"
+    EXPIRED = "expired"
+    VOID = "void"
+
+
+class CouponTemplate(Base):
+    """What a coupon is worth, when it is valid and how many may be issued.
+
+    Invariants (checked by ``coupons.TemplateSpec`` before a row is written):
+    - fixed: ``amount`` > 0, no ``pay_percent``/``cap``; percent: 1 ≤ ``pay_percent`` ≤ 99, no
+      ``amount``; ``pay_percent`` = 85 means 85折, the customer pays 85 % and saves 15 %;
+    - validity is either fixed (``starts_at`` < ``ends_at``) or relative (exactly one of
+      ``valid_days`` / ``valid_hours`` after issue);
+    - ``issued_count`` never exceeds ``total_limit``: it is raised only by a guarded UPDATE
+      (``… WHERE issued_count < total_limit``) in the issuing transaction.
+    """
+
+    __tablename__ = "coupon_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    pay_percent: Mapped[int | None] = mapped_column(Integer)
+    cap: Mapped[Decimal | None] = mapped_column(Money)
+    threshold: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    valid_days: Mapped[int | None] = mapped_column(Integer)
+    valid_hours: Mapped[int | None] = mapped_column(Integer)
+    per_person_limit: Mapped[int | None] = mapped_column(Integer)
+    total_limit: Mapped[int | None] = mapped_column(Integer)
+    issued_count: Mapped[int] = mapped_column(Integer, default=0)
+    scope: Mapped[str] = mapped_column(String(16), default=CouponScope.ALL)
+    scope_values: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Coupon(Base):
+    """One issued coupon. Its validity window is fixed at issue; its value comes from the
+    template, whose money terms are frozen once it has issued anything.
+
+    Invariants: ``order_no`` is set exactly when ``status`` is redeemed; a coupon moves out of
+    ``issued`` only through a guarded UPDATE (``… WHERE status = 'issued'``), so two orders can
+    never redeem it both."""
+
+    __tablename__ = "coupons"
+    __table_args__ = (Index("ix_coupons_status_valid_until", "status", "valid_until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("coupon_templates.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12), default=CouponStatus.ISSUED)
+    # Per-issue targeting: when set, only these SKUs (inside the template's scope) count.
+    skus: Mapped[list[str] | None] = mapped_column(JSONDoc)
+    order_no: Mapped[str | None] = mapped_column(String(64), index=True)
+    discount: Mapped[Decimal | None] = mapped_column(Money)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

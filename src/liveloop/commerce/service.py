@@ -76,11 +76,17 @@ def record_order(
     live_session_id: int | None = None,
     attributes: dict[str, object] | None = None,
     buyer: Sequence[tuple[str, str]] = (),
+    coupon_code: str | None = None,
 ) -> int | None:
     """Record a paid order and log ``Order Completed``. Re-recording an ``order_no`` is a no-op
     (returns None), so imports and callbacks can repeat safely. ``buyer`` lists the identifiers
     the order named its buyer by; the event carries them (``context.externalIds``) so OneID can
-    send the order back to its person if a merge is ever split."""
+    send the order back to its person if a merge is ever split.
+
+    ``coupon_code`` redeems that coupon on the order: its discount (see ``commerce.coupons``)
+    is added to ``discount``, the coupon is marked redeemed and ``Coupon Applied`` logged, all
+    in this transaction. A coupon that cannot pay for the order refuses the whole order with a
+    ``CouponError`` (a ``CommerceError``) naming the reason, before anything is written."""
     if session.scalar(select(Order.id).where(Order.order_no == order_no)) is not None:
         return None
     if not lines:
@@ -110,9 +116,28 @@ def record_order(
     discount = to_money(discount)
     if discount < 0:
         raise CommerceError(f"{order_no}: a discount cannot be negative")
+    redemption = None
+    if coupon_code is not None:
+        from liveloop.commerce import coupons  # coupons builds on this module
+
+        priced = [
+            coupons.PricedLine(line.sku, products[line.sku].category, item.amount)
+            for line, item in zip(lines, items, strict=True)
+        ]
+        redemption = coupons.price_coupon(
+            session,
+            coupon_code,
+            customer_id=customer_id,
+            order_no=order_no,
+            lines=priced,
+            at=placed_at,
+        )
+        discount += redemption.discount
     total = sum((item.amount for item in items), Decimal("0")) - discount
     if total < 0:
         raise CommerceError(f"{order_no}: discount exceeds the order value")
+    if redemption is not None:
+        coupons.mark_redeemed(session, redemption, order_no, placed_at)
     order = Order(
         order_no=order_no,
         customer_id=customer_id,
@@ -122,7 +147,8 @@ def record_order(
         discount=discount,
         live_session_id=live_session_id,
         placed_at=placed_at,
-        attributes=dict(attributes or {}),
+        attributes=dict(attributes or {})
+        | ({"coupon_code": redemption.code} if redemption else {}),
         items=items,
     )
     session.add(order)
@@ -144,16 +170,36 @@ def record_order(
                 {"sku": line.sku, "quantity": item.quantity, "price": item.unit_price}
                 for line, item in zip(lines, items, strict=True)
             ],
+            **({"coupon": redemption.code} if redemption else {}),
         },
         context={"externalIds": [{"type": t, "id": v} for t, v in buyer]} if buyer else None,
     )
+    if redemption is not None:
+        emit(
+            session,
+            "Coupon Applied",
+            at=placed_at,
+            source=source,
+            message_id=f"coupon-applied:{redemption.code}:{order_no}",
+            customer_id=customer_id,
+            properties={
+                "order_id": order_no,
+                "coupon_id": redemption.code,
+                "coupon_name": redemption.template_name,
+                "template": redemption.template_code,
+                "discount": redemption.discount,
+                "eligible_subtotal": redemption.eligible_subtotal,
+            },
+        )
     return order.id
 
 
 def refund_order(
     session: Session, order_no: str, *, refunded_at: datetime, reason: str, source: str
 ) -> bool:
-    """Mark a paid order refunded and log ``Order Refunded``; False when already refunded."""
+    """Mark a paid order refunded and log ``Order Refunded``; False when already refunded.
+    A coupon the order redeemed goes back to its holder while its window is still open
+    (``commerce.coupons.restore_for_refund``)."""
     order = session.scalars(select(Order).where(Order.order_no == order_no)).one_or_none()
     if order is None:
         raise CommerceError(f"no order {order_no}")
@@ -174,6 +220,9 @@ def refund_order(
         customer_id=order.customer_id,
         properties={"order_id": order_no, "total": order.total, "reason": reason},
     )
+    from liveloop.commerce import coupons  # coupons builds on this module
+
+    coupons.restore_for_refund(session, order_no, refunded_at, source)
     return True
 
 
