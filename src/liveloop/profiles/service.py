@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from liveloop.identity import service as identity
 from liveloop.identity.models import IdentityType
 from liveloop.profiles import counters
-from liveloop.profiles.models import Customer
+from liveloop.profiles.models import Customer, CustomerTag
 from liveloop.store.consumers import ConsumerCursor
+from liveloop.store.engine import dialect_insert
 from liveloop.store.eventlog import emit
 
 PROFILES_CONSUMER = "profiles"
@@ -140,3 +142,42 @@ def count_customers(session: Session) -> int:
         )
         or 0
     )
+
+
+def change_tags(
+    session: Session,
+    customer_id: int,
+    *,
+    add: Sequence[str] = (),
+    remove: Sequence[str] = (),
+    source: str,
+    at: datetime,
+) -> None:
+    """Add and remove tags of a person (adding a tag they have already keeps its first source)."""
+    if remove:
+        session.execute(
+            delete(CustomerTag).where(
+                CustomerTag.customer_id == customer_id, CustomerTag.tag.in_(remove)
+            )
+        )
+    if add:
+        session.execute(
+            dialect_insert(session)(CustomerTag)
+            .values(
+                [
+                    {"customer_id": customer_id, "tag": tag, "source": source, "tagged_at": at}
+                    for tag in dict.fromkeys(add)
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["customer_id", "tag"])
+        )
+
+
+def set_traits(session: Session, customer_id: int, traits: dict[str, Any], at: datetime) -> None:
+    """Overwrite traits of a person (``None`` removes one)."""
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise LookupError(f"no customer {customer_id}")
+    merged = {**(customer.traits or {}), **traits}
+    customer.traits = {name: value for name, value in merged.items() if value is not None}
+    customer.updated_at = at

@@ -74,6 +74,9 @@ class Consumer:
     names: frozenset[str] | None = None
     batch_size: int = 500
     max_attempts: int = 8
+    # Never read past this consumer's cursor: for consumers that need what it did to each event
+    # first (the person OneID resolved it to, say).
+    follows: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,12 +103,13 @@ class Consumers:
         names: Collection[str] | None = None,
         batch_size: int = 500,
         max_attempts: int = 8,
+        follows: str | None = None,
     ) -> Consumer:
         """Register ``handler`` under a stable ``name`` (the cursor's key; renaming restarts it)."""
         if name in self._consumers:
             raise ValueError(f"consumer {name!r} is already subscribed")
         consumer = Consumer(
-            name, handler, frozenset(names) if names else None, batch_size, max_attempts
+            name, handler, frozenset(names) if names else None, batch_size, max_attempts, follows
         )
         self._consumers[name] = consumer
         return consumer
@@ -155,6 +159,8 @@ def run_batch(
         retried_ok = _retry_due_failures(session, consumer, now)
 
         query = select(Event).where(Event.id > cursor.position)
+        if consumer.follows is not None:
+            query = query.where(Event.id <= position_of(session, consumer.follows))
         if consumer.names is not None:
             query = query.where(Event.name.in_(consumer.names))
         rows = session.scalars(query.order_by(Event.id).limit(consumer.batch_size)).all()
@@ -233,6 +239,11 @@ def ensure_cursor(factory: sessionmaker[Session], name: str) -> None:
         session.execute(
             insert(ConsumerCursor).values(name=name, position=0).on_conflict_do_nothing()
         )
+
+
+def position_of(session: Session, name: str) -> int:
+    """How far a consumer has read (0 before its first batch)."""
+    return session.scalar(select(ConsumerCursor.position).where(ConsumerCursor.name == name)) or 0
 
 
 def _lock_cursor(session: Session, name: str) -> ConsumerCursor | None:

@@ -1,0 +1,146 @@
+"""What a journey knows about the person it is moving: the trigger's properties, the products
+that matter to them (looked at most, recommended after a purchase), the coupon it gave them.
+Steps read it; templates get it as variables."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import select
+
+from liveloop.analytics.baskets.files import SIDE_JOIN
+from liveloop.analytics.models import AnalyticsReport, AnalyticsRun
+from liveloop.commerce.models import Product
+from liveloop.journeys.runtime import Wake
+from liveloop.profiles.models import Customer
+from liveloop.store.eventlog import Event
+
+LOOKED_AT = ("Live Product Clicked", "Product Viewed", "Product Added")
+LOOK_BACK = timedelta(days=7)
+_texts = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+def remember(wake: Wake, name: str, value: Any) -> None:
+    wake.state.context = {**wake.state.context, name: value}
+
+
+def variables(wake: Wake) -> dict[str, Any]:
+    """Template variables: ``customer`` (name, oneid, city), ``journey``, ``trigger`` (the
+    entering event's properties), ``coupon`` once a step issued one, and — for journeys that
+    name them in ``products`` — ``product`` (looked at most) and ``recommended``."""
+    person = wake.session.execute(
+        select(Customer.oneid, Customer.name, Customer.city).where(
+            Customer.id == wake.state.customer_id
+        )
+    ).one()
+    facts = {
+        "customer": {"oneid": person.oneid, "name": person.name or "", "city": person.city or ""},
+        "journey": {"key": wake.journey.key, "name": wake.journey.name},
+        "trigger": dict(wake.state.context.get("trigger", {})),
+    }
+    if "coupon" in wake.state.context:
+        facts["coupon"] = wake.state.context["coupon"]
+    for name, kind in (("product", "most_viewed"), ("recommended", "recommended")):
+        if kind not in wake.definition.products:
+            continue
+        sku = product(wake, kind)
+        if sku is not None:
+            facts[name] = _product_facts(wake, sku)
+    return facts
+
+
+def render_text(wake: Wake, text: str) -> str:
+    """A short text (a task's title) with ``{{ customer.name }}``-style variables; a text that
+    does not render is kept as written rather than failing the step."""
+    if "{" not in text:
+        return text
+    try:
+        return _texts.from_string(text).render(variables(wake))
+    except TemplateError:
+        return text
+
+
+def product(wake: Wake, kind: str | None) -> str | None:
+    """A SKU for the person: ``trigger`` (the entering event's), ``most_viewed`` (looked at most
+    in the trigger's live, else in the last week) or ``recommended`` (basket rules)."""
+    cache = wake.state.context.get("products", {})
+    if kind in cache:
+        return cache[kind]
+    if kind == "trigger":
+        sku = wake.state.context.get("trigger", {}).get("sku")
+    elif kind == "most_viewed":
+        sku = _most_viewed(wake)
+    elif kind == "recommended":
+        sku = _recommended(wake)
+    else:
+        return None
+    remember(wake, "products", {**cache, kind: sku})
+    return sku if isinstance(sku, str) else None
+
+
+def coupon_facts(coupon: Any) -> dict[str, Any]:
+    return {
+        "code": coupon.code,
+        "name": getattr(coupon, "name", ""),
+        "valid_until": coupon.valid_until.isoformat(),
+    }
+
+
+def _most_viewed(wake: Wake) -> str | None:
+    trigger = wake.state.context.get("trigger", {})
+    query = select(Event.properties).where(
+        Event.customer_id == wake.state.customer_id,
+        Event.name.in_(LOOKED_AT),
+        Event.timestamp >= wake.state.entered_at - LOOK_BACK,
+        Event.timestamp <= wake.now,
+    )
+    counts: dict[str, int] = {}
+    for properties in wake.session.scalars(query.order_by(Event.id.desc()).limit(500)):
+        live = trigger.get("live_session_id")
+        if live is not None and properties.get("live_session_id") not in (None, live):
+            continue
+        sku = properties.get("sku")
+        if isinstance(sku, str):
+            counts[sku] = counts.get(sku, 0) + 1
+    return max(sorted(counts), key=counts.__getitem__) if counts else None
+
+
+def _recommended(wake: Wake) -> str | None:
+    """The best basket rule whose left side the person's trigger order holds, for a product
+    they did not buy in it (highest lift first, as the rules report is ordered)."""
+    trigger = wake.state.context.get("trigger", {})
+    bought = {line.get("sku") for line in trigger.get("products", []) if isinstance(line, dict)}
+    if not bought:
+        return None
+    latest = wake.session.scalar(
+        select(AnalyticsRun.id)
+        .join(AnalyticsReport, AnalyticsReport.run_id == AnalyticsRun.id)
+        .where(AnalyticsReport.report == "basket_rules")
+        .order_by(AnalyticsRun.id.desc())
+        .limit(1)
+    )
+    if latest is None:
+        return None
+    rules = wake.session.scalars(
+        select(AnalyticsReport.data)
+        .where(AnalyticsReport.run_id == latest, AnalyticsReport.report == "basket_rules")
+        .order_by(AnalyticsReport.position)
+    )
+    for rule in rules:
+        left = set(str(rule.get("antecedents", "")).split(SIDE_JOIN))
+        right = [sku for sku in str(rule.get("consequents", "")).split(SIDE_JOIN) if sku]
+        if left <= bought and right and not set(right) & bought:
+            return right[0]
+    return None
+
+
+def _product_facts(wake: Wake, sku: str) -> dict[str, Any]:
+    row = wake.session.execute(
+        select(Product.name, Product.price).where(Product.sku == sku)
+    ).one_or_none()
+    if row is None:
+        return {"sku": sku, "name": sku, "price": ""}
+    return {"sku": sku, "name": row.name, "price": str(row.price)}

@@ -1,0 +1,392 @@
+"""A journey as an operator writes it (YAML or JSON), validated before it is ever stored.
+
+    key: cart-abandonment
+    name: 加购未付款提醒
+    trigger: {type: event, event: Product Added}
+    reentry: {policy: after, wait: 7d}
+    exit: {events: [Order Completed]}
+    goal: {event: Order Completed, within: 3d}
+    steps:
+      - {id: wait_pay, type: wait_for_event, event: Order Completed, timeout: 1h,
+         on_event: end, on_timeout: remind}
+      - {id: remind, type: send, channel: wecom, template: cart_reminder}
+
+Steps run in list order unless a step names its ``next``; ``end`` finishes the journey. Rules
+(entry audience, branch and exit conditions) are segment rules (``liveloop.segments``), checked
+here through ``parse_rule`` so a journey can never store a rule the engine cannot run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import time, timedelta
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from liveloop.errors import DomainError
+
+END = "end"
+STEP_ID = r"^[a-z][a-z0-9_]{0,47}$"
+KEY = r"^[a-z][a-z0-9-]{1,63}$"
+_DURATION = re.compile(r"^(\d{1,5})([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class DefinitionError(DomainError):
+    """The journey definition is not valid; ``details`` lists each problem with its path."""
+
+    status = 422
+
+    def __init__(self, reason: str, details: list[dict[str, str]] | None = None) -> None:
+        super().__init__(reason)
+        self.details = details or []
+
+
+def duration(text: str) -> timedelta:
+    """``30m``, ``1h``, ``3d``, ``2w`` → a timedelta (also accepts whole seconds as ``90s``)."""
+    match = _DURATION.match(text.strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not a duration like 30m, 1h, 3d or 2w")
+    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+def clock_time(text: str) -> time:
+    match = re.match(r"^([01]\d|2[0-3]):([0-5]\d)$", text.strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not a local time like 10:00")
+    return time(int(match[1]), int(match[2]))
+
+
+def _check_rule(rule: dict[str, Any] | None) -> dict[str, Any] | None:
+    if rule is None:
+        return None
+    from liveloop.segments.service import parse_rule
+
+    parse_rule(rule)
+    return rule
+
+
+def _valid(parse: Any) -> AfterValidator:
+    return AfterValidator(lambda text: (parse(text), text)[1])
+
+
+Rule = Annotated[dict[str, Any], Field(description="a segment rule")]
+DurationText = Annotated[str, _valid(duration)]
+LocalTime = Annotated[str, _valid(clock_time)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---- triggers ----------------------------------------------------------------------------------
+
+
+class EventTrigger(Strict):
+    """Enter when the person does ``event``; ``properties`` must all equal the event's."""
+
+    type: Literal["event"]
+    event: str = Field(min_length=1, max_length=128)
+    properties: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+
+class SegmentTrigger(Strict):
+    """Enter when the person enters the named segment."""
+
+    type: Literal["segment_entered"]
+    segment: str = Field(min_length=1, max_length=128)
+
+
+class DateTrigger(Strict):
+    """Enter on a date of the person's own, shifted by ``offset_days``, at local ``at``:
+    ``birthday`` (month and day, every year) or ``repurchase_runout`` (the predicted day a
+    product runs out, once per prediction)."""
+
+    type: Literal["date"]
+    date: Literal["birthday", "repurchase_runout"]
+    offset_days: int = Field(default=0, ge=-60, le=60)
+    at: LocalTime = "10:00"
+
+
+class ScheduleTrigger(Strict):
+    """Enter everyone in ``audience`` at local ``at`` every day, every week (``weekday`` 1 =
+    Monday) or once (on ``on``, a date)."""
+
+    type: Literal["schedule"]
+    every: Literal["day", "week", "once"]
+    at: LocalTime = "10:00"
+    weekday: int | None = Field(default=None, ge=1, le=7)
+    on: str | None = None
+    audience: Rule
+
+    @model_validator(mode="after")
+    def _slot(self) -> ScheduleTrigger:
+        if self.every == "week" and self.weekday is None:
+            raise ValueError("a weekly schedule needs a weekday (1 = Monday … 7 = Sunday)")
+        if self.every == "once" and not (self.on and re.match(r"^\d{4}-\d{2}-\d{2}$", self.on)):
+            raise ValueError("a one-off schedule needs on: YYYY-MM-DD")
+        return self
+
+
+Trigger = Annotated[
+    EventTrigger | SegmentTrigger | DateTrigger | ScheduleTrigger, Field(discriminator="type")
+]
+
+
+# ---- steps -------------------------------------------------------------------------------------
+
+
+class StepBase(Strict):
+    id: str = Field(pattern=STEP_ID)
+    next: str | None = None  # default: the following step, or the end
+
+    def targets(self) -> Iterator[str]:
+        if self.next is not None:
+            yield self.next
+
+
+class Send(StepBase):
+    """Send ``template`` through ``channel``; ``purpose`` decides which guard rails apply."""
+
+    type: Literal["send"]
+    channel: Literal["wecom", "sms", "email", "webhook", "console"]
+    template: str = Field(min_length=1, max_length=64)
+    purpose: Literal["marketing", "service"] = "marketing"
+
+
+class IssueCoupon(StepBase):
+    """Issue a coupon of ``template``; ``on_product`` narrows it to a product from the context
+    (the one the person looked at most, or the recommended one); ``valid_hours`` overrides the
+    template's validity. The coupon's code is then in the context for later messages."""
+
+    type: Literal["coupon"]
+    template: str = Field(min_length=1, max_length=64)
+    valid_hours: int | None = Field(default=None, ge=1, le=24 * 366)
+    on_product: Literal["most_viewed", "recommended", "trigger"] | None = None
+
+
+class Tag(StepBase):
+    type: Literal["tag"]
+    add: list[str] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something(self) -> Tag:
+        if not self.add and not self.remove:
+            raise ValueError("a tag step adds or removes at least one tag")
+        if any(not 0 < len(tag) <= 64 for tag in [*self.add, *self.remove]):
+            raise ValueError("tags are 1 to 64 characters")
+        return self
+
+
+class GuideTask(StepBase):
+    type: Literal["task"]
+    title: str = Field(min_length=1, max_length=120)
+    body: str = Field(default="", max_length=2000)
+    kind: str = Field(default="follow_up", max_length=32)
+    due: DurationText = "1d"
+
+
+class Webhook(StepBase):
+    type: Literal["webhook"]
+    endpoint: str = Field(min_length=1, max_length=64)
+    event_type: str = Field(min_length=1, max_length=64)
+
+
+class SetTraits(StepBase):
+    type: Literal["set_trait"]
+    traits: dict[str, str | int | float | bool | None] = Field(min_length=1)
+
+
+class Wait(StepBase):
+    type: Literal["wait"]
+    duration: DurationText
+
+
+class WaitUntil(StepBase):
+    """Wait until the next local ``at`` (``10:00``), at least ``min`` later."""
+
+    type: Literal["wait_until"]
+    at: LocalTime
+    min: DurationText = "0s"
+
+
+class WaitForEvent(StepBase):
+    type: Literal["wait_for_event"]
+    event: str = Field(min_length=1, max_length=128)
+    timeout: DurationText
+    on_event: str
+    on_timeout: str
+
+    def targets(self) -> Iterator[str]:
+        yield from (self.on_event, self.on_timeout)
+
+
+class Branch(StepBase):
+    type: Literal["branch"]
+    condition: Rule
+    then: str
+    otherwise: str = Field(alias="else")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def targets(self) -> Iterator[str]:
+        yield from (self.then, self.otherwise)
+
+
+class Variant(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_\-]{1,32}$")
+    percent: int = Field(ge=0, le=100)
+    next: str
+
+
+class Split(StepBase):
+    """A/B split; a variant named ``control`` is the hold-out group the others are measured
+    against. The same person always lands in the same variant of a journey."""
+
+    type: Literal["split"]
+    variants: list[Variant] = Field(min_length=2, max_length=10)
+
+    @model_validator(mode="after")
+    def _percentages(self) -> Split:
+        if sum(v.percent for v in self.variants) != 100:
+            raise ValueError("variant percentages must add up to 100")
+        if len({v.name for v in self.variants}) != len(self.variants):
+            raise ValueError("variant names must be different")
+        return self
+
+    def targets(self) -> Iterator[str]:
+        yield from (v.next for v in self.variants)
+
+
+class Exit(StepBase):
+    type: Literal["exit"]
+
+
+Step = Annotated[
+    Send
+    | IssueCoupon
+    | Tag
+    | GuideTask
+    | Webhook
+    | SetTraits
+    | Wait
+    | WaitUntil
+    | WaitForEvent
+    | Branch
+    | Split
+    | Exit,
+    Field(discriminator="type"),
+]
+ACTIONS = ("send", "coupon", "tag", "task", "webhook", "set_trait")
+
+
+class Reentry(Strict):
+    """``never``: once per person; ``always``: again whenever not inside; ``after``: again once
+    ``wait`` has passed since the last entry."""
+
+    policy: Literal["never", "always", "after"] = "never"
+    wait: str | None = None
+
+    @model_validator(mode="after")
+    def _wait(self) -> Reentry:
+        if self.policy == "after":
+            if self.wait is None:
+                raise ValueError("reentry after needs a wait such as 30d")
+            duration(self.wait)
+        return self
+
+
+class ExitWhen(Strict):
+    events: list[str] = Field(default_factory=list)
+    condition: Rule | None = None
+
+
+class Goal(Strict):
+    event: str = Field(default="Order Completed", min_length=1, max_length=128)
+    within: DurationText = "7d"
+
+
+class Journey(Strict):
+    key: str = Field(pattern=KEY)
+    name: str = Field(min_length=1, max_length=64)
+    description: str = Field(default="", max_length=2000)
+    trigger: Trigger
+    audience: Rule | None = None
+    reentry: Reentry = Reentry()
+    exit: ExitWhen = ExitWhen()
+    goal: Goal | None = None
+    # Products the journey's messages talk about, looked up once per person when needed.
+    products: list[Literal["most_viewed", "recommended"]] = Field(default_factory=list)
+    steps: list[Step] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _graph(self) -> Journey:
+        ids = [step.id for step in self.steps]
+        if len(set(ids)) != len(ids):
+            raise ValueError("step ids must be unique")
+        if END in ids:
+            raise ValueError(f"{END!r} is reserved for the end of the journey")
+        known = {*ids, END}
+        for step in self.steps:
+            for target in step.targets():
+                if target not in known:
+                    raise ValueError(f"step {step.id!r} goes to {target!r}, which is no step")
+        return self
+
+    def step(self, step_id: str) -> Any:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def after(self, step_id: str) -> str:
+        """Where a step goes when it does not say: the following step, or the end."""
+        step = self.step(step_id)
+        if step.next is not None:
+            return str(step.next)
+        index = self.steps.index(step)
+        return self.steps[index + 1].id if index + 1 < len(self.steps) else END
+
+    def rules(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every segment rule in the journey, with where it sits."""
+        if self.audience is not None:
+            yield "audience", self.audience
+        if self.exit.condition is not None:
+            yield "exit.condition", self.exit.condition
+        if isinstance(self.trigger, ScheduleTrigger):
+            yield "trigger.audience", self.trigger.audience
+        for index, step in enumerate(self.steps):
+            if isinstance(step, Branch):
+                yield f"steps.{index}.condition", step.condition
+
+
+def parse(document: str | dict[str, Any]) -> Journey:
+    """A journey from YAML/JSON text or an already-parsed document; raises DefinitionError."""
+    if isinstance(document, str):
+        try:
+            document = yaml.safe_load(document)
+        except yaml.YAMLError as exc:
+            raise DefinitionError(f"not valid YAML or JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise DefinitionError("a journey is a mapping with key, name, trigger and steps")
+    try:
+        journey = Journey.model_validate(document)
+    except ValidationError as exc:
+        details = [
+            {"path": ".".join(str(p) for p in error["loc"]), "reason": error["msg"]}
+            for error in exc.errors(include_url=False, include_input=False)
+        ]
+        raise DefinitionError("the journey definition is not valid", details) from exc
+    problems = []
+    for path, rule in journey.rules():
+        try:
+            _check_rule(rule)
+        except ValueError as exc:
+            problems.append({"path": path, "reason": str(exc)})
+    if problems:
+        raise DefinitionError("a rule in the journey is not valid", problems)
+    return journey

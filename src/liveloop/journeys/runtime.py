@@ -1,0 +1,351 @@
+"""The journey runtime: letting people in, and waking the steps that are due.
+
+    enter(session, journey, definition, customer_id, entry_key=…, at=…, now=…)
+    run_due(factory, clock, book)       # one batch of due states; returns steps run
+
+A batch locks its states (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several worker processes
+share the work; SQLite has one writer) and runs each state's steps until it has to wait, all in
+ONE transaction with every effect those steps have. Each state runs in a savepoint: a step that
+raises rolls back only that state, which is retried with back-off and failed after
+``MAX_ATTEMPTS``. A crash rolls the whole batch back, and the next batch runs it again — the
+effects are written with idempotency keys built from the state and its step counter
+(``journey:<state>:<n>:<step>``), so nothing is sent twice and nothing is skipped.
+
+Time: a step's "logical" time is when it became due (``due_at``), so waits add up exactly even
+when a worker catches up late; effects outside the journey (a coupon's validity, a message's
+creation) use the clock's ``now``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from liveloop.clock import Clock
+from liveloop.journeys import definition as d
+from liveloop.journeys.models import Journey, JourneyState, JourneyStepRun, JourneyVersion
+from liveloop.store.consumers import backoff
+from liveloop.store.engine import dialect_insert, transaction
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+MAX_STEPS_PER_WAKE = 50  # a guard against a journey that loops without waiting
+OPEN = ("active", "waiting")
+
+
+class Book:
+    """Journey definitions by (journey id, version). Versions never change, so they are parsed
+    once per process and kept."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[tuple[int, int], d.Journey] = {}
+
+    def definition(self, session: Session, journey_id: int, version: int) -> d.Journey:
+        key = (journey_id, version)
+        if key not in self._parsed:
+            document = session.scalar(
+                select(JourneyVersion.definition).where(
+                    JourneyVersion.journey_id == journey_id, JourneyVersion.version == version
+                )
+            )
+            if document is None:
+                raise LookupError(f"journey {journey_id} has no version {version}")
+            # Stored definitions were validated when saved; rules need no second check.
+            self._parsed[key] = d.Journey.model_validate(document)
+        return self._parsed[key]
+
+
+def variant_of(journey_key: str, customer_id: int, variants: list[d.Variant]) -> d.Variant:
+    """The same person always gets the same variant of a journey (a stable hash, not random)."""
+    digest = hashlib.sha256(f"{journey_key}:{customer_id}".encode()).digest()
+    bucket = int.from_bytes(digest[:4], "big") % 100
+    for variant in variants:
+        if bucket < variant.percent:
+            return variant
+        bucket -= variant.percent
+    return variants[-1]
+
+
+# ---- entering ----------------------------------------------------------------------------------
+
+
+def enter(
+    session: Session,
+    journey: Journey,
+    definition: d.Journey,
+    customer_id: int,
+    *,
+    entry_key: str,
+    at: datetime,
+    now: datetime,
+    context: dict[str, Any] | None = None,
+) -> int | None:
+    """Let one person in at ``at`` (the trigger's time), if the reentry rule and the audience
+    allow; returns the new state's id, or None when they stay out (or were already let in by
+    this same ``entry_key``)."""
+    if not _may_reenter(session, journey.id, customer_id, definition.reentry, at):
+        return None
+    if definition.audience is not None:
+        from liveloop.segments.service import members_among, parse_rule
+
+        rule = parse_rule(definition.audience)
+        if customer_id not in members_among(session, rule, [customer_id], now):
+            return None
+    first = definition.steps[0].id
+    goal_until = at + d.duration(definition.goal.within) if definition.goal else None
+    result = session.execute(
+        dialect_insert(session)(JourneyState)
+        .values(
+            journey_id=journey.id,
+            version=journey.version,
+            customer_id=customer_id,
+            entry_key=entry_key[:128],
+            status="active",
+            step=first,
+            due_at=at,
+            context={"seq": 0, **(context or {})},
+            entered_at=at,
+            updated_at=now,
+            goal_until=goal_until,
+            revenue=0,
+            attempts=0,
+        )
+        .on_conflict_do_nothing(index_elements=["journey_id", "customer_id", "entry_key"])
+        .returning(JourneyState.id)
+    )
+    return result.scalar()
+
+
+def _may_reenter(
+    session: Session, journey_id: int, customer_id: int, rule: d.Reentry, at: datetime
+) -> bool:
+    previous = session.execute(
+        select(JourneyState.status, JourneyState.entered_at).where(
+            JourneyState.journey_id == journey_id, JourneyState.customer_id == customer_id
+        )
+    ).all()
+    if not previous:
+        return True
+    if rule.policy == "never" or any(status in OPEN for status, _ in previous):
+        return False
+    if rule.policy == "always":
+        return True
+    last = max(entered for _, entered in previous)
+    return at >= last + d.duration(rule.wait or "0s")
+
+
+# ---- waking due steps --------------------------------------------------------------------------
+
+
+@dataclass
+class Wake:
+    """What one state's steps see while they run."""
+
+    session: Session
+    state: JourneyState
+    journey: Journey
+    definition: d.Journey
+    now: datetime
+    tz: ZoneInfo
+    at: datetime  # the step's logical time
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+    def key(self, step: str) -> str:
+        """The idempotency key of this step's effect: unique per state and pass."""
+        return f"journey:{self.state.id}:{self.state.context.get('seq', 0)}:{step}"
+
+    def origin(self, step: str) -> dict[str, Any]:
+        return {
+            "journey_id": self.journey.id,
+            "journey_version": self.state.version,
+            "step": step,
+            "state_id": self.state.id,
+        }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A step's result: where to go next, and whether to wait first."""
+
+    outcome: str = "done"
+    next: str | None = None  # None: the step's default next
+    detail: str | None = None
+    message_id: int | None = None
+    wait_until: datetime | None = None
+    wait_for: str | None = None  # an event name (with wait_until as its timeout)
+
+
+Executor = Callable[[Wake, Any], Outcome]
+
+
+@dataclass(frozen=True)
+class Batch:
+    states: int = 0
+    steps: int = 0
+
+
+def run_due(
+    factory: sessionmaker[Session],
+    clock: Clock,
+    book: Book,
+    executors: dict[str, Executor],
+    tz: ZoneInfo,
+    limit: int = 500,
+) -> Batch:
+    """Run one batch of due states."""
+    now = clock.now()
+    with transaction(factory) as session:
+        query = (
+            select(JourneyState, Journey)
+            .join(Journey, Journey.id == JourneyState.journey_id)
+            .where(
+                JourneyState.status.in_(OPEN),
+                JourneyState.due_at <= now,
+                Journey.status == "active",
+            )
+            .order_by(JourneyState.due_at)
+            .limit(limit)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(of=JourneyState, skip_locked=True)
+        batch = session.execute(query).all()
+        exits = _exits(session, book, batch, now)
+        runs: list[dict[str, Any]] = []
+        steps = 0
+        for state, journey in batch:
+            wake = Wake(
+                session,
+                state,
+                journey,
+                book.definition(session, journey.id, state.version),
+                now,
+                tz,
+                at=state.due_at or now,
+            )
+            try:
+                with session.begin_nested():
+                    steps += _advance(wake, executors, exited=state.id in exits)
+                runs.extend(wake.runs)
+            except Exception as exc:
+                _retry_later(state, exc, now)
+        if runs:
+            session.execute(insert(JourneyStepRun), runs)
+        return Batch(len(batch), steps)
+
+
+def _exits(session: Session, book: Book, batch: list[Any], now: datetime) -> set[int]:
+    """States whose person now meets their journey's exit condition (one query per journey)."""
+    by_rule: dict[tuple[int, int], list[JourneyState]] = {}
+    for state, journey in batch:
+        if book.definition(session, journey.id, state.version).exit.condition is not None:
+            by_rule.setdefault((journey.id, state.version), []).append(state)
+    if not by_rule:
+        return set()
+    from liveloop.segments.service import members_among, parse_rule
+
+    leaving = set()
+    for (journey_id, version), states in by_rule.items():
+        rule = parse_rule(book.definition(session, journey_id, version).exit.condition or {})
+        inside = members_among(session, rule, [s.customer_id for s in states], now)
+        leaving.update(s.id for s in states if s.customer_id in inside)
+    return leaving
+
+
+def _advance(wake: Wake, executors: dict[str, Executor], *, exited: bool) -> int:
+    state, journey = wake.state, wake.definition
+    if exited:
+        _finish(wake, "exited", "exit condition met")
+        return 0
+    if state.status == "waiting":  # the event never came: take the timeout path
+        step = journey.step(state.step or "")
+        _record(wake, step, Outcome("timeout"))
+        state.status, state.waiting_for, state.step = "active", None, step.on_timeout
+    steps = 0
+    while steps < MAX_STEPS_PER_WAKE:
+        if state.step == d.END:
+            _finish(wake, "done")
+            return steps
+        step = journey.step(state.step or "")
+        outcome = executors[step.type](wake, step)
+        steps += 1
+        _record(wake, step, outcome)
+        state.context = {**state.context, "seq": state.context.get("seq", 0) + 1}
+        if outcome.wait_for is not None:
+            state.status, state.waiting_for = "waiting", outcome.wait_for
+            state.due_at = outcome.wait_until
+            state.context = {**state.context, "waiting_since": wake.at.isoformat()}
+            break
+        state.step = outcome.next or journey.after(step.id)
+        if outcome.wait_until is not None:
+            state.due_at = outcome.wait_until
+            break
+    else:
+        raise RuntimeError(f"more than {MAX_STEPS_PER_WAKE} steps without a wait")
+    state.updated_at, state.attempts, state.last_error = wake.now, 0, None
+    return steps
+
+
+def _record(wake: Wake, step: Any, outcome: Outcome) -> None:
+    wake.runs.append(
+        {
+            "state_id": wake.state.id,
+            "journey_id": wake.journey.id,
+            "version": wake.state.version,
+            "step": step.id,
+            "kind": step.type,
+            "outcome": outcome.outcome[:48],
+            "detail": (outcome.detail or None) and str(outcome.detail)[:255],
+            "message_id": outcome.message_id,
+            "at": wake.now,
+        }
+    )
+
+
+def _finish(wake: Wake, status: str, reason: str | None = None) -> None:
+    state = wake.state
+    state.status, state.step, state.due_at, state.waiting_for = status, None, None, None
+    state.finished_at, state.exit_reason, state.updated_at = wake.now, reason, wake.now
+
+
+def _retry_later(state: JourneyState, exc: Exception, now: datetime) -> None:
+    state.attempts = (state.attempts or 0) + 1
+    state.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    log.warning("journey state %s failed (attempt %s): %s", state.id, state.attempts, exc)
+    if state.attempts >= MAX_ATTEMPTS:
+        state.status, state.finished_at, state.exit_reason = "failed", now, "step kept failing"
+    else:
+        state.due_at = now + backoff(state.attempts, base_seconds=30)
+    state.updated_at = now
+
+
+def run_until_idle(
+    factory: sessionmaker[Session],
+    clock: Clock,
+    book: Book,
+    executors: dict[str, Executor],
+    tz: ZoneInfo,
+) -> int:
+    """Run batches until nothing is due; returns the steps run."""
+    total = 0
+    while (batch := run_due(factory, clock, book, executors, tz)).states:
+        total += batch.steps
+    return total
+
+
+def next_local(after: datetime, at: str, tz: ZoneInfo) -> datetime:
+    """The first local ``at`` (HH:MM) strictly after ``after``, as a UTC-aware time."""
+    wall = d.clock_time(at)
+    local = after.astimezone(tz)
+    candidate = local.replace(hour=wall.hour, minute=wall.minute, second=0, microsecond=0)
+    if candidate <= local:
+        candidate += timedelta(days=1)
+    return candidate.astimezone(after.tzinfo)

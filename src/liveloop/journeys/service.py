@@ -1,0 +1,210 @@
+"""Journeys facade: save and version journeys, switch them on and off, and run them.
+
+save_journey(session, text_or_doc, by="ops", now=now)   # new journey, or a new version
+activate(session, "cart-abandonment", now)
+engine = JourneyEngine(tz); engine.subscribe(consumers); engine.tick(factory, clock)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from liveloop.clock import Clock
+from liveloop.errors import DomainError
+from liveloop.journeys import definition as d
+from liveloop.journeys import runtime, steps, triggers
+from liveloop.journeys.models import Journey, JourneyState, JourneyVersion
+from liveloop.profiles.service import PROFILES_CONSUMER
+from liveloop.store.consumers import Consumers
+from liveloop.store.engine import transaction
+from liveloop.store.eventlog import LoggedEvent
+
+
+class JourneyNotFound(DomainError):
+    status = 404
+
+
+class JourneyConflict(DomainError):
+    status = 409
+
+
+@dataclass(frozen=True)
+class JourneyInfo:
+    id: int
+    key: str
+    name: str
+    status: str
+    version: int
+    trigger: str
+    template: str | None
+    inside: int  # people in it now
+    entered: int  # people who ever entered
+    updated_at: datetime
+
+
+def save_journey(
+    session: Session,
+    document: str | dict[str, Any],
+    *,
+    by: str,
+    now: datetime,
+    template: str | None = None,
+) -> JourneyInfo:
+    """Store a journey: new keys create it (as a draft), known keys get a new version that
+    people entering from now on follow; people inside finish on the version they entered on."""
+    definition = d.parse(document)
+    journey = session.scalar(select(Journey).where(Journey.key == definition.key))
+    if journey is None:
+        journey = Journey(
+            key=definition.key,
+            status="draft",
+            version=0,
+            template=template,
+            created_by=by,
+            created_at=now,
+        )
+        session.add(journey)
+    elif journey.status == "archived":
+        raise JourneyConflict(f"journey {definition.key} is archived; give it a new key")
+    journey.name = definition.name
+    journey.version += 1
+    journey.trigger_event = triggers.trigger_event(definition)
+    journey.updated_at = now
+    session.flush()
+    session.add(
+        JourneyVersion(
+            journey_id=journey.id,
+            version=journey.version,
+            definition=definition.model_dump(mode="json", by_alias=True),
+            created_by=by,
+            created_at=now,
+        )
+    )
+    session.flush()
+    return _info(session, journey)
+
+
+Action = Literal["activate", "pause", "archive"]
+
+
+def change_status(
+    session: Session, key: str, action: Action, now: datetime, *, since: datetime | None = None
+) -> JourneyInfo:
+    """activate: let people in from ``since`` (default now) and run the people inside;
+    pause: hold everyone where they are; archive: end the journey for everyone inside."""
+    journey = _journey(session, key, lock=True)
+    if journey.status == "archived":
+        raise JourneyConflict(f"journey {key} is archived")
+    if action == "activate":
+        if journey.status != "active":
+            journey.entry_since = since or now
+        journey.status = "active"
+    elif action == "pause":
+        journey.status = "paused"
+    else:
+        journey.status = "archived"
+        session.execute(
+            update(JourneyState)
+            .where(JourneyState.journey_id == journey.id, JourneyState.status.in_(runtime.OPEN))
+            .values(
+                status="exited",
+                step=None,
+                due_at=None,
+                waiting_for=None,
+                finished_at=now,
+                exit_reason="journey archived",
+                updated_at=now,
+            )
+        )
+    journey.updated_at = now
+    session.flush()
+    return _info(session, journey)
+
+
+def list_journeys(session: Session) -> list[JourneyInfo]:
+    return [_info(session, j) for j in session.scalars(select(Journey).order_by(Journey.id))]
+
+
+def get_journey(session: Session, key: str) -> JourneyInfo:
+    return _info(session, _journey(session, key))
+
+
+def journey_definition(session: Session, key: str, version: int | None = None) -> dict[str, Any]:
+    journey = _journey(session, key)
+    document = session.scalar(
+        select(JourneyVersion.definition).where(
+            JourneyVersion.journey_id == journey.id,
+            JourneyVersion.version == (version or journey.version),
+        )
+    )
+    if document is None:
+        raise JourneyNotFound(f"journey {key} has no version {version}")
+    return dict(document)
+
+
+def _journey(session: Session, key: str, *, lock: bool = False) -> Journey:
+    query = select(Journey).where(Journey.key == key)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    journey = session.scalar(query)
+    if journey is None:
+        raise JourneyNotFound(f"no journey {key}")
+    return journey
+
+
+def _info(session: Session, journey: Journey) -> JourneyInfo:
+    counts = dict(
+        session.execute(
+            select(JourneyState.status, func.count())
+            .where(JourneyState.journey_id == journey.id)
+            .group_by(JourneyState.status)
+        ).all()
+    )
+    trigger = journey.trigger_event or journey_definition(session, journey.key)["trigger"]["type"]
+    return JourneyInfo(
+        id=journey.id,
+        key=journey.key,
+        name=journey.name,
+        status=journey.status,
+        version=journey.version,
+        trigger=str(trigger),
+        template=journey.template,
+        inside=sum(n for status, n in counts.items() if status in runtime.OPEN),
+        entered=sum(counts.values()),
+        updated_at=journey.updated_at,
+    )
+
+
+class JourneyEngine:
+    """What a worker process runs: the journeys consumer and the due-step loop."""
+
+    def __init__(self, tz: ZoneInfo, *, batch_size: int = 500) -> None:
+        self.tz = tz
+        self.book = runtime.Book()
+        self.batch_size = batch_size
+
+    def subscribe(self, consumers: Consumers, clock: Clock) -> None:
+        def handle(session: Session, event: LoggedEvent) -> None:
+            triggers.on_event(session, event, self.book, clock.now())
+
+        if triggers.JOURNEYS_CONSUMER not in consumers:
+            consumers.subscribe(
+                triggers.JOURNEYS_CONSUMER, handle, batch_size=500, follows=PROFILES_CONSUMER
+            )
+
+    def tick(self, factory: sessionmaker[Session], clock: Clock) -> runtime.Batch:
+        """Let dated and scheduled people in, then run one batch of due steps."""
+        with transaction(factory) as session:
+            triggers.scan(session, self.book, clock.now(), self.tz)
+        return runtime.run_due(factory, clock, self.book, steps.EXECUTORS, self.tz, self.batch_size)
+
+    def run_until_idle(self, factory: sessionmaker[Session], clock: Clock) -> int:
+        with transaction(factory) as session:
+            triggers.scan(session, self.book, clock.now(), self.tz)
+        return runtime.run_until_idle(factory, clock, self.book, steps.EXECUTORS, self.tz)

@@ -1,0 +1,186 @@
+"""What each kind of step does. Flow steps (waits, branches, splits) only move the state;
+action steps hand their effect to the domain that owns it, in the batch's transaction, with the
+step's idempotency key. A domain's refusal (no such template, a coupon limit reached) is the
+step's outcome — ``failed`` with the reason — and the person goes on; anything else raises and
+the state is retried (see ``runtime``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from liveloop.errors import DomainError
+from liveloop.journeys import context
+from liveloop.journeys import definition as d
+from liveloop.journeys.runtime import Executor, Outcome, Wake, next_local, variant_of
+from liveloop.profiles.models import Customer
+
+
+def wait(wake: Wake, step: d.Wait) -> Outcome:
+    return Outcome(wait_until=wake.at + d.duration(step.duration))
+
+
+def wait_until(wake: Wake, step: d.WaitUntil) -> Outcome:
+    earliest = wake.at + d.duration(step.min)
+    return Outcome(wait_until=next_local(earliest, step.at, _timezone(wake)))
+
+
+def wait_for_event(wake: Wake, step: d.WaitForEvent) -> Outcome:
+    return Outcome("waiting", wait_for=step.event, wait_until=wake.at + d.duration(step.timeout))
+
+
+def branch(wake: Wake, step: d.Branch) -> Outcome:
+    from liveloop.segments.service import members_among, parse_rule
+
+    person = wake.state.customer_id
+    inside = person in members_among(wake.session, parse_rule(step.condition), [person], wake.now)
+    return Outcome("then" if inside else "else", next=step.then if inside else step.otherwise)
+
+
+def split(wake: Wake, step: d.Split) -> Outcome:
+    variant = variant_of(wake.journey.key, wake.state.customer_id, step.variants)
+    wake.state.variant = variant.name
+    return Outcome(f"variant:{variant.name}", next=variant.next)
+
+
+def exit_journey(wake: Wake, step: d.Exit) -> Outcome:
+    return Outcome("exit", next=d.END)
+
+
+def send(wake: Wake, step: d.Send) -> Outcome:
+    from liveloop.channels.service import queue_message
+
+    try:
+        message_id = queue_message(
+            wake.session,
+            customer_id=wake.state.customer_id,
+            channel=step.channel,
+            template_code=step.template,
+            variables=context.variables(wake),
+            purpose=step.purpose,
+            idempotency_key=wake.key(step.id),
+            now=wake.now,
+            origin=wake.origin(step.id),
+        )
+    except DomainError as exc:
+        return Outcome("failed", detail=str(exc))
+    return Outcome("queued", message_id=message_id)
+
+
+def issue_coupon(wake: Wake, step: d.IssueCoupon) -> Outcome:
+    from liveloop.commerce.coupons import issue_coupon as issue
+
+    sku = context.product(wake, step.on_product) if step.on_product else None
+    if step.on_product and sku is None:
+        return Outcome("skipped", detail=f"no {step.on_product} product for this person")
+    try:
+        coupon = issue(
+            wake.session,
+            step.template,
+            wake.state.customer_id,
+            wake.now,
+            idempotency_key=wake.key(step.id),
+            skus=[sku] if sku else None,
+            valid_hours=step.valid_hours,
+            source=f"journey:{wake.journey.key}",
+        )
+    except DomainError as exc:
+        return Outcome("failed", detail=str(exc))
+    context.remember(wake, "coupon", context.coupon_facts(coupon))
+    return Outcome("issued", detail=coupon.code)
+
+
+def tag(wake: Wake, step: d.Tag) -> Outcome:
+    from liveloop.profiles.service import change_tags
+
+    change_tags(
+        wake.session,
+        wake.state.customer_id,
+        add=step.add,
+        remove=step.remove,
+        source=f"journey:{wake.journey.key}",
+        at=wake.now,
+    )
+    return Outcome()
+
+
+def task(wake: Wake, step: d.GuideTask) -> Outcome:
+    from liveloop.guides.service import create_task
+
+    try:
+        task_id = create_task(
+            wake.session,
+            customer_id=wake.state.customer_id,
+            title=context.render_text(wake, step.title),
+            body=context.render_text(wake, step.body),
+            kind=step.kind,
+            due_at=wake.now + d.duration(step.due),
+            now=wake.now,
+            idempotency_key=wake.key(step.id),
+            origin=wake.origin(step.id),
+        )
+    except DomainError as exc:
+        return Outcome("failed", detail=str(exc))
+    return Outcome("created", detail=f"task {task_id}")
+
+
+def webhook(wake: Wake, step: d.Webhook) -> Outcome:
+    from liveloop.channels.service import queue_webhook
+
+    try:
+        message_id = queue_webhook(
+            wake.session,
+            endpoint=step.endpoint,
+            event_type=step.event_type,
+            payload={
+                "journey": wake.journey.key,
+                "step": step.id,
+                **context.variables(wake),
+            },
+            idempotency_key=wake.key(step.id),
+            now=wake.now,
+            origin=wake.origin(step.id),
+        )
+    except DomainError as exc:
+        return Outcome("failed", detail=str(exc))
+    return Outcome("queued", message_id=message_id)
+
+
+def set_trait(wake: Wake, step: d.SetTraits) -> Outcome:
+    from liveloop.profiles.service import set_traits
+
+    set_traits(wake.session, wake.state.customer_id, dict(step.traits), wake.now)
+    return Outcome()
+
+
+def _timezone(wake: Wake) -> Any:
+    """The person's own time zone when their traits name a valid one, else the brand's."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    traits = wake.session.scalar(
+        select(Customer.traits).where(Customer.id == wake.state.customer_id)
+    )
+    name = (traits or {}).get("timezone")
+    if isinstance(name, str):
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return wake.tz
+
+
+EXECUTORS: dict[str, Executor] = {
+    "wait": wait,
+    "wait_until": wait_until,
+    "wait_for_event": wait_for_event,
+    "branch": branch,
+    "split": split,
+    "exit": exit_journey,
+    "send": send,
+    "coupon": issue_coupon,
+    "tag": tag,
+    "task": task,
+    "webhook": webhook,
+    "set_trait": set_trait,
+}

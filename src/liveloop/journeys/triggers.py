@@ -1,0 +1,210 @@
+"""How people get into journeys, and how events move the people already inside.
+
+- ``on_event``, the journeys consumer of the event log (it follows the profiles consumer, so every
+  event already names its person): for that person it ends the states the event exits, counts
+  the goal, wakes a ``wait_for_event``, then lets them into journeys the event triggers —
+  in that order, so the event that lets someone in never also counts as their conversion.
+- ``scan_dates`` and ``scan_schedules``: people whose birthday or predicted run-out date comes
+  up, and scheduled audiences, once per local slot (``Journey.scanned_through`` remembers the
+  last, and the state's entry key makes a repeated slot harmless).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, extract, or_, select
+from sqlalchemy.orm import Session
+
+from liveloop.journeys import definition as d
+from liveloop.journeys.models import Journey, JourneyState
+from liveloop.journeys.runtime import OPEN, Book, enter
+from liveloop.profiles.models import Customer
+from liveloop.profiles.service import current_id
+from liveloop.store.eventlog import LoggedEvent
+
+JOURNEYS_CONSUMER = "journeys"
+SEGMENT_ENTERED = "Segment Entered"
+
+
+def trigger_event(definition: d.Journey) -> str | None:
+    """The event name the consumer looks journeys up by."""
+    if isinstance(definition.trigger, d.EventTrigger):
+        return definition.trigger.event
+    if isinstance(definition.trigger, d.SegmentTrigger):
+        return SEGMENT_ENTERED
+    return None
+
+
+def on_event(session: Session, event: LoggedEvent, book: Book, now: datetime) -> None:
+    if event.customer_id is None:
+        return
+    person = current_id(session, event.customer_id)
+    _move_people_inside(session, event, person, book)
+    if event.name is None:
+        return
+    journeys = session.scalars(
+        select(Journey).where(Journey.status == "active", Journey.trigger_event == event.name)
+    ).all()
+    for journey in journeys:
+        if journey.entry_since is not None and event.timestamp < journey.entry_since:
+            continue
+        definition = book.definition(session, journey.id, journey.version)
+        if not _triggers(definition.trigger, event):
+            continue
+        enter(
+            session,
+            journey,
+            definition,
+            person,
+            entry_key=f"event:{event.message_id}",
+            at=event.timestamp,
+            now=now,
+            context={"trigger": {"event": event.name, **event.properties}},
+        )
+
+
+def _triggers(trigger: Any, event: LoggedEvent) -> bool:
+    if isinstance(trigger, d.SegmentTrigger):
+        return trigger.segment in (
+            str(event.properties.get("segment_name")),
+            str(event.properties.get("segment_id")),
+        )
+    return all(event.properties.get(name) == value for name, value in trigger.properties.items())
+
+
+def _move_people_inside(session: Session, event: LoggedEvent, person: int, book: Book) -> None:
+    at = event.timestamp
+    states = session.scalars(
+        select(JourneyState).where(
+            JourneyState.customer_id == person,
+            or_(
+                JourneyState.status.in_(OPEN),
+                and_(JourneyState.converted_at.is_(None), JourneyState.goal_until >= at),
+            ),
+        )
+    ).all()
+    for state in states:
+        if at < state.entered_at:
+            continue
+        definition = book.definition(session, state.journey_id, state.version)
+        goal = definition.goal
+        if (
+            goal is not None
+            and state.converted_at is None
+            and event.name == goal.event
+            and state.goal_until is not None
+            and at <= state.goal_until
+        ):
+            state.converted_at, state.revenue = at, _revenue(event.properties)
+        if state.status not in OPEN:
+            continue
+        if event.name in definition.exit.events:
+            state.status, state.step, state.due_at, state.waiting_for = "exited", None, None, None
+            state.finished_at, state.exit_reason = at, f"event: {event.name}"[:64]
+        elif state.status == "waiting" and state.waiting_for == event.name:
+            since = state.context.get("waiting_since")
+            if since is None or at >= datetime.fromisoformat(since):
+                step = definition.step(state.step or "")
+                state.status, state.waiting_for, state.step = "active", None, step.on_event
+                state.due_at = at
+                state.context = {**state.context, "woken_by": event.name}
+
+
+def _revenue(properties: dict[str, Any]) -> Decimal:
+    for name in ("revenue", "total", "value"):
+        try:
+            return Decimal(str(properties[name])).quantize(Decimal("0.01"))
+        except (KeyError, InvalidOperation):
+            continue
+    return Decimal("0")
+
+
+# ---- date and schedule triggers ----------------------------------------------------------------
+
+
+def scan(session: Session, book: Book, now: datetime, tz: ZoneInfo) -> int:
+    """Let in everyone whose date or schedule slot has come; returns people let in."""
+    entered = 0
+    journeys = session.scalars(
+        select(Journey).where(Journey.status == "active", Journey.trigger_event.is_(None))
+    ).all()
+    for journey in journeys:
+        definition = book.definition(session, journey.id, journey.version)
+        trigger = definition.trigger
+        slot = _due_slot(trigger, journey, now, tz)
+        if slot is None:
+            continue
+        slot_key, day = slot
+        if isinstance(trigger, d.DateTrigger):
+            people = _dated_people(session, trigger, day, tz)
+        else:
+            from liveloop.segments.service import member_ids, parse_rule
+
+            people = [(p, {}) for p in member_ids(session, parse_rule(trigger.audience), now)]
+        for person, context in people:
+            entry_key = f"{trigger.type}:{slot_key}:{context.get('sku', '')}"
+            if enter(
+                session,
+                journey,
+                definition,
+                person,
+                entry_key=entry_key,
+                at=now,
+                now=now,
+                context={"trigger": {"event": trigger.type, **context}},
+            ):
+                entered += 1
+        journey.scanned_through = slot_key
+    return entered
+
+
+def _due_slot(
+    trigger: Any, journey: Journey, now: datetime, tz: ZoneInfo
+) -> tuple[str, date] | None:
+    """The local slot (its key and day) that has come and was not scanned yet, if any."""
+    local = now.astimezone(tz)
+    wall = d.clock_time(trigger.at)
+    if local.time() < wall:
+        return None
+    day = local.date()
+    if isinstance(trigger, d.ScheduleTrigger):
+        if trigger.every == "week" and day.isoweekday() != trigger.weekday:
+            return None
+        if trigger.every == "once" and day.isoformat() != trigger.on:
+            return None
+    key = f"{day.isoformat()}T{trigger.at}"
+    if journey.scanned_through is not None and journey.scanned_through >= key:
+        return None
+    started = journey.entry_since
+    if started is not None and datetime.combine(day, wall, tz) < started.astimezone(tz):
+        return None  # the slot was before the journey was switched on
+    return key, day
+
+
+def _dated_people(
+    session: Session, trigger: d.DateTrigger, day: date, tz: ZoneInfo
+) -> list[tuple[int, dict[str, Any]]]:
+    target = day - timedelta(days=trigger.offset_days)
+    if trigger.date == "birthday":
+        rows = session.scalars(
+            select(Customer.id).where(
+                Customer.merged_into_id.is_(None),
+                extract("month", Customer.birthday) == target.month,
+                extract("day", Customer.birthday) == target.day,
+            )
+        )
+        return [(person, {"birthday": target.isoformat()}) for person in rows]
+    from liveloop.analytics.models import RepurchasePrediction
+
+    start = datetime.combine(target, time(0), tz)
+    predictions = session.execute(
+        select(RepurchasePrediction.customer_id, RepurchasePrediction.sku).where(
+            RepurchasePrediction.runout_at >= start,
+            RepurchasePrediction.runout_at < start + timedelta(days=1),
+        )
+    ).all()
+    return [(p.customer_id, {"sku": p.sku, "runout_on": target.isoformat()}) for p in predictions]
