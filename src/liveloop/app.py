@@ -13,10 +13,13 @@ from liveloop.access.api import router as access_router
 from liveloop.analytics.api import router as analytics_router
 from liveloop.analytics.schedule import Scheduler
 from liveloop.clock import Clock
+from liveloop.commerce.api import router as coupons_router
 from liveloop.config import Settings, get_settings
 from liveloop.console import routes as console
+from liveloop.guides.api import router as guide_tasks_router
 from liveloop.identity.api import router as identity_router
 from liveloop.ingest import api as ingest
+from liveloop.journeys import service as journeys
 from liveloop.live.api import router as live_router
 from liveloop.metrics import Metrics, MetricsMiddleware
 from liveloop.profiles import consumer as profiles_consumer
@@ -34,6 +37,7 @@ def subscribe_consumers(runtime: Runtime) -> None:
     """Every event-log consumer the process runs (idempotent per runtime)."""
     if PROFILES_CONSUMER not in runtime.consumers:
         profiles_consumer.subscribe(runtime.consumers, runtime.settings.tz)
+    journeys.attach(runtime)
 
 
 def create_app(
@@ -50,6 +54,7 @@ def create_app(
         runtime.consumers,
         runtime.outbox,
         settings.worker_poll_seconds,
+        runtime.tasks,
     )
     scheduler = Scheduler(runtime)
 
@@ -83,6 +88,8 @@ def create_app(
     app.include_router(identity_router)
     app.include_router(analytics_router)
     app.include_router(live_router)
+    app.include_router(coupons_router)
+    app.include_router(guide_tasks_router)
     event_writer = ingest.mount(app, runtime)
     console.mount(app, settings)
     return app
