@@ -20,6 +20,7 @@ from liveloop.guides.api import router as guide_tasks_router
 from liveloop.identity.api import router as identity_router
 from liveloop.ingest import api as ingest
 from liveloop.journeys import service as journeys
+from liveloop.journeys.api import router as journeys_router
 from liveloop.live.api import router as live_router
 from liveloop.metrics import Metrics, MetricsMiddleware
 from liveloop.profiles import consumer as profiles_consumer
@@ -90,6 +91,7 @@ def create_app(
     app.include_router(live_router)
     app.include_router(coupons_router)
     app.include_router(guide_tasks_router)
+    app.include_router(journeys_router)
     event_writer = ingest.mount(app, runtime)
     console.mount(app, settings)
     return app

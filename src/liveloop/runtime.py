@@ -17,6 +17,7 @@ from liveloop.store import migrate
 from liveloop.store.consumers import Consumers
 from liveloop.store.engine import make_engine, make_session_factory
 from liveloop.store.outbox import Outbox
+from liveloop.store.worker import Task
 
 
 @dataclass
@@ -32,6 +33,22 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     consumers: Consumers = field(default_factory=Consumers)
     outbox: Outbox = field(default_factory=Outbox)
+    # Periodic work the workers do besides consumers and the outbox (journeys, refreshes …).
+    tasks: list[Task] = field(default_factory=list)
+
+    def add_task(self, task: Task) -> None:
+        if all(known.name != task.name for known in self.tasks):
+            self.tasks.append(task)
+
+    def run_tasks_until_idle(self) -> int:
+        """Consumers and tasks until neither finds work (the outbox is left alone)."""
+        total = 0
+        while True:
+            done = self.consumers.run_until_idle(self.sessions, self.clock)
+            done += sum(task.run(self.sessions, self.clock) for task in self.tasks)
+            if done == 0:
+                return total
+            total += done
 
     @classmethod
     def open(

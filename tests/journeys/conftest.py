@@ -12,7 +12,7 @@ from sqlalchemy import select
 from liveloop.app import subscribe_consumers
 from liveloop.clock import ManualClock
 from liveloop.journeys.models import JourneyState, JourneyStepRun
-from liveloop.journeys.service import JourneyEngine, change_status, save_journey
+from liveloop.journeys.service import JourneyEngine, attach, change_status, save_journey
 from liveloop.profiles.service import NewCustomer, create_customer
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
@@ -89,8 +89,7 @@ class World:
 
 def build_world(runtime: Runtime) -> World:
     subscribe_consumers(runtime)
-    engine = JourneyEngine(runtime.settings.tz)
-    engine.subscribe(runtime.consumers, runtime.clock)
+    engine = attach(runtime)
     assert isinstance(runtime.clock, ManualClock)
     return World(runtime, runtime.clock, engine)
 

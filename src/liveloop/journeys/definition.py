@@ -155,6 +155,8 @@ class Send(StepBase):
     channel: Literal["wecom", "sms", "email", "webhook", "console"]
     template: str = Field(min_length=1, max_length=64)
     purpose: Literal["marketing", "service"] = "marketing"
+    # Skip the message (outcome "skipped") for people the journey has no such fact for.
+    requires: list[Literal["product", "recommended", "coupon"]] = Field(default_factory=list)
 
 
 class IssueCoupon(StepBase):

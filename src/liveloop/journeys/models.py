@@ -109,5 +109,5 @@ class JourneyStepRun(Base):
     # done | skipped | failed, or the branch / variant taken
     outcome: Mapped[str] = mapped_column(String(48))
     detail: Mapped[str | None] = mapped_column(String(255))
-    message_id: Mapped[int | None] = mapped_column(Integer)
+    message_id: Mapped[int | None] = mapped_column(BigId)
     at: Mapped[datetime] = mapped_column(UTCDateTime)

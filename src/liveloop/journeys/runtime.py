@@ -48,6 +48,14 @@ class Book:
 
     def __init__(self) -> None:
         self._parsed: dict[tuple[int, int], d.Journey] = {}
+        self._any = False
+
+    def any_journeys(self, session: Session) -> bool:
+        """Whether the store holds a journey yet (journeys are archived, never deleted, so once
+        true it stays true): until then the consumer has nothing to do per event."""
+        if not self._any:
+            self._any = session.scalar(select(Journey.id).limit(1)) is not None
+        return self._any
 
     def definition(self, session: Session, journey_id: int, version: int) -> d.Journey:
         key = (journey_id, version)

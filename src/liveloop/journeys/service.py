@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -24,6 +24,12 @@ from liveloop.profiles.service import PROFILES_CONSUMER
 from liveloop.store.consumers import Consumers
 from liveloop.store.engine import transaction
 from liveloop.store.eventlog import LoggedEvent
+from liveloop.store.worker import Task
+
+if TYPE_CHECKING:
+    from liveloop.runtime import Runtime
+
+JOURNEYS_TASK = "journeys"
 
 
 class JourneyNotFound(DomainError):
@@ -204,7 +210,26 @@ class JourneyEngine:
             triggers.scan(session, self.book, clock.now(), self.tz)
         return runtime.run_due(factory, clock, self.book, steps.EXECUTORS, self.tz, self.batch_size)
 
+    def run_task(self, factory: sessionmaker[Session], clock: Clock) -> int:
+        return self.tick(factory, clock).states
+
     def run_until_idle(self, factory: sessionmaker[Session], clock: Clock) -> int:
         with transaction(factory) as session:
             triggers.scan(session, self.book, clock.now(), self.tz)
         return runtime.run_until_idle(factory, clock, self.book, steps.EXECUTORS, self.tz)
+
+
+@dataclass
+class JourneyTask(Task):
+    engine: JourneyEngine | None = None
+
+
+def attach(runtime: Runtime) -> JourneyEngine:
+    """Subscribe the journeys consumer and add the due-step task to a runtime (once)."""
+    for task in runtime.tasks:
+        if isinstance(task, JourneyTask) and task.engine is not None:
+            return task.engine
+    engine = JourneyEngine(runtime.settings.tz)
+    engine.subscribe(runtime.consumers, runtime.clock)
+    runtime.add_task(JourneyTask(JOURNEYS_TASK, engine.run_task, engine=engine))
+    return engine

@@ -51,13 +51,17 @@ def exit_journey(wake: Wake, step: d.Exit) -> Outcome:
 def send(wake: Wake, step: d.Send) -> Outcome:
     from liveloop.channels.service import queue_message
 
+    variables = context.variables(wake)
+    missing = [name for name in step.requires if name not in variables]
+    if missing:
+        return Outcome("skipped", detail=f"no {', '.join(missing)} for this person")
     try:
         message_id = queue_message(
             wake.session,
             customer_id=wake.state.customer_id,
             channel=step.channel,
             template_code=step.template,
-            variables=context.variables(wake),
+            variables=variables,
             purpose=step.purpose,
             idempotency_key=wake.key(step.id),
             now=wake.now,

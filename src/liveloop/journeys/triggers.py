@@ -40,7 +40,7 @@ def trigger_event(definition: d.Journey) -> str | None:
 
 
 def on_event(session: Session, event: LoggedEvent, book: Book, now: datetime) -> None:
-    if event.customer_id is None:
+    if event.customer_id is None or not book.any_journeys(session):
         return
     person = current_id(session, event.customer_id)
     _move_people_inside(session, event, person, book)

@@ -108,7 +108,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("outcome", sa.String(length=48), nullable=False),
         sa.Column("detail", sa.String(length=255), nullable=True),
-        sa.Column("message_id", sa.Integer(), nullable=True),
+        sa.Column("message_id", BIGID, nullable=True),
         sa.Column("at", UTC, nullable=False),
         sa.ForeignKeyConstraint(
             ["journey_id"], ["journeys.id"], name=op.f("fk_journey_step_runs_journey_id_journeys")

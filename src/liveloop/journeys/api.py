@@ -1,0 +1,139 @@
+"""Journeys over HTTP: save (JSON or YAML), version, switch on and off, built-ins, metrics.
+
+POST /v1/journeys                      a definition (application/json or application/yaml)
+GET  /v1/journeys                      every journey with its people counts
+GET  /v1/journeys/builtins             the built-in journeys and whether each is on
+POST /v1/journeys/builtins/{key}       switch a built-in on (creates its templates)
+GET  /v1/journeys/{key}                the journey and its current definition
+GET  /v1/journeys/{key}/versions/{n}   an earlier definition
+POST /v1/journeys/{key}/{activate|pause|archive}
+GET  /v1/journeys/{key}/metrics        entered, per-step sent/delivered/failed, conversions,
+                                       revenue, A/B variants against control (?version=)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from pydantic import BaseModel
+
+from liveloop.access.models import Role
+from liveloop.access.service import Principal
+from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
+from liveloop.errors import DomainError
+from liveloop.journeys import builtin
+from liveloop.journeys import service as journeys
+from liveloop.journeys.metrics import journey_metrics
+
+router = APIRouter(prefix="/v1/journeys", tags=["journeys"])
+Reader = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.ANALYST))]
+Editor = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
+Key = Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]{1,63}$")]
+MAX_BODY = 256 * 1024
+
+
+class BodyRefused(DomainError):
+    status = 415
+
+
+class Activation(BaseModel):
+    # Let in people from events since this moment (a back-fill); default: from now on.
+    since: datetime | None = None
+
+
+async def _document(request: Request) -> str | dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise DomainError(f"a journey definition is at most {MAX_BODY // 1024} KiB")
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in ("application/json", "application/yaml", "application/x-yaml", "text/yaml"):
+        raise BodyRefused("send the journey as application/json or application/yaml")
+    try:
+        return raw.decode("utf-8")  # YAML is a superset of JSON: one parser for both
+    except UnicodeDecodeError as exc:
+        raise DomainError("the definition is not UTF-8 text") from exc
+
+
+@router.post("", status_code=201)
+async def save(
+    request: Request, session: SessionDep, runtime: RuntimeDep, who: Editor
+) -> dict[str, Any]:
+    document = await _document(request)
+    info = journeys.save_journey(session, document, by=who.name, now=runtime.clock.now())
+    return asdict(info)
+
+
+@router.get("")
+def list_all(session: ReadSessionDep, _: Reader) -> list[dict[str, Any]]:
+    return [asdict(info) for info in journeys.list_journeys(session)]
+
+
+@router.get("/builtins")
+def builtins(session: ReadSessionDep, _: Reader) -> list[dict[str, Any]]:
+    return [asdict(b) for b in builtin.list_builtins(session)]
+
+
+@router.post("/builtins/{key}")
+def switch_on(
+    key: Key,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    who: Editor,
+    body: Annotated[Activation | None, Body()] = None,
+) -> dict[str, Any]:
+    since = body.since if body else None
+    info = builtin.switch_on(session, key, by=who.name, now=runtime.clock.now(), since=since)
+    return asdict(info)
+
+
+@router.get("/{key}")
+def get(key: Key, session: ReadSessionDep, _: Reader) -> dict[str, Any]:
+    info = journeys.get_journey(session, key)
+    return {**asdict(info), "definition": journeys.journey_definition(session, key)}
+
+
+@router.get("/{key}/versions/{version}")
+def version(
+    key: Key, version: Annotated[int, Path(ge=1)], session: ReadSessionDep, _: Reader
+) -> dict[str, Any]:
+    return journeys.journey_definition(session, key, version)
+
+
+@router.post("/{key}/{action}")
+def change(
+    key: Key,
+    action: Annotated[str, Path(pattern=r"^(activate|pause|archive)$")],
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Editor,
+    body: Annotated[Activation | None, Body()] = None,
+) -> dict[str, Any]:
+    since = body.since if body else None
+    if since is not None and since.tzinfo is None:
+        raise DomainError("since needs a time zone, e.g. 2026-11-20T10:00:00+08:00")
+    info = journeys.change_status(
+        session,
+        key,
+        action,  # type: ignore[arg-type]  # the path pattern allows only the three actions
+        runtime.clock.now(),
+        since=since,
+    )
+    return asdict(info)
+
+
+@router.get("/{key}/metrics")
+def metrics(
+    key: Key,
+    session: ReadSessionDep,
+    _: Reader,
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    info = journeys.get_journey(session, key)
+    return {
+        "journey": key,
+        "version": version,
+        **asdict(journey_metrics(session, info.id, version)),
+    }
