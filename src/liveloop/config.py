@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -48,6 +48,67 @@ class Settings(BaseSettings):
     analytics_schedule: bool = True
     reminder_lead_days: int = Field(default=3, ge=0, le=60)
     leader_commission_rate: float = Field(default=0.10, ge=0, le=1)
+
+    # Channels (docs/channels.md). A channel without credentials delivers to the console
+    # outbox (消息 page) instead, so the demo "sends" everything there. Secrets are SecretStr:
+    # never printed, logged or put in a repr.
+    # WeCom customer contact (企业微信客户联系): corp id, the customer-contact secret, the member
+    # (userid) whose mass-send tasks the guide confirms, and the API base (tests: a local server).
+    wecom_corp_id: str | None = None
+    wecom_secret: SecretStr | None = None
+    wecom_sender: str | None = None
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    # WeCom callback (加解密): the token and EncodingAESKey configured in the admin console.
+    wecom_callback_token: SecretStr | None = None
+    wecom_callback_aes_key: SecretStr | None = None
+    # SMS through Tencent Cloud's SDK: SecretId/SecretKey, the SmsSdkAppId, the approved sign
+    # name (签名); endpoint host[:port] and scheme let tests point the SDK at a local server.
+    sms_secret_id: str | None = None
+    sms_secret_key: SecretStr | None = None
+    sms_app_id: str | None = None
+    sms_sign_name: str | None = None
+    sms_region: str = "ap-guangzhou"
+    sms_endpoint: str = "sms.tencentcloudapi.com"
+    sms_scheme: Literal["https", "http"] = "https"
+    # Shared token the SMS provider's receipt/reply callbacks carry (?token=…); unset = refused.
+    sms_callback_token: SecretStr | None = None
+    # Standard Webhooks signing secret (whsec_…); unset = webhooks go to the console outbox.
+    webhook_secret: SecretStr | None = None
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # SMTP mail.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "liveloop <noreply@localhost>"
+    smtp_starttls: bool = True
+    # Guard rails, applied at send time in this order: consent/unsubscribe, frequency caps,
+    # quiet hours, rate limits. Marketing on these channels needs an explicit opt-in (a consent
+    # row with granted=true); elsewhere no row means allowed until the person says no.
+    marketing_opt_in_channels: list[str] = Field(default_factory=lambda: ["sms", "email"])
+    marketing_daily_cap: int = Field(default=2, ge=0, le=100)
+    # WeCom: one company may mass-send (add_msg_template) at most 4 messages a natural month
+    # to one customer; the rest never arrive, so we suppress them before asking.
+    wecom_monthly_quota: int = Field(default=4, ge=0, le=100)
+    quiet_hours_start: str = Field(default="21:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    quiet_hours_end: str = Field(default="08:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # Token buckets per channel (messages per second, shared by all workers through the store).
+    channel_rate_per_s: dict[str, float] = Field(
+        default_factory=lambda: {"wecom": 10.0, "sms": 50.0, "email": 20.0, "webhook": 50.0}
+    )
+    # Unsubscribe keywords (whole reply, case-insensitive, spaces and punctuation trimmed).
+    unsubscribe_keywords: list[str] = Field(
+        default_factory=lambda: [
+            "退订",
+            "TD",
+            "T",
+            "回复TD退订",
+            "退订TD",
+            "取消订阅",
+            "unsubscribe",
+            "stop",
+        ]
+    )
 
     def snapshot_path(self) -> Path:
         if self.snapshot_dir is not None:

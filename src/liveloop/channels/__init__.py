@@ -1,1 +1,1 @@
-"""Channels: message templates, delivery through WeCom, SMS, webhooks, mail and the console outbox."""
+"""Channels: message templates; delivery through WeCom, SMS, webhooks, mail, the console outbox."""

@@ -5,6 +5,11 @@ change that caused it committed. After commit, the drainer sends it:
 
     pending --claim (lease)--> sending --sender ok--> sent
                                   |--sender raises--> pending (backoff) ... --> dead
+                                  |--sender defers--> pending (until a time; no attempt used)
+
+A sender defers (``Deferred``) when the message may not go *yet* — quiet hours, a rate limit —
+which is not a failure: the claim's attempt is given back. ``RetryAfter`` is a failure with a
+delay the receiver named (a rate-limit error code, ``Retry-After``): it uses an attempt.
 
 Sending happens outside any transaction, under a lease: a worker that dies mid-send leaves the
 row ``sending`` until the lease runs out, then another worker sends it again. So delivery is
@@ -70,6 +75,22 @@ class PermanentFailure(Exception):
     """A sender's verdict that retrying cannot help (a rejected recipient, say)."""
 
 
+class Deferred(Exception):
+    """Not now: send again at ``until`` without counting an attempt (quiet hours, rate limit)."""
+
+    def __init__(self, until: datetime, reason: str) -> None:
+        super().__init__(reason)
+        self.until = until
+
+
+class RetryAfter(Exception):
+    """A retryable failure whose receiver said how long to wait (rate-limit codes)."""
+
+    def __init__(self, delay: timedelta, reason: str) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
 def enqueue(
     session: Session, kind: str, idempotency_key: str, payload: dict[str, Any], now: datetime
 ) -> None:
@@ -95,6 +116,7 @@ class DrainReport:
     sent: int = 0
     retrying: int = 0
     dead: int = 0
+    deferred: int = 0
 
 
 class Outbox:
@@ -125,20 +147,27 @@ class Outbox:
             self._settle(factory, envelope, *self._send(envelope), clock.now())
             for envelope in self._claim(factory, clock.now(), limit)
         )
-        return DrainReport(outcomes["sent"], outcomes["retrying"], outcomes["dead"])
+        return DrainReport(
+            outcomes["sent"], outcomes["retrying"], outcomes["dead"], outcomes["deferred"]
+        )
 
-    def _send(self, envelope: Envelope) -> tuple[str | None, bool]:
-        """Hand the message to its sender; returns (error, permanent)."""
+    def _send(self, envelope: Envelope) -> tuple[str | None, bool, datetime | timedelta | None]:
+        """Hand the message to its sender; returns (error, permanent, when): ``when`` is a
+        deferral's time (a datetime) or a receiver-named retry delay (a timedelta)."""
         sender = self.senders.get(envelope.kind)
         if sender is None:
-            return f"no sender registered for kind {envelope.kind!r}", True
+            return f"no sender registered for kind {envelope.kind!r}", True, None
         try:
             sender(envelope)
         except PermanentFailure as exc:
-            return f"permanent: {exc}"[:2000], True
+            return f"permanent: {exc}"[:2000], True, None
+        except Deferred as exc:
+            return f"deferred: {exc}"[:2000], False, exc.until
+        except RetryAfter as exc:
+            return f"{type(exc).__name__}: {exc}"[:2000], False, exc.delay
         except Exception as exc:
-            return f"{type(exc).__name__}: {exc}"[:2000], False
-        return None, False
+            return f"{type(exc).__name__}: {exc}"[:2000], False, None
+        return None, False, None
 
     def _settle(
         self,
@@ -146,10 +175,12 @@ class Outbox:
         envelope: Envelope,
         error: str | None,
         permanent: bool,
+        when: datetime | timedelta | None,
         now: datetime,
     ) -> str:
-        """Record a send's outcome: "sent", "retrying", "dead" — or "superseded" when the lease
-        ran out and another worker re-claimed the message (its outcome is the one that counts)."""
+        """Record a send's outcome: "sent", "retrying", "deferred", "dead" — or "superseded"
+        when the lease ran out and another worker re-claimed the message (its outcome is the
+        one that counts)."""
         with transaction(factory) as session:
             row = session.get(OutboxMessage, envelope.id)
             if (
@@ -162,11 +193,17 @@ class Outbox:
                 row.status, row.sent_at, row.last_error = "sent", now, None
                 return "sent"
             row.last_error = error
+            if isinstance(when, datetime):
+                # Give the claim's attempt back; never due sooner than now (no busy loop).
+                row.status, row.attempts = "pending", max(0, row.attempts - 1)
+                row.next_attempt_at = max(when, now + timedelta(seconds=1))
+                return "deferred"
             if permanent or row.attempts >= self.max_attempts:
                 row.status = "dead"
                 log.warning("outbox %s %s is dead: %s", row.kind, row.id, error)
                 return "dead"
-            row.status, row.next_attempt_at = "pending", now + backoff(row.attempts)
+            delay = when if isinstance(when, timedelta) else backoff(row.attempts)
+            row.status, row.next_attempt_at = "pending", now + delay
             return "retrying"
 
     def drain_until_idle(self, factory: sessionmaker[Session], clock: Clock) -> int:
@@ -174,7 +211,7 @@ class Outbox:
         total = 0
         while True:
             report = self.drain(factory, clock)
-            if report.sent + report.retrying + report.dead == 0:
+            if report.sent + report.retrying + report.dead + report.deferred == 0:
                 return total
             total += report.sent
 
