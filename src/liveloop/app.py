@@ -12,6 +12,8 @@ from liveloop import __version__, errors
 from liveloop.access.api import router as access_router
 from liveloop.analytics.api import router as analytics_router
 from liveloop.analytics.schedule import Scheduler
+from liveloop.channels import api as channels_api
+from liveloop.channels import service as channels
 from liveloop.clock import Clock
 from liveloop.commerce.api import router as coupons_router
 from liveloop.config import Settings, get_settings
@@ -49,6 +51,7 @@ def create_app(
     settings = settings or (runtime.settings if runtime else get_settings())
     runtime = runtime or Runtime.open(settings, clock)
     subscribe_consumers(runtime)
+    channels.register(runtime.outbox, runtime)
     worker = Worker(
         runtime.sessions,
         runtime.clock,
@@ -89,6 +92,7 @@ def create_app(
     app.include_router(identity_router)
     app.include_router(analytics_router)
     app.include_router(live_router)
+    app.include_router(channels_api.router)
     app.include_router(coupons_router)
     app.include_router(guide_tasks_router)
     app.include_router(journeys_router)
