@@ -235,3 +235,27 @@ def test_console_tasks_page_is_for_guides_operators_and_admins(client, runtime):
     assert client.get("/console/tasks").status_code == 403
     assert 'href="/console/tasks"' not in client.get("/console").text
     assert task_id
+
+
+def test_concurrent_creates_with_one_key_make_one_task(store_runtime):
+    from tests.commerce.test_coupons import _race
+
+    rt = store_runtime
+    people = setup(rt)
+    now = rt.clock.now()
+
+    def create(session):
+        return service.create_task(
+            session,
+            customer_id=people["zhang"],
+            title="回访",
+            body="",
+            kind="call",
+            due_at=now,
+            now=now,
+            idempotency_key="journey:1:v1:call:1",
+        )
+
+    results = _race(rt, [create] * 4)
+    assert len(set(results)) == 1 and isinstance(results[0], int), results
+    assert len(events(rt, "Guide Task Created")) == 1

@@ -12,6 +12,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveloop.commerce.coupon_errors import TemplateConflict, TemplateRefused, UnknownTemplate
@@ -252,8 +253,12 @@ def create_template(session: Session, spec: TemplateSpec, now: datetime) -> Temp
     _check_scope_values(session, spec)
     row = CouponTemplate(code=spec.code, issued_count=0, created_at=now, updated_at=now)
     _write(row, spec)
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # created by a concurrent request meanwhile
+        raise TemplateConflict(f"a coupon template {spec.code!r} already exists") from None
     return TemplateView.of(row)
 
 

@@ -29,6 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveloop.commerce.coupon_errors import (
@@ -263,23 +264,6 @@ def issue_coupon(
             )
     override = _check_override(session, template, skus) if skus is not None else None
     valid_from, valid_until = _window(template, now, valid_hours)
-    counted = session.execute(
-        update(CouponTemplate)
-        .where(
-            CouponTemplate.id == template.id,
-            or_(
-                CouponTemplate.total_limit.is_(None),
-                CouponTemplate.issued_count < CouponTemplate.total_limit,
-            ),
-        )
-        .values(issued_count=CouponTemplate.issued_count + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if counted.rowcount != 1:  # type: ignore[attr-defined]
-        raise TotalLimitReached(
-            f"coupon template {template.code} has issued all {template.total_limit}"
-        )
-    session.expire(template, ["issued_count"])
     coupon = Coupon(
         code=new_coupon_code(),
         template_id=template.id,
@@ -293,8 +277,34 @@ def issue_coupon(
         idempotency_key=idempotency_key,
         updated_at=now,
     )
-    session.add(coupon)
-    session.flush()
+    try:
+        # Counter and coupon in one savepoint: a caller that catches our error and carries on
+        # never keeps a count without its coupon.
+        with session.begin_nested():
+            counted = session.execute(
+                update(CouponTemplate)
+                .where(
+                    CouponTemplate.id == template.id,
+                    or_(
+                        CouponTemplate.total_limit.is_(None),
+                        CouponTemplate.issued_count < CouponTemplate.total_limit,
+                    ),
+                )
+                .values(issued_count=CouponTemplate.issued_count + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if counted.rowcount != 1:  # type: ignore[attr-defined]
+                raise TotalLimitReached(
+                    f"coupon template {template.code} has issued all {template.total_limit}"
+                )
+            session.add(coupon)
+            session.flush()
+    except IntegrityError:
+        # Only a concurrent issuer of another template can have taken this key meanwhile.
+        raise IdempotencyConflict(
+            f"idempotency key {idempotency_key!r} was just used by another issue"
+        ) from None
+    session.expire(template, ["issued_count"])
     emit(
         session,
         "Coupon Issued",

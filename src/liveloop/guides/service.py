@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveloop.access.models import Role, User
@@ -152,8 +153,17 @@ def create_task(
         idempotency_key=idempotency_key,
         created_at=now,
     )
-    session.add(task)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(task)
+            session.flush()
+    except IntegrityError:  # a concurrent call with the same key won
+        won = session.scalar(
+            select(GuideTask.id).where(GuideTask.idempotency_key == idempotency_key)
+        )
+        if won is None:  # pragma: no cover - the only unique column is the key
+            raise
+        return won
     emit(
         session,
         "Guide Task Created",
