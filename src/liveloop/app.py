@@ -30,6 +30,7 @@ from liveloop.profiles.api import router as profiles_router
 from liveloop.profiles.api import rules_router as tag_rules_router
 from liveloop.profiles.service import PROFILES_CONSUMER
 from liveloop.runtime import Runtime
+from liveloop.segments.api import router as segments_router
 from liveloop.store.worker import Worker
 from liveloop.system_api import router as system_router
 
@@ -41,6 +42,7 @@ def subscribe_consumers(runtime: Runtime) -> None:
     if PROFILES_CONSUMER not in runtime.consumers:
         profiles_consumer.subscribe(runtime.consumers, runtime.settings.tz)
     journeys.attach(runtime)
+    channels.register(runtime.outbox, runtime)
 
 
 def create_app(
@@ -51,7 +53,6 @@ def create_app(
     settings = settings or (runtime.settings if runtime else get_settings())
     runtime = runtime or Runtime.open(settings, clock)
     subscribe_consumers(runtime)
-    channels.register(runtime.outbox, runtime)
     worker = Worker(
         runtime.sessions,
         runtime.clock,
@@ -92,6 +93,7 @@ def create_app(
     app.include_router(identity_router)
     app.include_router(analytics_router)
     app.include_router(live_router)
+    app.include_router(segments_router)
     app.include_router(channels_api.router)
     app.include_router(coupons_router)
     app.include_router(guide_tasks_router)

@@ -6,7 +6,7 @@ The store is chosen by LIVELOOP_DATABASE_URL (default: ./liveloop.db, SQLite).
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -245,6 +245,7 @@ def demo(
 ) -> None:
     """Simulate the demo brand (禾谷鲜生) into the configured store, then serve the console."""
     from liveloop.app import subscribe_consumers
+    from liveloop.journeys.builtin import builtins, switch_on
     from liveloop.profiles.service import count_customers
     from liveloop.sim.load import load_simulation, load_state
 
@@ -270,6 +271,12 @@ def demo(
                 runtime.clock.now(),
                 progress=lambda done: progress.update(task, completed=done),
             )
+        with transaction(runtime.sessions) as session:
+            # The built-in journeys, switched on for the last two simulated days: people
+            # those days' events let in are followed up when the worker catches up.
+            now = runtime.clock.now()
+            for key in builtins():
+                switch_on(session, key, by=DEMO_USER, now=now, since=now - timedelta(days=2))
         with console.status("OneID: resolving events to people (统一身份识别)"):
             subscribe_consumers(runtime)
             runtime.consumers.run_until_idle(runtime.sessions, runtime.clock)
@@ -277,6 +284,9 @@ def demo(
             from liveloop.analytics.service import run_analytics
 
             run_analytics(runtime, kind="full")
+        with console.status("旅程 (journeys: welcome, cart, post-live follow-up …)"):
+            runtime.run_tasks_until_idle()
+            runtime.outbox.drain_until_idle(runtime.sessions, runtime.clock)
         with transaction(runtime.read_sessions) as session:
             people = count_customers(session)
         console.print(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -11,6 +12,8 @@ from sqlalchemy import select
 
 from liveloop.app import subscribe_consumers
 from liveloop.clock import ManualClock
+from liveloop.commerce.models import Product
+from liveloop.commerce.service import OrderLine, ProductSpec, record_order, upsert_product
 from liveloop.journeys.models import JourneyState, JourneyStepRun
 from liveloop.journeys.service import JourneyEngine, attach, change_status, save_journey
 from liveloop.profiles.service import NewCustomer, create_customer
@@ -57,6 +60,28 @@ class World:
                 ],
                 received_at=self.clock.now(),
             )
+
+    def order(self, person: int, sku: str = "MILK-1", quantity: int = 1) -> str:
+        """A real paid order (the commerce ledger's own Order Completed)."""
+        self.counter += 1
+        order_no = f"SO{self.counter:05d}"
+        with transaction(self.runtime.sessions) as session:
+            if session.scalar(select(Product.id).where(Product.sku == sku)) is None:
+                upsert_product(
+                    session,
+                    ProductSpec(sku, f"鲜牛奶{sku}", "乳品", Decimal("29.90"), 7, True),
+                    self.clock.now(),
+                )
+            record_order(
+                session,
+                order_no=order_no,
+                customer_id=person,
+                lines=[OrderLine(sku, quantity)],
+                placed_at=self.clock.now(),
+                channel="mini_program",
+                source="test",
+            )
+        return order_no
 
     def run(self) -> int:
         """Deliver events to consumers, then run every due step; returns steps run."""

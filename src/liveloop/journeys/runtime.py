@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -250,7 +250,7 @@ def run_due(
         return Batch(len(batch), steps)
 
 
-def _exits(session: Session, book: Book, batch: list[Any], now: datetime) -> set[int]:
+def _exits(session: Session, book: Book, batch: Sequence[Any], now: datetime) -> set[int]:
     """States whose person now meets their journey's exit condition (one query per journey)."""
     by_rule: dict[tuple[int, int], list[JourneyState]] = {}
     for state, journey in batch:
@@ -260,7 +260,7 @@ def _exits(session: Session, book: Book, batch: list[Any], now: datetime) -> set
         return set()
     from liveloop.segments.service import members_among, parse_rule
 
-    leaving = set()
+    leaving: set[int] = set()
     for (journey_id, version), states in by_rule.items():
         rule = parse_rule(book.definition(session, journey_id, version).exit.condition or {})
         inside = members_among(session, rule, [s.customer_id for s in states], now)

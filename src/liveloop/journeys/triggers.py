@@ -141,10 +141,12 @@ def scan(session: Session, book: Book, now: datetime, tz: ZoneInfo) -> int:
         slot_key, day = slot
         if isinstance(trigger, d.DateTrigger):
             people = _dated_people(session, trigger, day, tz)
-        else:
+        elif isinstance(trigger, d.ScheduleTrigger):
             from liveloop.segments.service import member_ids, parse_rule
 
             people = [(p, {}) for p in member_ids(session, parse_rule(trigger.audience), now)]
+        else:
+            continue
         for person, context in people:
             entry_key = f"{trigger.type}:{slot_key}:{context.get('sku', '')}"
             if enter(

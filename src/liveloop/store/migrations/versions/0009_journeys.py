@@ -55,9 +55,7 @@ def upgrade() -> None:
             ["journey_id"], ["journeys.id"], name=op.f("fk_journey_versions_journey_id_journeys")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_journey_versions")),
-        sa.UniqueConstraint(
-            "journey_id", "version", name=op.f("uq_journey_versions_journey_id_version")
-        ),
+        sa.UniqueConstraint("journey_id", "version", name=op.f("uq_journey_versions_journey_id")),
     )
     op.create_table(
         "journey_states",
@@ -92,7 +90,7 @@ def upgrade() -> None:
             "journey_id",
             "customer_id",
             "entry_key",
-            name=op.f("uq_journey_states_journey_id_customer_id_entry_key"),
+            name=op.f("uq_journey_states_journey_id"),
         ),
     )
     op.create_index("ix_journey_states_due", "journey_states", ["status", "due_at"])
