@@ -156,12 +156,24 @@ class Comparison(BaseModel):
                 raise ValueError("op between needs a value [low, high]")
         elif value is None or isinstance(value, list):
             raise ValueError(f"op {op} needs a single value")
+        for one in self.values():
+            if isinstance(one, int | float) and not isinstance(one, bool):
+                _number_in_range(one)
         return self
 
     def values(self) -> list[Any]:
         if self.value is None:
             return []
         return list(self.value) if isinstance(self.value, list) else [self.value]
+
+
+LARGEST = Decimal("1e15")
+
+
+def _number_in_range(value: int | float | Decimal) -> None:
+    number = Decimal(str(value))
+    if not number.is_finite() or abs(number) > LARGEST:
+        raise ValueError(f"{value!r} is out of range (at most 10^15 either way)")
 
 
 def check_kind(kind: str, comparison: Comparison, field: str) -> None:
@@ -174,7 +186,7 @@ def check_kind(kind: str, comparison: Comparison, field: str) -> None:
                 raise ValueError(f"{field} holds numbers")
             if isinstance(value, str):
                 try:
-                    Decimal(value)
+                    _number_in_range(Decimal(value))
                 except ArithmeticError:
                     raise ValueError(f"{field} holds numbers; {value!r} is not one") from None
         if kind in ("date", "datetime"):

@@ -128,19 +128,28 @@ def preview(
     """How many people the rule holds now, and the first ``sample`` of them (by id), with the
     name masked unless ``masked`` is False (roles that serve customers)."""
     compiled = compile_rule(session, _rule(rule), now)
-    count = session.scalar(select(func.count()).select_from(customers).where(compiled.where))
-    rows: list[dict[str, Any]] = []
-    if sample > 0:
-        ids = select(customers.c.id).where(compiled.where).order_by(customers.c.id)
-        picked = ids.limit(min(sample, SAMPLE_LIMIT)).subquery()
-        query = (
-            select(Customer, ProfileCounters)
-            .join(picked, picked.c.id == Customer.id)
-            .outerjoin(ProfileCounters, ProfileCounters.customer_id == Customer.id)
-            .order_by(Customer.id)
-        )
-        rows = [_person(c, p, masked) for c, p in session.execute(query)]
-    return Preview(count=count or 0, sample=rows)
+    if sample <= 0:
+        count = session.scalar(select(func.count()).select_from(customers).where(compiled.where))
+        return Preview(count=count or 0, sample=[])
+    # One statement gives the count (a window over every match) and the first ids, so the
+    # rule's subqueries are evaluated once.
+    first = session.execute(
+        select(customers.c.id, func.count().over().label("total"))
+        .where(compiled.where)
+        .order_by(customers.c.id)
+        .limit(min(sample, SAMPLE_LIMIT))
+    ).all()
+    if not first:
+        return Preview(count=0, sample=[])
+    count = first[0].total
+    query = (
+        select(Customer, ProfileCounters)
+        .outerjoin(ProfileCounters, ProfileCounters.customer_id == Customer.id)
+        .where(Customer.id.in_([row.id for row in first]))
+        .order_by(Customer.id)
+    )
+    rows = [_person(c, p, masked) for c, p in session.execute(query)]
+    return Preview(count=count, sample=rows)
 
 
 def _person(customer: Customer, counters: ProfileCounters | None, masked: bool) -> dict[str, Any]:
