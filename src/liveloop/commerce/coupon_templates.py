@@ -312,7 +312,9 @@ def list_templates(session: Session, *, active: bool | None = None) -> list[Temp
 def find_template(session: Session, code: str, *, lock: bool = False) -> CouponTemplate:
     query = select(CouponTemplate).where(CouponTemplate.code == code)
     if lock and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+        # Re-read the locked row even if this session holds it already: what we judge limits
+        # and the active switch by must be what the lock protects.
+        query = query.with_for_update().execution_options(populate_existing=True)
     row = session.scalars(query).one_or_none()
     if row is None:
         raise UnknownTemplate(f"no coupon template {code!r}")
