@@ -226,6 +226,32 @@ def serve(
     _serve(runtime, host, port)
 
 
+@app.command()
+def worker(
+    poll: Annotated[float, typer.Option(help="Seconds to sleep when there is no work")] = 0.5,
+) -> None:
+    """Run a worker process: event consumers, journeys' due steps and the outbox. Start several
+    on PostgreSQL to share the work; stop with Ctrl-C or SIGTERM (the current pass finishes)."""
+    import signal
+
+    from liveloop.app import subscribe_consumers
+    from liveloop.store.worker import Worker
+
+    runtime = _open()
+    subscribe_consumers(runtime)
+    process = Worker(
+        runtime.sessions, runtime.clock, runtime.consumers, runtime.outbox, poll, runtime.tasks
+    )
+    signal.signal(signal.SIGTERM, lambda *_: process.stop(timeout=0))
+    console.print(f"Worker on {_safe_url(runtime.settings)} (Ctrl-C stops it)")
+    try:
+        process.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.close()
+
+
 def _serve(runtime: Runtime, host: str, port: int) -> None:
     import uvicorn
 

@@ -194,7 +194,7 @@ class GuideTask(StepBase):
 
 class Webhook(StepBase):
     type: Literal["webhook"]
-    endpoint: str = Field(min_length=1, max_length=64)
+    endpoint: str = Field(pattern=r"^https?://\S+$", max_length=512)
     event_type: str = Field(min_length=1, max_length=64)
 
 
