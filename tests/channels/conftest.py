@@ -70,14 +70,15 @@ TEMPLATES = [
 ]
 
 
-def open_runtime(sqlite_url: str, clock: Any, **overrides: Any) -> Runtime:
-    settings = make_settings(sqlite_url, sms_callback_token=CALLBACK_TOKEN, **overrides)
+def open_runtime(url: str, clock: Any, **overrides: Any) -> Runtime:
+    settings = make_settings(url, sms_callback_token=CALLBACK_TOKEN, **overrides)
     return Runtime.open(settings, clock)
 
 
 @pytest.fixture
-def channel_runtime(sqlite_url, clock) -> Iterator[Runtime]:
-    rt = open_runtime(sqlite_url, clock)
+def channel_runtime(store_url, clock) -> Iterator[Runtime]:
+    """On SQLite and on the local PostgreSQL (skipped with a reason when it does not answer)."""
+    rt = open_runtime(store_url, clock)
     seed(rt)
     service.register(rt.outbox, rt)
     yield rt

@@ -143,10 +143,10 @@ class Outbox:
     def drain(self, factory: sessionmaker[Session], clock: Clock, limit: int = 10) -> DrainReport:
         """Claim up to ``limit`` due messages and send them one by one. Keep ``limit`` small
         enough that the last send starts well inside its lease (LEASE) even with slow senders."""
-        outcomes = Counter(
-            self._settle(factory, envelope, *self._send(envelope), clock.now())
-            for envelope in self._claim(factory, clock.now(), limit)
-        )
+        outcomes: Counter[str] = Counter()
+        for envelope in self._claim(factory, clock.now(), limit):
+            error, permanent, when = self._send(envelope)
+            outcomes[self._settle(factory, envelope, error, permanent, clock.now(), when)] += 1
         return DrainReport(
             outcomes["sent"], outcomes["retrying"], outcomes["dead"], outcomes["deferred"]
         )
@@ -175,8 +175,8 @@ class Outbox:
         envelope: Envelope,
         error: str | None,
         permanent: bool,
-        when: datetime | timedelta | None,
         now: datetime,
+        when: datetime | timedelta | None = None,
     ) -> str:
         """Record a send's outcome: "sent", "retrying", "deferred", "dead" — or "superseded"
         when the lease ran out and another worker re-claimed the message (its outcome is the
