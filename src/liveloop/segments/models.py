@@ -50,6 +50,7 @@ Index("ix_segment_members_customer_id", SegmentMember.customer_id)
 
 def _segment_indexes() -> None:
     """Indexes on other domains' tables that segment queries read by (see migration 0006)."""
+    from liveloop.commerce.models import OrderItem
     from liveloop.profiles.models import CustomerTag
     from liveloop.store.eventlog import Event
 
@@ -57,6 +58,8 @@ def _segment_indexes() -> None:
     Index("ix_events_name_timestamp", Event.name, Event.timestamp)
     # "has tag X" reads the people of a tag without touching the table rows.
     Index("ix_customer_tags_tag_customer_id", CustomerTag.tag, CustomerTag.customer_id)
+    # "bought SKU A / category C": a product's order lines, with their orders, index only.
+    Index("ix_order_items_product_id_order_id", OrderItem.product_id, OrderItem.order_id)
 
 
 _segment_indexes()

@@ -66,9 +66,15 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_customer_tags_tag_customer_id", ["tag", "customer_id"], unique=False
         )
+    with op.batch_alter_table("order_items", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_order_items_product_id_order_id", ["product_id", "order_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("order_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_order_items_product_id_order_id")
     with op.batch_alter_table("customer_tags", schema=None) as batch_op:
         batch_op.drop_index("ix_customer_tags_tag_customer_id")
     with op.batch_alter_table("events", schema=None) as batch_op:
