@@ -208,3 +208,28 @@ steps:
     world.advance(days=1)
     assert tags_of(world, early) == {"v1"}
     assert tags_of(world, late) == {"v2"}
+
+
+def test_a_person_merged_into_another_goes_on_as_the_survivor(world):
+    world.journey(
+        """
+key: merged
+name: 合并
+trigger: {type: event, event: Signed Up}
+steps:
+  - {id: pause, type: wait, duration: 1d}
+  - {id: mark, type: tag, add: [跟进]}
+"""
+    )
+    duplicate, survivor = world.person("手机号身份"), world.person("微信身份")
+    world.event(duplicate, "Signed Up")
+    world.run()
+    from liveloop.profiles.service import absorb
+
+    with transaction(world.runtime.sessions) as session:
+        absorb(session, survivor, duplicate)
+    world.advance(days=1)
+    assert tags_of(world, survivor) == {"跟进"}
+    assert tags_of(world, duplicate) == set()
+    (state,) = world.states()
+    assert (state.customer_id, state.status) == (survivor, "done")

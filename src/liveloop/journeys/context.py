@@ -31,11 +31,9 @@ def variables(wake: Wake) -> dict[str, Any]:
     """Template variables: ``customer`` (name, oneid, city), ``journey``, ``trigger`` (the
     entering event's properties), ``coupon`` once a step issued one, and — for journeys that
     name them in ``products`` — ``product`` (looked at most) and ``recommended``."""
-    person = wake.session.execute(
-        select(Customer.oneid, Customer.name, Customer.city).where(
-            Customer.id == wake.state.customer_id
-        )
-    ).one()
+    person = wake.session.get(Customer, wake.state.customer_id)
+    if person is None:  # a state's person is a foreign key: only a broken store gets here
+        raise LookupError(f"journey state {wake.state.id} names no customer")
     facts = {
         "customer": {"oneid": person.oneid, "name": person.name or "", "city": person.city or ""},
         "journey": {"key": wake.journey.key, "name": wake.journey.name},

@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from liveloop.clock import Clock
 from liveloop.journeys import definition as d
 from liveloop.journeys.models import Journey, JourneyState, JourneyStepRun, JourneyVersion
+from liveloop.profiles.models import Customer
+from liveloop.profiles.service import current_id
 from liveloop.store.consumers import backoff
 from liveloop.store.engine import dialect_insert, transaction
 
@@ -226,6 +228,8 @@ def run_due(
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(of=JourneyState, skip_locked=True)
         batch = session.execute(query).all()
+        # The batch's people, loaded in one query: steps find them in the session from now on.
+        people = _load_people(session, [state.customer_id for state, _ in batch])
         exits = _exits(session, book, batch, now)
         runs: list[dict[str, Any]] = []
         steps = 0
@@ -247,7 +251,12 @@ def run_due(
                 _retry_later(state, exc, now)
         if runs:
             session.execute(insert(JourneyStepRun), runs)
+        del people
         return Batch(len(batch), steps)
+
+
+def _load_people(session: Session, ids: list[int]) -> list[Customer]:
+    return list(session.scalars(select(Customer).where(Customer.id.in_(set(ids)))))
 
 
 def _exits(session: Session, book: Book, batch: Sequence[Any], now: datetime) -> set[int]:
@@ -270,6 +279,10 @@ def _exits(session: Session, book: Book, batch: Sequence[Any], now: datetime) ->
 
 def _advance(wake: Wake, executors: dict[str, Executor], *, exited: bool) -> int:
     state, journey = wake.state, wake.definition
+    person = wake.session.get(Customer, state.customer_id)
+    if person is not None and person.merged_into_id is not None:
+        # OneID merged this person into another since they entered: the survivor goes on.
+        state.customer_id = current_id(wake.session, state.customer_id)
     if exited:
         _finish(wake, "exited", "exit condition met")
         return 0

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from liveloop.errors import DomainError
 from liveloop.journeys import context
 from liveloop.journeys import definition as d
@@ -162,10 +160,8 @@ def _timezone(wake: Wake) -> Any:
     """The person's own time zone when their traits name a valid one, else the brand's."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    traits = wake.session.scalar(
-        select(Customer.traits).where(Customer.id == wake.state.customer_id)
-    )
-    name = (traits or {}).get("timezone")
+    person = wake.session.get(Customer, wake.state.customer_id)
+    name = ((person.traits if person else None) or {}).get("timezone")
     if isinstance(name, str):
         try:
             return ZoneInfo(name)

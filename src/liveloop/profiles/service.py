@@ -162,14 +162,13 @@ def change_tags(
         )
     if add:
         session.execute(
-            dialect_insert(session)(CustomerTag)
-            .values(
-                [
-                    {"customer_id": customer_id, "tag": tag, "source": source, "tagged_at": at}
-                    for tag in dict.fromkeys(add)
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["customer_id", "tag"])
+            dialect_insert(session)(CustomerTag).on_conflict_do_nothing(
+                index_elements=["customer_id", "tag"]
+            ),
+            [
+                {"customer_id": customer_id, "tag": tag, "source": source, "tagged_at": at}
+                for tag in dict.fromkeys(add)
+            ],
         )
 
 
