@@ -13,12 +13,15 @@ from sqlalchemy import select
 from liveloop.access.service import create_api_key
 from liveloop.app import create_app
 from liveloop.channels import service
+from liveloop.channels.adapters.console import ConsoleAdapter
+from liveloop.channels.adapters.wecom import WeComAdapter, WeComClient
 from liveloop.channels.models import InboxMessage
 from liveloop.profiles.models import Consent
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 from liveloop.store.outbox import OutboxMessage
 from tests.channels.conftest import CALLBACK_TOKEN, drain, message, open_runtime, queue, seed
+from tests.channels.servers import FakeWeCom, serve
 
 
 @pytest.fixture
@@ -170,16 +173,35 @@ def test_quiet_hours_hold_a_marketing_message_then_send_it_when_they_end(channel
 
 def test_a_channel_rate_limit_makes_messages_wait_for_a_token(sqlite_url, clock):
     rt = open_runtime(sqlite_url, clock, channel_rate_per_s={"wecom": 1.0})
+    fake = FakeWeCom()
+    try:
+        seed(rt)
+        with serve(fake) as host:
+            client = WeComClient(f"http://{host}", fake.corp_id, fake.secret)
+            console = ConsoleAdapter(rt.sessions, rt.clock.now)
+            wecom = WeComAdapter(client, "guide01")
+            service.register(rt.outbox, rt, {"console": console, "wecom": wecom})
+            ids = [queue(rt, f"tips-{i}", "tips_wecom") for i in range(3)]
+            drain(rt)
+            assert [message(rt, i).status for i in ids] == ["sent", "queued", "queued"]
+            rt.clock.advance(seconds=1)
+            drain(rt)
+            assert [message(rt, i).status for i in ids] == ["sent", "sent", "queued"]
+            rt.clock.advance(seconds=1)
+            drain(rt)
+            assert [message(rt, i).status for i in ids] == ["sent"] * 3
+            assert len(fake.tasks) == 3
+            client.close()
+    finally:
+        rt.close()
+
+
+def test_the_console_outbox_is_not_rate_limited(sqlite_url, clock):
+    rt = open_runtime(sqlite_url, clock, channel_rate_per_s={"wecom": 1.0})
     try:
         seed(rt)
         service.register(rt.outbox, rt)
         ids = [queue(rt, f"tips-{i}", "tips_wecom") for i in range(3)]
-        drain(rt)
-        assert [message(rt, i).status for i in ids] == ["delivered", "queued", "queued"]
-        rt.clock.advance(seconds=1)
-        drain(rt)
-        assert [message(rt, i).status for i in ids] == ["delivered", "delivered", "queued"]
-        rt.clock.advance(seconds=1)
         drain(rt)
         assert [message(rt, i).status for i in ids] == ["delivered"] * 3
     finally:

@@ -161,9 +161,11 @@ class ChannelSender:
                 until = guards.quiet_until(settings, zone, now)
                 if until is not None:
                     return guards.Verdict("hold", "quiet hours", until)
-        waiting = guards.take_token(
-            session, message.channel, settings.channel_rate_per_s.get(message.channel), now
-        )
+        # The limits are the providers'; the console outbox stands in without one.
+        rate = None
+        if not isinstance(self.adapter(message.channel), ConsoleAdapter):
+            rate = settings.channel_rate_per_s.get(message.channel)
+        waiting = guards.take_token(session, message.channel, rate, now)
         if waiting is not None:
             return guards.Verdict("wait", f"{message.channel} rate limit", waiting)
         if message.customer_id is not None:

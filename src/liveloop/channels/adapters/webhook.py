@@ -24,6 +24,7 @@ from liveloop.channels.adapters.base import (
     Throttled,
     Unavailable,
 )
+from liveloop.store.base import json_default
 
 RETRYABLE_4XX = {408, 409, 425, 429}
 
@@ -53,6 +54,7 @@ class WebhookAdapter:
             },
             ensure_ascii=False,
             separators=(",", ":"),
+            default=json_default,  # Decimal amounts as strings, times in ISO 8601
         )
         at = self._now()
         headers = {
