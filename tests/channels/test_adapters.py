@@ -3,6 +3,7 @@ internet): WeCom customer contact, Tencent Cloud SMS through its SDK, Standard W
 
 from __future__ import annotations
 
+import logging
 import socket
 from datetime import timedelta
 from email.header import decode_header, make_header
@@ -57,6 +58,18 @@ def test_wecom_refreshes_the_access_token_once_on_42001_and_caches_it():
             "attachments": [],
         }
         client.close()
+
+
+def test_wecom_secret_and_token_never_reach_the_logs(caplog):
+    fake = FakeWeCom(secret="corp-secret-value")
+    caplog.set_level(logging.DEBUG)
+    with serve(fake) as host:
+        client = WeComClient(f"http://{host}", fake.corp_id, fake.secret)
+        WeComAdapter(client, "guide01").send(_outgoing())
+        client.close()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "gettoken" in logged  # httpx did log the requests
+    assert "corp-secret-value" not in logged and "token-1" not in logged
 
 
 def test_wecom_rate_limit_45009_backs_off_without_failing_the_message(channel_runtime):

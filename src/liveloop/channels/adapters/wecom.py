@@ -19,6 +19,8 @@ provider's answer and our commit creates a second task, which the guide sees and
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +36,29 @@ from liveloop.channels.adapters.base import (
     Throttled,
     Unavailable,
 )
+
+SECRET_PARAMS = re.compile(r"((?:corpsecret|access_token)=)[^&\s\"']+")
+
+
+class RedactSecrets(logging.Filter):
+    """httpx logs every request URL at INFO; WeCom puts the secret and the token in the query
+    string. This filter (on the ``httpx`` logger) blanks them before any handler sees them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if "corpsecret=" in text or "access_token=" in text:
+            record.msg, record.args = SECRET_PARAMS.sub(r"\1***", text), ()
+        return True
+
+
+_redactor = RedactSecrets()
+
+
+def _redact_httpx_logs() -> None:
+    logger = logging.getLogger("httpx")
+    if _redactor not in logger.filters:
+        logger.addFilter(_redactor)
+
 
 TOKEN_EXPIRED = frozenset({40014, 42001, 40001})
 RATE_LIMITED = 45009
@@ -60,6 +85,7 @@ class WeComClient:
         timeout: float = 10.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        _redact_httpx_logs()
         self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
         self._corp_id, self._secret = corp_id, secret
         self._backoff = backoff
