@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from liveloop.segments.service import parse_rule, preview
+from liveloop.segments.service import members_among, parse_rule, preview
 from liveloop.sim.catalog import CATALOG
 from liveloop.sim.geo import CITIES
 from liveloop.store import migrate
@@ -537,7 +537,44 @@ def main(n: int = 1_000_000, profile: bool = False) -> None:
             f"| {name} | {result.count:,}{status} | {ours:.3f} | {theirs:.3f} "
             f"| {theirs / ours:.1f}× |"
         )
+    among(factory, n)
+    engine.dispose()
+    refresh(path)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+def among(factory: Any, n: int) -> None:
+    """The journeys' branch check: 500 people at a time against each rule."""
+    rng = np.random.default_rng(1)
+    batch = sorted(set(rng.integers(1, n + 1, 500).tolist()))
+    print()
+    print("| rule | members_among, 500 ids (s) |")
+    print("|---|---:|")
+    for name, doc in RULES.items():
+        rule = parse_rule(doc)
+        with transaction(factory) as session:
+            seconds, _ = timed(lambda: members_among(session, rule, batch, NOW))  # noqa: B023
+        print(f"| {name} | {seconds:.3f} |")
+
+
+def refresh(path: Path) -> None:
+    """A saved segment's first refresh (every member enters, one event each) and a second one
+    with nothing changed; rolled back, so the cached store stays as built."""
+    from liveloop.segments.service import create_segment, refresh_memberships
+
+    engine = make_engine(f"sqlite:///{path}")
+    print()
+    print("| segment | first refresh (s) | entered | refresh, nothing changed (s) |")
+    print("|---|---:|---:|---:|")
+    for name in list(RULES)[:2]:
+        with make_session_factory(engine)() as session:
+            made = create_segment(session, name=name, rule=RULES[name], created_by="bench", now=NOW)
+            t = time.perf_counter()
+            first = refresh_memberships(session, NOW, made.id)[made.id]
+            took = time.perf_counter() - t
+            again, _ = timed(lambda: refresh_memberships(session, NOW, made.id), repeat=1)  # noqa: B023
+            session.rollback()
+        print(f"| {name} | {took:.2f} | {first.entered:,} | {again:.3f} |")
     engine.dispose()
 
 

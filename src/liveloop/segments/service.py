@@ -322,20 +322,14 @@ def _refresh(session: Session, segment: Segment, now: datetime) -> Refreshed:
     except RuleError as exc:  # stored before a stricter validation: leave it as it is
         log.warning("segment %s has an invalid rule (%s); not refreshed", segment.id, exc)
         return Refreshed(0, 0, segment.members)
-    compiled = compile_rule(session, rule, now)
-    stored = select(SegmentMember.customer_id).where(SegmentMember.segment_id == segment.id)
-    entered = list(
+    # The rule is evaluated once; the diff against what is stored is two set differences.
+    current = set(session.scalars(compile_rule(session, rule, now).ids()))
+    stored = set(
         session.scalars(
-            compiled.ids().where(customers.c.id.not_in(stored)).order_by(customers.c.id)
+            select(SegmentMember.customer_id).where(SegmentMember.segment_id == segment.id)
         )
     )
-    exited = list(
-        session.scalars(
-            stored.where(SegmentMember.customer_id.not_in(compiled.ids())).order_by(
-                SegmentMember.customer_id
-            )
-        )
-    )
+    entered, exited = sorted(current - stored), sorted(stored - current)
     segment.refreshed_at = now
     if not entered and not exited:
         return Refreshed(0, 0, segment.members)
