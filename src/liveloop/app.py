@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop import __version__, errors
 from liveloop.access.api import router as access_router
@@ -31,7 +33,8 @@ from liveloop.profiles.api import rules_router as tag_rules_router
 from liveloop.profiles.service import PROFILES_CONSUMER
 from liveloop.runtime import Runtime
 from liveloop.segments.api import router as segments_router
-from liveloop.store.worker import Worker
+from liveloop.store.engine import transaction
+from liveloop.store.worker import Task, Worker
 from liveloop.system_api import router as system_router
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,24 @@ def subscribe_consumers(runtime: Runtime) -> None:
         profiles_consumer.subscribe(runtime.consumers, runtime.settings.tz)
     journeys.attach(runtime)
     channels.register(runtime.outbox, runtime)
+    runtime.add_task(Task("segment-refresh", _refresh_segments, every=timedelta(minutes=5)))
+    runtime.add_task(Task("coupon-expiry", _expire_coupons, every=timedelta(minutes=10)))
+
+
+def _refresh_segments(factory: sessionmaker[Session], clock: Clock) -> int:
+    """Saved segments' memberships (and their Entered/Exited events), every few minutes."""
+    from liveloop.segments.service import refresh_memberships
+
+    with transaction(factory) as session:
+        changes = refresh_memberships(session, clock.now())
+    return sum(change.entered + change.exited for change in changes.values())
+
+
+def _expire_coupons(factory: sessionmaker[Session], clock: Clock) -> int:
+    from liveloop.commerce.coupons import expire_coupons
+
+    with transaction(factory) as session:
+        return expire_coupons(session, clock.now())
 
 
 def create_app(
