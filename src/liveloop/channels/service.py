@@ -18,9 +18,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from liveloop.channels import guards, templates
@@ -32,7 +34,6 @@ from liveloop.errors import DomainError
 from liveloop.profiles.counters import set_consent
 from liveloop.profiles.models import Customer
 from liveloop.profiles.service import current_id
-from liveloop.store.engine import dialect_insert
 from liveloop.store.eventlog import emit
 from liveloop.store.outbox import Outbox, enqueue
 
@@ -261,6 +262,23 @@ def _by_key(session: Session, key: str) -> int | None:
     return session.scalar(select(Message.id).where(Message.idempotency_key == key))
 
 
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert_statement(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per dialect (values bound per
+    call, so SQLAlchemy reuses its compiled form)."""
+    if dialect not in _INSERTS:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        table = cast(Table, Message.__table__)
+        _INSERTS[dialect] = (
+            insert(table)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(table.c.id)
+        )
+    return _INSERTS[dialect]
+
+
 def _insert(
     session: Session,
     *,
@@ -270,24 +288,29 @@ def _insert(
     **fields: Any,
 ) -> int:
     journey_id = (origin or {}).get("journey_id")
-    session.execute(
-        dialect_insert(session)(Message)
-        .values(
-            idempotency_key=idempotency_key,
-            status="queued",
-            attempts=0,
-            retries=0,
-            origin=origin,
-            journey_id=int(journey_id) if isinstance(journey_id, int) else None,
-            queued_at=now,
-            updated_at=now,
+    message_id = session.execute(
+        _insert_statement(session.get_bind().dialect.name),
+        {
+            "idempotency_key": idempotency_key,
+            "status": "queued",
+            "attempts": 0,
+            "retries": 0,
+            "origin": origin,
+            "journey_id": int(journey_id) if isinstance(journey_id, int) else None,
+            "queued_at": now,
+            "updated_at": now,
+            "held_until": None,
+            "sent_at": None,
+            "delivered_at": None,
+            "reason": None,
+            "provider_message_id": None,
             **fields,
+        },
+    ).scalar()
+    if message_id is None:  # a concurrent caller stored it first
+        message_id = session.scalar(
+            select(Message.id).where(Message.idempotency_key == idempotency_key)
         )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-    )
-    message_id = session.scalar(
-        select(Message.id).where(Message.idempotency_key == idempotency_key)
-    )
     if message_id is None:  # pragma: no cover - inserted or present just above
         raise ChannelsError("message was not stored")
     enqueue(session, MESSAGE_KIND, f"message:{idempotency_key}", {"message_id": message_id}, now)

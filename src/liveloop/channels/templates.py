@@ -9,9 +9,10 @@ Autoescaping is off: the output is plain text (SMS, WeCom text, mail text), neve
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from liveloop.errors import DomainError
@@ -40,9 +41,15 @@ def check(source: str, what: str = "body") -> None:
         raise TemplateInvalid(f"{what}: line {exc.lineno}: {exc.message}") from None
 
 
+@lru_cache(maxsize=1024)
+def _compiled(source: str) -> Template:
+    """Compiling is most of a render's cost; templates are few and reused for every person."""
+    return _env.from_string(source)
+
+
 def render(source: str, variables: dict[str, Any], what: str = "body") -> str:
     try:
-        text = _env.from_string(source).render(**variables)
+        text = _compiled(source).render(**variables)
     except SecurityError as exc:
         raise RenderError(f"{what}: blocked by the template sandbox: {exc}") from None
     except TemplateSyntaxError as exc:

@@ -25,15 +25,17 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Integer, String, Text, event, or_, select
+from sqlalchemy import Integer, String, Table, Text, event, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from liveloop.clock import Clock
 from liveloop.store.base import Base, JSONDoc, UTCDateTime
 from liveloop.store.consumers import backoff
-from liveloop.store.engine import dialect_insert, transaction
+from liveloop.store.engine import transaction
 from liveloop.store.eventlog import BigId
 
 log = logging.getLogger(__name__)
@@ -91,22 +93,35 @@ class RetryAfter(Exception):
         self.delay = delay
 
 
+_ENQUEUE: dict[str, Any] = {}
+
+
+def _enqueue_statement(dialect: str) -> Any:
+    """One compiled-once INSERT … ON CONFLICT DO NOTHING per dialect, values bound per call
+    (a statement with literal values costs SQLAlchemy a fresh cache key on every call)."""
+    if dialect not in _ENQUEUE:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        _ENQUEUE[dialect] = insert(cast(Table, OutboxMessage.__table__)).on_conflict_do_nothing(
+            index_elements=["idempotency_key"]
+        )
+    return _ENQUEUE[dialect]
+
+
 def enqueue(
     session: Session, kind: str, idempotency_key: str, payload: dict[str, Any], now: datetime
 ) -> None:
     """Queue a side effect in the caller's transaction; repeating a key changes nothing."""
     session.execute(
-        dialect_insert(session)(OutboxMessage)
-        .values(
-            kind=kind,
-            idempotency_key=idempotency_key,
-            payload=payload,
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        _enqueue_statement(session.get_bind().dialect.name),
+        {
+            "kind": kind,
+            "idempotency_key": idempotency_key,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
     )
     session.info["outbox_pending"] = True
 
