@@ -43,7 +43,7 @@ PRESETS: list[tuple[str, dict[str, Any]]] = [
             "where": [{"property": "sku", "op": "eq", "value": "SKU"}],
         },
     ),
-    ("30天内买过某品类", {"type": "order", "category": ["烘焙"], "within": {"days": 30}}),
+    ("30天内买过某品类", {"type": "order", "category": ["烘焙原料"], "within": {"days": 30}}),
     ("地区 广东省", {"type": "trait", "field": "province", "op": "eq", "value": "广东省"}),
     ("会员等级 金卡", {"type": "trait", "field": "member_tier", "op": "eq", "value": "金卡"}),
     ("RFM 沉睡客", {"type": "score", "field": "rfm_group", "op": "eq", "value": "沉睡客"}),
