@@ -243,3 +243,24 @@ def test_messages_api_masks_pii_for_analysts(channel_runtime, api):
     assert api.get("/v1/messages?status=nope", headers=_key(rt, "operator")).status_code == 422
     counts = api.get("/v1/messages/counts", headers=_key(rt, "analyst")).json()
     assert counts == {"sms": {"delivered": 1}}
+
+
+def test_a_message_to_a_person_merged_after_queueing_follows_the_survivor(channel_runtime):
+    from liveloop.profiles.models import Customer
+
+    rt = channel_runtime
+    promo = queue(rt, "promo-li", "promo_sms", customer="li")
+    with transaction(rt.sessions) as session:
+        session.get(Customer, rt.ids["li"]).merged_into_id = rt.ids["zhang"]
+    drain(rt)
+    row = message(rt, promo)
+    # 张秀英 (the survivor) opted in to SMS marketing and has the phone.
+    assert row.customer_id == rt.ids["zhang"] and row.status == "delivered"
+    assert row.recipient == "+8613800138000"
+
+
+def test_out_of_range_ids_are_a_422_not_a_500(channel_runtime, api):
+    auth = _key(channel_runtime, "operator")
+    assert api.get(f"/v1/messages/{2**70}", headers=auth).status_code == 422
+    assert api.post(f"/v1/messages/{2**70}/retry", headers=auth).status_code == 422
+    assert api.get("/v1/messages/12345", headers=auth).status_code == 404

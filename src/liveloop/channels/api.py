@@ -17,7 +17,7 @@ import hmac
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -43,6 +43,8 @@ Operator = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
 UNMASKED = {Role.ADMIN, Role.OPERATOR}
 Page = Annotated[int, Query(ge=1, le=1_000_000)]
 PageSize = Annotated[int, Query(ge=1, le=500)]
+MessageId = Annotated[int, Path(ge=1, le=2**62)]
+TemplateCode = Annotated[str, Path(min_length=1, max_length=64)]
 ChannelName = Literal["wecom", "sms", "email", "webhook", "console"]
 StatusName = Literal["queued", "held", "sent", "delivered", "failed", "suppressed", "dead"]
 
@@ -166,7 +168,7 @@ def dead_letters(
 
 @router.get("/v1/messages/{message_id}", response_model=MessageOut)
 def message(
-    message_id: int,
+    message_id: MessageId,
     session: ReadSessionDep,
     principal: Reader,
 ) -> MessageOut:
@@ -175,7 +177,7 @@ def message(
 
 @router.post("/v1/messages/{message_id}/retry", response_model=MessageOut)
 def retry(
-    message_id: int, session: SessionDep, runtime: RuntimeDep, principal: Operator
+    message_id: MessageId, session: SessionDep, runtime: RuntimeDep, principal: Operator
 ) -> MessageOut:
     return _out(service.retry_dead(session, message_id, runtime.clock.now()), False)
 
@@ -248,13 +250,13 @@ def template_create(
 
 
 @router.get("/v1/message-templates/{code}", response_model=TemplateOut)
-def template_get(code: str, session: ReadSessionDep, _: Reader) -> TemplateOut:
+def template_get(code: TemplateCode, session: ReadSessionDep, _: Reader) -> TemplateOut:
     return _template_out(service.get_template(session, code))
 
 
 @router.put("/v1/message-templates/{code}", response_model=TemplateOut)
 def template_put(
-    code: str, body: TemplateIn, session: SessionDep, runtime: RuntimeDep, _: Operator
+    code: TemplateCode, body: TemplateIn, session: SessionDep, runtime: RuntimeDep, _: Operator
 ) -> TemplateOut:
     if body.code != code:
         raise HTTPException(422, "the body's code must match the URL")
@@ -263,7 +265,7 @@ def template_put(
 
 
 @router.delete("/v1/message-templates/{code}", status_code=204)
-def template_delete(code: str, session: SessionDep, _: Operator) -> None:
+def template_delete(code: TemplateCode, session: SessionDep, _: Operator) -> None:
     service.delete_template(session, code)
 
 
@@ -273,7 +275,7 @@ class PreviewIn(BaseModel):
 
 @router.post("/v1/message-templates/{code}/preview")
 def template_preview(
-    code: str, body: PreviewIn, session: ReadSessionDep, _: Operator
+    code: TemplateCode, body: PreviewIn, session: ReadSessionDep, _: Operator
 ) -> dict[str, Any]:
     return service.preview_template(service.get_template(session, code), body.variables)
 

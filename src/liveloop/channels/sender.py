@@ -31,6 +31,7 @@ from liveloop.clock import Clock
 from liveloop.config import Settings
 from liveloop.identity.models import Identity
 from liveloop.profiles.models import Customer
+from liveloop.profiles.service import current_id
 from liveloop.store.engine import transaction
 from liveloop.store.outbox import Deferred, Envelope, Outbox, PermanentFailure, enqueue
 
@@ -140,6 +141,10 @@ class ChannelSender:
         settings = self.settings
         if message.customer_id is not None:
             customer = guards.lock_customer(session, message.customer_id)
+            if customer is not None and customer.merged_into_id is not None:
+                # OneID merged the person after queueing: the survivor's consent and caps count.
+                message.customer_id = current_id(session, customer.id)
+                customer = guards.lock_customer(session, message.customer_id)
             if customer is None:
                 return guards.Verdict("suppress", "the customer no longer exists")
             verdict = guards.consent_verdict(
