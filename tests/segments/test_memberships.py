@@ -14,6 +14,7 @@ from liveloop.segments.service import (
     SegmentNotFound,
     create_segment,
     list_segments,
+    refresh_each,
     refresh_memberships,
     update_segment,
 )
@@ -133,3 +134,20 @@ def test_names_are_unique_and_unknown_ids_are_not_found(sqlite_world):
         with pytest.raises(SegmentNotFound):
             refresh_memberships(session, NOW, 999)
         assert [s.name for s in list_segments(session)] == ["a"]
+
+
+def test_the_periodic_refresh_takes_every_segment_in_its_own_transaction(sqlite_world):
+    runtime, world = sqlite_world
+    with transaction(runtime.sessions) as session:
+        a = create_segment(session, name="a", rule=IDLE_BAKERS, created_by="t", now=NOW)
+        b = create_segment(
+            session,
+            name="b",
+            rule={"type": "trait", "field": "province", "value": "广东省"},
+            created_by="t",
+            now=NOW,
+        )
+    done = refresh_each(runtime.sessions, NOW)
+    assert {k: v.members for k, v in done.items()} == {a.id: 2, b.id: 1}
+    with transaction(runtime.sessions) as session:
+        assert members(session, b.id) == world.of("gd")

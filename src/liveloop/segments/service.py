@@ -21,13 +21,14 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.errors import DomainError
 from liveloop.profiles.models import Customer, ProfileCounters
 from liveloop.segments.compile import compile_rule, customers
 from liveloop.segments.models import Segment, SegmentMember
 from liveloop.segments.rules import Rule, RuleError, parse_rule
+from liveloop.store.engine import transaction
 from liveloop.store.eventlog import NewEvent, append
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "members_among",
     "parse_rule",
     "preview",
+    "refresh_each",
     "refresh_memberships",
     "segment_member_rows",
     "update_segment",
@@ -314,6 +316,21 @@ def refresh_memberships(
     else:
         rows = list(session.scalars(select(Segment).order_by(Segment.id)))
     return {row.id: _refresh(session, row, now) for row in rows}
+
+
+def refresh_each(factory: sessionmaker[Session], now: datetime) -> dict[int, Refreshed]:
+    """The periodic refresh: every segment in a transaction of its own, so one large segment's
+    write does not hold the others (each stays atomic on its own)."""
+    with transaction(factory) as session:
+        ids = list(session.scalars(select(Segment.id).order_by(Segment.id)))
+    done: dict[int, Refreshed] = {}
+    for segment_id in ids:
+        try:
+            with transaction(factory) as session:
+                done.update(refresh_memberships(session, now, segment_id))
+        except SegmentNotFound:
+            continue  # deleted meanwhile
+    return done
 
 
 def _refresh(session: Session, segment: Segment, now: datetime) -> Refreshed:
