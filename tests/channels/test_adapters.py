@@ -218,6 +218,25 @@ def test_sms_per_number_codes_map_to_retry_or_permanent():
             adapter.send(outgoing)
 
 
+def test_a_number_on_the_providers_blacklist_withdraws_sms_marketing_consent(channel_runtime):
+    rt = channel_runtime
+    fake = FakeTencentSms()
+    fake.number_code = "FailedOperation.PhoneNumberInBlacklist"
+    with serve(fake) as host:
+        _use(rt, sms=_sms(host, fake))
+        refused = queue(rt, "promo-1", "promo_sms")
+        drain(rt)
+        assert message(rt, refused).status == "dead"
+        fake.number_code = "Ok"
+        rt.clock.advance(days=1)
+        later = queue(rt, "promo-2", "promo_sms")
+        shipped = queue(rt, "shipped-1", "shipped_sms")
+        drain(rt)
+    assert message(rt, later).status == "suppressed"
+    assert message(rt, later).reason == "unsubscribed on sms (unsubscribe:sms:provider)"
+    assert message(rt, shipped).status == "sent"
+
+
 # -- webhooks ---------------------------------------------------------------------------------
 
 

@@ -23,13 +23,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.channels import guards
-from liveloop.channels.adapters.base import Adapter, Outgoing, SendResult
+from liveloop.channels.adapters.base import Adapter, Outgoing, SendResult, Unsubscribed
 from liveloop.channels.adapters.console import ConsoleAdapter
 from liveloop.channels.adapters.wecom import WeComAdapter
 from liveloop.channels.models import ChannelUsage, Message
 from liveloop.clock import Clock
 from liveloop.config import Settings
 from liveloop.identity.models import Identity
+from liveloop.profiles.counters import set_consent
 from liveloop.profiles.models import Customer
 from liveloop.profiles.service import current_id
 from liveloop.store.engine import transaction
@@ -100,7 +101,12 @@ class ChannelSender:
             last = (
                 isinstance(exc, PermanentFailure) or envelope.attempts >= self.outbox.max_attempts
             )
-            self._failed(message_id, f"{exc}"[:2000] or type(exc).__name__, dead=last)
+            self._failed(
+                message_id,
+                f"{exc}"[:2000] or type(exc).__name__,
+                dead=last,
+                unsubscribed=isinstance(exc, Unsubscribed),
+            )
             raise
         self._sent(message_id, result)
 
@@ -205,13 +211,18 @@ class ChannelSender:
                     now + RESULT_POLL,
                 )
 
-    def _failed(self, message_id: int, reason: str, *, dead: bool) -> None:
+    def _failed(
+        self, message_id: int, reason: str, *, dead: bool, unsubscribed: bool = False
+    ) -> None:
         now = self.clock.now()
         with transaction(self.factory) as session:
             message = session.get(Message, message_id)
             if message is None or message.status in FINAL:
                 return
             message.reason, message.updated_at = reason, now
+            if unsubscribed and message.customer_id is not None:
+                source = f"{guards.UNSUBSCRIBE_SOURCE}{message.channel}:provider"
+                set_consent(session, message.customer_id, message.channel, False, source, now)
             if dead:
                 message.status = "dead"
                 # It never went out: it does not count against the person's caps.

@@ -16,6 +16,7 @@ from liveloop.channels.adapters.base import (
     SendResult,
     Throttled,
     Unavailable,
+    Unsubscribed,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "SendResult",
     "Throttled",
     "Unavailable",
+    "Unsubscribed",
 ]

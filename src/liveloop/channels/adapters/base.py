@@ -17,6 +17,11 @@ class Rejected(ChannelError, PermanentFailure):
     """The provider refused this message for good; retrying cannot help."""
 
 
+class Unsubscribed(Rejected):
+    """The provider refuses because the person unsubscribed there (an SMS blacklist after a
+    TD reply to the provider): the person's consent on the channel is withdrawn too."""
+
+
 class Unavailable(ChannelError):
     """A transient failure; retry with back-off."""
 

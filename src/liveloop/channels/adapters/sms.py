@@ -23,6 +23,7 @@ from liveloop.channels.adapters.base import (
     SendResult,
     Throttled,
     Unavailable,
+    Unsubscribed,
 )
 
 # Retried after a delay: the provider's frequency limits per number and per account.
@@ -36,8 +37,14 @@ TRANSIENT_PREFIXES = ("InternalError", "ClientNetworkError", "ServerNetworkError
 TRANSIENT = {"FailedOperation.InsufficientBalanceInSmsPackage", "ResourceUnavailable"}
 
 
+# The number replied TD (or similar) to the provider and is on its blacklist.
+BLACKLISTED = {"FailedOperation.PhoneNumberInBlacklist"}
+
+
 def classify(code: str, message: str) -> Exception:
     reason = f"SMS {code}: {message}"
+    if code in BLACKLISTED:
+        return Unsubscribed(reason)
     if code in THROTTLED:
         return Throttled(THROTTLED[code], reason)
     if code.startswith(TRANSIENT_PREFIXES) or code in TRANSIENT:
