@@ -157,6 +157,38 @@ CASES = {
         {"sleepy", "zj"},
     ),
     "unknown SKU: nobody bought it": ({"type": "order", "sku": ["NOPE"]}, set()),
+    "not_in needs a value": (
+        {"type": "trait", "field": "member_tier", "op": "not_in", "value": ["金卡"]},
+        {"zj"},
+    ),
+    "json trait ne": (
+        {"type": "trait", "field": "traits.diet", "op": "ne", "value": "素食"},
+        {"zj"},
+    ),
+    "hours window": (
+        {"type": "event", "name": "Product Viewed", "within": {"hours": 36}},
+        {"milk_viewer", "milk_only", "viewer_only"},
+    ),
+    "fixed window": (
+        {
+            "type": "event",
+            "name": "Product Viewed",
+            "within": {"since": "2026-10-01T00:00:00+08:00", "until": "2026-10-31T00:00:00+08:00"},
+        },
+        {"viewer_only"},
+    ),
+    "exact count": (
+        {"type": "event", "name": "Product Viewed", "count": {"op": "eq", "value": 3}},
+        {"viewer_only"},
+    ),
+    "counter between": (
+        {"type": "counter", "field": "spend", "op": "between", "value": ["50", "100"]},
+        {"sleepy"},
+    ),
+    "birthday in days relative to now": (
+        {"type": "trait", "field": "birthday", "op": "lt", "value": {"days_ago": 14000}},
+        {"zj"},
+    ),
 }
 
 
