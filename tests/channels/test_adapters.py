@@ -60,6 +60,22 @@ def test_wecom_refreshes_the_access_token_once_on_42001_and_caches_it():
         client.close()
 
 
+def test_wecom_fetches_a_new_token_shortly_before_the_old_one_expires():
+    fake = FakeWeCom()
+    now = [1000.0]
+    with serve(fake) as host:
+        client = WeComClient(f"http://{host}", fake.corp_id, fake.secret, monotonic=lambda: now[0])
+        adapter = WeComAdapter(client, "guide01")
+        adapter.send(_outgoing())
+        now[0] += 7200 - 301  # expires_in 7200 s, renewed 5 minutes early
+        adapter.send(_outgoing())
+        assert client.token_fetches == 1
+        now[0] += 2
+        adapter.send(_outgoing())
+        assert client.token_fetches == 2
+        client.close()
+
+
 def test_wecom_secret_and_token_never_reach_the_logs(caplog):
     fake = FakeWeCom(secret="corp-secret-value")
     caplog.set_level(logging.DEBUG)
@@ -188,6 +204,23 @@ def test_sms_goes_through_the_sdk_signed_with_tc3_and_a_receipt_marks_it_deliver
             answer = api.post(f"/v1/channels/sms/receipts?token={CALLBACK_TOKEN}", json=receipt)
             assert answer.json() == {"result": 0, "errmsg": "OK"}
         assert message(rt, sent).status == "delivered"
+        failed = queue(rt, "shipped-1", "shipped_sms")
+        drain(rt)
+        with TestClient(create_app(runtime=rt)) as api:
+            receipt = [
+                {
+                    **receipt[0],
+                    "sid": "2433:2-0",
+                    "report_status": "FAIL",
+                    "errmsg": "MK:0012",
+                    "description": "用户手机关机",
+                }
+            ]
+            api.post(f"/v1/channels/sms/receipts?token={CALLBACK_TOKEN}", json=receipt)
+            refused = api.post("/v1/channels/sms/receipts?token=wrong", json=receipt)
+            assert refused.status_code == 403
+        assert message(rt, failed).status == "failed"
+        assert message(rt, failed).reason == "用户手机关机"
 
 
 def test_sms_with_a_wrong_secret_fails_the_signature_check_for_good(channel_runtime):
