@@ -113,9 +113,11 @@ def test_sms_marketing_needs_an_opt_in_but_service_messages_do_not(channel_runti
     rt = channel_runtime
     # 李静 never opted in to SMS marketing (and has no phone: the console outbox stands in).
     promo = queue(rt, "promo-li", "promo_sms", customer="li")
+    shipped = queue(rt, "shipped-li", "shipped_sms", customer="li")
     drain(rt)
     assert message(rt, promo).status == "suppressed"
     assert message(rt, promo).reason == "no consent: sms marketing needs an opt-in"
+    assert message(rt, shipped).status == "delivered"
 
 
 def test_frequency_cap_suppresses_the_third_marketing_message_of_a_local_day(channel_runtime):
