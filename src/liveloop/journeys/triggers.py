@@ -46,10 +46,7 @@ def on_event(session: Session, event: LoggedEvent, book: Book, now: datetime) ->
     _move_people_inside(session, event, person, book)
     if event.name is None:
         return
-    journeys = session.scalars(
-        select(Journey).where(Journey.status == "active", Journey.trigger_event == event.name)
-    ).all()
-    for journey in journeys:
+    for journey in _triggered_by(session, event.name):
         if journey.entry_since is not None and event.timestamp < journey.entry_since:
             continue
         definition = book.definition(session, journey.id, journey.version)
@@ -65,6 +62,20 @@ def on_event(session: Session, event: LoggedEvent, book: Book, now: datetime) ->
             now=now,
             context={"trigger": {"event": event.name, **event.properties}},
         )
+
+
+def _triggered_by(session: Session, name: str) -> list[Journey]:
+    """Active journeys an event name starts, read once per consumer batch (its transaction):
+    a journey switched on meanwhile counts from the next batch."""
+    cache = session.info.get("journeys_by_trigger")
+    if cache is None:
+        cache = {}
+        for journey in session.scalars(
+            select(Journey).where(Journey.status == "active", Journey.trigger_event.is_not(None))
+        ):
+            cache.setdefault(journey.trigger_event, []).append(journey)
+        session.info["journeys_by_trigger"] = cache
+    return list(cache.get(name, []))
 
 
 def _triggers(trigger: Any, event: LoggedEvent) -> bool:
