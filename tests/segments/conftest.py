@@ -237,6 +237,9 @@ def build_world(runtime: Runtime) -> World:
         for live in (l1, l2, l3):
             b.watch("buying_viewer", live, 40)
         b.order("buying_viewer", "RICE", 1, live=l3)
+        b.person("bogus_viewer")  # a client sent a negative watch time for one visit
+        b.watch("bogus_viewer", l3, -100_000)
+        b.watch("bogus_viewer", l3, 16)
         b.person("old_viewer")
         b.watch("old_viewer", old, 90)
         # scores, counters, consent

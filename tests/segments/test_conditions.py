@@ -110,6 +110,10 @@ CASES = {
         {"and": [LOYAL_VIEWERS, {"not": {"type": "order", "within": {"last_lives": 3}}}]},
         {"loyal_viewer", "split_viewer"},
     ),
+    "a visit counts for 0 to 24 hours": (
+        {"type": "live", "last": 1, "min_minutes": 15},
+        {"loyal_viewer", "split_viewer", "short_viewer", "buying_viewer", "bogus_viewer"},
+    ),
     "watched 15 min in at least 2 of the last 3": (
         {**LOYAL_VIEWERS, "at_least": 2},
         {"loyal_viewer", "split_viewer", "buying_viewer", "short_viewer"},

@@ -74,6 +74,7 @@ from liveloop.store.eventlog import Event
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BOUGHT = (OrderStatus.PAID.value, OrderStatus.COMPLETED.value)
+DAY = 86_400
 customers = Customer.__table__
 events = Event.__table__
 orders = Order.__table__
@@ -261,7 +262,9 @@ class _Compiler:
         if not lives:
             return false()
         live_id = self.json_number(events.c.properties, "live_session_id")
-        watched = self.json_number(events.c.properties, "watch_seconds")
+        raw = self.json_number(events.c.properties, "watch_seconds")
+        # As the profile counters do: one visit counts for at most a day, never negative.
+        watched = case((raw > DAY, DAY), (raw < 0, 0), else_=raw)
         where = [
             events.c.name == "Live Left",
             events.c.customer_id.is_not(None),
