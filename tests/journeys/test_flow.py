@@ -233,3 +233,40 @@ steps:
     assert tags_of(world, duplicate) == set()
     (state,) = world.states()
     assert (state.customer_id, state.status) == (survivor, "done")
+
+
+def test_a_person_whose_step_breaks_is_retried_later_and_the_rest_go_on(world):
+    from liveloop.journeys import runtime, steps
+
+    world.journey(
+        """
+key: fragile
+name: 容错
+trigger: {type: event, event: Signed Up}
+steps: [{id: mark, type: tag, add: [过了]}]
+"""
+    )
+    people = [world.person(f"客{i}") for i in range(5)]
+    broken = people[2]
+    for person in people:
+        world.event(person, "Signed Up")
+    world.runtime.consumers.run_until_idle(world.runtime.sessions, world.clock)
+
+    def tag_unless_broken(wake, step):
+        if wake.state.customer_id == broken:
+            raise ConnectionError("the tag store is down for this one")
+        return steps.tag(wake, step)
+
+    executors = {**steps.EXECUTORS, "tag": tag_unless_broken}
+    batch = runtime.run_due(
+        world.runtime.sessions, world.clock, world.engine.book, executors, world.runtime.settings.tz
+    )
+    assert batch.states == 5
+    for person in people:
+        assert tags_of(world, person) == (set() if person == broken else {"过了"})
+    (state,) = world.states(broken)
+    assert (state.status, state.attempts) == ("active", 1)
+    assert "tag store is down" in state.last_error
+    assert state.due_at > world.clock.now()
+    world.advance(minutes=5)  # retried with the real steps: it goes through
+    assert tags_of(world, broken) == {"过了"}

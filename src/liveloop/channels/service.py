@@ -184,26 +184,18 @@ def queue_message(
     """Render the template for the person and queue the message; returns its id. The same key
     returns the same message (nothing else happens). Raises ``TemplateNotFound``,
     ``ChannelsError`` (unknown channel, purpose or customer) or ``RenderError``."""
-    existing = _by_key(session, idempotency_key)
-    if existing is not None:
-        return existing
-    if channel not in CHANNELS or channel == "webhook":
-        raise ChannelsError(f"channel must be one of wecom, sms, email, console; not {channel!r}")
-    if purpose not in ("marketing", "service"):
-        raise ChannelsError("purpose must be marketing or service")
-    template = get_template(session, template_code)
-    if not template.active:
-        raise ChannelsError(f"message template {template_code!r} is switched off")
-    if template.channel != channel:
-        raise ChannelsError(f"template {template_code!r} is for {template.channel}, not {channel}")
+    _check_key(idempotency_key)
+    try:
+        template, customer = _recipient_of(session, channel, template_code, purpose, customer_id)
+    except DomainError:
+        # A repeated key returns its message even if the template has changed since.
+        existing = _by_key(session, idempotency_key)
+        if existing is not None:
+            return existing
+        raise
     # A marketing template stays marketing whatever the caller says.
     if template.purpose == "marketing":
         purpose = "marketing"
-    customer = session.get(Customer, customer_id)
-    if customer is not None and customer.merged_into_id is not None:
-        customer = session.get(Customer, current_id(session, customer_id))
-    if customer is None:
-        raise ChannelsError(f"no customer {customer_id}")
     customer_id = customer.id
     rendered = _render(template, {**_customer_variables(customer), **variables})
     return _insert(
@@ -220,6 +212,35 @@ def queue_message(
         origin=origin,
         now=now,
     )
+
+
+def _recipient_of(
+    session: Session, channel: str, template_code: str, purpose: str, customer_id: int
+) -> tuple[MessageTemplate, Customer]:
+    if channel not in CHANNELS or channel == "webhook":
+        raise ChannelsError(f"channel must be one of wecom, sms, email, console; not {channel!r}")
+    if purpose not in ("marketing", "service"):
+        raise ChannelsError("purpose must be marketing or service")
+    template = _template_in(session, template_code)
+    if not template.active:
+        raise ChannelsError(f"message template {template_code!r} is switched off")
+    if template.channel != channel:
+        raise ChannelsError(f"template {template_code!r} is for {template.channel}, not {channel}")
+    customer = session.get(Customer, customer_id)
+    if customer is not None and customer.merged_into_id is not None:
+        customer = session.get(Customer, current_id(session, customer_id))
+    if customer is None:
+        raise ChannelsError(f"no customer {customer_id}")
+    return template, customer
+
+
+def _template_in(session: Session, code: str) -> MessageTemplate:
+    """The template, read once per transaction: a journey batch queues hundreds of messages
+    from a handful of templates."""
+    known = session.info.setdefault("message_templates", {})
+    if code not in known:
+        known[code] = get_template(session, code)
+    return known[code]
 
 
 def queue_webhook(
@@ -256,9 +277,13 @@ def queue_webhook(
     )
 
 
-def _by_key(session: Session, key: str) -> int | None:
+def _check_key(key: str) -> None:
     if not key or len(key) > 180:
         raise ChannelsError("idempotency_key must be 1 to 180 characters")
+
+
+def _by_key(session: Session, key: str) -> int | None:
+    _check_key(key)
     return session.scalar(select(Message.id).where(Message.idempotency_key == key))
 
 

@@ -203,6 +203,10 @@ class Batch:
     steps: int = 0
 
 
+class _StateFailed(Exception):
+    """A state's step raised while the batch ran without savepoints."""
+
+
 def run_due(
     factory: sessionmaker[Session],
     clock: Clock,
@@ -211,8 +215,25 @@ def run_due(
     tz: ZoneInfo,
     limit: int = 500,
 ) -> Batch:
-    """Run one batch of due states."""
-    now = clock.now()
+    """Run one batch of due states. The batch first runs without a savepoint per state (two
+    round trips fewer per person); if any state's step raises, that attempt is rolled back
+    whole and the batch runs again with savepoints, retrying only the states that fail."""
+    try:
+        return _run_batch(factory, clock.now(), book, executors, tz, limit, careful=False)
+    except _StateFailed:
+        return _run_batch(factory, clock.now(), book, executors, tz, limit, careful=True)
+
+
+def _run_batch(
+    factory: sessionmaker[Session],
+    now: datetime,
+    book: Book,
+    executors: dict[str, Executor],
+    tz: ZoneInfo,
+    limit: int,
+    *,
+    careful: bool,
+) -> Batch:
     with transaction(factory) as session:
         query = (
             select(JourneyState, Journey)
@@ -243,12 +264,22 @@ def run_due(
                 tz,
                 at=state.due_at or now,
             )
-            try:
-                with session.begin_nested():
-                    steps += _advance(wake, executors, exited=state.id in exits)
-                runs.extend(wake.runs)
-            except Exception as exc:
-                _retry_later(state, exc, now)
+            # No autoflush: the state's own changes are written once, at the commit, not
+            # before every statement its steps run.
+            if not careful:
+                try:
+                    with session.no_autoflush:
+                        steps += _advance(wake, executors, exited=state.id in exits)
+                except Exception as exc:
+                    raise _StateFailed from exc
+            else:
+                try:
+                    with session.begin_nested(), session.no_autoflush:
+                        steps += _advance(wake, executors, exited=state.id in exits)
+                except Exception as exc:
+                    _retry_later(state, exc, now)
+                    continue
+            runs.extend(wake.runs)
         if runs:
             session.execute(insert(JourneyStepRun), runs)
         del people

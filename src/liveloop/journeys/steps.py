@@ -31,6 +31,7 @@ def wait_for_event(wake: Wake, step: d.WaitForEvent) -> Outcome:
 def branch(wake: Wake, step: d.Branch) -> Outcome:
     from liveloop.segments.service import members_among, parse_rule
 
+    wake.session.flush()  # the rule reads what earlier steps changed (traits, say)
     person = wake.state.customer_id
     inside = person in members_among(wake.session, parse_rule(step.condition), [person], wake.now)
     return Outcome("then" if inside else "else", next=step.then if inside else step.otherwise)

@@ -160,15 +160,12 @@ def change_tags(
                 CustomerTag.customer_id == customer_id, CustomerTag.tag.in_(remove)
             )
         )
-    if add:
+    for tag in dict.fromkeys(add):
         session.execute(
             dialect_insert(session)(CustomerTag).on_conflict_do_nothing(
                 index_elements=["customer_id", "tag"]
             ),
-            [
-                {"customer_id": customer_id, "tag": tag, "source": source, "tagged_at": at}
-                for tag in dict.fromkeys(add)
-            ],
+            {"customer_id": customer_id, "tag": tag, "source": source, "tagged_at": at},
         )
 
 
