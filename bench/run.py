@@ -3,10 +3,13 @@
 from bench import (
     analytics_run,
     basket_rules,
+    channels_send,
     clv_fit,
     eventlog_append,
     identity_recompute,
     ingest_batch,
+    journey_steps,
+    segment_preview,
 )
 
 if __name__ == "__main__":
@@ -16,3 +19,6 @@ if __name__ == "__main__":
     clv_fit.main()
     basket_rules.main()
     analytics_run.main(1_350_000)
+    segment_preview.main()
+    channels_send.main()
+    journey_steps.main()
