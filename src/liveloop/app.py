@@ -52,10 +52,9 @@ def subscribe_consumers(runtime: Runtime) -> None:
 
 def _refresh_segments(factory: sessionmaker[Session], clock: Clock) -> int:
     """Saved segments' memberships (and their Entered/Exited events), every few minutes."""
-    from liveloop.segments.service import refresh_memberships
+    from liveloop.segments.service import refresh_each
 
-    with transaction(factory) as session:
-        changes = refresh_memberships(session, clock.now())
+    changes = refresh_each(factory, clock.now())
     return sum(change.entered + change.exited for change in changes.values())
 
 

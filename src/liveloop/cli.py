@@ -298,11 +298,11 @@ def demo(
                 progress=lambda done: progress.update(task, completed=done),
             )
         with transaction(runtime.sessions) as session:
-            # The built-in journeys, switched on for the last two simulated days: people
-            # those days' events let in are followed up when the worker catches up.
+            # The built-in journeys, switched on for the last week of the simulation: people
+            # those days' events let in are followed up as the worker catches up.
             now = runtime.clock.now()
             for key in builtins():
-                switch_on(session, key, by=DEMO_USER, now=now, since=now - timedelta(days=2))
+                switch_on(session, key, by=DEMO_USER, now=now, since=now - timedelta(days=7))
         with console.status("OneID: resolving events to people (统一身份识别)"):
             subscribe_consumers(runtime)
             runtime.consumers.run_until_idle(runtime.sessions, runtime.clock)
