@@ -327,6 +327,8 @@ class Journey(Strict):
 
     @model_validator(mode="after")
     def _graph(self) -> Journey:
+        if self.key == "builtins":
+            raise ValueError("key 'builtins' is reserved (GET /v1/journeys/builtins)")
         ids = [step.id for step in self.steps]
         if len(set(ids)) != len(ids):
             raise ValueError("step ids must be unique")
