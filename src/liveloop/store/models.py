@@ -5,7 +5,6 @@ import liveloop.channels.models
 import liveloop.guides.models
 import liveloop.journeys.models
 import liveloop.segments.models  # noqa: F401
-
 from liveloop.access.models import ApiKey, ConsoleSession, User
 from liveloop.analytics.models import (
     AnalyticsReport,
