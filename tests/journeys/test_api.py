@@ -146,3 +146,24 @@ def test_console_journeys_are_not_for_hosts_or_guides(runtime):
             login(client, name)
             assert client.get("/console/journeys").status_code == 403
             client.post("/console/logout")
+
+
+def test_people_in_a_journey_are_listed_by_status_and_step(runtime):
+    world = build_world(runtime)
+    world.journey(CART_YAML)
+    buyer, browser = world.person("买家"), world.person("逛逛")
+    world.event(buyer, "Product Added", sku="MILK-1")
+    world.event(browser, "Product Added", sku="MILK-1")
+    world.run()
+    world.event(buyer, "Order Completed", total="10")
+    world.run()
+    with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as http:
+        h = headers(runtime, "analyst")
+        everyone = http.get("/v1/journeys/cart/people", headers=h).json()
+        waiting = http.get("/v1/journeys/cart/people?status=waiting", headers=h).json()
+        bad = http.get("/v1/journeys/cart/people?status=lost", headers=h)
+    assert everyone["total"] == 2
+    assert [p["step"] for p in waiting["people"]] == ["wait_pay"]
+    assert waiting["people"][0]["waiting_for"] == "Order Completed"
+    assert "name" not in waiting["people"][0]
+    assert bad.status_code == 422

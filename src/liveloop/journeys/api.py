@@ -25,6 +25,7 @@ from liveloop.access.service import Principal
 from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 from liveloop.errors import DomainError
 from liveloop.journeys import builtin
+from liveloop.journeys import definition as d
 from liveloop.journeys import service as journeys
 from liveloop.journeys.metrics import journey_metrics
 
@@ -122,6 +123,23 @@ def change(
         since=since,
     )
     return asdict(info)
+
+
+@router.get("/{key}/people")
+def people(
+    key: Key,
+    session: ReadSessionDep,
+    _: Reader,
+    status: Annotated[str | None, Query(pattern=r"^(active|waiting|done|exited|failed)$")] = None,
+    step: Annotated[str | None, Query(pattern=d.STEP_ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    """Who is in the journey (OneIDs, no contact details), at which step, and how it went."""
+    total, rows = journeys.people_in(
+        session, key, status=status, step=step, limit=limit, offset=offset
+    )
+    return {"total": total, "limit": limit, "offset": offset, "people": [asdict(r) for r in rows]}
 
 
 @router.get("/{key}/metrics")

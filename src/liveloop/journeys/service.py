@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from liveloop.errors import DomainError
 from liveloop.journeys import definition as d
 from liveloop.journeys import runtime, steps, triggers
 from liveloop.journeys.models import Journey, JourneyState, JourneyVersion
+from liveloop.profiles.models import Customer
 from liveloop.profiles.service import PROFILES_CONSUMER
 from liveloop.store.consumers import Consumers
 from liveloop.store.engine import transaction
@@ -152,6 +154,68 @@ def journey_definition(session: Session, key: str, version: int | None = None) -
     if document is None:
         raise JourneyNotFound(f"journey {key} has no version {version}")
     return dict(document)
+
+
+@dataclass(frozen=True)
+class PersonInJourney:
+    oneid: str
+    version: int
+    status: str
+    step: str | None
+    due_at: datetime | None
+    waiting_for: str | None
+    variant: str | None
+    entered_at: datetime
+    finished_at: datetime | None
+    exit_reason: str | None
+    converted_at: datetime | None
+    revenue: Decimal
+    last_error: str | None
+
+
+def people_in(
+    session: Session,
+    key: str,
+    *,
+    status: str | None = None,
+    step: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[PersonInJourney]]:
+    """Who is (or was) in a journey, newest entries first, with the total that match."""
+    journey = _journey(session, key)
+    where = [JourneyState.journey_id == journey.id]
+    if status is not None:
+        where.append(JourneyState.status == status)
+    if step is not None:
+        where.append(JourneyState.step == step)
+    total = session.scalar(select(func.count()).select_from(JourneyState).where(*where)) or 0
+    rows = session.execute(
+        select(JourneyState, Customer.oneid)
+        .join(Customer, Customer.id == JourneyState.customer_id)
+        .where(*where)
+        .order_by(JourneyState.entered_at.desc(), JourneyState.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return total, [
+        PersonInJourney(
+            oneid,
+            state.version,
+            state.status,
+            state.step,
+            state.due_at,
+            state.waiting_for,
+            state.variant,
+            state.entered_at,
+            state.finished_at,
+            state.exit_reason,
+            state.converted_at,
+            state.revenue,
+            state.last_error,
+        )
+        for state, oneid in rows
+    ]
 
 
 def _journey(session: Session, key: str, *, lock: bool = False) -> Journey:
