@@ -16,6 +16,7 @@ from liveloop.commerce.models import Product
 from liveloop.commerce.service import OrderLine, ProductSpec, record_order, upsert_product
 from liveloop.journeys.models import JourneyState, JourneyStepRun
 from liveloop.journeys.service import JourneyEngine, attach, change_status, save_journey
+from liveloop.profiles.models import Customer
 from liveloop.profiles.service import NewCustomer, create_customer
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
@@ -91,6 +92,10 @@ class World:
     def advance(self, **delta: float) -> int:
         self.clock.advance(**delta)
         return self.run()
+
+    def traits_of(self, person: int) -> dict[str, Any]:
+        with transaction(self.runtime.read_sessions) as session:
+            return dict(session.scalar(select(Customer.traits).where(Customer.id == person)) or {})
 
     def states(self, person: int | None = None) -> list[JourneyState]:
         with transaction(self.runtime.read_sessions) as session:

@@ -90,3 +90,22 @@ def test_cross_sell_recommends_what_the_basket_rules_pair_with_the_order(world):
     (message,) = messages_of(world, milk)
     assert "即食燕麦" in message.body
     assert messages_of(world, eggs_and_milk) == []
+
+
+def test_a_booked_live_missed_gets_its_highlights_an_hour_after_it_ends_not_before(world):
+    register(world.runtime.outbox, world.runtime)
+    switch(world, "live-invitee-highlights")
+    came, missed = world.person("来了"), world.person("没来")
+    ends = (world.clock.now() + timedelta(days=1, hours=2)).isoformat()
+    for person in (came, missed):
+        world.event(person, "Live Reminder Set", live_session_id=9, live_ends_at=ends)
+    world.run()
+    world.advance(days=1)  # the live is on
+    world.event(came, "Live Joined", live_session_id=9)
+    world.advance(hours=2, minutes=30)  # it ended half an hour ago
+    world.runtime.outbox.drain_until_idle(world.runtime.sessions, world.clock)
+    assert messages_of(world, missed) == []
+    world.advance(hours=13)  # an hour after the end fell in quiet hours; held until morning
+    world.runtime.outbox.drain_until_idle(world.runtime.sessions, world.clock)
+    assert [m.template_code for m in messages_of(world, missed)] == ["live_highlights"]
+    assert messages_of(world, came) == []

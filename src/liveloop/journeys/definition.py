@@ -217,9 +217,14 @@ class WaitUntil(StepBase):
 
 
 class WaitForEvent(StepBase):
+    """Wait for the person's ``event`` until ``timeout`` has passed — counted from when the step
+    is reached, or, with ``until_property``, from the time the trigger's property names (a
+    booked live's ``live_ends_at``, say; ISO 8601)."""
+
     type: Literal["wait_for_event"]
     event: str = Field(min_length=1, max_length=128)
     timeout: DurationText
+    until_property: str | None = Field(default=None, max_length=64)
     on_event: str
     on_timeout: str
 

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.clock import Clock
@@ -74,9 +74,12 @@ class Book:
         return self._parsed[key]
 
 
-def variant_of(journey_key: str, customer_id: int, variants: list[d.Variant]) -> d.Variant:
-    """The same person always gets the same variant of a journey (a stable hash, not random)."""
-    digest = hashlib.sha256(f"{journey_key}:{customer_id}".encode()).digest()
+def variant_of(
+    journey_key: str, step: str, customer_id: int, variants: list[d.Variant]
+) -> d.Variant:
+    """The same person always gets the same variant of a split (a stable hash, not random);
+    two splits in one journey draw independently."""
+    digest = hashlib.sha256(f"{journey_key}:{step}:{customer_id}".encode()).digest()
     bucket = int.from_bytes(digest[:4], "big") % 100
     for variant in variants:
         if bucket < variant.percent:
@@ -107,8 +110,10 @@ def enter(
     if definition.audience is not None:
         from liveloop.segments.service import members_among, parse_rule
 
+        # Judged as of the trigger's moment: "first order" means first when it was placed,
+        # even if the consumer reaches the event after a second one.
         rule = parse_rule(definition.audience)
-        if customer_id not in members_among(session, rule, [customer_id], now):
+        if customer_id not in members_among(session, rule, [customer_id], min(at, now)):
             return None
     first = definition.steps[0].id
     goal_until = at + d.duration(definition.goal.within) if definition.goal else None
@@ -248,9 +253,10 @@ def _run_batch(
         )
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(of=JourneyState, skip_locked=True)
-        batch = session.execute(query).all()
+        found = session.execute(query).all()
         # The batch's people, loaded in one query: steps find them in the session from now on.
-        people = _load_people(session, [state.customer_id for state, _ in batch])
+        people = load_people(session, [state.customer_id for state, _ in found])
+        batch = [(s, j) for s, j in found if follow_merge(session, s, people, now)]
         exits = _exits(session, book, batch, now)
         runs: list[dict[str, Any]] = []
         steps = 0
@@ -276,18 +282,53 @@ def _run_batch(
                 try:
                     with session.begin_nested(), session.no_autoflush:
                         steps += _advance(wake, executors, exited=state.id in exits)
+                        session.flush()  # a state that cannot be written fails alone
                 except Exception as exc:
                     _retry_later(state, exc, now)
                     continue
             runs.extend(wake.runs)
-        if runs:
-            session.execute(insert(JourneyStepRun), runs)
+        try:
+            session.flush()
+            if runs:
+                session.execute(insert(JourneyStepRun), runs)
+        except Exception as exc:
+            if careful:
+                raise
+            raise _StateFailed from exc
         del people
-        return Batch(len(batch), steps)
+        return Batch(len(found), steps)
 
 
-def _load_people(session: Session, ids: list[int]) -> list[Customer]:
-    return list(session.scalars(select(Customer).where(Customer.id.in_(set(ids)))))
+def load_people(session: Session, ids: list[int]) -> dict[int, Customer]:
+    return {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(set(ids))))}
+
+
+def follow_merge(
+    session: Session, state: JourneyState, people: dict[int, Customer], now: datetime
+) -> bool:
+    """OneID merged this state's person into another since they entered: the survivor goes on
+    in their place — unless the survivor is already inside the journey (or entered it by the
+    same trigger), when this state ends as merged. Returns whether the state goes on."""
+    person = people.get(state.customer_id)
+    if person is None or person.merged_into_id is None:
+        return True
+    survivor = current_id(session, state.customer_id)
+    clash = session.scalar(
+        select(JourneyState.id).where(
+            JourneyState.journey_id == state.journey_id,
+            JourneyState.customer_id == survivor,
+            JourneyState.id != state.id,
+            or_(JourneyState.status.in_(OPEN), JourneyState.entry_key == state.entry_key),
+        )
+    )
+    if clash is not None:
+        state.status, state.step, state.due_at, state.waiting_for = "exited", None, None, None
+        state.finished_at, state.exit_reason, state.updated_at = now, "merged", now
+        return False
+    state.customer_id = survivor
+    if survivor not in people:
+        people.update(load_people(session, [survivor]))
+    return True
 
 
 def _exits(session: Session, book: Book, batch: Sequence[Any], now: datetime) -> set[int]:
@@ -310,17 +351,22 @@ def _exits(session: Session, book: Book, batch: Sequence[Any], now: datetime) ->
 
 def _advance(wake: Wake, executors: dict[str, Executor], *, exited: bool) -> int:
     state, journey = wake.state, wake.definition
-    person = wake.session.get(Customer, state.customer_id)
-    if person is not None and person.merged_into_id is not None:
-        # OneID merged this person into another since they entered: the survivor goes on.
-        state.customer_id = current_id(wake.session, state.customer_id)
     if exited:
         _finish(wake, "exited", "exit condition met")
         return 0
-    if state.status == "waiting":  # the event never came: take the timeout path
+    woken = state.context.get("woken_at_step")
+    if woken is not None:  # the consumer saw the awaited event and moved the state on
+        _record(wake, journey.step(woken), Outcome("event"))
+        state.context = {k: v for k, v in state.context.items() if k != "woken_at_step"}
+    if state.status == "waiting":
+        # Timed out — unless the event is in the log after all (it came while the consumer
+        # ran ahead of this state, or is not consumed yet): then it is the event path.
         step = journey.step(state.step or "")
-        _record(wake, step, Outcome("timeout"))
-        state.status, state.waiting_for, state.step = "active", None, step.on_timeout
+        since = datetime.fromisoformat(state.context.get("waiting_since", wake.at.isoformat()))
+        came = happened(wake.session, state.customer_id, step.event, since, wake.at)
+        _record(wake, step, Outcome("event" if came else "timeout"))
+        state.status, state.waiting_for = "active", None
+        state.step = step.on_event if came else step.on_timeout
     steps = 0
     while steps < MAX_STEPS_PER_WAKE:
         if state.step == d.END:
@@ -344,6 +390,28 @@ def _advance(wake: Wake, executors: dict[str, Executor], *, exited: bool) -> int
         raise RuntimeError(f"more than {MAX_STEPS_PER_WAKE} steps without a wait")
     state.updated_at, state.attempts, state.last_error = wake.now, 0, None
     return steps
+
+
+def happened(
+    session: Session, customer_id: int, event: str, since: datetime, until: datetime
+) -> bool:
+    """Whether the person (or anyone merged into them) did ``event`` in [since, until]."""
+    from liveloop.store.eventlog import Event
+
+    people = select(Customer.id).where(
+        or_(Customer.id == customer_id, Customer.merged_into_id == customer_id)
+    )
+    found = session.scalar(
+        select(Event.id)
+        .where(
+            Event.customer_id.in_(people),
+            Event.name == event,
+            Event.timestamp >= since,
+            Event.timestamp <= until,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def _record(wake: Wake, step: Any, outcome: Outcome) -> None:

@@ -7,6 +7,7 @@ engine = JourneyEngine(tz); engine.subscribe(consumers); engine.tick(factory, cl
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from liveloop.runtime import Runtime
 
 JOURNEYS_TASK = "journeys"
+log = logging.getLogger(__name__)
 
 
 class JourneyNotFound(DomainError):
@@ -270,16 +272,23 @@ class JourneyEngine:
 
     def tick(self, factory: sessionmaker[Session], clock: Clock) -> runtime.Batch:
         """Let dated and scheduled people in, then run one batch of due steps."""
-        with transaction(factory) as session:
-            triggers.scan(session, self.book, clock.now(), self.tz)
+        self.scan(factory, clock)
         return runtime.run_due(factory, clock, self.book, steps.EXECUTORS, self.tz, self.batch_size)
+
+    def scan(self, factory: sessionmaker[Session], clock: Clock) -> None:
+        """Date and schedule triggers; a failed scan (two workers' inserts deadlocking, say) is
+        logged and tried again next pass, and never keeps the due steps from running."""
+        try:
+            with transaction(factory) as session:
+                triggers.scan(session, self.book, clock.now(), self.tz)
+        except Exception:
+            log.exception("journeys: scanning date and schedule triggers failed; will retry")
 
     def run_task(self, factory: sessionmaker[Session], clock: Clock) -> int:
         return self.tick(factory, clock).states
 
     def run_until_idle(self, factory: sessionmaker[Session], clock: Clock) -> int:
-        with transaction(factory) as session:
-            triggers.scan(session, self.book, clock.now(), self.tz)
+        self.scan(factory, clock)
         return runtime.run_until_idle(factory, clock, self.book, steps.EXECUTORS, self.tz)
 
 

@@ -6,12 +6,13 @@ the state is retried (see ``runtime``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from liveloop.errors import DomainError
 from liveloop.journeys import context
 from liveloop.journeys import definition as d
-from liveloop.journeys.runtime import Executor, Outcome, Wake, next_local, variant_of
+from liveloop.journeys.runtime import Executor, Outcome, Wake, happened, next_local, variant_of
 from liveloop.profiles.models import Customer
 
 
@@ -25,7 +26,19 @@ def wait_until(wake: Wake, step: d.WaitUntil) -> Outcome:
 
 
 def wait_for_event(wake: Wake, step: d.WaitForEvent) -> Outcome:
-    return Outcome("waiting", wait_for=step.event, wait_until=wake.at + d.duration(step.timeout))
+    # The event may already be in the log: the consumer handled it while this state was still
+    # on an earlier step (a cart paid for within the same minute, or a worker catching up).
+    if happened(wake.session, wake.state.customer_id, step.event, wake.at, wake.now):
+        return Outcome("event", next=step.on_event)
+    start = wake.at
+    if step.until_property is not None:
+        named = wake.state.context.get("trigger", {}).get(step.until_property)
+        try:
+            moment = datetime.fromisoformat(str(named))
+            start = moment if moment.tzinfo else moment.replace(tzinfo=wake.tz)
+        except ValueError:
+            pass  # no usable time in the trigger: count from now, as without the property
+    return Outcome("waiting", wait_for=step.event, wait_until=start + d.duration(step.timeout))
 
 
 def branch(wake: Wake, step: d.Branch) -> Outcome:
@@ -33,12 +46,15 @@ def branch(wake: Wake, step: d.Branch) -> Outcome:
 
     wake.session.flush()  # the rule reads what earlier steps changed (traits, say)
     person = wake.state.customer_id
-    inside = person in members_among(wake.session, parse_rule(step.condition), [person], wake.now)
+    # Windows ("ordered within 3 hours") count back from when the step was due, so a worker
+    # catching up decides as it would have on time.
+    rule = parse_rule(step.condition)
+    inside = person in members_among(wake.session, rule, [person], min(wake.at, wake.now))
     return Outcome("then" if inside else "else", next=step.then if inside else step.otherwise)
 
 
 def split(wake: Wake, step: d.Split) -> Outcome:
-    variant = variant_of(wake.journey.key, wake.state.customer_id, step.variants)
+    variant = variant_of(wake.journey.key, step.id, wake.state.customer_id, step.variants)
     wake.state.variant = variant.name
     return Outcome(f"variant:{variant.name}", next=variant.next)
 

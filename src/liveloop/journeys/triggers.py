@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -28,6 +29,8 @@ from liveloop.store.eventlog import LoggedEvent
 
 JOURNEYS_CONSUMER = "journeys"
 SEGMENT_ENTERED = "Segment Entered"
+IDENTITIES_MERGED = "Identities Merged"
+MAX_REVENUE = Decimal("1e9")
 
 
 def trigger_event(definition: d.Journey) -> str | None:
@@ -43,6 +46,8 @@ def on_event(session: Session, event: LoggedEvent, book: Book, now: datetime) ->
     if event.customer_id is None or not book.any_journeys(session):
         return
     person = current_id(session, event.customer_id)
+    if event.name == IDENTITIES_MERGED:
+        _adopt(session, event, person, book, now)
     _move_people_inside(session, event, person, book)
     if event.name is None:
         return
@@ -57,7 +62,7 @@ def on_event(session: Session, event: LoggedEvent, book: Book, now: datetime) ->
             journey,
             definition,
             person,
-            entry_key=f"event:{event.message_id}",
+            entry_key=f"event:{event.id}",
             at=event.timestamp,
             now=now,
             context={"trigger": {"event": event.name, **event.properties}},
@@ -87,17 +92,51 @@ def _triggers(trigger: Any, event: LoggedEvent) -> bool:
     return all(event.properties.get(name) == value for name, value in trigger.properties.items())
 
 
-def _move_people_inside(session: Session, event: LoggedEvent, person: int, book: Book) -> None:
-    at = event.timestamp
+def _adopt(session: Session, event: LoggedEvent, survivor: int, book: Book, now: datetime) -> None:
+    """OneID merged a person into ``survivor``: their journeys go on as the survivor's."""
+    from liveloop.journeys.runtime import follow_merge, load_people
+
+    merged = event.properties.get("merged_customer_id")
+    if not isinstance(merged, int):
+        return
     states = session.scalars(
-        select(JourneyState).where(
-            JourneyState.customer_id == person,
-            or_(
-                JourneyState.status.in_(OPEN),
-                and_(JourneyState.converted_at.is_(None), JourneyState.goal_until >= at),
+        _locked(
+            session,
+            select(JourneyState).where(
+                JourneyState.customer_id == merged, JourneyState.status.in_(OPEN)
             ),
         )
     ).all()
+    people = load_people(session, [merged])
+    for state in states:
+        follow_merge(session, state, people, now)
+
+
+def _locked(session: Session, query: Any) -> Any:
+    """On PostgreSQL, wait for a worker that holds these states and then read them as it left
+    them, so an event never overwrites a step the worker has just taken."""
+    if session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update()
+    return query
+
+
+def _move_people_inside(session: Session, event: LoggedEvent, person: int, book: Book) -> None:
+    at = event.timestamp
+    states = session.scalars(
+        _locked(
+            session,
+            select(JourneyState)
+            .where(
+                JourneyState.customer_id == person,
+                or_(
+                    JourneyState.status.in_(OPEN),
+                    and_(JourneyState.converted_at.is_(None), JourneyState.goal_until >= at),
+                ),
+            )
+            .order_by(JourneyState.entered_at.desc(), JourneyState.id.desc()),
+        )
+    ).all()
+    credited: set[int] = set()  # one conversion per journey: the latest entry takes it
     for state in states:
         if at < state.entered_at:
             continue
@@ -105,32 +144,40 @@ def _move_people_inside(session: Session, event: LoggedEvent, person: int, book:
         goal = definition.goal
         if (
             goal is not None
+            and state.journey_id not in credited
             and state.converted_at is None
             and event.name == goal.event
             and state.goal_until is not None
             and at <= state.goal_until
         ):
             state.converted_at, state.revenue = at, _revenue(event.properties)
+            credited.add(state.journey_id)
         if state.status not in OPEN:
             continue
         if event.name in definition.exit.events:
             state.status, state.step, state.due_at, state.waiting_for = "exited", None, None, None
             state.finished_at, state.exit_reason = at, f"event: {event.name}"[:64]
-        elif state.status == "waiting" and state.waiting_for == event.name:
+        elif (
+            state.status == "waiting"
+            and state.waiting_for == event.name
+            and (state.due_at is None or at <= state.due_at)
+        ):
             since = state.context.get("waiting_since")
             if since is None or at >= datetime.fromisoformat(since):
                 step = definition.step(state.step or "")
                 state.status, state.waiting_for, state.step = "active", None, step.on_event
                 state.due_at = at
-                state.context = {**state.context, "woken_by": event.name}
+                state.context = {**state.context, "woken_at_step": step.id}
 
 
 def _revenue(properties: dict[str, Any]) -> Decimal:
     for name in ("revenue", "total", "value"):
         try:
-            return Decimal(str(properties[name])).quantize(Decimal("0.01"))
+            amount = Decimal(str(properties[name]))
         except (KeyError, InvalidOperation):
             continue
+        if amount.is_finite() and 0 <= amount < MAX_REVENUE:
+            return amount.quantize(Decimal("0.01"))
     return Decimal("0")
 
 
@@ -159,7 +206,7 @@ def scan(session: Session, book: Book, now: datetime, tz: ZoneInfo) -> int:
         else:
             continue
         for person, context in people:
-            entry_key = f"{trigger.type}:{slot_key}:{context.get('sku', '')}"
+            entry_key = f"{trigger.type}:{slot_key}"
             if enter(
                 session,
                 journey,
@@ -189,7 +236,11 @@ def _due_slot(
             return None
         if trigger.every == "once" and day.isoformat() != trigger.on:
             return None
-    key = f"{day.isoformat()}T{trigger.at}"
+    # A date trigger's slot is its day (moving ``at`` must not let the same people in twice);
+    # a schedule's is the day and time.
+    key = day.isoformat()
+    if isinstance(trigger, d.ScheduleTrigger):
+        key += f"T{trigger.at}"
     if journey.scanned_through is not None and journey.scanned_through >= key:
         return None
     started = journey.entry_since
@@ -203,21 +254,42 @@ def _dated_people(
 ) -> list[tuple[int, dict[str, Any]]]:
     target = day - timedelta(days=trigger.offset_days)
     if trigger.date == "birthday":
+        days = [(target.month, target.day)]
+        if (target.month, target.day) == (2, 28) and not calendar.isleap(target.year):
+            days.append((2, 29))  # 29 February birthdays are kept on the 28th in common years
         rows = session.scalars(
-            select(Customer.id).where(
+            select(Customer.id)
+            .where(
                 Customer.merged_into_id.is_(None),
-                extract("month", Customer.birthday) == target.month,
-                extract("day", Customer.birthday) == target.day,
+                or_(
+                    *(
+                        and_(
+                            extract("month", Customer.birthday) == month,
+                            extract("day", Customer.birthday) == dom,
+                        )
+                        for month, dom in days
+                    )
+                ),
             )
+            .order_by(Customer.id)
         )
         return [(person, {"birthday": target.isoformat()}) for person in rows]
     from liveloop.analytics.models import RepurchasePrediction
 
     start = datetime.combine(target, time(0), tz)
     predictions = session.execute(
-        select(RepurchasePrediction.customer_id, RepurchasePrediction.sku).where(
+        select(RepurchasePrediction.customer_id, RepurchasePrediction.sku)
+        .where(
             RepurchasePrediction.runout_at >= start,
             RepurchasePrediction.runout_at < start + timedelta(days=1),
         )
+        .order_by(RepurchasePrediction.customer_id, RepurchasePrediction.sku)
     ).all()
-    return [(p.customer_id, {"sku": p.sku, "runout_on": target.isoformat()}) for p in predictions]
+    # One entry per person and day, naming every product that runs out that day.
+    skus: dict[int, list[str]] = {}
+    for prediction in predictions:
+        skus.setdefault(prediction.customer_id, []).append(prediction.sku)
+    return [
+        (person, {"sku": names[0], "skus": names, "runout_on": target.isoformat()})
+        for person, names in skus.items()
+    ]
