@@ -43,6 +43,7 @@ _CODES = {
     409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
+    422: "unprocessable",
     429: "rate_limited",
 }
 
@@ -84,7 +85,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(error_body(exc.status, str(exc)), status_code=exc.status)
+        details = getattr(exc, "details", None)  # a domain error may list each problem
+        return JSONResponse(error_body(exc.status, str(exc), details), status_code=exc.status)
 
     @app.exception_handler(DataError)
     async def refused_value(request: Request, exc: DataError) -> JSONResponse:

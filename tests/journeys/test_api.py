@@ -167,3 +167,53 @@ def test_people_in_a_journey_are_listed_by_status_and_step(runtime):
     assert waiting["people"][0]["waiting_for"] == "Order Completed"
     assert "name" not in waiting["people"][0]
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "body", "status"),
+    [
+        ("/v1/journeys", "post", "[" * 5000, 422),
+        ("/v1/journeys/cart/versions/99999999999999999999", "get", None, 422),
+        ("/v1/journeys/cart/metrics?version=99999999999999999999", "get", None, 422),
+        ("/v1/journeys/builtins/birthday-gift", "post", '{"since": "2026-11-20T10:00:00"}', 422),
+        ("/v1/journeys/cart/activate", "post", '{"since": "2026-11-20T10:00:00"}', 422),
+    ],
+)
+def test_hostile_input_is_a_4xx_never_a_500(http, runtime, path, method, body, status):
+    h = headers(runtime, kind="application/json")
+    http.post("/v1/journeys", content=CART_YAML.encode(), headers=headers(runtime))
+    response = http.request(method.upper(), path, content=body, headers=h)
+    assert response.status_code == status, response.text
+
+
+def test_yaml_reads_on_and_times_as_operators_mean_them(http, runtime):
+    once = """
+key: once
+name: 一次性
+trigger:
+  type: schedule
+  every: once
+  on: 2026-12-12
+  at: 10:00
+  audience: {type: tag, tag: 双十二}
+steps: [{id: mark, type: tag, add: [收到]}]
+"""
+    response = http.post("/v1/journeys", content=once.encode(), headers=headers(runtime))
+    assert response.status_code == 201, response.text
+    trigger = http.get("/v1/journeys/once", headers=headers(runtime)).json()["definition"][
+        "trigger"
+    ]
+    assert (trigger["on"], trigger["at"]) == ("2026-12-12", "10:00")
+    bad = once.replace("2026-12-12", "2026-13-45")
+    assert (
+        http.post("/v1/journeys", content=bad.encode(), headers=headers(runtime)).status_code == 422
+    )
+
+
+def test_a_refused_definition_lists_each_problem_with_its_path(http, runtime):
+    bad = CART_YAML.replace("timeout: 1h", "timeout: soon")
+    response = http.post("/v1/journeys", content=bad.encode(), headers=headers(runtime))
+    body = response.json()
+    assert (response.status_code, body["error"]) == (422, "unprocessable")
+    assert body["details"][0]["path"].startswith("steps.0")
+    assert "duration" in body["details"][0]["reason"]

@@ -14,11 +14,10 @@ GET  /v1/journeys/{key}/metrics        entered, per-step sent/delivered/failed, 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from liveloop.access.models import Role
 from liveloop.access.service import Principal
@@ -34,6 +33,7 @@ Reader = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.ANALYST)
 Editor = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
 Key = Annotated[str, Path(pattern=r"^[a-z][a-z0-9-]{1,63}$")]
 MAX_BODY = 256 * 1024
+MAX_VERSION = 2**31 - 1
 
 
 class BodyRefused(DomainError):
@@ -41,8 +41,9 @@ class BodyRefused(DomainError):
 
 
 class Activation(BaseModel):
-    # Let in people from events since this moment (a back-fill); default: from now on.
-    since: datetime | None = None
+    # Let in people from events since this moment (a back-fill of events the worker has not
+    # read yet); default: from now on.
+    since: AwareDatetime | None = None
 
 
 async def _document(request: Request) -> str | dict[str, Any]:
@@ -98,7 +99,10 @@ def get(key: Key, session: ReadSessionDep, _: Reader) -> dict[str, Any]:
 
 @router.get("/{key}/versions/{version}")
 def version(
-    key: Key, version: Annotated[int, Path(ge=1)], session: ReadSessionDep, _: Reader
+    key: Key,
+    version: Annotated[int, Path(ge=1, le=MAX_VERSION)],
+    session: ReadSessionDep,
+    _: Reader,
 ) -> dict[str, Any]:
     return journeys.journey_definition(session, key, version)
 
@@ -113,8 +117,6 @@ def change(
     body: Annotated[Activation | None, Body()] = None,
 ) -> dict[str, Any]:
     since = body.since if body else None
-    if since is not None and since.tzinfo is None:
-        raise DomainError("since needs a time zone, e.g. 2026-11-20T10:00:00+08:00")
     info = journeys.change_status(
         session,
         key,
@@ -147,7 +149,7 @@ def metrics(
     key: Key,
     session: ReadSessionDep,
     _: Reader,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
 ) -> dict[str, Any]:
     info = journeys.get_journey(session, key)
     return {

@@ -11,7 +11,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -36,7 +35,7 @@ class BuiltIn:
 def builtins() -> dict[str, BuiltIn]:
     found = {}
     for path in sorted(TEMPLATES.glob("*.yaml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = d.load(path.read_text(encoding="utf-8"))
         journey = d.Journey.model_validate(document["journey"])  # shipped files must be valid
         found[journey.key] = BuiltIn(
             journey.key,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -126,8 +126,11 @@ class ScheduleTrigger(Strict):
     def _slot(self) -> ScheduleTrigger:
         if self.every == "week" and self.weekday is None:
             raise ValueError("a weekly schedule needs a weekday (1 = Monday … 7 = Sunday)")
-        if self.every == "once" and not (self.on and re.match(r"^\d{4}-\d{2}-\d{2}$", self.on)):
-            raise ValueError("a one-off schedule needs on: YYYY-MM-DD")
+        if self.every == "once":
+            try:
+                date.fromisoformat(self.on or "")
+            except ValueError:
+                raise ValueError("a one-off schedule needs on: YYYY-MM-DD, a real date") from None
         return self
 
 
@@ -152,7 +155,7 @@ class Send(StepBase):
     """Send ``template`` through ``channel``; ``purpose`` decides which guard rails apply."""
 
     type: Literal["send"]
-    channel: Literal["wecom", "sms", "email", "webhook", "console"]
+    channel: Literal["wecom", "sms", "email", "console"]  # webhooks are their own step
     template: str = Field(min_length=1, max_length=64)
     purpose: Literal["marketing", "service"] = "marketing"
     # Skip the message (outcome "skipped") for people the journey has no such fact for.
@@ -188,7 +191,7 @@ class GuideTask(StepBase):
     type: Literal["task"]
     title: str = Field(min_length=1, max_length=120)
     body: str = Field(default="", max_length=2000)
-    kind: str = Field(default="follow_up", max_length=32)
+    kind: str = Field(default="follow_up", pattern=r"^[a-z][a-z0-9_]{0,23}$")
     due: DurationText = "1d"
 
 
@@ -373,13 +376,43 @@ class Journey(Strict):
                 yield f"steps.{index}.condition", step.condition
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML as operators mean it: only true/false are booleans (YAML 1.1 also reads ``on``,
+    ``off``, ``yes``, ``no``), ``10:00`` stays a time of day (not sexagesimal 600) and
+    ``2026-12-12`` a date as written (not a datetime object)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag
+        not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:timestamp")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789")
+)
+
+
+def load(text: str) -> Any:
+    """Parse YAML or JSON text (see ``_Loader``); raises DefinitionError."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.YAMLError as exc:
+        raise DefinitionError(f"not valid YAML or JSON: {exc}") from exc
+    except RecursionError:
+        raise DefinitionError("the definition is nested too deeply") from None
+
+
 def parse(document: str | dict[str, Any]) -> Journey:
     """A journey from YAML/JSON text or an already-parsed document; raises DefinitionError."""
     if isinstance(document, str):
-        try:
-            document = yaml.safe_load(document)
-        except yaml.YAMLError as exc:
-            raise DefinitionError(f"not valid YAML or JSON: {exc}") from exc
+        document = load(document)
     if not isinstance(document, dict):
         raise DefinitionError("a journey is a mapping with key, name, trigger and steps")
     try:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.clock import Clock
@@ -69,7 +70,9 @@ def save_journey(
     """Store a journey: new keys create it (as a draft), known keys get a new version that
     people entering from now on follow; people inside finish on the version they entered on."""
     definition = d.parse(document)
-    journey = session.scalar(select(Journey).where(Journey.key == definition.key))
+    journey = session.scalar(
+        _for_update(session, select(Journey).where(Journey.key == definition.key))
+    )
     if journey is None:
         journey = Journey(
             key=definition.key,
@@ -86,7 +89,13 @@ def save_journey(
     journey.version += 1
     journey.trigger_event = triggers.trigger_event(definition)
     journey.updated_at = now
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise JourneyConflict(
+            f"journey {definition.key} was just created by someone else; retry"
+        ) from None
     session.add(
         JourneyVersion(
             journey_id=journey.id,
@@ -220,11 +229,14 @@ def people_in(
     ]
 
 
+def _for_update(session: Session, query: Any) -> Any:
+    """Editors of one journey take turns on PostgreSQL (SQLite has one writer anyway)."""
+    return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
+
+
 def _journey(session: Session, key: str, *, lock: bool = False) -> Journey:
     query = select(Journey).where(Journey.key == key)
-    if lock and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    journey = session.scalar(query)
+    journey = session.scalar(_for_update(session, query) if lock else query)
     if journey is None:
         raise JourneyNotFound(f"no journey {key}")
     return journey

@@ -174,6 +174,11 @@ def set_traits(session: Session, customer_id: int, traits: dict[str, Any], at: d
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise LookupError(f"no customer {customer_id}")
+    if session.get_bind().dialect.name == "postgresql":
+        # Merge into the row as committed now, not as this session first read it (after
+        # writing what this session itself changed).
+        session.flush()
+        session.refresh(customer, ["traits"], with_for_update=True)
     merged = {**(customer.traits or {}), **traits}
     customer.traits = {name: value for name, value in merged.items() if value is not None}
     customer.updated_at = at
