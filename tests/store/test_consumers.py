@@ -472,3 +472,24 @@ def test_concurrent_workers_never_handle_an_event_twice(pg_runtime):
     assert counted(rt) == order_ids
     assert orders_trait(rt, customer_id) == 120
     assert cursor_position(rt, "order-counter") == order_ids[-1]
+
+
+def test_a_follower_waits_for_the_events_its_leader_is_still_retrying(runtime):
+    customer = add_customer(runtime)
+    ids = append_orders(runtime, customer, 5)
+    flaky = {ids[2]}
+    seen: list[int] = []
+
+    def leader(session: Session, event: LoggedEvent) -> None:
+        if event.id in flaky:
+            raise RuntimeError("the profile store hiccupped")
+
+    consumers = Consumers()
+    consumers.subscribe("leader", leader)
+    consumers.subscribe("follower", lambda s, e: seen.append(e.id), follows="leader")
+    consumers.run_until_idle(runtime.sessions, runtime.clock)
+    assert seen == list(range(1, ids[2]))  # not past the event the leader must still do
+    flaky.clear()
+    runtime.clock.advance(seconds=5)  # the leader's retry succeeds
+    consumers.run_until_idle(runtime.sessions, runtime.clock)
+    assert seen == list(range(1, ids[-1] + 2))  # every order and page view, once, in order

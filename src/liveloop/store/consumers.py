@@ -27,7 +27,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, select
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from liveloop.clock import Clock
@@ -160,7 +160,7 @@ def run_batch(
 
         query = select(Event).where(Event.id > cursor.position)
         if consumer.follows is not None:
-            query = query.where(Event.id <= position_of(session, consumer.follows))
+            query = query.where(Event.id <= _followable(session, consumer.follows))
         if consumer.names is not None:
             query = query.where(Event.name.in_(consumer.names))
         rows = session.scalars(query.order_by(Event.id).limit(consumer.batch_size)).all()
@@ -239,6 +239,19 @@ def ensure_cursor(factory: sessionmaker[Session], name: str) -> None:
         session.execute(
             insert(ConsumerCursor).values(name=name, position=0).on_conflict_do_nothing()
         )
+
+
+def _followable(session: Session, name: str) -> int:
+    """How far a follower of ``name`` may read: up to its cursor, but not past an event it is
+    still retrying (the follower would see that event before its leader had done its part).
+    Events the leader gave up on (dead) hold nobody back."""
+    stuck = session.scalar(
+        select(func.min(ConsumerFailure.event_id)).where(
+            ConsumerFailure.consumer == name, ConsumerFailure.status == "retrying"
+        )
+    )
+    position = position_of(session, name)
+    return position if stuck is None else min(position, stuck - 1)
 
 
 def position_of(session: Session, name: str) -> int:
