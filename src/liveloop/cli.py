@@ -266,6 +266,9 @@ def demo(
     scale: Annotated[int, typer.Option(help="Number of simulated customers")] = 1_000,
     seed: Annotated[int, typer.Option(help="Simulation seed")] = SimConfig.seed,
     serve_console: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+    feed: Annotated[
+        bool, typer.Option("--feed/--no-feed", help="Keep the brand trading while serving")
+    ] = True,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
@@ -342,6 +345,11 @@ def demo(
         )
     )
     if serve_console:
+        if feed:
+            from liveloop.sim.feed import DemoFeed
+
+            # The brand keeps trading while the console is open, so journeys move.
+            DemoFeed(runtime).start()
         _serve(runtime, host, port)
 
 
