@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Text, cast, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from liveloop.identity import service as identity
@@ -174,11 +174,28 @@ def set_traits(session: Session, customer_id: int, traits: dict[str, Any], at: d
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise LookupError(f"no customer {customer_id}")
-    if session.get_bind().dialect.name == "postgresql":
-        # Merge into the row as committed now, not as this session first read it (after
-        # writing what this session itself changed).
-        session.flush()
-        session.refresh(customer, ["traits"], with_for_update=True)
-    merged = {**(customer.traits or {}), **traits}
-    customer.traits = {name: value for name, value in merged.items() if value is not None}
-    customer.updated_at = at
+    if session.get_bind().dialect.name != "postgresql":
+        # SQLite: this transaction took the write lock at BEGIN, so the row it read is current.
+        merged = {**(customer.traits or {}), **traits}
+        customer.traits = {name: value for name, value in merged.items() if value is not None}
+        customer.updated_at = at
+        return
+    # PostgreSQL: merge in the database, into the row as committed now (another transaction
+    # may have changed other traits since this session read it), in one statement.
+    from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    kept = {name: value for name, value in traits.items() if value is not None}
+    dropped = [name for name, value in traits.items() if value is None]
+    merged_sql = Customer.traits.op("||")(cast(kept, JSONB)).op("-")(cast(dropped, ARRAY(Text)))
+    if customer in session.dirty:
+        session.flush()  # this session's own changes to the person go first
+    merged = session.execute(
+        update(Customer)
+        .where(Customer.id == customer_id)
+        .values(traits=merged_sql, updated_at=at)
+        .returning(Customer.traits)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    set_committed_value(customer, "traits", merged)
+    set_committed_value(customer, "updated_at", at)
