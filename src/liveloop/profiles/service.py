@@ -6,16 +6,18 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Text, cast, delete, func, select, update
+from sqlalchemy import Text, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from liveloop.identity import service as identity
 from liveloop.identity.models import IdentityType
 from liveloop.profiles import counters
 from liveloop.profiles.models import Customer, CustomerTag
+from liveloop.store.base import UTCDateTime
 from liveloop.store.consumers import ConsumerCursor
 from liveloop.store.engine import dialect_insert
 from liveloop.store.eventlog import emit
@@ -182,20 +184,36 @@ def set_traits(session: Session, customer_id: int, traits: dict[str, Any], at: d
         return
     # PostgreSQL: merge in the database, into the row as committed now (another transaction
     # may have changed other traits since this session read it), in one statement.
-    from sqlalchemy.dialects.postgresql import ARRAY, JSONB
     from sqlalchemy.orm.attributes import set_committed_value
 
-    kept = {name: value for name, value in traits.items() if value is not None}
-    dropped = [name for name, value in traits.items() if value is None]
-    merged_sql = Customer.traits.op("||")(cast(kept, JSONB)).op("-")(cast(dropped, ARRAY(Text)))
     if customer in session.dirty:
         session.flush()  # this session's own changes to the person go first
     merged = session.execute(
-        update(Customer)
-        .where(Customer.id == customer_id)
-        .values(traits=merged_sql, updated_at=at)
-        .returning(Customer.traits)
-        .execution_options(synchronize_session=False)
+        _pg_merge_traits(),
+        {
+            "person": customer_id,
+            "kept": {name: value for name, value in traits.items() if value is not None},
+            "dropped": [name for name, value in traits.items() if value is None],
+            "at": at,
+        },
     ).scalar_one()
     set_committed_value(customer, "traits", merged)
     set_committed_value(customer, "updated_at", at)
+
+
+@cache
+def _pg_merge_traits() -> Any:
+    """``UPDATE customers SET traits = traits || :kept - :dropped … RETURNING traits``, built
+    once (PostgreSQL only)."""
+    from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+    merged = Customer.traits.op("||")(bindparam("kept", type_=JSONB)).op("-")(
+        bindparam("dropped", type_=ARRAY(Text))
+    )
+    return (
+        update(Customer)
+        .where(Customer.id == bindparam("person"))
+        .values(traits=merged, updated_at=bindparam("at", type_=UTCDateTime()))
+        .returning(Customer.traits)
+        .execution_options(synchronize_session=False)
+    )
