@@ -4,9 +4,10 @@
   event already names its person): for that person it ends the states the event exits, counts
   the goal, wakes a ``wait_for_event``, then lets them into journeys the event triggers —
   in that order, so the event that lets someone in never also counts as their conversion.
-- ``scan_dates`` and ``scan_schedules``: people whose birthday or predicted run-out date comes
-  up, and scheduled audiences, once per local slot (``Journey.scanned_through`` remembers the
-  last, and the state's entry key makes a repeated slot harmless).
+- ``scan``: people whose birthday or predicted run-out date comes up, and scheduled audiences,
+  once per local slot (``Journey.scanned_through`` remembers the last, and the state's entry key
+  makes a repeated slot harmless).
+- An ``Identities Merged`` event moves the merged person's open states to the survivor.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from liveloop.journeys import definition as d
 from liveloop.journeys.models import Journey, JourneyState
-from liveloop.journeys.runtime import OPEN, Book, enter
+from liveloop.journeys.runtime import OPEN, Book, enter, follow_merge, load_people
 from liveloop.profiles.models import Customer
 from liveloop.profiles.service import current_id
 from liveloop.store.eventlog import LoggedEvent
@@ -47,7 +48,7 @@ def on_event(session: Session, event: LoggedEvent, book: Book, now: datetime) ->
         return
     person = current_id(session, event.customer_id)
     if event.name == IDENTITIES_MERGED:
-        _adopt(session, event, person, book, now)
+        _adopt(session, event, now)
     _move_people_inside(session, event, person, book)
     if event.name is None:
         return
@@ -92,10 +93,9 @@ def _triggers(trigger: Any, event: LoggedEvent) -> bool:
     return all(event.properties.get(name) == value for name, value in trigger.properties.items())
 
 
-def _adopt(session: Session, event: LoggedEvent, survivor: int, book: Book, now: datetime) -> None:
-    """OneID merged a person into ``survivor``: their journeys go on as the survivor's."""
-    from liveloop.journeys.runtime import follow_merge, load_people
-
+def _adopt(session: Session, event: LoggedEvent, now: datetime) -> None:
+    """OneID merged a person into the event's survivor: their journeys go on as the
+    survivor's (``follow_merge``)."""
     merged = event.properties.get("merged_customer_id")
     if not isinstance(merged, int):
         return
