@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from liveloop.channels.models import ChannelRateBucket, ChannelUsage, Message
 from liveloop.config import Settings
 from liveloop.profiles.models import Consent, Customer
-from liveloop.store.engine import dialect_insert
+from liveloop.store.engine import dialect_insert, for_update
 
 UNSUBSCRIBE_SOURCE = "unsubscribe:"
 WECOM_WELCOME = "wecom-welcome"  # usage channel of welcome messages (outside the quota)
@@ -154,9 +154,7 @@ def take_token(
         .on_conflict_do_nothing(index_elements=["channel"])
     )
     query = select(ChannelRateBucket).where(ChannelRateBucket.channel == channel)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    bucket = session.scalars(query).one()
+    bucket = session.scalars(for_update(session, query)).one()
     session.refresh(bucket)
     elapsed = max(0.0, (now - bucket.updated_at).total_seconds())
     tokens = min(capacity, bucket.tokens + elapsed * rate_per_s)
@@ -170,9 +168,7 @@ def take_token(
 
 def lock_customer(session: Session, customer_id: int) -> Customer | None:
     query = select(Customer).where(Customer.id == customer_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return session.scalars(query).one_or_none()
+    return session.scalars(for_update(session, query)).one_or_none()
 
 
 def record_usage(

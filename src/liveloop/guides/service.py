@@ -23,6 +23,7 @@ from liveloop.guides.models import GuideTask, TaskStatus
 from liveloop.identity.models import Identity, IdentityType
 from liveloop.profiles.models import Customer
 from liveloop.profiles.service import current_id
+from liveloop.store.engine import for_update
 from liveloop.store.eventlog import emit
 
 KIND = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
@@ -266,9 +267,7 @@ def _views(session: Session, query: Any) -> list[TaskView]:
 
 def _open_task(session: Session, task_id: int, by: str, *, as_guide: bool) -> GuideTask:
     query = select(GuideTask).where(GuideTask.id == task_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    task = session.scalars(query).one_or_none()
+    task = session.scalars(for_update(session, query)).one_or_none()
     if task is None or (as_guide and task.assignee not in (None, by)):
         # A guide is not told that someone else's task exists.
         raise UnknownTask(f"no task {task_id}")

@@ -7,20 +7,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 
 from liveloop.analytics.baskets.files import SIDE_JOIN
 from liveloop.analytics.models import AnalyticsReport, AnalyticsRun
+from liveloop.channels import templates
 from liveloop.commerce.models import Product
+from liveloop.errors import DomainError
 from liveloop.journeys.runtime import Wake
 from liveloop.profiles.models import Customer
 from liveloop.store.eventlog import Event
 
 LOOKED_AT = ("Live Product Clicked", "Product Viewed", "Product Added")
 LOOK_BACK = timedelta(days=7)
-_texts = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 
 
 def remember(wake: Wake, name: str, value: Any) -> None:
@@ -56,8 +55,8 @@ def render_text(wake: Wake, text: str) -> str:
     if "{" not in text:
         return text
     try:
-        return _texts.from_string(text).render(variables(wake))
-    except TemplateError:
+        return templates.render(text, variables(wake), "text")
+    except DomainError:
         return text
 
 

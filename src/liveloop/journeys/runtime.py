@@ -35,7 +35,8 @@ from liveloop.journeys.models import Journey, JourneyState, JourneyStepRun, Jour
 from liveloop.profiles.models import Customer
 from liveloop.profiles.service import current_id
 from liveloop.store.consumers import backoff
-from liveloop.store.engine import dialect_insert, transaction
+from liveloop.store.engine import dialect_insert, for_update, transaction
+from liveloop.store.eventlog import Event
 
 log = logging.getLogger(__name__)
 
@@ -251,9 +252,7 @@ def _run_batch(
             .order_by(JourneyState.due_at)
             .limit(limit)
         )
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(of=JourneyState, skip_locked=True)
-        found = session.execute(query).all()
+        found = session.execute(for_update(session, query, of=JourneyState, skip_locked=True)).all()
         # The batch's people, loaded in one query: steps find them in the session from now on.
         people = load_people(session, [state.customer_id for state, _ in found])
         batch = [(s, j) for s, j in found if follow_merge(session, s, people, now)]
@@ -396,8 +395,6 @@ def happened(
     session: Session, customer_id: int, event: str, since: datetime, until: datetime
 ) -> bool:
     """Whether the person (or anyone merged into them) did ``event`` in [since, until]."""
-    from liveloop.store.eventlog import Event
-
     people = select(Customer.id).where(
         or_(Customer.id == customer_id, Customer.merged_into_id == customer_id)
     )

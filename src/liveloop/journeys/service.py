@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
@@ -26,7 +26,7 @@ from liveloop.journeys.models import Journey, JourneyState, JourneyVersion
 from liveloop.profiles.models import Customer
 from liveloop.profiles.service import PROFILES_CONSUMER
 from liveloop.store.consumers import Consumers
-from liveloop.store.engine import transaction
+from liveloop.store.engine import for_update, transaction
 from liveloop.store.eventlog import LoggedEvent
 from liveloop.store.worker import Task
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from liveloop.runtime import Runtime
 
 JOURNEYS_TASK = "journeys"
+SCAN_EVERY = timedelta(minutes=1)
 log = logging.getLogger(__name__)
 
 
@@ -71,7 +72,7 @@ def save_journey(
     people entering from now on follow; people inside finish on the version they entered on."""
     definition = d.parse(document)
     journey = session.scalar(
-        _for_update(session, select(Journey).where(Journey.key == definition.key))
+        for_update(session, select(Journey).where(Journey.key == definition.key))
     )
     if journey is None:
         journey = Journey(
@@ -229,14 +230,9 @@ def people_in(
     ]
 
 
-def _for_update(session: Session, query: Any) -> Any:
-    """Editors of one journey take turns on PostgreSQL (SQLite has one writer anyway)."""
-    return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
-
-
 def _journey(session: Session, key: str, *, lock: bool = False) -> Journey:
     query = select(Journey).where(Journey.key == key)
-    journey = session.scalar(_for_update(session, query) if lock else query)
+    journey = session.scalar(for_update(session, query) if lock else query)
     if journey is None:
         raise JourneyNotFound(f"no journey {key}")
     return journey
@@ -272,6 +268,7 @@ class JourneyEngine:
         self.tz = tz
         self.book = runtime.Book()
         self.batch_size = batch_size
+        self.scanned_at: datetime | None = None
 
     def subscribe(self, consumers: Consumers, clock: Clock) -> None:
         def handle(session: Session, event: LoggedEvent) -> None:
@@ -283,8 +280,12 @@ class JourneyEngine:
             )
 
     def tick(self, factory: sessionmaker[Session], clock: Clock) -> runtime.Batch:
-        """Let dated and scheduled people in, then run one batch of due steps."""
-        self.scan(factory, clock)
+        """Let dated and scheduled people in (slots are whole minutes: at most one scan a
+        minute, not a write transaction every worker pass), then run one batch of due steps."""
+        now = clock.now()
+        if self.scanned_at is None or now - self.scanned_at >= SCAN_EVERY:
+            self.scan(factory, clock)
+            self.scanned_at = now
         return runtime.run_due(factory, clock, self.book, steps.EXECUTORS, self.tz, self.batch_size)
 
     def scan(self, factory: sessionmaker[Session], clock: Clock) -> None:

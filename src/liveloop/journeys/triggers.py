@@ -26,6 +26,7 @@ from liveloop.journeys.models import Journey, JourneyState
 from liveloop.journeys.runtime import OPEN, Book, enter, follow_merge, load_people
 from liveloop.profiles.models import Customer
 from liveloop.profiles.service import current_id
+from liveloop.store.engine import for_update
 from liveloop.store.eventlog import LoggedEvent
 
 JOURNEYS_CONSUMER = "journeys"
@@ -100,7 +101,7 @@ def _adopt(session: Session, event: LoggedEvent, now: datetime) -> None:
     if not isinstance(merged, int):
         return
     states = session.scalars(
-        _locked(
+        for_update(
             session,
             select(JourneyState).where(
                 JourneyState.customer_id == merged, JourneyState.status.in_(OPEN)
@@ -112,18 +113,12 @@ def _adopt(session: Session, event: LoggedEvent, now: datetime) -> None:
         follow_merge(session, state, people, now)
 
 
-def _locked(session: Session, query: Any) -> Any:
-    """On PostgreSQL, wait for a worker that holds these states and then read them as it left
-    them, so an event never overwrites a step the worker has just taken."""
-    if session.get_bind().dialect.name == "postgresql":
-        return query.with_for_update()
-    return query
-
-
 def _move_people_inside(session: Session, event: LoggedEvent, person: int, book: Book) -> None:
     at = event.timestamp
+    # Locked: wait for a worker that holds these states and read them as it left them, so an
+    # event never overwrites a step the worker has just taken.
     states = session.scalars(
-        _locked(
+        for_update(
             session,
             select(JourneyState)
             .where(

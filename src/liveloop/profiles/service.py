@@ -19,7 +19,7 @@ from liveloop.profiles import counters
 from liveloop.profiles.models import Customer, CustomerTag
 from liveloop.store.base import UTCDateTime
 from liveloop.store.consumers import ConsumerCursor
-from liveloop.store.engine import dialect_insert
+from liveloop.store.engine import dialect_insert, for_update
 from liveloop.store.eventlog import emit
 
 PROFILES_CONSUMER = "profiles"
@@ -116,9 +116,7 @@ def restore(session: Session, customer_id: int, survivor_id: int, tz: ZoneInfo) 
     # Hold the profiles consumer's cursor while rebuilding, so no batch commits counts for
     # these people between the rebuild's read of the cursor and its write.
     cursor = select(ConsumerCursor.position).where(ConsumerCursor.name == PROFILES_CONSUMER)
-    if session.get_bind().dialect.name == "postgresql":
-        cursor = cursor.with_for_update()
-    horizon = session.scalar(cursor) or 0
+    horizon = session.scalar(for_update(session, cursor)) or 0
     for person in (customer_id, survivor_id):
         counters.rebuild(session, person, horizon, tz)
 

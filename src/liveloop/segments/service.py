@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.errors import DomainError
 from liveloop.profiles.models import Customer, ProfileCounters
+from liveloop.profiles.view import mask
 from liveloop.segments.compile import compile_rule, customers
 from liveloop.segments.models import Segment, SegmentMember
 from liveloop.segments.rules import Rule, RuleError, parse_rule
@@ -159,7 +160,7 @@ def _person(customer: Customer, counters: ProfileCounters | None, masked: bool) 
     return {
         "customer_id": customer.id,
         "oneid": customer.oneid,
-        "name": mask_name(name) if masked and name else name,
+        "name": mask("name", name) if masked and name else name,
         "gender": customer.gender,
         "province": customer.province,
         "city": customer.city,
@@ -168,11 +169,6 @@ def _person(customer: Customer, counters: ProfileCounters | None, masked: bool) 
         "spend": counters.spend if counters else Decimal("0.00"),
         "last_order_at": counters.last_order_at if counters else None,
     }
-
-
-def mask_name(name: str) -> str:
-    """张* — the family name only."""
-    return name[:1] + "*" * max(1, len(name) - 1)
 
 
 def members_among(

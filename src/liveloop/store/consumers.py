@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from liveloop.clock import Clock
 from liveloop.store.base import Base, UTCDateTime
-from liveloop.store.engine import dialect_insert, transaction
+from liveloop.store.engine import dialect_insert, for_update, transaction
 from liveloop.store.eventlog import BigId, Event, LoggedEvent
 
 log = logging.getLogger(__name__)
@@ -263,9 +263,7 @@ def _lock_cursor(session: Session, name: str) -> ConsumerCursor | None:
     """The cursor, locked for this batch; None while another worker holds it (or before
     ``ensure_cursor`` made it)."""
     query = select(ConsumerCursor).where(ConsumerCursor.name == name)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return session.scalars(query).one_or_none()
+    return session.scalars(for_update(session, query, skip_locked=True)).one_or_none()
 
 
 def failures(session: Session, consumer: str | None = None) -> list[ConsumerFailure]:

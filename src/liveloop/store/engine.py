@@ -75,6 +75,15 @@ def dialect_insert(session: Session) -> Callable[..., Any]:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+def for_update(session: Session, query: Any, **options: Any) -> Any:
+    """Lock the rows ``query`` reads until the transaction ends — on PostgreSQL; SQLite's
+    writer holds the whole database from BEGIN IMMEDIATE, so there the query stays as it is.
+    ``options`` go to ``with_for_update`` (``skip_locked=True``, ``of=…``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update(**options)
+    return query
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from liveloop.clock import Clock
 from liveloop.store.base import Base, JSONDoc, UTCDateTime
 from liveloop.store.consumers import backoff
-from liveloop.store.engine import transaction
+from liveloop.store.engine import for_update, transaction
 from liveloop.store.eventlog import BigId
 
 log = logging.getLogger(__name__)
@@ -240,10 +240,8 @@ class Outbox:
                 (OutboxMessage.status == "sending") & (OutboxMessage.next_attempt_at <= now),
             )
             query = select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(limit)
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
             claimed = []
-            for row in session.scalars(query).all():
+            for row in session.scalars(for_update(session, query, skip_locked=True)).all():
                 if row.attempts >= self.max_attempts:
                     row.status = "dead"
                     row.last_error = row.last_error or "worker stopped while sending"
