@@ -16,11 +16,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from liveloop import bootstrap
+from liveloop.channels import jobs as channels_jobs
 from liveloop.channels import service
 from liveloop.clock import ManualClock
 from liveloop.config import Settings
 from liveloop.profiles.service import NewCustomer, create_customer
-from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 
 
@@ -30,8 +31,8 @@ def main(n: int = 2000) -> None:
             database_url=f"sqlite:///{Path(tmp) / 'bench.db'}", run_workers=False, _env_file=None
         )
         clock = ManualClock(datetime(2026, 11, 20, 4, 0, tzinfo=UTC))  # 12:00 in Shanghai
-        rt = Runtime.open(settings, clock)
-        service.register(rt.outbox, rt)
+        rt = bootstrap.open_runtime(settings, clock)
+        channels_jobs.register(rt)
         now = clock.now()
         with transaction(rt.sessions) as session:
             service.save_template(

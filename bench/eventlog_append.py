@@ -16,9 +16,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from liveloop import bootstrap
 from liveloop.clock import ManualClock
 from liveloop.config import Settings
-from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 from liveloop.store.eventlog import append_rows
 
@@ -46,7 +46,7 @@ def _rows(n: int) -> list[dict]:
 
 
 def run_liveloop(rows: list[dict], workdir: Path) -> float:
-    runtime = Runtime.open(
+    runtime = bootstrap.open_runtime(
         Settings(database_url=f"sqlite:///{workdir / 'll.db'}", run_workers=False), ManualClock()
     )
     started = time.perf_counter()

@@ -33,11 +33,11 @@ from typing import Any
 
 import orjson
 
+from liveloop import bootstrap
 from liveloop.clock import SystemClock
 from liveloop.config import Settings
 from liveloop.identity.service import PLACEHOLDERS
 from liveloop.ingest.service import create_source
-from liveloop.runtime import Runtime
 from liveloop.sim.config import SimConfig
 from liveloop.sim.generate import simulate
 from liveloop.store.engine import transaction
@@ -180,7 +180,7 @@ def run_liveloop(
     bodies: list[bytes], workdir: Path, clients: int, http_impl: str = "auto"
 ) -> dict[str, float]:
     url = f"sqlite:///{workdir / 'liveloop.db'}"
-    runtime = Runtime.open(Settings(database_url=url, run_workers=False), SystemClock())
+    runtime = bootstrap.open_runtime(Settings(database_url=url, run_workers=False), SystemClock())
     with transaction(runtime.sessions) as session:
         key = create_source(session, "bench", runtime.clock.now(), kind="server").write_key
     runtime.close()
@@ -215,7 +215,7 @@ def _sqlite_time(value: str) -> str:
 
 def run_baseline(bodies: list[bytes], workdir: Path) -> float:
     url = f"sqlite:///{workdir / 'baseline.db'}"
-    Runtime.open(Settings(database_url=url, run_workers=False), SystemClock()).close()
+    bootstrap.open_runtime(Settings(database_url=url, run_workers=False), SystemClock()).close()
     db = sqlite3.connect(workdir / "baseline.db", isolation_level=None)
     db.execute("PRAGMA synchronous=FULL")
     sql = (

@@ -60,15 +60,15 @@ def settings(url: str) -> Any:
 
 
 def prepare(url: str, people: int) -> None:
+    from liveloop import bootstrap
     from liveloop.channels.service import TemplateSpec, save_template
     from liveloop.clock import ManualClock
     from liveloop.journeys.models import JourneyState
     from liveloop.journeys.service import change_status, save_journey
     from liveloop.profiles.models import Customer
-    from liveloop.runtime import Runtime
     from liveloop.store.engine import transaction
 
-    runtime = Runtime.open(settings(url), ManualClock(NOW))
+    runtime = bootstrap.open_runtime(settings(url), ManualClock(NOW))
     with transaction(runtime.sessions) as session:
         save_template(
             session,
@@ -122,12 +122,12 @@ def prepare(url: str, people: int) -> None:
 
 def work(url: str) -> int:
     """One worker: run due states until none is left; returns steps run."""
+    from liveloop import bootstrap
     from liveloop.clock import ManualClock
     from liveloop.journeys import runtime as engine
     from liveloop.journeys.steps import EXECUTORS
-    from liveloop.runtime import Runtime
 
-    runtime = Runtime.open(settings(url), ManualClock(NOW), upgrade=False)
+    runtime = bootstrap.open_runtime(settings(url), ManualClock(NOW), upgrade=False)
     steps = engine.run_until_idle(
         runtime.sessions, runtime.clock, engine.Book(), EXECUTORS, runtime.settings.tz
     )

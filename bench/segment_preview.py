@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from liveloop import schema
 from liveloop.segments.service import members_among, parse_rule, preview
 from liveloop.sim.catalog import CATALOG
 from liveloop.sim.geo import CITIES
-from liveloop.store import migrate
 from liveloop.store.engine import make_engine, make_session_factory, transaction
 
 OUT = Path(__file__).parent / "out"
@@ -75,7 +75,7 @@ def sqlite_time(moment: datetime) -> str:
 def build(path: Path, n: int, seed: int = 6) -> None:
     rng = np.random.default_rng(seed)
     engine = make_engine(f"sqlite:///{path}")
-    migrate.upgrade(engine)
+    schema.upgrade(engine)
     engine.dispose()
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
@@ -507,7 +507,7 @@ def main(n: int = 1_000_000, profile: bool = False) -> None:
         partial.rename(path)
     engine = make_engine(f"sqlite:///{path}", read_only=True)
     factory = make_session_factory(engine)
-    migrate_ok = migrate.is_current(engine)
+    migrate_ok = schema.is_current(engine)
     assert migrate_ok, "the cached bench store is behind the migrations; delete it and rerun"
     load = os.getloadavg()
     print(f"segment preview at {n:,} customers (load average {load[0]:.2f}, 2 cores)")

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from liveloop import bootstrap
 from liveloop.app import create_app
 from liveloop.clock import ManualClock
 from liveloop.config import Settings
@@ -85,7 +86,7 @@ def make_settings(url: str, **overrides) -> Settings:
 
 @pytest.fixture
 def runtime(sqlite_url, clock) -> Iterator[Runtime]:
-    rt = Runtime.open(make_settings(sqlite_url), clock)
+    rt = bootstrap.open_runtime(make_settings(sqlite_url), clock)
     yield rt
     rt.close()
 
@@ -93,7 +94,7 @@ def runtime(sqlite_url, clock) -> Iterator[Runtime]:
 @pytest.fixture
 def store_runtime(store_url, clock) -> Iterator[Runtime]:
     """A runtime on each store (SQLite and PostgreSQL)."""
-    rt = Runtime.open(make_settings(store_url), clock)
+    rt = bootstrap.open_runtime(make_settings(store_url), clock)
     yield rt
     rt.close()
 
@@ -133,15 +134,14 @@ BRAND_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 @pytest.fixture(scope="session")
 def brand_store(tmp_path_factory) -> Path:
     """The 200-person brand loaded and resolved by OneID (no analytics run yet)."""
-    from liveloop.app import subscribe_consumers
     from liveloop.sim.load import load_simulation
 
     path = tmp_path_factory.mktemp("brand") / "brand.db"
     clock = ManualClock(BRAND_NOW)
-    runtime = Runtime.open(make_settings(f"sqlite:///{path}"), clock)
+    runtime = bootstrap.open_runtime(make_settings(f"sqlite:///{path}"), clock)
     try:
         load_simulation(runtime.sessions, BRAND, clock.now())
-        subscribe_consumers(runtime)
+        bootstrap.wire(runtime)
         runtime.consumers.run_until_idle(runtime.sessions, clock)
     finally:
         runtime.close()
@@ -155,7 +155,7 @@ def analysed_store(brand_store, tmp_path_factory) -> Path:
 
     path = tmp_path_factory.mktemp("analysed") / "brand.db"
     shutil.copyfile(brand_store, path)
-    runtime = Runtime.open(make_settings(f"sqlite:///{path}"), ManualClock(BRAND_NOW))
+    runtime = bootstrap.open_runtime(make_settings(f"sqlite:///{path}"), ManualClock(BRAND_NOW))
     try:
         run_analytics(runtime, kind="full")
     finally:
@@ -167,4 +167,4 @@ def open_copy(store: Path, directory: Path, clock: ManualClock) -> Runtime:
     """A runtime on a private copy of ``store`` (its snapshot, if any, is rebuilt on demand)."""
     path = directory / store.name
     shutil.copyfile(store, path)
-    return Runtime.open(make_settings(f"sqlite:///{path}"), clock)
+    return bootstrap.open_runtime(make_settings(f"sqlite:///{path}"), clock)

@@ -14,7 +14,7 @@ import uvicorn
 
 from liveloop.app import create_app
 from liveloop.commerce.service import OrderLine, ProductSpec, record_order, upsert_product
-from liveloop.identity.models import IdentityType
+from liveloop.identity.contracts import IdentityType
 from liveloop.live.service import close_live, schedule_live
 from liveloop.profiles.service import NewCustomer, create_customer
 from liveloop.runtime import Runtime

@@ -2,6 +2,7 @@ import re
 
 import pytest
 
+from liveloop import bootstrap
 from liveloop.access.service import authenticate, resolve_api_key
 from liveloop.overview import overview
 from liveloop.runtime import Runtime
@@ -12,7 +13,7 @@ from tests.conftest import make_settings
 @pytest.fixture
 def store(sqlite_url, clock):
     def open_runtime() -> Runtime:
-        return Runtime.open(make_settings(sqlite_url), clock)
+        return bootstrap.open_runtime(make_settings(sqlite_url), clock)
 
     return open_runtime
 

@@ -1,21 +1,17 @@
-"""Composition root: builds the runtime, the FastAPI app, its routers, middleware and workers."""
+"""The FastAPI app: its routers, middleware and the background work its lifespan runs (built by
+``liveloop.bootstrap``)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 
 from fastapi import FastAPI
-from sqlalchemy.orm import Session, sessionmaker
 
-from liveloop import __version__, errors
-from liveloop.access.api import router as access_router
+from liveloop import __version__, bootstrap, errors
 from liveloop.analytics.api import router as analytics_router
-from liveloop.analytics.schedule import Scheduler
 from liveloop.channels import api as channels_api
-from liveloop.channels import service as channels
 from liveloop.clock import Clock
 from liveloop.commerce.api import router as coupons_router
 from liveloop.config import Settings, get_settings
@@ -23,46 +19,17 @@ from liveloop.console import routes as console
 from liveloop.guides.api import router as guide_tasks_router
 from liveloop.identity.api import router as identity_router
 from liveloop.ingest import api as ingest
-from liveloop.journeys import service as journeys
 from liveloop.journeys.api import router as journeys_router
 from liveloop.live.api import router as live_router
 from liveloop.metrics import Metrics, MetricsMiddleware
-from liveloop.profiles import consumer as profiles_consumer
 from liveloop.profiles.api import router as profiles_router
 from liveloop.profiles.api import rules_router as tag_rules_router
-from liveloop.profiles.service import PROFILES_CONSUMER
 from liveloop.runtime import Runtime
 from liveloop.segments.api import router as segments_router
-from liveloop.store.engine import transaction
-from liveloop.store.worker import Task, Worker
 from liveloop.system_api import router as system_router
+from liveloop.web.api_keys import router as access_router
 
 log = logging.getLogger(__name__)
-
-
-def subscribe_consumers(runtime: Runtime) -> None:
-    """Every event-log consumer the process runs (idempotent per runtime)."""
-    if PROFILES_CONSUMER not in runtime.consumers:
-        profiles_consumer.subscribe(runtime.consumers, runtime.settings.tz)
-    journeys.attach(runtime)
-    channels.register(runtime.outbox, runtime)
-    runtime.add_task(Task("segment-refresh", _refresh_segments, every=timedelta(minutes=5)))
-    runtime.add_task(Task("coupon-expiry", _expire_coupons, every=timedelta(minutes=10)))
-
-
-def _refresh_segments(factory: sessionmaker[Session], clock: Clock) -> int:
-    """Saved segments' memberships (and their Entered/Exited events), every few minutes."""
-    from liveloop.segments.service import refresh_each
-
-    changes = refresh_each(factory, clock.now())
-    return sum(change.entered + change.exited for change in changes.values())
-
-
-def _expire_coupons(factory: sessionmaker[Session], clock: Clock) -> int:
-    from liveloop.commerce.coupons import expire_coupons
-
-    with transaction(factory) as session:
-        return expire_coupons(session, clock.now())
 
 
 def create_app(
@@ -71,29 +38,18 @@ def create_app(
     """Build the app. Pass ``runtime`` to share a store with a test; otherwise one is opened
     (and migrated) from ``settings``."""
     settings = settings or (runtime.settings if runtime else get_settings())
-    runtime = runtime or Runtime.open(settings, clock)
-    subscribe_consumers(runtime)
-    worker = Worker(
-        runtime.sessions,
-        runtime.clock,
-        runtime.consumers,
-        runtime.outbox,
-        settings.worker_poll_seconds,
-        runtime.tasks,
-    )
-    scheduler = Scheduler(runtime)
+    runtime = bootstrap.wire(runtime or bootstrap.open_runtime(settings, clock))
+    work = bootstrap.start_work(runtime)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.run_workers:
-            worker.start()
-            if settings.analytics_schedule:
-                scheduler.start()
+            work.start()
         try:
             yield
         finally:
-            scheduler.stop()
-            worker.stop()
+            if settings.run_workers:
+                work.stop()
             event_writer.close()
 
     app = FastAPI(

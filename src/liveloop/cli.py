@@ -17,7 +17,7 @@ from rich.panel import Panel
 from rich.progress import Progress
 from rich.table import Table
 
-from liveloop import __version__
+from liveloop import __version__, bootstrap
 from liveloop.access import service as access
 from liveloop.config import Settings, UnsafeSettings
 from liveloop.runtime import Runtime
@@ -53,7 +53,7 @@ def _settings() -> Settings:
 def _open(settings: Settings | None = None) -> Runtime:
     settings = settings or _settings()
     try:
-        return Runtime.open(settings)
+        return bootstrap.open_runtime(settings)
     except Exception as exc:
         err.print(f"[red]Cannot open the store[/red] ({_safe_url(settings)}): {exc}")
         raise typer.Exit(1) from None
@@ -229,23 +229,35 @@ def serve(
 @app.command()
 def worker(
     poll: Annotated[float, typer.Option(help="Seconds to sleep when there is no work")] = 0.5,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Run only this kind of work (repeatable): consumers, tasks, outbox, analytics"
+        ),
+    ] = None,
 ) -> None:
-    """Run a worker process: event consumers, journeys' due steps and the outbox. Start several
-    on PostgreSQL to share the work; stop with Ctrl-C or SIGTERM (the current pass finishes)."""
+    """Run a worker process: the same background work as ``serve`` — event consumers,
+    journeys' due steps and other periodic tasks, the outbox and the analytics schedule. Start
+    several on PostgreSQL to share the work; stop with Ctrl-C or SIGTERM (the pass finishes)."""
     import signal
 
-    from liveloop.app import subscribe_consumers
-    from liveloop.store.worker import Worker
-
-    runtime = _open()
-    subscribe_consumers(runtime)
-    process = Worker(
-        runtime.sessions, runtime.clock, runtime.consumers, runtime.outbox, poll, runtime.tasks
+    kinds = only or list(bootstrap.WORK_KINDS)
+    unknown = sorted(set(kinds) - set(bootstrap.WORK_KINDS))
+    if unknown:
+        err.print(
+            f"[red]Unknown kind of work: {', '.join(unknown)}[/red] "
+            f"(choose from {', '.join(bootstrap.WORK_KINDS)})"
+        )
+        raise typer.Exit(2)
+    runtime = bootstrap.wire(_open())
+    work = bootstrap.start_work(runtime, kinds, poll_seconds=poll)
+    signal.signal(signal.SIGTERM, lambda *_: work.worker.stop(timeout=0))
+    console.print(
+        f"Worker on {_safe_url(runtime.settings)}: {', '.join(sorted(work.kinds))} "
+        "(Ctrl-C stops it)"
     )
-    signal.signal(signal.SIGTERM, lambda *_: process.stop(timeout=0))
-    console.print(f"Worker on {_safe_url(runtime.settings)} (Ctrl-C stops it)")
     try:
-        process.run()
+        work.run()
     except KeyboardInterrupt:
         pass
     finally:
@@ -273,7 +285,6 @@ def demo(
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
     """Simulate the demo brand (禾谷鲜生) into the configured store, then serve the console."""
-    from liveloop.app import subscribe_consumers
     from liveloop.journeys.builtin import builtins, switch_on
     from liveloop.profiles.service import count_customers
     from liveloop.sim.load import load_simulation, load_state
@@ -307,7 +318,7 @@ def demo(
             for key in builtins():
                 switch_on(session, key, by=DEMO_USER, now=now, since=now - timedelta(days=7))
         with console.status("OneID: resolving events to people (统一身份识别)"):
-            subscribe_consumers(runtime)
+            bootstrap.wire(runtime)
             runtime.consumers.run_until_idle(runtime.sessions, runtime.clock)
         with console.status("分析 (analytics: RFM, CLV, repurchase cycles, cohorts …)"):
             from liveloop.analytics.service import run_analytics

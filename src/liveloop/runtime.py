@@ -1,7 +1,7 @@
-"""The runtime: everything a process shares — settings, store, clock, consumers, outbox.
+"""The runtime: everything a process shares — settings, store, clock, consumers, outbox, tasks.
 
-Built once by the composition root (``app.create_app`` or a CLI command) and handed down;
-tests build their own with a temporary store and a ``ManualClock``.
+Built by ``liveloop.bootstrap`` (for the server, a worker, the demo and the tests alike) and
+handed down; the domains' ``jobs`` modules declare their background work on it.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.clock import Clock, SystemClock
 from liveloop.config import Settings
-from liveloop.store import migrate
 from liveloop.store.consumers import Consumers
 from liveloop.store.engine import make_engine, make_session_factory
 from liveloop.store.outbox import Outbox
-from liveloop.store.worker import Task
+from liveloop.store.worker import Background, Task
 
 
 @dataclass
@@ -35,10 +34,16 @@ class Runtime:
     outbox: Outbox = field(default_factory=Outbox)
     # Periodic work the workers do besides consumers and the outbox (journeys, refreshes …).
     tasks: list[Task] = field(default_factory=list)
+    # Threads of their own that start and stop with the process (the analytics schedule).
+    threads: list[Background] = field(default_factory=list)
 
     def add_task(self, task: Task) -> None:
         if all(known.name != task.name for known in self.tasks):
             self.tasks.append(task)
+
+    def add_thread(self, thread: Background) -> None:
+        if all(known.name != thread.name for known in self.threads):
+            self.threads.append(thread)
 
     def run_tasks_until_idle(self) -> int:
         """Consumers and tasks until neither finds work (the outbox is left alone)."""
@@ -51,13 +56,9 @@ class Runtime:
             total += done
 
     @classmethod
-    def open(
-        cls, settings: Settings, clock: Clock | None = None, *, upgrade: bool = True
-    ) -> Runtime:
-        """Connect to the configured store, migrating it to the latest schema first."""
+    def connect(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+        """Connect to the configured store (``bootstrap.open_runtime`` migrates it first)."""
         engine = make_engine(settings.database_url)
-        if upgrade:
-            migrate.upgrade(engine)
         read_engine = (
             make_engine(settings.database_url, read_only=True)
             if engine.dialect.name == "sqlite"

@@ -10,13 +10,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from liveloop import __version__
-from liveloop.access.models import Role
+from liveloop import __version__, schema
+from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
-from liveloop.deps import ApiPrincipal, ReadSessionDep, RuntimeDep, require_roles
 from liveloop.errors import error_body
 from liveloop.overview import overview
-from liveloop.store import migrate
+from liveloop.web.deps import ApiPrincipal, ReadSessionDep, RuntimeDep, require_roles
 
 router = APIRouter()
 
@@ -33,7 +32,7 @@ def readyz(runtime: RuntimeDep) -> Response:
     try:
         with runtime.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        current = migrate.is_current(runtime.engine)
+        current = schema.is_current(runtime.engine)
     except Exception as exc:
         reason = f"store unreachable: {type(exc).__name__}"
         return JSONResponse(error_body(503, reason, code="not_ready"), status_code=503)

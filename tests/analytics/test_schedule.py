@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from liveloop import bootstrap
 from liveloop.analytics.jobs.plan import LIGHT_JOBS, plan
 from liveloop.analytics.models import AnalyticsRun, RunStatus
 from liveloop.analytics.schedule import (
@@ -337,7 +338,7 @@ def test_the_server_schedules_analytics_unless_turned_off(sqlite_url, clock, sch
         analytics_schedule=scheduled,
         _env_file=None,
     )
-    runtime = Runtime.open(settings, clock)
+    runtime = bootstrap.open_runtime(settings, clock)
     try:
         with TestClient(create_app(runtime=runtime)) as http:
             assert http.get("/healthz").status_code == 200

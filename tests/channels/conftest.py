@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from liveloop import bootstrap
+from liveloop.channels import jobs as channels_jobs
 from liveloop.channels import service
-from liveloop.identity.models import IdentityType
+from liveloop.identity.contracts import IdentityType
 from liveloop.profiles.counters import set_consent
 from liveloop.profiles.service import NewCustomer, create_customer
 from liveloop.runtime import Runtime
@@ -72,7 +74,7 @@ TEMPLATES = [
 
 def open_runtime(url: str, clock: Any, **overrides: Any) -> Runtime:
     settings = make_settings(url, sms_callback_token=CALLBACK_TOKEN, **overrides)
-    return Runtime.open(settings, clock)
+    return bootstrap.open_runtime(settings, clock)
 
 
 @pytest.fixture
@@ -80,7 +82,7 @@ def channel_runtime(store_url, clock) -> Iterator[Runtime]:
     """On SQLite and on the local PostgreSQL (skipped with a reason when it does not answer)."""
     rt = open_runtime(store_url, clock)
     seed(rt)
-    service.register(rt.outbox, rt)
+    channels_jobs.register(rt)
     yield rt
     rt.close()
 

@@ -11,6 +11,7 @@ from email.header import decode_header, make_header
 import pytest
 from sqlalchemy import select
 
+from liveloop.channels import jobs as channels_jobs
 from liveloop.channels import service
 from liveloop.channels.adapters import Outgoing, Rejected, Throttled
 from liveloop.channels.adapters.console import ConsoleAdapter
@@ -28,7 +29,7 @@ WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 def _use(rt, **adapters):
     console = ConsoleAdapter(rt.sessions, rt.clock.now)
-    service.register(rt.outbox, rt, {"console": console, **adapters})
+    channels_jobs.register(rt, {"console": console, **adapters})
 
 
 def _outgoing(recipient="wmZhang001", **params) -> Outgoing:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from liveloop.access.service import create_api_key
 from liveloop.app import create_app
+from liveloop.channels import jobs as channels_jobs
 from liveloop.channels import service
 from liveloop.channels import wecom_callback as wx
 from liveloop.channels.adapters.console import ConsoleAdapter
@@ -139,7 +140,7 @@ def test_dead_letters_are_listed_and_an_operator_retries_one(rt, api):
     auth = _auth(rt)
     with serve(receiver) as host:
         console = ConsoleAdapter(rt.sessions, rt.clock.now)
-        service.register(rt.outbox, rt, {"console": console, "webhook": WebhookAdapter(secret)})
+        channels_jobs.register(rt, {"console": console, "webhook": WebhookAdapter(secret)})
         receiver.status_override = 410  # the receiver refuses it for good
         with transaction(rt.sessions) as session:
             dead = service.queue_webhook(
@@ -201,7 +202,7 @@ def test_a_wecom_text_saying_tuiding_unsubscribes_from_wecom_marketing(rt, api):
             )
         ).one()
     assert not consent.granted
-    service.register(rt.outbox, rt)
+    channels_jobs.register(rt)
     promo, tips = queue(rt, "w1", "promo_wecom"), queue(rt, "w2", "tips_wecom")
     drain(rt)
     assert message(rt, promo).status == "suppressed"

@@ -6,7 +6,7 @@ import threading
 
 from sqlalchemy import func, select
 
-from liveloop.channels import service
+from liveloop.channels import jobs as channels_jobs
 from liveloop.channels.models import InboxMessage
 from liveloop.store.engine import transaction
 from liveloop.store.outbox import LEASE
@@ -16,7 +16,7 @@ from tests.channels.conftest import drain, message, open_runtime, queue, seed
 def test_a_send_whose_worker_died_before_recording_it_is_resent_once_visible(channel_runtime):
     rt = channel_runtime
     sent = queue(rt, "promo-1", "promo_wecom")
-    sender = service.register(rt.outbox, rt)
+    sender = channels_jobs.register(rt)
     # A worker claims the message, the provider (the console outbox) accepts it, and the worker
     # dies before recording anything.
     [envelope] = rt.outbox._claim(rt.sessions, rt.clock.now(), 10)
@@ -36,7 +36,7 @@ def test_two_workers_on_postgresql_never_send_the_third_marketing_message_of_a_d
     rt = open_runtime(postgres_url, clock)
     try:
         seed(rt)
-        service.register(rt.outbox, rt)
+        channels_jobs.register(rt)
         ids = [
             queue(rt, f"promo-{i}", "promo_wecom" if i % 2 else "promo_console") for i in range(6)
         ]

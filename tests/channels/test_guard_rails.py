@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from liveloop.access.service import create_api_key
 from liveloop.app import create_app
+from liveloop.channels import jobs as channels_jobs
 from liveloop.channels import service
 from liveloop.channels.adapters.console import ConsoleAdapter
 from liveloop.channels.adapters.wecom import WeComAdapter, WeComClient
@@ -182,7 +183,7 @@ def test_a_channel_rate_limit_makes_messages_wait_for_a_token(sqlite_url, clock)
             client = WeComClient(f"http://{host}", fake.corp_id, fake.secret)
             console = ConsoleAdapter(rt.sessions, rt.clock.now)
             wecom = WeComAdapter(client, "guide01")
-            service.register(rt.outbox, rt, {"console": console, "wecom": wecom})
+            channels_jobs.register(rt, {"console": console, "wecom": wecom})
             ids = [queue(rt, f"tips-{i}", "tips_wecom") for i in range(3)]
             drain(rt)
             assert [message(rt, i).status for i in ids] == ["sent", "queued", "queued"]
@@ -202,7 +203,7 @@ def test_the_console_outbox_is_not_rate_limited(sqlite_url, clock):
     rt = open_runtime(sqlite_url, clock, channel_rate_per_s={"wecom": 1.0})
     try:
         seed(rt)
-        service.register(rt.outbox, rt)
+        channels_jobs.register(rt)
         ids = [queue(rt, f"tips-{i}", "tips_wecom") for i in range(3)]
         drain(rt)
         assert [message(rt, i).status for i in ids] == ["delivered"] * 3

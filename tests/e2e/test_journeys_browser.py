@@ -4,7 +4,7 @@ in, and the journey's page shows the person in its flow and the message it sent.
 import pytest
 
 from liveloop.access.service import create_user
-from liveloop.channels.service import register
+from liveloop.channels import jobs as channels_jobs
 from liveloop.store.engine import transaction
 from tests.journeys.conftest import build_world
 
@@ -24,7 +24,7 @@ def test_operator_switches_on_a_built_in_journey_and_watches_it_move(
             display_name="王运营",
         )
     world = build_world(runtime)
-    register(runtime.outbox, runtime)
+    channels_jobs.register(runtime)
 
     page = browser.new_page(locale="zh-CN")
     errors: list[str] = []

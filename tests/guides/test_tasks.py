@@ -11,7 +11,7 @@ from sqlalchemy import select
 from liveloop.access.service import create_api_key, create_user
 from liveloop.guides import service
 from liveloop.guides.models import GuideTask
-from liveloop.identity.models import IdentityType
+from liveloop.identity.contracts import IdentityType
 from liveloop.profiles.models import Customer
 from liveloop.profiles.service import NewCustomer, absorb, create_customer
 from liveloop.store.engine import transaction

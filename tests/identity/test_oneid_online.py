@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from liveloop import bootstrap
 from liveloop.commerce.models import Order
-from liveloop.identity.consumer import TRACKED
-from liveloop.profiles.consumer import subscribe
+from liveloop.identity.consumer import TRACKED, subscribe
 from liveloop.sim.config import SimConfig
 from liveloop.sim.generate import simulate
 from liveloop.sim.load import load_simulation
@@ -36,11 +36,10 @@ def pairwise(pairs: list[tuple[int, int]]) -> tuple[float, float]:
 @pytest.fixture(scope="module")
 def resolved(tmp_path_factory):
     from liveloop.clock import ManualClock
-    from liveloop.runtime import Runtime
     from tests.conftest import make_settings
 
     url = f"sqlite:///{tmp_path_factory.mktemp('oneid') / 'store.db'}"
-    runtime = Runtime.open(make_settings(url), ManualClock())
+    runtime = bootstrap.open_runtime(make_settings(url), ManualClock())
     load_simulation(runtime.sessions, CONFIG, runtime.clock.now())
     consumers = Consumers()
     subscribe(consumers, runtime.settings.tz)  # OneID, then counters and tags

@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import text
 
+from liveloop import bootstrap
 from liveloop.access.service import create_user
 from liveloop.ingest.service import (
     SourceError,
@@ -16,7 +17,6 @@ from liveloop.ingest.service import (
     list_sources,
     source_for_key,
 )
-from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 from tests.conftest import make_settings
 from tests.ingest.conftest import basic, stored_events
@@ -101,7 +101,7 @@ def test_sources_create_prints_a_write_key_that_the_api_accepts(cli, sqlite_url,
     assert result.exit_code == 0, result.output
     key = re.search(r"write key: (\S+)", result.output).group(1)
     assert "signing secret" not in result.output
-    runtime = Runtime.open(make_settings(sqlite_url), clock)
+    runtime = bootstrap.open_runtime(make_settings(sqlite_url), clock)
     try:
         with TestClient(create_app(runtime=runtime)) as client:
             response = client.post(
@@ -136,7 +136,7 @@ def test_sources_create_refuses_bad_input_with_the_choices(cli):
 def test_sources_disable_stops_the_key(cli, sqlite_url, clock):
     key = re.search(r"write key: (\S+)", cli("sources", "create", "pos").output).group(1)
     assert cli("sources", "disable", "pos").exit_code == 0
-    runtime = Runtime.open(make_settings(sqlite_url), clock)
+    runtime = bootstrap.open_runtime(make_settings(sqlite_url), clock)
     try:
         with transaction(runtime.read_sessions) as session:
             assert source_for_key(session, key) is None

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from liveloop.app import subscribe_consumers
+from liveloop import bootstrap
 from liveloop.clock import ManualClock
 from liveloop.commerce.models import Product
 from liveloop.commerce.service import OrderLine, ProductSpec, record_order, upsert_product
+from liveloop.journeys import jobs as journeys_jobs
 from liveloop.journeys.models import JourneyState, JourneyStepRun
-from liveloop.journeys.service import JourneyEngine, attach, change_status, save_journey
+from liveloop.journeys.service import JourneyEngine, change_status, save_journey
 from liveloop.profiles.models import Customer
 from liveloop.profiles.service import NewCustomer, create_customer
 from liveloop.runtime import Runtime
@@ -118,8 +119,8 @@ class World:
 
 
 def build_world(runtime: Runtime) -> World:
-    subscribe_consumers(runtime)
-    engine = attach(runtime)
+    bootstrap.wire(runtime)
+    engine = journeys_jobs.register(runtime)
     assert isinstance(runtime.clock, ManualClock)
     return World(runtime, runtime.clock, engine)
 

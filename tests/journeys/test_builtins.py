@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from liveloop.channels import jobs as channels_jobs
 from liveloop.channels.models import InboxMessage, Message
-from liveloop.channels.service import register
 from liveloop.commerce.models import Coupon
 from liveloop.journeys.builtin import builtins, switch_on
 from liveloop.journeys.metrics import journey_metrics
@@ -36,7 +36,7 @@ def test_every_built_in_journey_switches_on_with_its_templates(world):
 
 
 def test_new_customer_welcome_thanks_guides_then_gives_a_coupon_on_day_three(world):
-    register(world.runtime.outbox, world.runtime)
+    channels_jobs.register(world.runtime)
     newcomer, regular = world.person("陈新客"), world.person("老客")
     world.order(regular)
     world.advance(days=1)

@@ -17,6 +17,7 @@ from typing import ClassVar
 import pytest
 from sqlalchemy import func, select
 
+from liveloop import bootstrap
 from liveloop.channels.models import Message
 from liveloop.journeys.models import JourneyState, JourneyStepRun
 from liveloop.journeys.service import change_status, save_journey
@@ -80,7 +81,7 @@ def wait_for(condition, seconds: float) -> bool:
 def test_killed_worker_restarts_and_every_due_message_is_sent_exactly_once(
     store_url, receiver, tmp_path
 ):
-    runtime = Runtime.open(make_settings(store_url))  # the real clock: workers run on it
+    runtime = bootstrap.open_runtime(make_settings(store_url))  # the real clock: workers run on it
     now = runtime.clock.now()
     with transaction(runtime.sessions) as session:
         save_journey(

@@ -9,8 +9,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from liveloop.analytics.models import AnalyticsReport, AnalyticsRun
+from liveloop.channels import jobs as channels_jobs
 from liveloop.channels.models import Message
-from liveloop.channels.service import register
 from liveloop.commerce.models import Coupon
 from liveloop.commerce.service import ProductSpec, upsert_product
 from liveloop.store.engine import transaction
@@ -28,7 +28,7 @@ def products(world, *specs):
 
 
 def test_post_live_buyers_get_a_recipe_and_watchers_a_24_hour_85_coupon_on_what_they_eyed(world):
-    register(world.runtime.outbox, world.runtime)
+    channels_jobs.register(world.runtime)
     products(world, ("MILK-1", "鲜牛奶"), ("YOG-2", "希腊酸奶"))
     switch(world, "post-live-follow-up")
     watcher, buyer = world.person("只看不买"), world.person("下单客")
@@ -57,7 +57,7 @@ def test_post_live_buyers_get_a_recipe_and_watchers_a_24_hour_85_coupon_on_what_
 
 
 def test_cross_sell_recommends_what_the_basket_rules_pair_with_the_order(world):
-    register(world.runtime.outbox, world.runtime)
+    channels_jobs.register(world.runtime)
     products(world, ("MILK-1", "鲜牛奶"), ("OAT-3", "即食燕麦"), ("EGG-4", "土鸡蛋"))
     with transaction(world.runtime.sessions) as session:
         run = AnalyticsRun(
@@ -93,7 +93,7 @@ def test_cross_sell_recommends_what_the_basket_rules_pair_with_the_order(world):
 
 
 def test_a_booked_live_missed_gets_its_highlights_an_hour_after_it_ends_not_before(world):
-    register(world.runtime.outbox, world.runtime)
+    channels_jobs.register(world.runtime)
     switch(world, "live-invitee-highlights")
     came, missed = world.person("来了"), world.person("没来")
     ends = (world.clock.now() + timedelta(days=1, hours=2)).isoformat()

@@ -12,14 +12,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from liveloop import bootstrap
 from liveloop.analytics.models import RepurchasePrediction
-from liveloop.app import subscribe_consumers
 from liveloop.channels.models import Message
 from liveloop.clock import ManualClock
 from liveloop.journeys.builtin import builtins, switch_on
 from liveloop.journeys.models import Journey, JourneyState
 from liveloop.profiles.models import Customer
-from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 from tests.conftest import BRAND_NOW, make_settings
 
@@ -33,8 +32,10 @@ def month(analysed_store, tmp_path_factory):
     path = tmp_path_factory.mktemp("month") / "brand.db"
     shutil.copyfile(analysed_store, path)
     # One marketing message a day, so a month of overlapping journeys meets the cap.
-    runtime = Runtime.open(make_settings(f"sqlite:///{path}", marketing_daily_cap=1), clock)
-    subscribe_consumers(runtime)
+    runtime = bootstrap.open_runtime(
+        make_settings(f"sqlite:///{path}", marketing_daily_cap=1), clock
+    )
+    bootstrap.wire(runtime)
     with transaction(runtime.sessions) as session:
         for key in builtins():
             switch_on(session, key, by="test", now=clock.now())

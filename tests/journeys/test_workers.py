@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from liveloop import bootstrap
 from liveloop.channels.models import Message
 from liveloop.journeys import runtime as engine
 from liveloop.journeys.models import JourneyStepRun
@@ -22,11 +23,10 @@ PEOPLE = 600
 
 @pytest.fixture
 def pg_world(postgres_url, clock):
-    from liveloop.runtime import Runtime
     from tests.conftest import make_settings
     from tests.journeys.conftest import build_world
 
-    runtime = Runtime.open(make_settings(postgres_url), clock)
+    runtime = bootstrap.open_runtime(make_settings(postgres_url), clock)
     yield build_world(runtime)
     runtime.close()
 

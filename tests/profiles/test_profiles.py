@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from liveloop import bootstrap
 from liveloop.access.service import create_api_key
-from liveloop.app import subscribe_consumers
 from liveloop.commerce.service import OrderLine, ProductSpec, record_order, upsert_product
 from liveloop.identity.resolve import resolve
 from liveloop.profiles.models import CustomerTag, TagRule
@@ -38,7 +38,7 @@ def track(rt, name, minutes, *, kind="track", properties=None, user_id="M0000000
 
 
 def drain(rt):
-    subscribe_consumers(rt)
+    bootstrap.wire(rt)
     rt.consumers.run_until_idle(rt.sessions, rt.clock)
 
 

@@ -6,8 +6,8 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
+from liveloop.channels import jobs as channels_jobs
 from liveloop.channels.models import Message
-from liveloop.channels.service import register
 from liveloop.journeys.builtin import switch_on
 from liveloop.journeys.models import JourneyState
 from liveloop.sim.feed import DemoFeed
@@ -19,7 +19,7 @@ from tests.journeys.conftest import build_world
 def test_the_feed_trades_and_the_built_in_journeys_follow(brand_store, tmp_path, clock):
     runtime = open_copy(brand_store, tmp_path, clock)
     world = build_world(runtime)
-    register(runtime.outbox, runtime)
+    channels_jobs.register(runtime)
     with transaction(runtime.sessions) as session:
         for key in ("new-customer-welcome", "cart-abandonment", "post-live-follow-up"):
             switch_on(session, key, by="test", now=clock.now())

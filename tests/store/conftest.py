@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from liveloop import bootstrap
 from liveloop.clock import ManualClock
 from liveloop.config import Settings
 from liveloop.runtime import Runtime
@@ -15,6 +16,6 @@ from liveloop.runtime import Runtime
 @pytest.fixture
 def pg_runtime(postgres_url: str, clock: ManualClock) -> Iterator[Runtime]:
     settings = Settings(database_url=postgres_url, run_workers=False, _env_file=None)
-    rt = Runtime.open(settings, clock)
+    rt = bootstrap.open_runtime(settings, clock)
     yield rt
     rt.close()

@@ -10,11 +10,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Engine, MetaData, String, inspect, select
 
+from liveloop import schema
 from liveloop.runtime import Runtime
-from liveloop.store import eventlog, migrate
+from liveloop.schema.tables import Base
+from liveloop.store import eventlog
 from liveloop.store.engine import make_engine, transaction
 from liveloop.store.eventlog import Event, NewEvent
-from liveloop.store.models import Base
 
 
 @pytest.fixture
@@ -39,12 +40,12 @@ def table_names(engine: Engine) -> set[str]:
 
 def test_upgrading_a_fresh_store_creates_every_model_table(fresh_engine):
     assert table_names(fresh_engine) == set()
-    assert not migrate.is_current(fresh_engine)
+    assert not schema.is_current(fresh_engine)
 
-    migrate.upgrade(fresh_engine)
+    schema.upgrade(fresh_engine)
 
     assert table_names(fresh_engine) == set(Base.metadata.tables) | {"alembic_version"}
-    assert migrate.is_current(fresh_engine)
+    assert schema.is_current(fresh_engine)
 
 
 def test_migrations_match_the_models_on_both_dialects(store_runtime):
@@ -70,9 +71,9 @@ def test_upgrading_twice_changes_nothing(store_runtime: Runtime):
         eventlog.append(session, [event], clock.now())
     tables_before = table_names(engine)
 
-    migrate.upgrade(engine)
+    schema.upgrade(engine)
 
-    assert migrate.is_current(engine)
+    assert schema.is_current(engine)
     assert table_names(engine) == tables_before
     assert schema_diff(engine, Base.metadata) == []
     with transaction(store_runtime.sessions) as session:
@@ -81,14 +82,14 @@ def test_upgrading_twice_changes_nothing(store_runtime: Runtime):
 
 def test_migrations_downgrade_to_an_empty_store_and_upgrade_again(store_runtime: Runtime):
     engine = store_runtime.engine
-    config = migrate.alembic_config(engine)
+    config = schema.alembic_config(engine)
 
     command.downgrade(config, "base")
 
     assert table_names(engine) <= {"alembic_version"}
-    assert not migrate.is_current(engine)
+    assert not schema.is_current(engine)
 
-    migrate.upgrade(engine)
+    schema.upgrade(engine)
 
-    assert migrate.is_current(engine)
+    assert schema.is_current(engine)
     assert schema_diff(engine, Base.metadata) == []

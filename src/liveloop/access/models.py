@@ -4,22 +4,11 @@ SHA-256 for API keys and session tokens (random 256-bit values, so a fast hash i
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from liveloop.store.base import Base, UTCDateTime, utcnow
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    OPERATOR = "operator"
-    HOST = "host"
-    LEADER = "leader"
-    GUIDE = "guide"
-    ANALYST = "analyst"
-    INTEGRATOR = "integrator"
 
 
 class User(Base):

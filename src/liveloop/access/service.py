@@ -18,7 +18,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from liveloop.access.models import ApiKey, ConsoleSession, Role, User
+from liveloop.access.contracts import Role
+from liveloop.access.models import ApiKey, ConsoleSession, User
 from liveloop.errors import DomainError
 
 _hasher = PasswordHasher()
@@ -153,6 +154,30 @@ def resolve_api_key(session: Session, key: str) -> Principal | None:
 
 def touch_api_key(session: Session, key_id: int, now: datetime) -> None:
     session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+
+
+@dataclass(frozen=True)
+class ApiKeyInfo:
+    """An API key as an admin sees it (never the key itself)."""
+
+    id: int
+    name: str
+    role: Role
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def api_keys(session: Session) -> list[ApiKeyInfo]:
+    return [
+        ApiKeyInfo(r.id, r.name, Role(r.role), r.prefix, r.created_at, r.last_used_at, r.revoked_at)
+        for r in session.scalars(select(ApiKey).order_by(ApiKey.id))
+    ]
+
+
+def api_key_exists(session: Session, key_id: int) -> bool:
+    return session.get(ApiKey, key_id) is not None
 
 
 def revoke_api_key(session: Session, key_id: int, now: datetime) -> None:

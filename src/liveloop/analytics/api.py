@@ -7,20 +7,17 @@ an unknown column or job is a 400/404 that names what exists.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, select
 
-from liveloop.access.models import Role
+from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
 from liveloop.analytics.jobs.plan import registry
 from liveloop.analytics.jobs.rfm import RULE_FIELDS
@@ -31,8 +28,9 @@ from liveloop.analytics.models import (
     RepurchasePrediction,
     RfmGroupRule,
 )
-from liveloop.deps import ReadSessionDep, SessionDep, require_roles
 from liveloop.profiles.models import Customer
+from liveloop.web.deps import ReadSessionDep, SessionDep, require_roles
+from liveloop.web.downloads import RowPage, respond, respond_sql
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 Reader = Annotated[
@@ -43,7 +41,6 @@ Page = Annotated[int, Query(ge=1, le=1_000_000)]
 PageSize = Annotated[int, Query(ge=1, le=1_000)]
 Format = Annotated[Literal["json", "csv", "xlsx"], Query()]
 PAGING = {"page", "page_size", "format"}
-XLSX_LIMIT = 100_000
 
 
 class RunOut(BaseModel):
@@ -58,13 +55,6 @@ class RunOut(BaseModel):
     finished_at: datetime | None
     diagnostics: dict[str, Any]
     error: str | None
-
-
-class PageOut(BaseModel):
-    total: int
-    page: int
-    page_size: int
-    rows: list[dict[str, Any]]
 
 
 @router.get("/jobs")
@@ -105,7 +95,7 @@ def report(
     page: Page = 1,
     page_size: PageSize = 50,
     format: Format = "json",
-) -> PageOut | Response:
+) -> RowPage | Response:
     """A job's report from the latest run (cohorts, funnels, live_roi, leaders, regions,
     basket_rules …); any other query parameter filters on a column by exact value."""
     query = select(AnalyticsReport.data).where(AnalyticsReport.report == report)
@@ -123,7 +113,7 @@ def report(
         for data in session.scalars(query.order_by(AnalyticsReport.position))
         if all(_text(data.get(k)) == v for k, v in filters.items())
     )
-    return _respond(report, columns, rows, page, page_size, format)
+    return respond(report, columns, rows, page, page_size, format)
 
 
 SCORE_COLUMNS = [c.name for c in CustomerScore.__table__.columns if c.name != "customer_id"]
@@ -137,7 +127,7 @@ def scores(
     page: Page = 1,
     page_size: PageSize = 50,
     format: Format = "json",
-) -> PageOut | Response:
+) -> RowPage | Response:
     """Per-person results by OneID, e.g. ``?rfm_group=沉睡客&churn_risk=高``."""
     filters = _filters(request, SCORE_COLUMNS)
     query: Any = select(Customer.oneid, CustomerScore).join(
@@ -151,7 +141,7 @@ def scores(
         for oneid, score in session.execute(selected):
             yield {"oneid": oneid} | {c: _plain(getattr(score, c)) for c in SCORE_COLUMNS}
 
-    return _respond_sql(
+    return respond_sql(
         session, "scores", ["oneid", *SCORE_COLUMNS], query, rows, page, page_size, format
     )
 
@@ -165,7 +155,7 @@ def repurchase(
     page: Page = 1,
     page_size: PageSize = 50,
     format: Format = "json",
-) -> PageOut | Response:
+) -> RowPage | Response:
     """Repurchase predictions, soonest reminder first; ``due_before`` lists who to remind."""
     if due_before is not None and due_before.tzinfo is None:
         raise HTTPException(400, "due_before needs a timezone, e.g. 2026-11-22T00:00:00+08:00")
@@ -191,7 +181,7 @@ def repurchase(
         for oneid, p in session.execute(selected):
             yield {"oneid": oneid} | {c: _plain(getattr(p, c)) for c in columns[1:]}
 
-    return _respond_sql(session, "repurchase", columns, query, rows, page, page_size, format)
+    return respond_sql(session, "repurchase", columns, query, rows, page, page_size, format)
 
 
 class GroupRuleIn(BaseModel):
@@ -245,89 +235,6 @@ def replace_rfm_groups(
             )
         )
     return sorted(groups, key=lambda g: g.priority)
-
-
-def _respond(
-    name: str,
-    columns: list[str],
-    rows: Iterable[dict[str, Any]],
-    page: int,
-    page_size: int,
-    format: str,
-) -> PageOut | Response:
-    if format == "csv":
-        return StreamingResponse(
-            _csv(columns, rows),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    if format == "xlsx":
-        return Response(
-            _xlsx(name, columns, rows),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-        )
-    everything = list(rows)
-    start = (page - 1) * page_size
-    return PageOut(
-        total=len(everything),
-        page=page,
-        page_size=page_size,
-        rows=everything[start : start + page_size],
-    )
-
-
-def _respond_sql(
-    session: Any,
-    name: str,
-    columns: list[str],
-    query: Select[Any],
-    rows: Any,
-    page: int,
-    page_size: int,
-    format: str,
-) -> PageOut | Response:
-    """Like ``_respond``, but a JSON page is cut by the database, not in memory."""
-    if format != "json":
-        return _respond(name, columns, rows(query), page, page_size, format)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    selected = query.offset((page - 1) * page_size).limit(page_size)
-    return PageOut(total=total or 0, page=page, page_size=page_size, rows=list(rows(selected)))
-
-
-def _csv(columns: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, columns, extrasaction="ignore")
-    buffer.write("\ufeff")  # Excel opens UTF-8 Chinese text correctly with a BOM
-    writer.writeheader()
-    for index, row in enumerate(rows):
-        writer.writerow({k: _cell(v) for k, v in row.items()})
-        if index % 1000 == 999:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def _xlsx(name: str, columns: list[str], rows: Iterable[dict[str, Any]]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=name[:31])
-    sheet.append(columns)
-    for index, row in enumerate(rows):
-        if index >= XLSX_LIMIT:
-            raise HTTPException(400, f"more than {XLSX_LIMIT} rows: filter, or export as CSV")
-        sheet.append([_cell(row.get(c)) for c in columns])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return value
 
 
 def _plain(value: Any) -> Any:

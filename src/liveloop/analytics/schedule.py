@@ -130,6 +130,8 @@ class Scheduler:
     the thread carries on; ``run_analytics`` has already recorded the failure on the run row.
     """
 
+    name = "analytics-schedule"
+
     def __init__(
         self, runtime: Runtime, poll_seconds: float = 60.0, run: RunAnalytics = run_analytics
     ) -> None:

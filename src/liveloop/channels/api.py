@@ -22,17 +22,17 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from liveloop.access.models import Role
+from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
 from liveloop.channels import service
 from liveloop.channels import wecom_callback as wxcrypt
 from liveloop.channels.models import Message, MessageTemplate
-from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.identity.models import Identity
 from liveloop.identity.service import InvalidIdentifier, holder, normalise
 from liveloop.profiles.models import Customer
 from liveloop.profiles.view import mask
+from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 
 router = APIRouter(tags=["channels"])
 Reader = Annotated[

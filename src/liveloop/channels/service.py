@@ -26,20 +26,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from liveloop.channels import guards, templates
-from liveloop.channels.adapters.base import Adapter
-from liveloop.channels.adapters.console import ConsoleAdapter
 from liveloop.channels.models import InboxMessage, Message, MessageTemplate
-from liveloop.channels.sender import MESSAGE_KIND, RESULT_KIND, ChannelSender, apply_outcome
+from liveloop.channels.sender import MESSAGE_KIND, apply_outcome
 from liveloop.errors import DomainError
 from liveloop.profiles.counters import set_consent
 from liveloop.profiles.models import Customer
 from liveloop.profiles.service import current_id
 from liveloop.store.eventlog import emit
-from liveloop.store.outbox import Outbox, enqueue
+from liveloop.store.outbox import enqueue
 
 if TYPE_CHECKING:
     from liveloop.config import Settings
-    from liveloop.runtime import Runtime
 
 CHANNELS = ("wecom", "sms", "email", "webhook", "console")
 Channel = Literal["wecom", "sms", "email", "webhook", "console"]
@@ -340,75 +337,6 @@ def _insert(
         raise ChannelsError("message was not stored")
     enqueue(session, MESSAGE_KIND, f"message:{idempotency_key}", {"message_id": message_id}, now)
     return message_id
-
-
-# -- registering the senders ----------------------------------------------------------------
-
-
-def build_adapters(runtime: Runtime) -> dict[str, Adapter]:
-    """A real adapter for each channel whose credentials are configured; the console outbox
-    for the rest (the demo default)."""
-    settings: Settings = runtime.settings
-    console = ConsoleAdapter(runtime.sessions, runtime.clock.now)
-    adapters: dict[str, Adapter] = {name: console for name in CHANNELS}
-    if settings.wecom_corp_id and settings.wecom_secret and settings.wecom_sender:
-        from liveloop.channels.adapters.wecom import WeComAdapter, WeComClient
-
-        client = WeComClient(
-            settings.wecom_api_base,
-            settings.wecom_corp_id,
-            settings.wecom_secret.get_secret_value(),
-        )
-        adapters["wecom"] = WeComAdapter(client, settings.wecom_sender)
-    if settings.sms_secret_id and settings.sms_secret_key and settings.sms_app_id:
-        from liveloop.channels.adapters.sms import TencentSmsAdapter
-
-        adapters["sms"] = TencentSmsAdapter(
-            settings.sms_secret_id,
-            settings.sms_secret_key.get_secret_value(),
-            settings.sms_app_id,
-            settings.sms_sign_name,
-            region=settings.sms_region,
-            endpoint=settings.sms_endpoint,
-            scheme=settings.sms_scheme,
-        )
-    if settings.smtp_host:
-        from liveloop.channels.adapters.mail import SmtpAdapter
-
-        adapters["email"] = SmtpAdapter(
-            settings.smtp_host,
-            settings.smtp_port,
-            settings.smtp_from,
-            user=settings.smtp_user,
-            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-            starttls=settings.smtp_starttls,
-        )
-    if settings.webhook_secret:
-        from liveloop.channels.adapters.webhook import WebhookAdapter
-
-        adapters["webhook"] = WebhookAdapter(
-            settings.webhook_secret.get_secret_value(),
-            timeout=settings.webhook_timeout_seconds,
-            now=runtime.clock.now,
-        )
-    return adapters
-
-
-def register(
-    outbox: Outbox, runtime: Runtime, adapters: dict[str, Adapter] | None = None
-) -> ChannelSender:
-    """Register the ``message`` and ``wecom-result`` outbox senders (idempotent per outbox).
-    ``adapters`` overrides ``build_adapters`` (tests)."""
-    sender = ChannelSender(
-        runtime.sessions,
-        runtime.clock,
-        runtime.settings,
-        outbox,
-        adapters if adapters is not None else build_adapters(runtime),
-    )
-    outbox.register(MESSAGE_KIND, sender.send_message)
-    outbox.register(RESULT_KIND, sender.poll_result)
-    return sender
 
 
 def configured_channels(settings: Settings) -> dict[str, str]:

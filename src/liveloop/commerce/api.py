@@ -17,15 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liveloop.access.models import Role
+from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
 from liveloop.commerce import coupon_templates as templates
 from liveloop.commerce import coupons
 from liveloop.commerce.coupon_templates import TemplateSpec, TemplateView
 from liveloop.commerce.models import CouponStatus
-from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.profiles.models import Customer
+from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 
 router = APIRouter(tags=["coupons"])
 Reader = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.GUIDE, Role.HOST))]

@@ -20,11 +20,11 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from liveloop.access.models import Role
+from liveloop.access.contracts import Role
 from liveloop.analytics.jobs.lifecycle import STAGES
 from liveloop.analytics.models import AnalyticsReport, AnalyticsRun, CustomerScore, RunStatus
 from liveloop.console.auth import ConsoleUser
-from liveloop.deps import ReadSessionDep, RuntimeDep
+from liveloop.web.deps import ReadSessionDep, RuntimeDep
 
 router = APIRouter(include_in_schema=False)
 

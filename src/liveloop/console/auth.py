@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from liveloop.access.service import ConsoleLogin, console_login, same_secret
-from liveloop.deps import ReadSessionDep, RuntimeDep
+from liveloop.web.deps import ReadSessionDep, RuntimeDep
 
 SESSION_COOKIE = "ll_session"
 LOGIN_CSRF_COOKIE = "ll_login_csrf"

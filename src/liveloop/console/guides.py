@@ -10,11 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
-from liveloop.access.models import Role
+from liveloop.access.contracts import Role
 from liveloop.access.service import ConsoleLogin
 from liveloop.console.auth import ConsoleUser, check_csrf
-from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep
 from liveloop.guides.service import GuideError, complete_task, list_tasks
+from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
 
 router = APIRouter(include_in_schema=False)
 

@@ -10,15 +10,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from liveloop.access.models import Role
+from liveloop.access.contracts import Role
 from liveloop.access.service import ConsoleLogin
 from liveloop.console.auth import ConsoleUser, check_csrf
-from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep
 from liveloop.errors import DomainError
 from liveloop.journeys import builtin
 from liveloop.journeys import definition as d
 from liveloop.journeys import service as journeys
 from liveloop.journeys.metrics import journey_metrics
+from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
 
 router = APIRouter(include_in_schema=False)
 

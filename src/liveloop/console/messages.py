@@ -13,11 +13,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from liveloop.access.models import Role
+from liveloop.access.contracts import Role
 from liveloop.channels import service
 from liveloop.channels.service import ChannelsError
 from liveloop.console.auth import ConsoleUser, check_csrf
-from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep
+from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
 
 router = APIRouter(include_in_schema=False)
 

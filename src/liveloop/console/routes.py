@@ -24,9 +24,9 @@ from liveloop.console.auth import (
     check_csrf,
     new_login_csrf,
 )
-from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.overview import overview
+from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")

@@ -13,14 +13,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from liveloop.access.models import Role
+from liveloop.access.contracts import Role
 from liveloop.access.service import ConsoleLogin
-from liveloop.analytics.api import _respond
 from liveloop.console.auth import ConsoleUser, check_csrf
-from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep
 from liveloop.errors import NO_CONTROL_CHARS, DomainError
 from liveloop.segments import service
 from liveloop.segments.api import MEMBER_COLUMNS
+from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
+from liveloop.web.downloads import respond
 
 router = APIRouter(include_in_schema=False)
 
@@ -187,7 +187,7 @@ def export(
         {k: _cell(v) for k, v in row.items()}
         for row in service.segment_member_rows(session, segment_id, masked=masked)
     )
-    exported = _respond(f"segment-{segment_id}", MEMBER_COLUMNS, rows, 1, 1, format)
+    exported = respond(f"segment-{segment_id}", MEMBER_COLUMNS, rows, 1, 1, format)
     assert isinstance(exported, Response)  # csv and xlsx are always files  # noqa: S101
     return exported
 

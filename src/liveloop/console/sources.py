@@ -8,10 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from liveloop.access.models import Role
+from liveloop.access.contracts import Role
 from liveloop.access.service import ConsoleLogin
 from liveloop.console.auth import ConsoleUser, check_csrf
-from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.ingest.service import (
     NewSource,
@@ -20,6 +19,7 @@ from liveloop.ingest.service import (
     create_source,
     list_sources,
 )
+from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,15 +14,15 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
-from liveloop.access.models import Role
+from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
-from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.guides import service
 from liveloop.guides.models import TaskStatus
 from liveloop.guides.service import TaskView, UnknownCustomer
 from liveloop.profiles.models import Customer
 from liveloop.profiles.view import mask
+from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/v1/guide-tasks", tags=["guide tasks"])
 Worker = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.GUIDE))]

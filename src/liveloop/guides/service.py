@@ -17,10 +17,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from liveloop.access.models import Role, User
+from liveloop.access.contracts import Role
+from liveloop.access.models import User
 from liveloop.errors import DomainError
 from liveloop.guides.models import GuideTask, TaskStatus
-from liveloop.identity.models import Identity, IdentityType
+from liveloop.identity.contracts import IdentityType
+from liveloop.identity.models import Identity
 from liveloop.profiles.models import Customer
 from liveloop.profiles.service import current_id
 from liveloop.store.engine import for_update

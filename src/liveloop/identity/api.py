@@ -9,14 +9,15 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from liveloop.access.models import Role
+from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
-from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 from liveloop.errors import NO_CONTROL_CHARS
-from liveloop.identity.models import IdentityMerge, IdentityType
+from liveloop.identity.contracts import IdentityType
+from liveloop.identity.models import IdentityMerge
 from liveloop.identity.resolve import block_value, split
 from liveloop.identity.service import InvalidIdentifier, normalise
 from liveloop.profiles.models import Customer
+from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/v1/identity", tags=["identity"])
 Operator = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]

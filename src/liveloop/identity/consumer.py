@@ -1,16 +1,25 @@
-"""The OneID event-log consumer: resolves every tracked event to its person, online."""
+"""The ``profiles`` event-log consumer: for every event, in log order — OneID resolution of
+tracked events, then the counters, traits, consents and rule tags of the person it belongs to
+(through the profiles facade). One consumer does both so a person is never counted before they
+are known; its cursor keeps the name ``profiles`` that stores already hold."""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from liveloop.identity.extract import event_identifiers
 from liveloop.identity.resolve import resolve
+from liveloop.profiles import service as profiles
 from liveloop.store.consumers import Consumers
 from liveloop.store.eventlog import Event, LoggedEvent
 
-CONSUMER = "oneid"
+log = logging.getLogger(__name__)
+
 TRACKED = frozenset({"track", "identify", "page", "screen", "group", "alias"})
 
 
@@ -36,8 +45,23 @@ def resolve_event(session: Session, event: LoggedEvent) -> int | None:
     return result.customer_id
 
 
-def subscribe(consumers: Consumers) -> None:
+def handler(tz: ZoneInfo) -> Callable[[Session, LoggedEvent], None]:
     def handle(session: Session, event: LoggedEvent) -> None:
-        resolve_event(session, event)
+        customer_id = resolve_event(session, event)
+        if customer_id is None:
+            return
+        # The event may have been read before a merge earlier in this batch moved it.
+        person = profiles.current_id(session, customer_id)
+        try:
+            with session.begin_nested():
+                profiles.count_event(session, person, event, tz)
+        except Exception:
+            # The person stays resolved; a property we cannot read costs only its counting.
+            log.warning("profiles: event %s could not be counted", event.id, exc_info=True)
 
-    consumers.subscribe(CONSUMER, handle, batch_size=200)
+    return handle
+
+
+def subscribe(consumers: Consumers, tz: ZoneInfo) -> None:
+    if profiles.PROFILES_CONSUMER not in consumers:
+        consumers.subscribe(profiles.PROFILES_CONSUMER, handler(tz), batch_size=200)

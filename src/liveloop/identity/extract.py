@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from liveloop.identity.models import IdentityType
+from liveloop.identity.contracts import IdentityType
 
 KNOWN = {t.value for t in IdentityType}
 

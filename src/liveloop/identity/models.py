@@ -7,25 +7,12 @@ constraint keeps it, and merges move rows rather than copy them.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from liveloop.store.base import Base, JSONDoc, UTCDateTime, utcnow
-
-
-class IdentityType(StrEnum):
-    """Identifier types, strongest first (the order OneID trusts them in)."""
-
-    MEMBER_NO = "member_no"
-    UNIONID = "unionid"
-    PHONE = "phone"
-    OPENID = "openid"
-    DOUYIN_ID = "douyin_id"
-    DEVICE_ID = "device_id"
-    ANONYMOUS_ID = "anonymous_id"
 
 
 class Identity(Base):

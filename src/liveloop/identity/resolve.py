@@ -34,8 +34,9 @@ from sqlalchemy.orm import Session
 from liveloop.commerce import service as commerce
 from liveloop.errors import DomainError
 from liveloop.identity import rules
+from liveloop.identity.contracts import IdentityType
 from liveloop.identity.extract import event_identifiers
-from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge, IdentityType
+from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
 from liveloop.identity.service import InvalidIdentifier, link, normalise
 from liveloop.profiles import service as profiles
 from liveloop.store.eventlog import Event, emit

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from liveloop.identity.models import IdentityType
+from liveloop.identity.contracts import IdentityType
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveloop.errors import DomainError
-from liveloop.identity.models import Identity, IdentityType
+from liveloop.identity.contracts import IdentityType
+from liveloop.identity.models import Identity
 
 PLACEHOLDERS = frozenset(
     {

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.commerce import service as commerce
 from liveloop.errors import DomainError
-from liveloop.identity.models import IdentityType
+from liveloop.identity.contracts import IdentityType
 from liveloop.identity.resolve import resolve
 from liveloop.identity.service import InvalidIdentifier, normalise
 from liveloop.profiles import service as profiles

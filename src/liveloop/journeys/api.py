@@ -19,14 +19,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import AwareDatetime, BaseModel
 
-from liveloop.access.models import Role
+from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
-from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 from liveloop.errors import DomainError
 from liveloop.journeys import builtin
 from liveloop.journeys import definition as d
 from liveloop.journeys import service as journeys
 from liveloop.journeys.metrics import journey_metrics
+from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/v1/journeys", tags=["journeys"])
 Reader = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.ANALYST))]

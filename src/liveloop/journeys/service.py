@@ -28,10 +28,9 @@ from liveloop.profiles.service import PROFILES_CONSUMER
 from liveloop.store.consumers import Consumers
 from liveloop.store.engine import for_update, transaction
 from liveloop.store.eventlog import LoggedEvent
-from liveloop.store.worker import Task
 
 if TYPE_CHECKING:
-    from liveloop.runtime import Runtime
+    pass
 
 JOURNEYS_TASK = "journeys"
 SCAN_EVERY = timedelta(minutes=1)
@@ -303,19 +302,3 @@ class JourneyEngine:
     def run_until_idle(self, factory: sessionmaker[Session], clock: Clock) -> int:
         self.scan(factory, clock)
         return runtime.run_until_idle(factory, clock, self.book, steps.EXECUTORS, self.tz)
-
-
-@dataclass
-class JourneyTask(Task):
-    engine: JourneyEngine | None = None
-
-
-def attach(runtime: Runtime) -> JourneyEngine:
-    """Subscribe the journeys consumer and add the due-step task to a runtime (once)."""
-    for task in runtime.tasks:
-        if isinstance(task, JourneyTask) and task.engine is not None:
-            return task.engine
-    engine = JourneyEngine(runtime.settings.tz)
-    engine.subscribe(runtime.consumers, runtime.clock)
-    runtime.add_task(JourneyTask(JOURNEYS_TASK, engine.run_task, engine=engine))
-    return engine

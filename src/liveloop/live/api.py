@@ -11,12 +11,12 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from liveloop.access.models import Role
+from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
-from liveloop.deps import ReadSessionDep, SessionDep, require_roles
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.live.models import LiveSession
 from liveloop.store.base import to_money
+from liveloop.web.deps import ReadSessionDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/v1/live-sessions", tags=["live"])
 Reader = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.HOST, Role.ANALYST))]

@@ -9,15 +9,15 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from liveloop.access.models import Role
+from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
-from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 from liveloop.identity import service as identity
-from liveloop.identity.models import IdentityType
+from liveloop.identity.contracts import IdentityType
 from liveloop.profiles.models import Customer, TagRule
 from liveloop.profiles.rules import EventRule, ProfileRule
 from liveloop.profiles.service import current_id
 from liveloop.profiles.view import Profile, build
+from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
 Reader = Annotated[

@@ -14,13 +14,13 @@ from sqlalchemy import Text, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from liveloop.identity import service as identity
-from liveloop.identity.models import IdentityType
+from liveloop.identity.contracts import IdentityType
 from liveloop.profiles import counters
 from liveloop.profiles.models import Customer, CustomerTag
 from liveloop.store.base import UTCDateTime
 from liveloop.store.consumers import ConsumerCursor
 from liveloop.store.engine import dialect_insert, for_update
-from liveloop.store.eventlog import emit
+from liveloop.store.eventlog import LoggedEvent, emit
 
 PROFILES_CONSUMER = "profiles"
 
@@ -119,6 +119,11 @@ def restore(session: Session, customer_id: int, survivor_id: int, tz: ZoneInfo) 
     horizon = session.scalar(for_update(session, cursor)) or 0
     for person in (customer_id, survivor_id):
         counters.rebuild(session, person, horizon, tz)
+
+
+def count_event(session: Session, customer_id: int, event: LoggedEvent, tz: ZoneInfo) -> None:
+    """Count one event into its person's counters, traits, consents and rule tags."""
+    counters.observe(session, customer_id, event, tz)
 
 
 def current_id(session: Session, customer_id: int) -> int:

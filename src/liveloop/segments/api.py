@@ -17,13 +17,13 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from liveloop.access.models import Role
+from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
-from liveloop.analytics.api import _respond
-from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.segments import service
 from liveloop.segments.service import SegmentOut
+from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
+from liveloop.web.downloads import respond
 
 router = APIRouter(prefix="/v1/segments", tags=["segments"])
 Reader = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.ANALYST))]
@@ -184,7 +184,7 @@ def members(
     masked = _masked(principal)
     name = f"segment-{segment.id}"
     if format != "json":
-        return _respond(
+        return respond(
             name,
             MEMBER_COLUMNS,
             _rows(session, segment_id, masked),

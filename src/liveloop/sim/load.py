@@ -28,7 +28,7 @@ from liveloop.commerce.service import (
     refund_order,
     upsert_product,
 )
-from liveloop.identity.models import IdentityType
+from liveloop.identity.contracts import IdentityType
 from liveloop.identity.resolve import resolve
 from liveloop.live.service import close_live, schedule_live
 from liveloop.profiles.service import NewCustomer, create_customer, fill_profile

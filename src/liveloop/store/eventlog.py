@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, func, select, text
+from sqlalchemy import BigInteger, Integer, String, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from liveloop.store.base import Base, JSONDoc, UTCDateTime, utcnow
@@ -35,7 +35,9 @@ class Event(Base):
     # Segment call type: track, identify, page, screen, group, alias — or "domain" for our own.
     type: Mapped[str] = mapped_column(String(16))
     name: Mapped[str | None] = mapped_column(String(128), index=True)
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    # The person (a profiles customer id), filled by the profiles consumer; deliberately no foreign
+    # key: the kernel points at no domain table.
+    customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
     anonymous_id: Mapped[str | None] = mapped_column(String(128), index=True)
     user_id: Mapped[str | None] = mapped_column(String(128), index=True)
     properties: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,7 +34,19 @@ class Task:
         return self.last_run is None or now - self.last_run >= self.every
 
 
+class Background(Protocol):
+    """A thread of its own that starts and stops with the process."""
+
+    name: str
+
+    def start(self) -> None: ...
+
+    def stop(self, timeout: float = 10.0) -> None: ...
+
+
 class Worker:
+    """``drain_outbox`` False leaves the outbox to other processes."""
+
     def __init__(
         self,
         factory: sessionmaker[Session],
@@ -42,8 +55,11 @@ class Worker:
         outbox: Outbox,
         poll_seconds: float,
         tasks: list[Task] | None = None,
+        *,
+        drain_outbox: bool = True,
     ) -> None:
         self.factory, self.clock = factory, clock
+        self.drain_outbox = drain_outbox
         self.consumers, self.outbox = consumers, outbox
         self.tasks = tasks if tasks is not None else []
         self.poll_seconds = poll_seconds
@@ -85,5 +101,7 @@ class Worker:
                 task.last_run = now
             except Exception:
                 log.exception("worker task %s failed; it will run again", task.name)
+        if not self.drain_outbox:
+            return busy
         drained = self.outbox.drain(self.factory, self.clock)
         return busy or drained.sent + drained.retrying + drained.dead > 0

@@ -34,7 +34,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from liveloop.analytics.engine import Engine
-from liveloop.identity.models import IdentityType
+from liveloop.identity.contracts import IdentityType
 from liveloop.identity.rules import RULES
 from liveloop.identity.service import InvalidIdentifier, normalise
 

@@ -1,4 +1,5 @@
-"""Alembic, driven from code: ``upgrade(url)`` brings any supported store to the latest schema."""
+"""The schema: Alembic driven from code. ``upgrade(engine)`` brings any store to the latest
+schema; ``tables`` registers every domain's tables for the metadata Alembic compares against."""
 
 from __future__ import annotations
 

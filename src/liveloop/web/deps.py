@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from liveloop.access.models import Role
+from liveloop.access.contracts import Role
 from liveloop.access.service import Principal, resolve_api_key, touch_api_key
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction

@@ -1,4 +1,5 @@
-"""API keys over HTTP, for admins: create (the key is in the response, once), list, revoke."""
+"""API keys over HTTP, for admins: create (the key is in the response, once), list, revoke.
+A router of the web kit, not of access: it stands on ``web.deps``, which stands on access."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from liveloop.access.models import ApiKey, Role
-from liveloop.access.service import Principal, create_api_key, revoke_api_key
-from liveloop.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
+from liveloop.access.contracts import Role
+from liveloop.access.service import (
+    Principal,
+    api_key_exists,
+    api_keys,
+    create_api_key,
+    revoke_api_key,
+)
 from liveloop.errors import NO_CONTROL_CHARS
+from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/v1/api-keys", tags=["access"])
 AdminDep = Annotated[Principal, Depends(require_roles())]
@@ -27,6 +33,8 @@ class NewApiKey(BaseModel):
 
 
 class ApiKeyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
     role: Role
@@ -51,23 +59,11 @@ def create(body: NewApiKey, session: SessionDep, runtime: RuntimeDep, _: AdminDe
 
 @router.get("")
 def list_keys(session: ReadSessionDep, _: AdminDep) -> list[ApiKeyOut]:
-    rows = session.scalars(select(ApiKey).order_by(ApiKey.id))
-    return [
-        ApiKeyOut(
-            id=r.id,
-            name=r.name,
-            role=Role(r.role),
-            prefix=r.prefix,
-            created_at=r.created_at,
-            last_used_at=r.last_used_at,
-            revoked_at=r.revoked_at,
-        )
-        for r in rows
-    ]
+    return [ApiKeyOut.model_validate(key) for key in api_keys(session)]
 
 
 @router.delete("/{key_id}", status_code=204)
 def revoke(key_id: KeyId, session: SessionDep, runtime: RuntimeDep, _: AdminDep) -> None:
-    if session.get(ApiKey, key_id) is None:
+    if not api_key_exists(session, key_id):
         raise HTTPException(404, f"no API key {key_id}")
     revoke_api_key(session, key_id, runtime.clock.now())

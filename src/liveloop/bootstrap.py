@@ -1,0 +1,122 @@
+"""The one composition of a process: its runtime and its background work.
+
+Every kind of process is built here — ``liveloop serve`` (``app.create_app``), ``liveloop
+worker``, ``liveloop demo`` and the test fixtures:
+
+- ``open_runtime`` connects to the configured store (migrating it first) with a clock;
+- ``wire`` asks each domain's ``jobs`` module to declare its consumers, periodic tasks, outbox
+  senders and background threads on the runtime — once, however often it is called;
+- ``start_work`` runs that work (all of it, or only some kinds) until stopped.
+
+A domain declares its background work in its own ``jobs`` module and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from liveloop import schema
+from liveloop.analytics import jobs as analytics_jobs
+from liveloop.channels import jobs as channels_jobs
+from liveloop.clock import Clock
+from liveloop.commerce import jobs as commerce_jobs
+from liveloop.config import Settings
+from liveloop.identity import jobs as identity_jobs
+from liveloop.journeys import jobs as journeys_jobs
+from liveloop.runtime import Runtime
+from liveloop.segments import jobs as segments_jobs
+from liveloop.store.consumers import Consumers
+from liveloop.store.worker import Worker
+
+log = logging.getLogger(__name__)
+
+# The kinds of background work a process can run (``liveloop worker --only …``).
+CONSUMERS: Final = "consumers"
+TASKS: Final = "tasks"
+OUTBOX: Final = "outbox"
+ANALYTICS: Final = "analytics"
+WORK_KINDS: Final = (CONSUMERS, TASKS, OUTBOX, ANALYTICS)
+
+
+def open_runtime(
+    settings: Settings, clock: Clock | None = None, *, upgrade: bool = True
+) -> Runtime:
+    """Connect to the configured store, migrating it to the latest schema first."""
+    runtime = Runtime.connect(settings, clock)
+    if upgrade:
+        schema.upgrade(runtime.engine)
+    return runtime
+
+
+def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runtime:
+    """Every domain's background work, declared on ``runtime`` (idempotent). ``adapters``
+    replaces the channel adapters built from the settings (tests)."""
+    identity_jobs.register(runtime)
+    journeys_jobs.register(runtime)
+    channels_jobs.register(runtime, adapters=adapters)
+    segments_jobs.register(runtime)
+    commerce_jobs.register(runtime)
+    analytics_jobs.register(runtime)
+    return runtime
+
+
+@dataclass
+class Work:
+    """The background work of one process: a worker thread (consumers, tasks, outbox) and the
+    runtime's background threads (the analytics schedule)."""
+
+    runtime: Runtime
+    kinds: frozenset[str]
+    worker: Worker
+    threads: list[Any] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.worker.start()
+        for thread in self.threads:
+            thread.start()
+
+    def run(self) -> None:
+        """Work in this thread until ``stop`` (the background threads run beside it)."""
+        for thread in self.threads:
+            thread.start()
+        try:
+            self.worker.run()
+        finally:
+            self._stop_threads()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.worker.stop(timeout)
+        self._stop_threads(timeout)
+
+    def _stop_threads(self, timeout: float = 10.0) -> None:
+        for thread in self.threads:
+            thread.stop(timeout)
+
+
+def start_work(
+    runtime: Runtime, kinds: Iterable[str] = WORK_KINDS, *, poll_seconds: float | None = None
+) -> Work:
+    """The work of ``kinds`` (see ``WORK_KINDS``) over a wired runtime, not yet started.
+    The analytics schedule runs only where the settings allow it."""
+    chosen = frozenset(kinds)
+    unknown = chosen - set(WORK_KINDS)
+    if unknown:
+        raise ValueError(f"unknown kinds of work: {', '.join(sorted(unknown))}")
+    worker = Worker(
+        runtime.sessions,
+        runtime.clock,
+        runtime.consumers if CONSUMERS in chosen else Consumers(),
+        runtime.outbox,
+        runtime.settings.worker_poll_seconds if poll_seconds is None else poll_seconds,
+        runtime.tasks if TASKS in chosen else [],
+        drain_outbox=OUTBOX in chosen,
+    )
+    threads = [
+        thread
+        for thread in runtime.threads
+        if ANALYTICS in chosen and runtime.settings.analytics_schedule
+    ]
+    return Work(runtime, chosen, worker, threads)
