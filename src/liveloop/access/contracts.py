@@ -1,4 +1,5 @@
-"""What access publishes to other packages: the roles a user or API key acts in."""
+"""What access publishes to other packages: the roles a user or API key acts in, and the
+personal fields whose visibility ``access.service.sees`` decides."""
 
 from __future__ import annotations
 
@@ -13,3 +14,13 @@ class Role(StrEnum):
     GUIDE = "guide"
     ANALYST = "analyst"
     INTEGRATOR = "integrator"
+
+
+class PiiField(StrEnum):
+    """Personal data a role may see whole or only masked (``access.service.sees``)."""
+
+    PHONE = "phone"
+    NAME = "name"
+    ADDRESS = "address"
+    EMAIL = "email"
+    IDENTIFIER = "identifier"  # unionid, openid, device and platform ids

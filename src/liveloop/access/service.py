@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from liveloop.access.contracts import Role
+from liveloop.access.contracts import PiiField, Role
 from liveloop.access.models import ApiKey, ConsoleSession, User
 from liveloop.errors import DomainError
 
@@ -229,3 +229,19 @@ def end_console_session(session: Session, token: str) -> None:
 
 def same_secret(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+# Who sees which personal field unmasked — the one place this is decided. Admins and operators
+# run the brand's relationship with the customer; a guide addresses the customer by name but
+# reaches them through WeCom, not their phone or address; hosts, leaders, analysts and
+# integrators work with masked data.
+UNMASKED: dict[Role, frozenset[PiiField]] = {
+    Role.ADMIN: frozenset(PiiField),
+    Role.OPERATOR: frozenset(PiiField),
+    Role.GUIDE: frozenset({PiiField.NAME}),
+}
+
+
+def sees(role: Role | str, field: PiiField | str) -> bool:
+    """Whether ``role`` sees ``field`` whole (otherwise masked)."""
+    return PiiField(field) in UNMASKED.get(Role(role), frozenset())

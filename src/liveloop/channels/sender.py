@@ -32,7 +32,7 @@ from liveloop.config import Settings
 from liveloop.identity.models import Identity
 from liveloop.profiles.counters import set_consent
 from liveloop.profiles.models import Customer
-from liveloop.profiles.service import current_id
+from liveloop.profiles.service import survivor_of
 from liveloop.store.engine import transaction
 from liveloop.store.outbox import Deferred, Envelope, Outbox, PermanentFailure, enqueue
 
@@ -149,7 +149,7 @@ class ChannelSender:
             customer = guards.lock_customer(session, message.customer_id)
             if customer is not None and customer.merged_into_id is not None:
                 # OneID merged the person after queueing: the survivor's consent and caps count.
-                message.customer_id = current_id(session, customer.id)
+                message.customer_id = survivor_of(session, customer.id)
                 customer = guards.lock_customer(session, message.customer_id)
             if customer is None:
                 return guards.Verdict("suppress", "the customer no longer exists")

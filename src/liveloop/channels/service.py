@@ -31,7 +31,7 @@ from liveloop.channels.sender import MESSAGE_KIND, apply_outcome
 from liveloop.errors import DomainError
 from liveloop.profiles.counters import set_consent
 from liveloop.profiles.models import Customer
-from liveloop.profiles.service import current_id
+from liveloop.profiles.service import survivor_of
 from liveloop.store.eventlog import emit
 from liveloop.store.outbox import enqueue
 
@@ -225,7 +225,7 @@ def _recipient_of(
         raise ChannelsError(f"template {template_code!r} is for {template.channel}, not {channel}")
     customer = session.get(Customer, customer_id)
     if customer is not None and customer.merged_into_id is not None:
-        customer = session.get(Customer, current_id(session, customer_id))
+        customer = session.get(Customer, survivor_of(session, customer_id))
     if customer is None:
         raise ChannelsError(f"no customer {customer_id}")
     return template, customer
@@ -386,7 +386,7 @@ def process_reply(
     keyword = is_unsubscribe(text, keywords)
     if keyword is None:
         return False
-    customer_id = current_id(session, customer_id)
+    customer_id = survivor_of(session, customer_id)
     set_consent(
         session,
         customer_id,

@@ -64,7 +64,7 @@ from liveloop.commerce.models import (
     Product,
 )
 from liveloop.profiles.models import Customer
-from liveloop.profiles.service import current_id
+from liveloop.profiles.service import survivor_of
 from liveloop.store.base import CENT
 from liveloop.store.eventlog import emit
 
@@ -230,14 +230,14 @@ def issue_coupon(
     template = find_template(session, template_code, lock=True)
     if session.get(Customer, customer_id) is None:
         raise UnknownCustomer(f"no customer {customer_id}")
-    person = current_id(session, customer_id)
+    person = survivor_of(session, customer_id)
     existing = session.scalars(
         select(Coupon).where(Coupon.idempotency_key == idempotency_key)
     ).one_or_none()
     if existing is not None:
         if (
             existing.template_id != template.id
-            or current_id(session, existing.customer_id) != person
+            or survivor_of(session, existing.customer_id) != person
         ):
             raise IdempotencyConflict(
                 f"idempotency key {idempotency_key!r} already issued coupon {existing.code} "
@@ -390,7 +390,7 @@ def price_coupon(
     if found is None:
         raise UnknownCoupon(f"{order_no}: no coupon {code}")
     coupon, template = found
-    if current_id(session, coupon.customer_id) != current_id(session, customer_id):
+    if survivor_of(session, coupon.customer_id) != survivor_of(session, customer_id):
         raise CouponNotOwned(f"{order_no}: coupon {code} belongs to another customer")
     if coupon.status in (CouponStatus.REDEEMED, CouponStatus.VOID):
         used = f" by order {coupon.order_no}" if coupon.order_no else ""
@@ -607,7 +607,7 @@ def list_coupons(
     conditions: list[Any] = []
     if customer_id is not None:
         conditions.append(
-            Coupon.customer_id.in_(_people(session, current_id(session, customer_id)))
+            Coupon.customer_id.in_(_people(session, survivor_of(session, customer_id)))
         )
     if status is not None:
         conditions.append(Coupon.status == status)

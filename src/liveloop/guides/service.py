@@ -24,7 +24,7 @@ from liveloop.guides.models import GuideTask, TaskStatus
 from liveloop.identity.contracts import IdentityType
 from liveloop.identity.models import Identity
 from liveloop.profiles.models import Customer
-from liveloop.profiles.service import current_id
+from liveloop.profiles.service import survivor_of
 from liveloop.store.engine import for_update
 from liveloop.store.eventlog import emit
 
@@ -143,7 +143,7 @@ def create_task(
     if session.get(Customer, customer_id) is None:
         raise UnknownCustomer(f"no customer {customer_id}")
     _check_assignee(session, assignee)
-    person = current_id(session, customer_id)
+    person = survivor_of(session, customer_id)
     task = GuideTask(
         customer_id=person,
         assignee=assignee,
@@ -212,7 +212,7 @@ def list_tasks(
             GuideTask.assignee.is_(None) if assignee == "" else GuideTask.assignee == assignee
         )
     if customer_id is not None:
-        conditions.append(GuideTask.customer_id == current_id(session, customer_id))
+        conditions.append(GuideTask.customer_id == survivor_of(session, customer_id))
     total = session.scalar(
         _visible(select(func.count()).select_from(GuideTask), guide).where(*conditions)
     )

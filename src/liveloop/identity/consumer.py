@@ -51,7 +51,7 @@ def handler(tz: ZoneInfo) -> Callable[[Session, LoggedEvent], None]:
         if customer_id is None:
             return
         # The event may have been read before a merge earlier in this batch moved it.
-        person = profiles.current_id(session, customer_id)
+        person = profiles.survivor_of(session, customer_id)
         try:
             with session.begin_nested():
                 profiles.count_event(session, person, event, tz)

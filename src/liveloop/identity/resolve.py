@@ -270,7 +270,7 @@ def split(session: Session, merge_id: int, at: datetime, tz: ZoneInfo = SHANGHAI
         raise AlreadySplit(f"merge {merge_id} was already split at {audit.split_at.isoformat()}")
     moved = {(t, v) for t, v in audit.moved_identities}
     survivor, restored = audit.survivor_id, audit.merged_id
-    if profiles.current_id(session, survivor) != survivor:
+    if profiles.survivor_of(session, survivor) != survivor:
         raise AlreadySplit(
             f"merge {merge_id} cannot be split: its survivor has since been merged into another "
             "person; split that later merge first"

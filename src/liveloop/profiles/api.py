@@ -15,7 +15,7 @@ from liveloop.identity import service as identity
 from liveloop.identity.contracts import IdentityType
 from liveloop.profiles.models import Customer, TagRule
 from liveloop.profiles.rules import EventRule, ProfileRule
-from liveloop.profiles.service import current_id
+from liveloop.profiles.service import survivor_of
 from liveloop.profiles.view import Profile, build
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 
@@ -38,7 +38,7 @@ def _respond(
     before: int | None,
     requested: str | None = None,
 ) -> Profile:
-    alive = session.get(Customer, current_id(session, customer.id))
+    alive = session.get(Customer, survivor_of(session, customer.id))
     if alive is None:  # pragma: no cover - merges always point at an existing person
         raise HTTPException(404, "no such profile")
     profile = build(

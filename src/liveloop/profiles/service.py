@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Text, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -126,18 +126,43 @@ def count_event(session: Session, customer_id: int, event: LoggedEvent, tz: Zone
     counters.observe(session, customer_id, event, tz)
 
 
-def current_id(session: Session, customer_id: int) -> int:
-    """Follow merges to the person who stands for ``customer_id`` now."""
+def survivor_of(session: Session, customer_id: int) -> int:
+    """The person who stands for ``customer_id`` now: its merge chain (``merged_into_id``)
+    followed to the end. With ``merged_into`` the one place the chain is read."""
     seen = set()
     while customer_id not in seen:
         seen.add(customer_id)
-        merged_into = session.scalar(
+        merged_into_id = session.scalar(
             select(Customer.merged_into_id).where(Customer.id == customer_id)
         )
-        if merged_into is None:
+        if merged_into_id is None:
             return customer_id
-        customer_id = merged_into
+        customer_id = merged_into_id
     raise RuntimeError(f"merge cycle through customer {customer_id}")  # pragma: no cover
+
+
+def merged_into(session: Session, survivor_id: int) -> set[int]:
+    """``survivor_id`` and everyone OneID merged into them, directly or through others."""
+    found, frontier = {survivor_id}, {survivor_id}
+    while frontier:
+        frontier = (
+            set(session.scalars(select(Customer.id).where(Customer.merged_into_id.in_(frontier))))
+            - found
+        )
+        found |= frontier
+    return found
+
+
+def timezone_of(session: Session, customer_id: int, brand_tz: ZoneInfo) -> ZoneInfo:
+    """The person's own time zone when their traits name a valid one, else the brand's."""
+    customer = session.get(Customer, customer_id)
+    name = (customer.traits or {}).get("timezone") if customer is not None else None
+    if isinstance(name, str):
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return brand_tz
 
 
 def count_customers(session: Session) -> int:
