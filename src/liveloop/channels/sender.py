@@ -30,9 +30,8 @@ from liveloop.channels.models import ChannelUsage, Message
 from liveloop.clock import Clock
 from liveloop.config import Settings
 from liveloop.identity.models import Identity
-from liveloop.profiles.counters import set_consent
 from liveloop.profiles.models import Customer
-from liveloop.profiles.service import survivor_of
+from liveloop.profiles.service import set_consent, survivor_of
 from liveloop.store.engine import transaction
 from liveloop.store.outbox import Deferred, Envelope, Outbox, PermanentFailure, enqueue
 

@@ -29,9 +29,8 @@ from liveloop.channels import guards, templates
 from liveloop.channels.models import InboxMessage, Message, MessageTemplate
 from liveloop.channels.sender import MESSAGE_KIND, apply_outcome
 from liveloop.errors import DomainError
-from liveloop.profiles.counters import set_consent
 from liveloop.profiles.models import Customer
-from liveloop.profiles.service import survivor_of
+from liveloop.profiles.service import set_consent, survivor_of
 from liveloop.store.eventlog import emit
 from liveloop.store.outbox import enqueue
 

@@ -47,7 +47,7 @@ from liveloop.identity.contracts import IdentityType
 from liveloop.identity.resolve import resolve
 from liveloop.identity.service import InvalidIdentifier, normalise
 from liveloop.profiles import service as profiles
-from liveloop.profiles.counters import set_consent
+from liveloop.profiles.service import set_consent
 from liveloop.store.engine import transaction
 
 ALIASES = {

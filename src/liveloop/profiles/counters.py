@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from liveloop.commerce import service as commerce
+from liveloop.profiles.consents import set_consent
 from liveloop.profiles.models import (
     Consent,
     Customer,
@@ -153,26 +154,6 @@ def _traits(session: Session, customer_id: int, props: dict[str, Any], event: Lo
         if key not in NOT_TRAITS:
             traits.setdefault(key, value)
     customer.traits = traits
-
-
-def set_consent(
-    session: Session, customer_id: int, channel: str, granted: bool, source: str, at: datetime
-) -> None:
-    row = session.scalars(
-        select(Consent).where(Consent.customer_id == customer_id, Consent.channel == channel)
-    ).one_or_none()
-    if row is None:
-        session.add(
-            Consent(
-                customer_id=customer_id,
-                channel=channel,
-                granted=granted,
-                source=source,
-                updated_at=at,
-            )
-        )
-    elif at >= row.updated_at:
-        row.granted, row.source, row.updated_at = granted, source, at
 
 
 def profile_document(session: Session, customer_id: int) -> dict[str, Any]:

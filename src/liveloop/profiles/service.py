@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from liveloop.identity import service as identity
 from liveloop.identity.contracts import IdentityType
-from liveloop.profiles import counters
+from liveloop.profiles import counters, events
+from liveloop.profiles.consents import set_consent as set_consent  # the facade publishes it
 from liveloop.profiles.models import Customer, CustomerTag
 from liveloop.store.base import UTCDateTime
 from liveloop.store.consumers import ConsumerCursor
 from liveloop.store.engine import dialect_insert, for_update
-from liveloop.store.eventlog import LoggedEvent, emit
+from liveloop.store.eventlog import LoggedEvent
 
 PROFILES_CONSUMER = "profiles"
 
@@ -60,14 +61,13 @@ def create_customer(session: Session, spec: NewCustomer, now: datetime, source: 
     session.flush()
     for kind, value in spec.identities.items():
         identity.link(session, customer.id, kind, value, now)
-    emit(
+    events.customer_created(
         session,
-        "Customer Created",
         at=now,
         source=source,
-        message_id=f"customer-created:{customer.oneid}",
         customer_id=customer.id,
-        properties={"oneid": customer.oneid, "province": spec.province},
+        oneid=customer.oneid,
+        province=spec.province,
     )
     return customer.id
 
