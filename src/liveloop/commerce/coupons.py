@@ -32,6 +32,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from liveloop.commerce import events
 from liveloop.commerce.coupon_errors import (
     CouponAlreadyUsed,
     CouponError,
@@ -66,7 +67,6 @@ from liveloop.commerce.models import (
 from liveloop.profiles.models import Customer
 from liveloop.profiles.service import survivor_of
 from liveloop.store.base import CENT
-from liveloop.store.eventlog import emit
 
 __all__ = [
     "CouponAlreadyUsed",
@@ -305,27 +305,23 @@ def issue_coupon(
             f"idempotency key {idempotency_key!r} was just used by another issue"
         ) from None
     session.expire(template, ["issued_count"])
-    emit(
+    events.coupon_issued(
         session,
-        "Coupon Issued",
         at=now,
         source=source,
-        message_id=f"coupon-issued:{coupon.code}",
         customer_id=person,
-        properties={
-            "coupon_id": coupon.code,
-            "coupon_name": template.name,
-            "template": template.code,
-            "value": _value(template),
-            "kind": template.kind,
-            "amount": template.amount,
-            "pay_percent": template.pay_percent,
-            "cap": template.cap,
-            "threshold": template.threshold,
-            "skus": override,
-            "valid_from": valid_from,
-            "valid_until": valid_until,
-        },
+        coupon_code=coupon.code,
+        coupon_name=template.name,
+        template=template.code,
+        value=_value(template),
+        kind=template.kind,
+        amount=template.amount,
+        pay_percent=template.pay_percent,
+        cap=template.cap,
+        threshold=template.threshold,
+        skus=override,
+        valid_from=valid_from,
+        valid_until=valid_until,
     )
     return _issued(coupon, template.code, created=True)
 
@@ -470,20 +466,26 @@ def restore_for_refund(session: Session, order_no: str, at: datetime, source: st
     coupon.status = CouponStatus.ISSUED if restored else CouponStatus.EXPIRED
     coupon.order_no, coupon.discount, coupon.redeemed_at = None, None, None
     coupon.updated_at = at
-    emit(
-        session,
-        "Coupon Restored" if restored else "Coupon Expired",
-        at=at,
-        source=source,
-        message_id=f"coupon-{'restored' if restored else 'expired'}:{coupon.code}:{order_no}",
-        customer_id=coupon.customer_id,
-        properties={
-            "coupon_id": coupon.code,
-            "order_id": order_no,
-            "valid_until": coupon.valid_until,
-            "reason": "order refunded",
-        },
-    )
+    if restored:
+        events.coupon_restored(
+            session,
+            at=at,
+            source=source,
+            customer_id=coupon.customer_id,
+            coupon_code=coupon.code,
+            order_no=order_no,
+            valid_until=coupon.valid_until,
+        )
+    else:
+        events.coupon_expired(
+            session,
+            at=at,
+            source=source,
+            customer_id=coupon.customer_id,
+            coupon_code=coupon.code,
+            valid_until=coupon.valid_until,
+            refunded_order_no=order_no,
+        )
     return coupon.status
 
 
@@ -512,14 +514,13 @@ def expire_coupons(session: Session, now: datetime, *, batch: int = 5000) -> int
         .execution_options(synchronize_session=False)
     ).all()
     for code, customer_id, valid_until in rows:
-        emit(
+        events.coupon_expired(
             session,
-            "Coupon Expired",
             at=now,
             source="coupons",
-            message_id=f"coupon-expired:{code}",
             customer_id=customer_id,
-            properties={"coupon_id": code, "valid_until": valid_until},
+            coupon_code=code,
+            valid_until=valid_until,
         )
     return len(rows)
 
@@ -538,14 +539,13 @@ def void_coupon(session: Session, code: str, now: datetime, *, reason: str, sour
         raise CouponAlreadyUsed(
             f"coupon {code} is {coupon.status}; only issued coupons can be voided"
         )
-    emit(
+    events.coupon_voided(
         session,
-        "Coupon Voided",
         at=now,
         source=source,
-        message_id=f"coupon-voided:{code}",
         customer_id=coupon.customer_id,
-        properties={"coupon_id": code, "reason": reason},
+        coupon_code=code,
+        reason=reason,
     )
 
 

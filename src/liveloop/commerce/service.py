@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from liveloop.commerce import events
 from liveloop.commerce.models import Order, OrderItem, OrderStatus, Product
 from liveloop.errors import DomainError
 from liveloop.store.base import to_money
-from liveloop.store.eventlog import emit
 
 COUNTED = (OrderStatus.PAID, OrderStatus.COMPLETED)
 
@@ -153,43 +153,36 @@ def record_order(
     )
     session.add(order)
     session.flush()
-    emit(
+    events.order_completed(
         session,
-        "Order Completed",
         at=placed_at,
         source=source,
-        message_id=f"order-completed:{order_no}",
+        order_no=order_no,
         customer_id=customer_id,
-        properties={
-            "order_id": order_no,
-            "total": total,
-            "discount": discount,
-            "currency": "CNY",
-            "channel": channel,
-            "products": [
-                {"sku": line.sku, "quantity": item.quantity, "price": item.unit_price}
-                for line, item in zip(lines, items, strict=True)
-            ],
-            **({"coupon": redemption.code} if redemption else {}),
-        },
-        context={"externalIds": [{"type": t, "id": v} for t, v in buyer]} if buyer else None,
+        total=total,
+        discount=discount,
+        channel=channel,
+        products=[
+            events.OrderedProduct(
+                line.sku, item.quantity, item.unit_price, products[line.sku].category
+            )
+            for line, item in zip(lines, items, strict=True)
+        ],
+        coupon_code=redemption.code if redemption else None,
+        buyer=buyer,
     )
     if redemption is not None:
-        emit(
+        events.coupon_applied(
             session,
-            "Coupon Applied",
             at=placed_at,
             source=source,
-            message_id=f"coupon-applied:{redemption.code}:{order_no}",
+            order_no=order_no,
             customer_id=customer_id,
-            properties={
-                "order_id": order_no,
-                "coupon_id": redemption.code,
-                "coupon_name": redemption.template_name,
-                "template": redemption.template_code,
-                "discount": redemption.discount,
-                "eligible_subtotal": redemption.eligible_subtotal,
-            },
+            coupon_code=redemption.code,
+            coupon_name=redemption.template_name,
+            template=redemption.template_code,
+            discount=redemption.discount,
+            eligible_subtotal=redemption.eligible_subtotal,
         )
     return order.id
 
@@ -211,14 +204,14 @@ def refund_order(
         raise CommerceError(f"{order_no}: a refund cannot precede the order")
     order.status = OrderStatus.REFUNDED
     order.attributes = {**order.attributes, "refund_reason": reason}
-    emit(
+    events.order_refunded(
         session,
-        "Order Refunded",
         at=refunded_at,
         source=source,
-        message_id=f"order-refunded:{order_no}",
+        order_no=order_no,
         customer_id=order.customer_id,
-        properties={"order_id": order_no, "total": order.total, "reason": reason},
+        total=order.total,
+        reason=reason,
     )
     from liveloop.commerce import coupons  # coupons builds on this module
 
@@ -228,13 +221,6 @@ def refund_order(
 
 def known_skus(session: Session) -> set[str]:
     return set(session.scalars(select(Product.sku).where(Product.active.is_(True))))
-
-
-def categories_of(session: Session, skus: Sequence[str | None]) -> set[str]:
-    wanted = {s for s in skus if s}
-    if not wanted:
-        return set()
-    return set(session.scalars(select(Product.category).where(Product.sku.in_(wanted))))
 
 
 def reassign_orders(session: Session, from_customer: int, to_customer: int) -> None:

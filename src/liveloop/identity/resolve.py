@@ -33,13 +33,13 @@ from sqlalchemy.orm import Session
 
 from liveloop.commerce import service as commerce
 from liveloop.errors import DomainError
-from liveloop.identity import rules
+from liveloop.identity import events, rules
 from liveloop.identity.contracts import IdentityType
 from liveloop.identity.extract import event_identifiers
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
 from liveloop.identity.service import InvalidIdentifier, link, normalise
 from liveloop.profiles import service as profiles
-from liveloop.store.eventlog import Event, emit
+from liveloop.store.eventlog import Event
 
 Key = tuple[IdentityType, str]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -235,14 +235,8 @@ def merge(
     session.add(audit)
     session.flush()
     _enforce_weak_limits(session, survivor_id)
-    emit(
-        session,
-        "Identities Merged",
-        at=at,
-        source="oneid",
-        message_id=f"identities-merged:{audit.id}",
-        customer_id=survivor_id,
-        properties={"merge_id": audit.id, "merged_customer_id": merged_id},
+    events.identities_merged(
+        session, at=at, merge_id=audit.id, survivor_id=survivor_id, merged_id=merged_id
     )
     session.expire_all()
     return audit
@@ -313,14 +307,8 @@ def split(session: Session, merge_id: int, at: datetime, tz: ZoneInfo = SHANGHAI
     session.flush()
     profiles.restore(session, restored, survivor, tz)
     audit.split_at = at
-    emit(
-        session,
-        "Identities Split",
-        at=at,
-        source="oneid",
-        message_id=f"identities-split:{audit.id}",
-        customer_id=restored,
-        properties={"merge_id": audit.id, "survivor_customer_id": survivor},
+    events.identities_split(
+        session, at=at, merge_id=audit.id, restored_id=restored, survivor_id=survivor
     )
     session.flush()
     return restored

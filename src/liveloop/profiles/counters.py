@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from liveloop.commerce import service as commerce
+from liveloop import spec
 from liveloop.profiles.consents import set_consent
 from liveloop.profiles.models import (
     Consent,
@@ -71,14 +71,14 @@ def observe(session: Session, customer_id: int, event: LoggedEvent, tz: ZoneInfo
     # platform's own "Order Completed" stays in the timeline and funnels only.
     ledger = event.type == "domain"
     live = _whole(props.get("live_session_id"))
-    if event.name == "Order Completed" and ledger:
-        _order(session, counters, props, event.timestamp)
-    elif event.name == "Order Refunded" and ledger:
+    if event.name == spec.ORDER_COMPLETED and ledger:
+        _order(counters, props, event.timestamp)
+    elif event.name == spec.ORDER_REFUNDED and ledger:
         counters.refunds += 1
         counters.spend -= _amount(props.get("total"))
-    elif event.name == "Live Joined" and live is not None:
+    elif event.name == spec.LIVE_JOINED and live is not None:
         _attend(session, counters, live, event.timestamp)
-    elif event.name == "Live Left":
+    elif event.name == spec.LIVE_LEFT:
         counters.watch_seconds += min(_whole(props.get("watch_seconds")) or 0, 86_400)
     if event.type == "identify":
         _traits(session, customer_id, props, event)
@@ -104,9 +104,7 @@ def _whole(value: Any) -> int | None:
     return number if 0 <= number < 2**31 else None
 
 
-def _order(
-    session: Session, counters: ProfileCounters, props: dict[str, Any], at: datetime
-) -> None:
+def _order(counters: ProfileCounters, props: dict[str, Any], at: datetime) -> None:
     counters.orders += 1
     counters.spend += _amount(props.get("total"))
     if _amount(props.get("discount")) > 0:
@@ -115,9 +113,20 @@ def _order(
         counters.first_order_at = at
     if counters.last_order_at is None or at > counters.last_order_at:
         counters.last_order_at = at
-    skus = [p.get("sku") for p in props.get("products", []) if isinstance(p, dict)]
-    categories = set(counters.categories) | commerce.categories_of(session, skus)
-    counters.categories = sorted(categories)
+    counters.categories = sorted(set(counters.categories) | _categories(props.get("products")))
+
+
+def _categories(products: Any) -> set[str]:
+    """The categories an order's event names (``products[].category``, as Segment's spec has
+    it). Events commerce wrote before it named categories have none: such an order adds no
+    category, which matters only when a split recounts a person from their old events."""
+    if not isinstance(products, list):
+        return set()
+    return {
+        p["category"]
+        for p in products
+        if isinstance(p, dict) and isinstance(p.get("category"), str) and p["category"]
+    }
 
 
 def _attend(session: Session, counters: ProfileCounters, live: int, at: datetime) -> None:

@@ -20,6 +20,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from liveloop import spec
+
 Op = Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "contains_any"]
 
 
@@ -133,7 +135,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {
         "kind": "event",
         "tag": "有特定健康需求",
-        "event": "Live Comment Posted",
+        "event": spec.LIVE_COMMENT_POSTED,
         "where": {
             "field": "properties.text",
             "op": "contains_any",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from liveloop import spec
 from liveloop.commerce.models import Product
 from liveloop.commerce.service import OrderLine, record_order
 from liveloop.profiles.models import Customer
@@ -90,10 +91,10 @@ class DemoFeed:
                     source="demo-feed",
                 )
             elif kind == "cart":
-                self._track(session, person, "Product Added", {"sku": sku, "name": name})
+                self._track(session, person, spec.PRODUCT_ADDED, {"sku": sku, "name": name})
             elif kind == "live":
-                self._track(session, person, "Live Product Clicked", {"sku": sku, "name": name})
-                self._track(session, person, "Live Left", {"watch_seconds": 900})
+                self._track(session, person, spec.LIVE_PRODUCT_CLICKED, {"sku": sku, "name": name})
+                self._track(session, person, spec.LIVE_LEFT, {"watch_seconds": 900})
         return Happening(kind, person)
 
     def _someone(self, session: Session) -> int:

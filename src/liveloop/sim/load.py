@@ -32,12 +32,13 @@ from liveloop.identity.contracts import IdentityType
 from liveloop.identity.resolve import resolve
 from liveloop.live.service import close_live, schedule_live
 from liveloop.profiles.service import NewCustomer, create_customer, fill_profile
+from liveloop.sim import events
 from liveloop.sim.catalog import CATALOG
 from liveloop.sim.config import SimConfig
 from liveloop.sim.generate import simulate, world_for
 from liveloop.sim.tables import Chunk
 from liveloop.store.engine import transaction
-from liveloop.store.eventlog import Event, NewEvent, append, emit
+from liveloop.store.eventlog import Event, NewEvent, append
 
 SOURCE = "sim"
 
@@ -99,13 +100,12 @@ def load_simulation(
         if progress:
             progress(min(config.customers, chunk.first_person + config.chunk_size))
     with transaction(factory) as session:
-        emit(
+        events.simulation_loaded(
             session,
-            "Simulation Loaded",
             at=received_at,
             source=SOURCE,
-            message_id=_marker(config),
-            properties=config.as_dict(),
+            marker=_marker(config),
+            config=config.as_dict(),
         )
     return LoadReport(
         len(CATALOG),
@@ -124,7 +124,7 @@ def _marker(config: SimConfig) -> str:
 def load_state(session: Session) -> str:
     """One of: "done" (a simulation was loaded to the end), "partial" (one started; resuming is
     safe, loading is idempotent), "other" (the store holds other data), "empty"."""
-    if session.scalar(select(Event.id).where(Event.name == "Simulation Loaded").limit(1)):
+    if session.scalar(select(Event.id).where(Event.name == events.SIMULATION_LOADED).limit(1)):
         return "done"
     if session.scalar(select(Event.id).where(Event.source == SOURCE).limit(1)) is not None:
         return "partial"

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from liveloop import spec
 from liveloop.sim.catalog import (
     BASKET_RULES,
     BY_SKU,
@@ -575,7 +576,7 @@ class PersonSim:
         left_at = live.starts_at + timedelta(minutes=leave)
         props = {"live_session_id": live.session_id, "room": live.room}
         self.event(
-            "Live Joined",
+            spec.LIVE_JOINED,
             at,
             user_id=user_id,
             anonymous_id=anonymous,
@@ -589,7 +590,7 @@ class PersonSim:
             product = BY_SKU[rng.choice(live.featured)].name.split(" ")[0]
             comment = make_comment(rng, mix, product, self.city.city, self.health_need)
             message_id = self.event(
-                "Live Comment Posted",
+                spec.LIVE_COMMENT_POSTED,
                 when,
                 user_id=user_id,
                 anonymous_id=anonymous,
@@ -607,7 +608,7 @@ class PersonSim:
             )
         self.funnel(live, at, left_at, user_id, anonymous, context, props)
         self.event(
-            "Live Left",
+            spec.LIVE_LEFT,
             left_at,
             user_id=user_id,
             anonymous_id=anonymous,
@@ -647,7 +648,7 @@ class PersonSim:
         t = at + timedelta(seconds=rng.uniform(0, window * 0.5))
         product = {**props, "sku": sku, "price": str(price)}
         self.event(
-            "Live Product Clicked",
+            spec.LIVE_PRODUCT_CLICKED,
             t,
             user_id=user_id,
             anonymous_id=anonymous,
@@ -658,7 +659,7 @@ class PersonSim:
             return
         t += timedelta(seconds=rng.uniform(5, 90))
         self.event(
-            "Product Added",
+            spec.PRODUCT_ADDED,
             t,
             user_id=user_id,
             anonymous_id=anonymous,
@@ -669,7 +670,7 @@ class PersonSim:
             return
         t += timedelta(seconds=rng.uniform(5, 120))
         self.event(
-            "Checkout Started",
+            spec.CHECKOUT_STARTED,
             t,
             user_id=user_id,
             anonymous_id=anonymous,
