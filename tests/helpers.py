@@ -15,6 +15,7 @@ import uvicorn
 from liveloop.app import create_app
 from liveloop.commerce.service import OrderLine, ProductSpec, record_order, upsert_product
 from liveloop.identity.contracts import IdentityType
+from liveloop.identity.service import create_customer_with_identities
 from liveloop.live.service import close_live, schedule_live
 from liveloop.profiles.service import NewCustomer, create_customer
 from liveloop.runtime import Runtime
@@ -34,11 +35,10 @@ def seed_small_brand(runtime: Runtime, now: datetime) -> dict[str, object]:
             ProductSpec("MILK-WEEK-7", "鲜牛奶周卡 7瓶", "乳品", Decimal("49.90"), 7, True),
             now,
         )
-        zhang = create_customer(
+        zhang = create_customer_with_identities(
             session,
-            NewCustomer(
-                name="张秀英", province="广东省", identities={IdentityType.PHONE: "+8613800138000"}
-            ),
+            NewCustomer(name="张秀英", province="广东省"),
+            {IdentityType.PHONE: "+8613800138000"},
             now,
             "test",
         )

@@ -12,6 +12,7 @@ from liveloop import bootstrap
 from liveloop.channels import jobs as channels_jobs
 from liveloop.channels import service
 from liveloop.identity.contracts import IdentityType
+from liveloop.identity.service import create_customer_with_identities
 from liveloop.profiles.counters import set_consent
 from liveloop.profiles.service import NewCustomer, create_customer
 from liveloop.runtime import Runtime
@@ -92,13 +93,13 @@ def seed(rt: Runtime) -> dict[str, int]:
     with transaction(rt.sessions) as session:
         for spec in TEMPLATES:
             service.save_template(session, spec, now)
-        zhang = create_customer(
+        zhang = create_customer_with_identities(
             session,
             NewCustomer(
                 name="张秀英",
-                identities={IdentityType.PHONE: "+8613800138000"},
                 traits={"wecom_external_userid": "wmZhang001", "email": "zhang@example.com"},
             ),
+            {IdentityType.PHONE: "+8613800138000"},
             now,
             "test",
         )

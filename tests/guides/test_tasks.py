@@ -12,6 +12,7 @@ from liveloop.access.service import create_api_key, create_user
 from liveloop.guides import service
 from liveloop.guides.models import GuideTask
 from liveloop.identity.contracts import IdentityType
+from liveloop.identity.service import create_customer_with_identities
 from liveloop.profiles.models import Customer
 from liveloop.profiles.service import NewCustomer, absorb, create_customer
 from liveloop.store.engine import transaction
@@ -26,9 +27,10 @@ def setup(runtime) -> dict[str, int]:
         for username, role in (("xiaomei", "guide"), ("ahua", "guide"), ("yunying", "operator")):
             create_user(session, username, role, now, password=PASSWORD, display_name=username)
         create_user(session, "fenxi", "analyst", now, password=PASSWORD, display_name="分析")
-        zhang = create_customer(
+        zhang = create_customer_with_identities(
             session,
-            NewCustomer(name="张秀英", identities={IdentityType.PHONE: "+8613800138000"}),
+            NewCustomer(name="张秀英"),
+            {IdentityType.PHONE: "+8613800138000"},
             now,
             "test",
         )

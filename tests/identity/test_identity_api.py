@@ -2,7 +2,7 @@ from sqlalchemy import select
 
 from liveloop.access.service import create_api_key
 from liveloop.identity.models import Identity
-from liveloop.identity.resolve import resolve
+from liveloop.identity.service import resolve
 from liveloop.store.engine import transaction
 
 

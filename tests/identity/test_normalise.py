@@ -48,14 +48,14 @@ def test_the_mobile_fast_path_agrees_with_phonenumbers():
 
     import phonenumbers
 
-    from liveloop.identity import service
+    from liveloop.identity import identifiers
 
     rng = random.Random(5)
     formats = ["{n}", "+86{n}", "+86 {a} {b} {c}", "86-{n}", "{a}-{b}-{c}", "86{n}", "+86-{n}"]
     for _ in range(2_000):
         n = f"1{rng.randint(3, 9)}{rng.randrange(10**9):09d}"
         raw = rng.choice(formats).format(n=n, a=n[:3], b=n[3:7], c=n[7:])
-        assert service._CN_MOBILE.match(raw), raw
+        assert identifiers._CN_MOBILE.match(raw), raw
         parsed = phonenumbers.parse(raw, "CN")
         slow = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
         assert normalise("phone", raw) == slow, raw

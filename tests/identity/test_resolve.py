@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from liveloop.commerce.models import Order
 from liveloop.commerce.service import OrderLine, ProductSpec, record_order, upsert_product
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
-from liveloop.identity.resolve import AlreadySplit, MergeNotFound, resolve, split
+from liveloop.identity.service import AlreadySplit, MergeNotFound, resolve, split
 from liveloop.profiles.models import Customer
 from liveloop.store.engine import transaction
 from liveloop.store.eventlog import Event, NewEvent, append
@@ -158,7 +158,7 @@ def test_a_merge_moves_orders_and_events_and_a_split_gives_them_back(store_runti
         assert session.scalar(select(Order.customer_id).where(Order.order_no == "DY-1")) == member
         merge_id = session.scalar(select(IdentityMerge.id))
     with transaction(rt.sessions) as session:
-        restored = split(session, merge_id, rt.clock.now())
+        restored = split(session, merge_id, rt.clock.now(), rt.settings.tz)
     assert restored == douyin
     assert holdings(rt, douyin) == {("douyin_id", "dy-777")}
     with transaction(rt.read_sessions) as session:
@@ -169,9 +169,9 @@ def test_a_merge_moves_orders_and_events_and_a_split_gives_them_back(store_runti
         )
         assert session.scalar(select(Order.customer_id).where(Order.order_no == "DY-1")) == douyin
     with pytest.raises(AlreadySplit), transaction(rt.sessions) as session:
-        split(session, merge_id, rt.clock.now())
+        split(session, merge_id, rt.clock.now(), rt.settings.tz)
     with pytest.raises(MergeNotFound), transaction(rt.sessions) as session:
-        split(session, 999, rt.clock.now())
+        split(session, 999, rt.clock.now(), rt.settings.tz)
 
 
 def test_weak_identifiers_beyond_the_limit_drop_the_least_recently_seen(store_runtime):
@@ -207,10 +207,10 @@ def test_a_merge_whose_survivor_was_merged_again_cannot_be_split_out_of_order(st
         pytest.raises(AlreadySplit, match="split that later merge first"),
         transaction(rt.sessions) as session,
     ):
-        split(session, first, rt.clock.now())
+        split(session, first, rt.clock.now(), rt.settings.tz)
     with transaction(rt.sessions) as session:
-        split(session, second, rt.clock.now())
-        split(session, first, rt.clock.now())
+        split(session, second, rt.clock.now(), rt.settings.tz)
+        split(session, first, rt.clock.now(), rt.settings.tz)
 
 
 def test_after_a_merge_the_latest_consent_stands(store_runtime):

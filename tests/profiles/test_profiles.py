@@ -9,7 +9,7 @@ from sqlalchemy import select
 from liveloop import bootstrap
 from liveloop.access.service import create_api_key
 from liveloop.commerce.service import OrderLine, ProductSpec, record_order, upsert_product
-from liveloop.identity.resolve import resolve
+from liveloop.identity.service import resolve
 from liveloop.profiles.models import CustomerTag, TagRule
 from liveloop.store.engine import transaction
 from liveloop.store.eventlog import NewEvent, append
@@ -149,6 +149,18 @@ def test_analysts_see_personal_data_masked(runtime, zhang, client):
     assert profile["name"] is None or profile["name"].startswith("张*")
     assert profile["traits"]["name"] == "张**"
     assert all(not isinstance(v, str) or "*" in v or "…" in v for v in profile["traits"].values())
+
+
+def test_guides_see_the_name_whole_and_the_phone_masked(runtime, zhang, client):
+    with transaction(runtime.sessions) as session:
+        key = create_api_key(session, "guide", "guide", runtime.clock.now())[1]
+    profile = client.get(
+        f"/v1/profiles?type=phone&value={PHONE}", headers={"Authorization": f"Bearer {key}"}
+    ).json()
+    assert profile["masked"] is True
+    assert profile["traits"]["name"] == "张秀英"
+    phone = next(i["value"] for i in profile["identities"] if i["type"] == "phone")
+    assert phone == "+86138****8000" and PHONE not in str(profile)
 
 
 def test_masked_roles_never_see_personal_data_hidden_in_event_properties(runtime, zhang, client):

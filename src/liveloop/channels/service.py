@@ -30,7 +30,7 @@ from liveloop.channels.models import InboxMessage, Message, MessageTemplate
 from liveloop.channels.sender import MESSAGE_KIND, apply_outcome
 from liveloop.errors import DomainError
 from liveloop.profiles.models import Customer
-from liveloop.profiles.service import set_consent, survivor_of
+from liveloop.profiles.service import Follows, declare_merge_policy, set_consent, survivor_of
 from liveloop.store.eventlog import emit
 from liveloop.store.outbox import enqueue
 
@@ -519,3 +519,20 @@ def retry_dead(session: Session, message_id: int, now: datetime) -> Message:
 
 def inbox(session: Session, limit: int = 50) -> list[InboxMessage]:
     return list(session.scalars(select(InboxMessage).order_by(InboxMessage.id.desc()).limit(limit)))
+
+
+# How a OneID merge treats channels' tables (see profiles.merge_policies).
+declare_merge_policy(
+    "messages",
+    Follows(
+        "a message stays with whom it was queued for; sending re-checks the survivor's "
+        "consent and caps (survivor_of)"
+    ),
+)
+declare_merge_policy(
+    "channel_usage",
+    Follows("usage stays with whom it was counted for; a cap counts the person's own rows"),
+)
+declare_merge_policy(
+    "channel_inbox", Follows("the local inbox keeps what was delivered to whom, as sent")
+)

@@ -14,17 +14,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
 from liveloop.commerce import coupon_templates as templates
 from liveloop.commerce import coupons
+from liveloop.commerce.contracts import CouponStatus
 from liveloop.commerce.coupon_templates import TemplateSpec, TemplateView
-from liveloop.commerce.models import CouponStatus
 from liveloop.errors import NO_CONTROL_CHARS
-from liveloop.profiles.models import Customer
+from liveloop.profiles import service as profiles
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 
 router = APIRouter(tags=["coupons"])
@@ -107,7 +106,7 @@ class VoidIn(BaseModel):
 
 
 def _person(session: Session, oneid: str) -> int:
-    person = session.scalar(select(Customer.id).where(Customer.oneid == oneid))
+    person = profiles.find_by_oneid(session, oneid)
     if person is None:
         raise coupons.UnknownCustomer(f"no customer with OneID {oneid}")
     return person

@@ -27,7 +27,7 @@ Errors (all ``CommerceError``, so an order carrying a bad coupon is refused like
 
 from __future__ import annotations
 
-from liveloop.commerce.service import CommerceError
+from liveloop.commerce.contracts import CommerceError
 
 
 class CouponError(CommerceError):

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveloop.commerce import events
+from liveloop.commerce.contracts import CouponStatus
 from liveloop.commerce.coupon_errors import (
     CouponAlreadyUsed,
     CouponError,
@@ -60,11 +61,10 @@ from liveloop.commerce.models import (
     Coupon,
     CouponKind,
     CouponScope,
-    CouponStatus,
     CouponTemplate,
     Product,
 )
-from liveloop.profiles.models import Customer
+from liveloop.profiles import service as profiles
 from liveloop.profiles.service import survivor_of
 from liveloop.store.base import CENT
 
@@ -166,18 +166,6 @@ def _value(template: CouponTemplate) -> str:
     return (f"满{template.threshold}" if template.threshold else "") + text
 
 
-def _people(session: Session, person: int) -> set[int]:
-    """``person`` and everyone OneID merged into them (directly or through others)."""
-    found, frontier = {person}, {person}
-    while frontier:
-        frontier = (
-            set(session.scalars(select(Customer.id).where(Customer.merged_into_id.in_(frontier))))
-            - found
-        )
-        found |= frontier
-    return found
-
-
 def _check_override(session: Session, template: CouponTemplate, skus: Sequence[str]) -> list[str]:
     wanted = list(dict.fromkeys(skus))
     if not wanted or len(wanted) > 100:
@@ -228,7 +216,7 @@ def issue_coupon(
         raise CouponError(f"valid_hours must be 1-{MAX_VALID_HOURS}")
     # The template row is the lock every issuer of this template queues on (see module doc).
     template = find_template(session, template_code, lock=True)
-    if session.get(Customer, customer_id) is None:
+    if not profiles.exists(session, customer_id):
         raise UnknownCustomer(f"no customer {customer_id}")
     person = survivor_of(session, customer_id)
     existing = session.scalars(
@@ -254,7 +242,7 @@ def issue_coupon(
             .select_from(Coupon)
             .where(
                 Coupon.template_id == template.id,
-                Coupon.customer_id.in_(_people(session, person)),
+                Coupon.customer_id.in_(profiles.merged_into(session, person)),
             )
         )
         if (held or 0) >= template.per_person_limit:
@@ -557,6 +545,8 @@ def _coupon(session: Session, code: str) -> Coupon:
 
 
 def _views(session: Session, query: Any) -> list[CouponView]:
+    found = session.execute(query).all()
+    oneids = profiles.oneids_of(session, {c.customer_id for c, _ in found})
     return [
         CouponView(
             id=c.id,
@@ -564,7 +554,7 @@ def _views(session: Session, query: Any) -> list[CouponView]:
             template_code=t.code,
             template_name=t.name,
             customer_id=c.customer_id,
-            oneid=oneid,
+            oneid=oneids[c.customer_id],
             status=c.status,
             issued_at=c.issued_at,
             valid_from=c.valid_from,
@@ -575,15 +565,13 @@ def _views(session: Session, query: Any) -> list[CouponView]:
             redeemed_at=c.redeemed_at,
             source=c.source,
         )
-        for c, t, oneid in session.execute(query)
+        for c, t in found
     ]
 
 
 def _listing() -> Any:
-    return (
-        select(Coupon, CouponTemplate, Customer.oneid)
-        .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
-        .join(Customer, Customer.id == Coupon.customer_id)
+    return select(Coupon, CouponTemplate).join(
+        CouponTemplate, CouponTemplate.id == Coupon.template_id
     )
 
 
@@ -607,7 +595,7 @@ def list_coupons(
     conditions: list[Any] = []
     if customer_id is not None:
         conditions.append(
-            Coupon.customer_id.in_(_people(session, survivor_of(session, customer_id)))
+            Coupon.customer_id.in_(profiles.merged_into(session, survivor_of(session, customer_id)))
         )
     if status is not None:
         conditions.append(Coupon.status == status)

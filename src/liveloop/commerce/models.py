@@ -10,6 +10,9 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from liveloop.commerce import events
+from liveloop.commerce.contracts import CouponStatus, OrderStatus
+from liveloop.profiles import service as profiles
 from liveloop.store.base import Base, JSONDoc, Money, UTCDateTime, utcnow
 
 
@@ -29,14 +32,6 @@ class Product(Base):
     regions: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class OrderStatus(StrEnum):
-    PENDING = "pending"
-    PAID = "paid"
-    COMPLETED = "completed"
-    REFUNDED = "refunded"
-    CANCELLED = "cancelled"
 
 
 class Order(Base):
@@ -90,13 +85,6 @@ class CouponScope(StrEnum):
     ALL = "all"
     SKUS = "skus"
     CATEGORIES = "categories"
-
-
-class CouponStatus(StrEnum):
-    ISSUED = "issued"
-    REDEEMED = "redeemed"
-    EXPIRED = "expired"
-    VOID = "void"
 
 
 class CouponTemplate(Base):
@@ -162,3 +150,21 @@ class Coupon(Base):
     source: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# How a OneID merge treats these tables (see profiles.merge_policies). An order goes where its
+# buyer is: carried to the survivor, and back on split with its completion and refund events.
+profiles.declare_merge_policy(
+    "orders",
+    profiles.Carried(
+        key="order_no",
+        events={events.ORDER_COMPLETED: "order_id", events.ORDER_REFUNDED: "order_id"},
+    ),
+)
+profiles.declare_merge_policy(
+    "coupons",
+    profiles.Follows(
+        "a coupon stays with whom it was issued to; its per-person limit, listing "
+        "and redemption count everyone merged into the holder (merged_into)"
+    ),
+)

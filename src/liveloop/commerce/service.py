@@ -1,4 +1,9 @@
-"""Commerce facade (foundation slice): catalog upserts, recording orders, sales summaries."""
+"""Commerce facade: the catalog, recording and refunding orders (with their coupons), coupon
+templates and coupons, sales summaries. How orders and coupons go through a OneID merge is
+declared with their models (``profiles.merge_policies``).
+
+Other packages import this module, ``commerce.events`` or ``commerce.contracts`` only.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +13,27 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from liveloop.commerce import events
-from liveloop.commerce.models import Order, OrderItem, OrderStatus, Product
-from liveloop.errors import DomainError
+from liveloop.commerce import coupons, events
+from liveloop.commerce.contracts import CommerceError, OrderStatus
+from liveloop.commerce.coupon_templates import TemplateSpec as TemplateSpec
+from liveloop.commerce.coupon_templates import TemplateView as TemplateView
+from liveloop.commerce.coupon_templates import create_template as create_template
+from liveloop.commerce.coupon_templates import get_template as get_template
+from liveloop.commerce.coupons import CouponError as CouponError
+from liveloop.commerce.coupons import CouponView as CouponView
+from liveloop.commerce.coupons import IssuedCoupon as IssuedCoupon
+from liveloop.commerce.coupons import expire_coupons as expire_coupons
+from liveloop.commerce.coupons import get_coupon as get_coupon
+from liveloop.commerce.coupons import issue_coupon as issue_coupon
+from liveloop.commerce.coupons import list_coupons as list_coupons
+from liveloop.commerce.coupons import void_coupon as void_coupon
+from liveloop.commerce.models import CouponTemplate, Order, OrderItem, Product
 from liveloop.store.base import to_money
 
 COUNTED = (OrderStatus.PAID, OrderStatus.COMPLETED)
-
-
-class CommerceError(DomainError):
-    """An order or product that cannot be recorded as given."""
 
 
 @dataclass(frozen=True)
@@ -118,8 +131,6 @@ def record_order(
         raise CommerceError(f"{order_no}: a discount cannot be negative")
     redemption = None
     if coupon_code is not None:
-        from liveloop.commerce import coupons  # coupons builds on this module
-
         priced = [
             coupons.PricedLine(line.sku, products[line.sku].category, item.amount)
             for line, item in zip(lines, items, strict=True)
@@ -213,8 +224,6 @@ def refund_order(
         total=order.total,
         reason=reason,
     )
-    from liveloop.commerce import coupons  # coupons builds on this module
-
     coupons.restore_for_refund(session, order_no, refunded_at, source)
     return True
 
@@ -223,16 +232,20 @@ def known_skus(session: Session) -> set[str]:
     return set(session.scalars(select(Product.sku).where(Product.active.is_(True))))
 
 
-def reassign_orders(session: Session, from_customer: int, to_customer: int) -> None:
-    """OneID merged two people: their orders follow the survivor."""
-    session.execute(
-        update(Order).where(Order.customer_id == from_customer).values(customer_id=to_customer)
-    )
+@dataclass(frozen=True)
+class CatalogEntry:
+    sku: str
+    name: str
+    category: str
+    price: Decimal
 
 
-def reassign_order(session: Session, order_no: str, to_customer: int) -> None:
-    """OneID split a merge: an order goes back to the person its buyer identifier names."""
-    session.execute(update(Order).where(Order.order_no == order_no).values(customer_id=to_customer))
+def catalog(session: Session) -> list[CatalogEntry]:
+    """Every product, active or not, in the order they were added."""
+    return [
+        CatalogEntry(p.sku, p.name, p.category, p.price)
+        for p in session.scalars(select(Product).order_by(Product.id))
+    ]
 
 
 def sales_summary(session: Session, since: datetime) -> SalesSummary:
@@ -250,19 +263,44 @@ def sales_summary(session: Session, since: datetime) -> SalesSummary:
 def daily_gmv(session: Session, since: datetime, tz: ZoneInfo) -> dict[date, Decimal]:
     """GMV per local calendar day since ``since``, grouped in the database; days without
     orders are absent."""
+    counted = (Order.placed_at >= since, Order.status.in_(COUNTED))
     if session.get_bind().dialect.name == "postgresql":
         day = func.date(func.timezone(tz.key, Order.placed_at))
     else:
-        # SQLite keeps UTC text; shift by the zone's offset (Asia/Shanghai has no DST).
-        offset = since.astimezone(tz).utcoffset() or timedelta(0)
+        # SQLite keeps UTC text and knows no zones: shift by the brand zone's offset when it
+        # has one all year; a zone with daylight saving is summed here, order by order.
+        offset = _fixed_offset(tz, since)
+        if offset is None:
+            totals: dict[date, Decimal] = {}
+            for placed_at, total in session.execute(
+                select(Order.placed_at, Order.total).where(*counted).order_by(Order.placed_at)
+            ):
+                local = placed_at.astimezone(tz).date()
+                totals[local] = totals.get(local, Decimal("0")) + total
+            return {local: to_money(total) for local, total in totals.items()}
         day = func.date(Order.placed_at, f"{int(offset.total_seconds() // 60):+d} minutes")
     rows = session.execute(
-        select(day, func.sum(Order.total))
-        .where(Order.placed_at >= since, Order.status.in_(COUNTED))
-        .group_by(day)
-        .order_by(day)
+        select(day, func.sum(Order.total)).where(*counted).group_by(day).order_by(day)
     ).all()
     return {
         (value if isinstance(value, date) else date.fromisoformat(value)): to_money(total)
         for value, total in rows
     }
+
+
+def _fixed_offset(tz: ZoneInfo, around: datetime) -> timedelta | None:
+    """The zone's UTC offset if it is the same in winter and summer, else None."""
+    winter = datetime(around.year, 1, 15, tzinfo=tz).utcoffset()
+    summer = datetime(around.year, 7, 15, tzinfo=tz).utcoffset()
+    return winter if winter == summer and winter is not None else None
+
+
+def product(session: Session, sku: str) -> CatalogEntry | None:
+    """One product by SKU, active or not."""
+    row = session.scalars(select(Product).where(Product.sku == sku)).one_or_none()
+    return CatalogEntry(row.sku, row.name, row.category, row.price) if row is not None else None
+
+
+def has_coupon_template(session: Session, code: str) -> bool:
+    """Whether a coupon template with this code exists (switched on or off)."""
+    return session.scalar(select(CouponTemplate.id).where(CouponTemplate.code == code)) is not None

@@ -24,7 +24,7 @@ from liveloop.guides.models import GuideTask, TaskStatus
 from liveloop.identity.contracts import IdentityType
 from liveloop.identity.models import Identity
 from liveloop.profiles.models import Customer
-from liveloop.profiles.service import survivor_of
+from liveloop.profiles.service import Follows, declare_merge_policy, survivor_of
 from liveloop.store.engine import for_update
 from liveloop.store.eventlog import emit
 
@@ -322,3 +322,13 @@ def cancel_task(
     task.status, task.outcome, task.done_at = TaskStatus.CANCELLED, reason, now
     session.flush()
     return get_task(session, task.id)
+
+
+# How a OneID merge treats guides' tables (see profiles.merge_policies).
+declare_merge_policy(
+    "guide_tasks",
+    Follows(
+        "a task stays where it was created; new tasks and a person's task list go to "
+        "the survivor (survivor_of)"
+    ),
+)

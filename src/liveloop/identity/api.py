@@ -1,30 +1,62 @@
-"""OneID over HTTP: the merge audit, undoing a bad merge, and blocking a placeholder value."""
+"""OneID over HTTP: a person's profile found by any identifier (GET /v1/profiles?type=&value=),
+the merge audit, undoing a bad merge, and blocking a placeholder value.
+
+``router`` is what the app mounts; it holds the identity routes and the profile lookup, which
+keeps its place under /v1/profiles beside profiles.api's lookup by OneID.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
 from liveloop.errors import NO_CONTROL_CHARS
+from liveloop.identity import service as identity
 from liveloop.identity.contracts import IdentityType
-from liveloop.identity.models import IdentityMerge
-from liveloop.identity.resolve import block_value, split
-from liveloop.identity.service import InvalidIdentifier, normalise
-from liveloop.profiles.models import Customer
+from liveloop.profiles import service as profiles
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 
-router = APIRouter(prefix="/v1/identity", tags=["identity"])
+oneid_router = APIRouter(prefix="/v1/identity", tags=["identity"])
+lookup_router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
 Operator = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
+Reader = Annotated[Principal, Depends(require_roles(*profiles.PROFILE_READERS))]
 MergeId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Limit = Annotated[int, Query(ge=1, le=500, description="timeline entries")]
+Before = Annotated[int | None, Query(ge=1, le=2**62, description="timeline: events before id")]
+
+
+@lookup_router.get("", response_model=profiles.Profile)
+def by_identifier(
+    session: ReadSessionDep,
+    principal: Reader,
+    type: Annotated[IdentityType, Query(description="identifier type, e.g. phone")],
+    value: Annotated[str, Query(min_length=1, max_length=128)],
+    timeline_limit: Limit = 50,
+    before: Before = None,
+) -> profiles.Profile:
+    """A person by any identifier, e.g. ``?type=phone&value=13800138000``."""
+    try:
+        normalised = identity.normalise(type, value)
+    except identity.InvalidIdentifier as exc:
+        raise HTTPException(400, str(exc)) from None
+    customer_id = identity.holder(session, type, normalised)
+    if customer_id is None:
+        raise HTTPException(404, f"nobody holds {type.value} {value!r}")
+    profile = profiles.profile_of(
+        session, customer_id, role=principal.role, timeline_limit=timeline_limit, before=before
+    )
+    if profile is None:  # pragma: no cover - an identity always points at a person
+        raise HTTPException(404, "no such profile")
+    return profile
 
 
 class MergeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     id: int
     survivor_oneid: str
     merged_oneid: str
@@ -34,7 +66,7 @@ class MergeOut(BaseModel):
     split_at: datetime | None
 
 
-@router.get("/merges")
+@oneid_router.get("/merges")
 def merges(
     session: ReadSessionDep,
     _: Operator,
@@ -42,24 +74,9 @@ def merges(
     before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> list[MergeOut]:
     """The merge audit, newest first. Evidence names the identifiers that joined the two."""
-    query = select(IdentityMerge).order_by(IdentityMerge.id.desc()).limit(limit)
-    if before is not None:
-        query = query.where(IdentityMerge.id < before)
-    rows = list(session.scalars(query))
-    ids = {r.survivor_id for r in rows} | {r.merged_id for r in rows}
-    query_ids = select(Customer.id, Customer.oneid).where(Customer.id.in_(ids))
-    oneids = {customer_id: oneid for customer_id, oneid in session.execute(query_ids)}
     return [
-        MergeOut(
-            id=r.id,
-            survivor_oneid=oneids[r.survivor_id],
-            merged_oneid=oneids[r.merged_id],
-            evidence=r.evidence,
-            moved_identifiers=len(r.moved_identities),
-            merged_at=r.merged_at,
-            split_at=r.split_at,
-        )
-        for r in rows
+        MergeOut.model_validate(r)
+        for r in identity.list_merges(session, limit=limit, before=before)
     ]
 
 
@@ -68,14 +85,15 @@ class SplitOut(BaseModel):
     restored_oneid: str
 
 
-@router.post("/merges/{merge_id}/split")
+@oneid_router.post("/merges/{merge_id}/split")
 def split_merge(
     merge_id: MergeId, session: SessionDep, runtime: RuntimeDep, _: Operator
 ) -> SplitOut:
     """Undo a bad merge: 404 for an unknown merge, 409 when it was split already."""
-    restored = split(session, merge_id, runtime.clock.now(), runtime.settings.tz)
-    oneid = session.scalar(select(Customer.oneid).where(Customer.id == restored))
-    return SplitOut(merge_id=merge_id, restored_oneid=str(oneid))
+    restored = identity.split(session, merge_id, runtime.clock.now(), runtime.settings.tz)
+    return SplitOut(
+        merge_id=merge_id, restored_oneid=profiles.oneids_of(session, [restored])[restored]
+    )
 
 
 class NewBlock(BaseModel):
@@ -84,13 +102,18 @@ class NewBlock(BaseModel):
     value: str = Field(min_length=1, max_length=128, pattern=NO_CONTROL_CHARS)
 
 
-@router.post("/blocks", status_code=201)
+@oneid_router.post("/blocks", status_code=201)
 def block(body: NewBlock, session: SessionDep, runtime: RuntimeDep, _: Operator) -> dict[str, str]:
     """Block a value that names nobody (a test phone, a demo device): it stops identifying
     anyone from now on and is detached from whoever held it."""
     try:
-        value = normalise(body.type, body.value)
-    except InvalidIdentifier:
+        value = identity.normalise(body.type, body.value)
+    except identity.InvalidIdentifier:
         value = body.value.strip()  # already refused everywhere; blocking it is harmless
-    block_value(session, body.type, value, runtime.clock.now())
+    identity.block_value(session, body.type, value, runtime.clock.now())
     return {"type": body.type.value, "value": value, "reason": "placeholder"}
+
+
+router = APIRouter()
+router.include_router(oneid_router)
+router.include_router(lookup_router)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from liveloop.profiles import service as profiles
 from liveloop.store.base import Base, JSONDoc, UTCDateTime, utcnow
 
 
@@ -54,5 +55,27 @@ class IdentityMerge(Base):
     merged_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     evidence: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
     moved_identities: Mapped[list[list[str]]] = mapped_column(JSONDoc)
+    # Keys of the rows of Carried tables the merge moved, by table (profiles.merge_policies),
+    # so a split returns exactly those; empty on merges made before it was recorded.
+    carried_rows: Mapped[dict[str, list[Any]] | None] = mapped_column(JSONDoc)
     merged_at: Mapped[datetime] = mapped_column(UTCDateTime)
     split_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# How a OneID merge treats these tables (see profiles.merge_policies).
+profiles.declare_merge_policy(
+    "identities",
+    profiles.Handled(
+        "moved to the survivor on merge (listed in the audit's moved_identities), "
+        "those moved back on split (identity.resolve)"
+    ),
+)
+# The event log is the kernel's; OneID decides whose an event is, so it declares it here.
+profiles.declare_merge_policy(
+    "events",
+    profiles.Handled(
+        "moved to the survivor on merge; on split an event goes back when its "
+        "identifiers name only the restored person, or when it names a carried "
+        "row that went back (identity.resolve)"
+    ),
+)

@@ -16,8 +16,10 @@ The rules (``identity.rules``), applied to a sighting's identifiers sorted stron
      found or created and owns the sighting.
    A weak one over its limit evicts the least recently seen.
 
-Merges move identifiers, events, orders and traits to the survivor (the anchor) and leave an
-``IdentityMerge`` audit row from which ``split`` undoes them.
+Merges move identifiers and events to the survivor (the anchor), carry the rows of every table
+declared ``Carried`` (orders) and let profiles absorb the person (``profiles.merge_policies``
+says what happens to each table); an ``IdentityMerge`` audit row records what moved, and
+``split`` undoes it from there.
 """
 
 from __future__ import annotations
@@ -31,18 +33,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from liveloop.commerce import service as commerce
 from liveloop.errors import DomainError
 from liveloop.identity import events, rules
 from liveloop.identity.contracts import IdentityType
 from liveloop.identity.extract import event_identifiers
+from liveloop.identity.identifiers import InvalidIdentifier, link, normalise
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
-from liveloop.identity.service import InvalidIdentifier, link, normalise
 from liveloop.profiles import service as profiles
 from liveloop.store.eventlog import Event
 
 Key = tuple[IdentityType, str]
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class MergeNotFound(DomainError):
@@ -57,8 +57,11 @@ class AlreadySplit(DomainError):
     status = 409
 
 
-@dataclass
+@dataclass(frozen=True)
 class Resolution:
+    """Who a sighting names (None: nobody, it stays anonymous), whether they are new, whom
+    it merged into them and the conflicts it met."""
+
     customer_id: int | None
     created: bool = False
     merged: list[int] = field(default_factory=list)
@@ -215,7 +218,8 @@ def _count_conflict(session: Session, row: Identity, at: datetime) -> None:
 def merge(
     session: Session, survivor_id: int, merged_id: int, at: datetime, evidence: dict[str, Any]
 ) -> IdentityMerge:
-    """Merge ``merged_id`` into ``survivor_id``: identifiers, events, orders, traits move."""
+    """Merge ``merged_id`` into ``survivor_id``: identifiers and events move, Carried tables'
+    rows are carried over, profiles absorbs the person (fields, traits, counters, tags…)."""
     moved = [[i.type, i.value] for i in _holdings(session, merged_id)]
     session.execute(
         update(Identity).where(Identity.customer_id == merged_id).values(customer_id=survivor_id)
@@ -223,13 +227,14 @@ def merge(
     session.execute(
         update(Event).where(Event.customer_id == merged_id).values(customer_id=survivor_id)
     )
-    commerce.reassign_orders(session, merged_id, survivor_id)
+    carried = profiles.carry_to_survivor(session, merged_id, survivor_id)
     profiles.absorb(session, survivor_id, merged_id)
     audit = IdentityMerge(
         survivor_id=survivor_id,
         merged_id=merged_id,
         evidence=evidence,
         moved_identities=moved,
+        carried_rows=carried,
         merged_at=at,
     )
     session.add(audit)
@@ -254,9 +259,10 @@ def _enforce_weak_limits(session: Session, customer_id: int) -> None:
     session.flush()
 
 
-def split(session: Session, merge_id: int, at: datetime, tz: ZoneInfo = SHANGHAI) -> int:
-    """Undo a merge: the merged person gets back their identifiers, the events that carry
-    them, and the orders of those events. Returns the restored customer's id."""
+def split(session: Session, merge_id: int, at: datetime, tz: ZoneInfo) -> int:
+    """Undo a merge: the merged person gets back their identifiers, the events that carry only
+    them, the rows the merge carried (and those such events name), and those rows' own events;
+    both people are recounted in the brand's time zone ``tz``. Returns the restored id."""
     audit = session.get(IdentityMerge, merge_id)
     if audit is None:
         raise MergeNotFound(f"no merge {merge_id}")
@@ -279,6 +285,7 @@ def split(session: Session, merge_id: int, at: datetime, tz: ZoneInfo = SHANGHAI
             .values(customer_id=restored)
         )
     kept = {(i.type, i.value) for i in _holdings(session, survivor)}
+    returned = []
     for event in session.scalars(select(Event).where(Event.customer_id == survivor)):
         ids = {
             (k.value, v)
@@ -291,19 +298,21 @@ def split(session: Session, merge_id: int, at: datetime, tz: ZoneInfo = SHANGHAI
         }
         if ids & moved and not ids & kept:
             event.customer_id = restored
-            if event.name == "Order Completed":
-                order_no = str(event.properties.get("order_id"))
-                commerce.reassign_order(session, order_no, restored)
-                # The order's own later events (its refund) follow it.
-                for follower in session.scalars(
-                    select(Event).where(
-                        Event.customer_id == survivor,
-                        Event.type == "domain",
-                        Event.name == "Order Refunded",
-                    )
-                ):
-                    if str((follower.properties or {}).get("order_id")) == order_no:
-                        follower.customer_id = restored
+            returned.append((event.name or "", event.properties or {}))
+    back = profiles.carry_back(
+        session,
+        audit.carried_rows or {},
+        survivor_id=survivor,
+        restored_id=restored,
+        returned_events=returned,
+    )
+    if back:
+        # A carried row's own domain events (an order's completion, its refund) follow it.
+        for event in session.scalars(
+            select(Event).where(Event.customer_id == survivor, Event.type == "domain")
+        ):
+            if profiles.names_carried_row(event.name or "", event.properties or {}, back):
+                event.customer_id = restored
     session.flush()
     profiles.restore(session, restored, survivor, tz)
     audit.split_at = at
@@ -311,6 +320,7 @@ def split(session: Session, merge_id: int, at: datetime, tz: ZoneInfo = SHANGHAI
         session, at=at, merge_id=audit.id, restored_id=restored, survivor_id=survivor
     )
     session.flush()
+    session.expire_all()  # carried rows moved by statement: no loaded row keeps its old owner
     return restored
 
 

@@ -1,116 +1,138 @@
-"""OneID facade (first slice): normalise identifiers, find the person holding one, link one.
+"""OneID facade: identifiers (normalise, find the holder, link), online resolution (resolve,
+merge, split, block a value), people created holding identifiers, and reading a person's
+identifiers and the merge audit.
 
-Normalisation decides what counts as the same identifier: phones become E.164 (CN default),
-other ids are trimmed; placeholder values ("null", "0", "undefined", …) are refused, since
-they name nobody and would join strangers together.
+Other packages import this module, ``identity.events`` or ``identity.contracts`` only.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liveloop.errors import DomainError
 from liveloop.identity.contracts import IdentityType
-from liveloop.identity.models import Identity
-
-PLACEHOLDERS = frozenset(
-    {
-        "",
-        "null",
-        "none",
-        "nil",
-        "undefined",
-        "0",
-        "-1",
-        "anonymous",
-        "unknown",
-        "test",
-        "n/a",
-        "00000000000",
-        "13800000000",
-        "00000000-0000-0000-0000-000000000000",
-    }
+from liveloop.identity.identifiers import (
+    PLACEHOLDERS,
+    IdentityConflict,
+    InvalidIdentifier,
+    holder,
+    link,
+    normalise,
 )
+from liveloop.identity.models import Identity, IdentityMerge
+from liveloop.identity.resolve import (
+    AlreadySplit,
+    MergeNotFound,
+    Resolution,
+    block_value,
+    resolve,
+    split,
+)
+from liveloop.profiles import service as profiles
+
+__all__ = [
+    "PLACEHOLDERS",
+    "AlreadySplit",
+    "HeldIdentifier",
+    "IdentityConflict",
+    "InvalidIdentifier",
+    "MergeNotFound",
+    "MergeRecord",
+    "Resolution",
+    "block_value",
+    "create_customer_with_identities",
+    "holder",
+    "identifiers_of",
+    "link",
+    "list_merges",
+    "normalise",
+    "resolve",
+    "split",
+]
 
 
-class InvalidIdentifier(DomainError):
-    """An identifier that cannot name a person (malformed or a placeholder)."""
+@dataclass(frozen=True)
+class HeldIdentifier:
+    """An identifier a person holds."""
+
+    type: str
+    value: str
+    first_seen_at: datetime
+    last_seen_at: datetime
 
 
-class IdentityConflict(DomainError):
-    """The identifier already belongs to another person."""
+@dataclass(frozen=True)
+class MergeRecord:
+    """One merge from the audit, its people by OneID."""
 
-    status = 409
-
-
-# A mainland mobile number as sources write it: 13812345678, +8613812345678, +86 138 1234 5678,
-# 86-13812345678, 138-1234-5678. Anything else goes through phonenumbers.
-_CN_MOBILE = re.compile(r"^(?:\+?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})$")
-
-
-def normalise(kind: IdentityType | str, value: str) -> str:
-    kind = IdentityType(kind)
-    cleaned = value.strip()
-    if cleaned.lower() in PLACEHOLDERS:
-        raise InvalidIdentifier(f"{kind.value} {value!r} is a placeholder, not an identifier")
-    if kind is IdentityType.PHONE:
-        mobile = _CN_MOBILE.match(cleaned)
-        if mobile:  # the common case, without phonenumbers' full parse (same result)
-            national = "".join(mobile.groups())
-            if national in PLACEHOLDERS:
-                raise InvalidIdentifier(f"phone {value!r} is a placeholder")
-            return "+86" + national
-        try:
-            number = phonenumbers.parse(cleaned, "CN")
-        except phonenumbers.NumberParseException as exc:
-            raise InvalidIdentifier(f"phone {value!r} is not a phone number: {exc}") from None
-        if not phonenumbers.is_possible_number(number):
-            raise InvalidIdentifier(f"phone {value!r} is not a possible number")
-        national = str(number.national_number)
-        if national in PLACEHOLDERS or set(national) <= {"0"}:
-            raise InvalidIdentifier(f"phone {value!r} is a placeholder")
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    if len(cleaned) > 128:
-        raise InvalidIdentifier(f"{kind.value} is longer than 128 characters")
-    return cleaned
+    id: int
+    survivor_oneid: str
+    merged_oneid: str
+    evidence: dict[str, Any]
+    moved_identifiers: int
+    merged_at: datetime
+    split_at: datetime | None
 
 
-def holder(session: Session, kind: IdentityType | str, value: str) -> int | None:
-    """The customer holding a normalised identifier, if any."""
-    return session.scalar(
-        select(Identity.customer_id).where(
-            Identity.type == IdentityType(kind).value, Identity.value == value
+def create_customer_with_identities(
+    session: Session,
+    spec: profiles.NewCustomer,
+    identities: Mapping[IdentityType, str],
+    now: datetime,
+    source: str,
+) -> int:
+    """Create a person (``profiles.create_customer``, which logs ``Customer Created``) holding
+    these identifiers; each is normalised first. Returns the id; ``IdentityConflict`` when one
+    already belongs to someone else."""
+    customer_id = profiles.create_customer(session, spec, now, source)
+    for kind, value in identities.items():
+        link(session, customer_id, kind, normalise(kind, value), now)
+    session.flush()
+    return customer_id
+
+
+def identifiers_of(session: Session, customer_id: int) -> list[HeldIdentifier]:
+    """The identifiers a person holds, by type."""
+    return [
+        HeldIdentifier(i.type, i.value, i.first_seen_at, i.last_seen_at)
+        for i in session.scalars(
+            select(Identity)
+            .where(Identity.customer_id == customer_id)
+            .order_by(Identity.type, Identity.id)
         )
-    )
+    ]
 
 
-def link(
-    session: Session, customer_id: int, kind: IdentityType | str, value: str, seen_at: datetime
-) -> None:
-    """Record that ``customer_id`` holds the (normalised) identifier; refreshes last_seen."""
-    kind = IdentityType(kind)
-    row = session.scalars(
-        select(Identity).where(Identity.type == kind.value, Identity.value == value)
-    ).one_or_none()
-    if row is None:
-        session.add(
-            Identity(
-                type=kind.value,
-                value=value,
-                customer_id=customer_id,
-                first_seen_at=seen_at,
-                last_seen_at=seen_at,
-            )
+def list_merges(session: Session, *, limit: int, before: int | None = None) -> list[MergeRecord]:
+    """The merge audit, newest first; ``before`` pages on by merge id."""
+    query = select(IdentityMerge).order_by(IdentityMerge.id.desc()).limit(limit)
+    if before is not None:
+        query = query.where(IdentityMerge.id < before)
+    rows = list(session.scalars(query))
+    oneids = profiles.oneids_of(session, _people(rows))
+    return [
+        MergeRecord(
+            id=r.id,
+            survivor_oneid=oneids[r.survivor_id],
+            merged_oneid=oneids[r.merged_id],
+            evidence=r.evidence,
+            moved_identifiers=len(r.moved_identities),
+            merged_at=r.merged_at,
+            split_at=r.split_at,
         )
-    elif row.customer_id == customer_id:
-        row.first_seen_at = min(row.first_seen_at, seen_at)
-        row.last_seen_at = max(row.last_seen_at, seen_at)
-    else:
-        raise IdentityConflict(
-            f"{kind.value} {value} already belongs to customer {row.customer_id}"
-        )
+        for r in rows
+    ]
+
+
+def _people(rows: Iterable[IdentityMerge]) -> set[int]:
+    return {person for r in rows for person in (r.survivor_id, r.merged_id)}
+
+
+# The 360° view shows a person's identifiers; profiles sits below identity, so identity hands
+# it the reader (see profiles.view.read_identifiers_with).
+profiles.read_identifiers_with(identifiers_of)

@@ -24,7 +24,7 @@ from liveloop.journeys import definition as d
 from liveloop.journeys import runtime, steps, triggers
 from liveloop.journeys.models import Journey, JourneyState, JourneyVersion
 from liveloop.profiles.models import Customer
-from liveloop.profiles.service import PROFILES_CONSUMER
+from liveloop.profiles.service import PROFILES_CONSUMER, Handled, declare_merge_policy
 from liveloop.store.consumers import Consumers
 from liveloop.store.engine import for_update, transaction
 from liveloop.store.eventlog import LoggedEvent
@@ -302,3 +302,13 @@ class JourneyEngine:
     def run_until_idle(self, factory: sessionmaker[Session], clock: Clock) -> int:
         self.scan(factory, clock)
         return runtime.run_until_idle(factory, clock, self.book, steps.EXECUTORS, self.tz)
+
+
+# How a OneID merge treats journeys' tables (see profiles.merge_policies).
+declare_merge_policy(
+    "journey_states",
+    Handled(
+        "the merged person's open states move to the survivor on Identities Merged and "
+        "at their next wake (journeys.triggers)"
+    ),
+)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from liveloop.profiles.merge_policies import Handled, declare_merge_policy
 from liveloop.store.base import Base, JSONDoc, Money, UTCDateTime, utcnow
 
 
@@ -102,3 +103,30 @@ class Consent(Base):
     granted: Mapped[bool] = mapped_column(Boolean)
     source: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# How a OneID merge treats these tables (see profiles.merge_policies).
+declare_merge_policy(
+    "profile_counters",
+    Handled(
+        "added up into the survivor's on merge (counters.combine); both people recounted "
+        "from the event log on split (counters.rebuild)"
+    ),
+)
+declare_merge_policy(
+    "live_attendance",
+    Handled("moved to the survivor on merge, one row per live; recounted on split"),
+)
+declare_merge_policy(
+    "customer_tags",
+    Handled("moved to the survivor on merge (a tag both hold kept once); rule tags re-judged"),
+)
+declare_merge_policy(
+    "customer_consents",
+    Handled("moved to the survivor on merge; per channel the latest statement of either stands"),
+)
+# A person's model scores: the analytics run scores survivors only and drops merged people's.
+declare_merge_policy("customer_scores", Handled("rescored for survivors by the next analytics run"))
+declare_merge_policy(
+    "repurchase_predictions", Handled("recomputed for survivors by the next analytics run")
+)

@@ -1,9 +1,11 @@
-"""Profiles facade (foundation slice): create people with their identifiers, count them."""
+"""Profiles facade: the person (created, filled, merged and restored), their counters, tags,
+traits, consent and time zone, the merge chain, and the register of how a merge treats each
+table that names a person (``merge_policies``)."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -13,17 +15,33 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Text, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from liveloop.identity import service as identity
-from liveloop.identity.contracts import IdentityType
+from liveloop.access.contracts import Role
 from liveloop.profiles import counters, events
 from liveloop.profiles.consents import set_consent as set_consent  # the facade publishes it
-from liveloop.profiles.models import Customer, CustomerTag
+from liveloop.profiles.merge_policies import Carried as Carried
+from liveloop.profiles.merge_policies import Follows as Follows
+from liveloop.profiles.merge_policies import Handled as Handled
+from liveloop.profiles.merge_policies import MergePolicy as MergePolicy
+from liveloop.profiles.merge_policies import carry_back as carry_back
+from liveloop.profiles.merge_policies import carry_to_survivor as carry_to_survivor
+from liveloop.profiles.merge_policies import declare_merge_policy as declare_merge_policy
+from liveloop.profiles.merge_policies import merge_policies as merge_policies
+from liveloop.profiles.merge_policies import names_carried_row as names_carried_row
+from liveloop.profiles.models import Customer, CustomerTag, TagRule
+from liveloop.profiles.rules import EventRule, ProfileRule
+from liveloop.profiles.view import HeldIdentifier as HeldIdentifier
+from liveloop.profiles.view import Profile as Profile
+from liveloop.profiles.view import build as _build_profile
+from liveloop.profiles.view import mask as mask
+from liveloop.profiles.view import read_identifiers_with as read_identifiers_with
 from liveloop.store.base import UTCDateTime
 from liveloop.store.consumers import ConsumerCursor
 from liveloop.store.engine import dialect_insert, for_update
 from liveloop.store.eventlog import LoggedEvent
 
 PROFILES_CONSUMER = "profiles"
+# Who may read a person's 360° view (what each sees whole is access.service.sees's answer).
+PROFILE_READERS = (Role.OPERATOR, Role.GUIDE, Role.ANALYST, Role.INTEGRATOR, Role.HOST)
 
 
 @dataclass(frozen=True)
@@ -35,7 +53,6 @@ class NewCustomer:
     city: str | None = None
     member_tier: str | None = None
     traits: dict[str, Any] = field(default_factory=dict)
-    identities: dict[IdentityType, str] = field(default_factory=dict)
 
 
 def new_oneid() -> str:
@@ -43,8 +60,8 @@ def new_oneid() -> str:
 
 
 def create_customer(session: Session, spec: NewCustomer, now: datetime, source: str) -> int:
-    """Create a person with their (already normalised) identifiers and log ``Customer Created``;
-    returns the id."""
+    """Create a person and log ``Customer Created``; returns the id. (Identifiers are OneID's:
+    ``identity.service.create_customer_with_identities`` creates a person holding some.)"""
     customer = Customer(
         oneid=new_oneid(),
         name=spec.name,
@@ -59,8 +76,6 @@ def create_customer(session: Session, spec: NewCustomer, now: datetime, source: 
     )
     session.add(customer)
     session.flush()
-    for kind, value in spec.identities.items():
-        identity.link(session, customer.id, kind, value, now)
     events.customer_created(
         session,
         at=now,
@@ -165,6 +180,63 @@ def timezone_of(session: Session, customer_id: int, brand_tz: ZoneInfo) -> ZoneI
     return brand_tz
 
 
+def find_by_oneid(session: Session, oneid: str) -> int | None:
+    """The id of the person with this OneID (merged or not), if any."""
+    return session.scalar(select(Customer.id).where(Customer.oneid == oneid))
+
+
+def oneids_of(session: Session, customer_ids: Iterable[int]) -> dict[int, str]:
+    """The OneID of each of these people (unknown ids are left out)."""
+    wanted = set(customer_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(select(Customer.id, Customer.oneid).where(Customer.id.in_(wanted)))
+    return {customer_id: oneid for customer_id, oneid in rows}
+
+
+def exists(session: Session, customer_id: int) -> bool:
+    return session.get(Customer, customer_id) is not None
+
+
+def last_customer_id(session: Session) -> int | None:
+    """The most recently created person's id (None in an empty store)."""
+    return session.scalar(select(func.max(Customer.id)))
+
+
+def standing_from(session: Session, customer_id: int) -> int | None:
+    """The first person with an id at or after ``customer_id`` who stands on their own (not
+    merged into anyone): a cheap way to pick someone at random."""
+    return session.scalar(
+        select(Customer.id)
+        .where(Customer.id >= customer_id, Customer.merged_into_id.is_(None))
+        .order_by(Customer.id)
+        .limit(1)
+    )
+
+
+def profile_of(
+    session: Session,
+    customer_id: int,
+    *,
+    role: Role | str,
+    timeline_limit: int = 50,
+    before: int | None = None,
+    requested_oneid: str | None = None,
+) -> Profile | None:
+    """The 360° view of the person who stands for ``customer_id`` now (its survivor), personal
+    data masked as ``role`` may see it (``access.service.sees``); ``resolved_from`` names
+    ``requested_oneid`` when a merge answered it with someone else. None: no such person."""
+    alive = session.get(Customer, survivor_of(session, customer_id))
+    if alive is None:
+        return None
+    profile = _build_profile(
+        session, alive, role=role, timeline_limit=timeline_limit, before=before
+    )
+    if requested_oneid and requested_oneid != alive.oneid:
+        profile.resolved_from = requested_oneid
+    return profile
+
+
 def count_customers(session: Session) -> int:
     return (
         session.scalar(
@@ -245,3 +317,46 @@ def _pg_merge_traits() -> Any:
         .returning(Customer.traits)
         .execution_options(synchronize_session=False)
     )
+
+
+@dataclass(frozen=True)
+class TagRuleView:
+    id: int
+    tag: str
+    kind: str
+    rule: dict[str, Any]
+    enabled: bool
+    created_at: datetime
+
+
+def _rule_view(row: TagRule) -> TagRuleView:
+    return TagRuleView(row.id, row.tag, row.kind, dict(row.rule), row.enabled, row.created_at)
+
+
+def list_tag_rules(session: Session) -> list[TagRuleView]:
+    return [_rule_view(r) for r in session.scalars(select(TagRule).order_by(TagRule.id))]
+
+
+def add_tag_rule(session: Session, rule: EventRule | ProfileRule, at: datetime) -> TagRuleView:
+    """Store a tag rule (see profiles/rules.py for the language); the profiles consumer applies
+    it from the next event."""
+    row = TagRule(
+        tag=rule.tag,
+        kind=rule.kind,
+        rule=rule.model_dump(by_alias=True, exclude_none=True),
+        enabled=True,
+        created_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return _rule_view(row)
+
+
+def switch_tag_rule(session: Session, rule_id: int, *, enabled: bool) -> TagRuleView:
+    """Switch a tag rule on or off; ``LookupError`` when there is no such rule."""
+    row = session.get(TagRule, rule_id)
+    if row is None:
+        raise LookupError(f"no tag rule {rule_id}")
+    row.enabled = enabled
+    session.flush()
+    return _rule_view(row)

@@ -4,16 +4,18 @@ a timeline — with personal data masked for roles that do not need it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liveloop.access.contracts import PiiField, Role
+from liveloop.access.service import sees
 from liveloop.analytics.models import CustomerScore, RepurchasePrediction
-from liveloop.identity.models import Identity
 from liveloop.profiles.counters import profile_document
 from liveloop.profiles.models import Consent, Customer, CustomerTag, ProfileCounters
 from liveloop.store.eventlog import Event
@@ -42,6 +44,38 @@ SHOWN_TO_MASKED = frozenset(
 )
 PRODUCT_KEYS = ("sku", "quantity", "price")
 _DIGITS = re.compile(r"\d{7,}")
+
+
+class HeldIdentifier(Protocol):
+    """An identifier as the view shows it (identity's ``HeldIdentifier`` is one)."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def first_seen_at(self) -> datetime: ...
+    @property
+    def last_seen_at(self) -> datetime: ...
+
+
+IdentifiersReader = Callable[[Session, int], Iterable[HeldIdentifier]]
+
+
+def _no_identifiers(session: Session, customer_id: int) -> Iterable[HeldIdentifier]:
+    return ()
+
+
+# Identifiers are OneID's, and identity sits above profiles: identity.service hands the view
+# its reader when it is imported (every process serving the API imports it), so the 360 view
+# shows them without profiles importing identity. Unset, the section is empty.
+_identifiers: IdentifiersReader = _no_identifiers
+
+
+def read_identifiers_with(reader: IdentifiersReader) -> None:
+    """Let ``reader`` supply the 360 view's identifiers section."""
+    global _identifiers
+    _identifiers = reader
 
 
 class TagOut(BaseModel):
@@ -165,19 +199,22 @@ def build(
     session: Session,
     customer: Customer,
     *,
-    masked: bool,
+    role: Role | str,
     timeline_limit: int = 50,
     before: int | None = None,
 ) -> Profile:
+    """The person's 360° view as ``role`` may see it (``access.service.sees``): a role that
+    does not see every personal field whole gets the masked view (no birthday, free-text
+    traits and event properties masked), with the fields it does see whole left whole."""
+    masked = not all(sees(role, pii) for pii in PiiField)
+    shows_name = sees(role, PiiField.NAME)
     counters = session.get(ProfileCounters, customer.id)
     document = profile_document(session, customer.id)
     query = select(Event).where(Event.customer_id == customer.id)
     if before is not None:
         query = query.where(Event.id < before)
     events = session.scalars(query.order_by(Event.id.desc()).limit(timeline_limit))
-    identities = session.scalars(
-        select(Identity).where(Identity.customer_id == customer.id).order_by(Identity.type)
-    )
+    identities = _identifiers(session, customer.id)
     tags = session.scalars(
         select(CustomerTag).where(CustomerTag.customer_id == customer.id).order_by(CustomerTag.tag)
     )
@@ -193,12 +230,14 @@ def build(
     traits = dict(customer.traits or {})
     if masked:
         traits = {
-            k: v if isinstance(v, bool | int | float) else mask(k, str(v))
+            k: v
+            if isinstance(v, bool | int | float) or (k == "name" and shows_name)
+            else mask(k, str(v))
             for k, v in traits.items()
         }
     return Profile(
         oneid=customer.oneid,
-        name=mask("name", customer.name) if masked and customer.name else customer.name,
+        name=mask("name", customer.name) if not shows_name and customer.name else customer.name,
         gender=customer.gender,
         birthday=None if masked else customer.birthday,
         province=customer.province,
@@ -225,7 +264,7 @@ def build(
         identities=[
             IdentityOut(
                 type=i.type,
-                value=mask(i.type, i.value) if masked else i.value,
+                value=i.value if sees(role, _pii_of(i.type)) else mask(i.type, i.value),
                 first_seen_at=i.first_seen_at,
                 last_seen_at=i.last_seen_at,
             )
@@ -246,3 +285,8 @@ def build(
         ],
         masked=masked,
     )
+
+
+def _pii_of(identifier_type: str) -> PiiField:
+    """Which personal field an identifier is: a phone is a phone; the rest are ids."""
+    return PiiField.PHONE if identifier_type == "phone" else PiiField.IDENTIFIER

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.errors import DomainError
 from liveloop.profiles.models import Customer, ProfileCounters
+from liveloop.profiles.service import Handled, declare_merge_policy
 from liveloop.profiles.view import mask
 from liveloop.segments.compile import compile_rule, customers
 from liveloop.segments.models import Segment, SegmentMember
@@ -380,3 +381,10 @@ def _refresh(session: Session, segment: Segment, now: datetime) -> Refreshed:
     segment.members += len(entered) - len(exited)
     session.flush()
     return Refreshed(len(entered), len(exited), segment.members)
+
+
+# How a OneID merge treats segments' tables (see profiles.merge_policies).
+declare_merge_policy(
+    "segment_members",
+    Handled("the next refresh drops merged people and judges the survivor afresh"),
+)

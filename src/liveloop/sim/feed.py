@@ -13,14 +13,11 @@ import random
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveloop import spec
-from liveloop.commerce.models import Product
-from liveloop.commerce.service import OrderLine, record_order
-from liveloop.profiles.models import Customer
-from liveloop.profiles.service import NewCustomer, create_customer
+from liveloop.commerce import service as commerce
+from liveloop.profiles import service as profiles
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 from liveloop.store.eventlog import NewEvent, append
@@ -66,12 +63,12 @@ class DemoFeed:
         self.count += 1
         now = self.runtime.clock.now()
         with transaction(self.runtime.sessions) as session:
-            products = session.execute(select(Product.sku, Product.name)).all()
+            products = [(p.sku, p.name) for p in commerce.catalog(session)]
             roll = self.rng.random()
             if roll < 0.15 or not products:
-                person = create_customer(
+                person = profiles.create_customer(
                     session,
-                    NewCustomer(name=self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)),
+                    profiles.NewCustomer(name=self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)),
                     now,
                     source="demo-feed",
                 )
@@ -81,11 +78,11 @@ class DemoFeed:
                 kind = "order" if roll < 0.55 else "cart" if roll < 0.8 else "live"
             sku, name = self.rng.choice(products) if products else (None, None)
             if kind in ("order", "newcomer") and sku is not None:
-                record_order(
+                commerce.record_order(
                     session,
                     order_no=f"DEMO{now:%Y%m%d%H%M%S}{self.count:05d}",
                     customer_id=person,
-                    lines=[OrderLine(sku, self.rng.choice((1, 1, 2)))],
+                    lines=[commerce.OrderLine(sku, self.rng.choice((1, 1, 2)))],
                     placed_at=now,
                     channel="mini_program",
                     source="demo-feed",
@@ -98,14 +95,8 @@ class DemoFeed:
         return Happening(kind, person)
 
     def _someone(self, session: Session) -> int:
-        highest = session.scalar(select(func.max(Customer.id))) or 1
-        person = session.scalar(
-            select(Customer.id)
-            .where(Customer.id >= self.rng.randint(1, highest), Customer.merged_into_id.is_(None))
-            .order_by(Customer.id)
-            .limit(1)
-        )
-        return person or highest
+        highest = profiles.last_customer_id(session) or 1
+        return profiles.standing_from(session, self.rng.randint(1, highest)) or highest
 
     def _track(self, session: Session, person: int, name: str, properties: dict) -> None:
         now = self.runtime.clock.now()

@@ -2,7 +2,7 @@
 first import would: catalog, live schedule, the CRM member export, orders (with refunds) and
 the tracked events.
 
-People are found by OneID (``identity.resolve``) from the identifiers each record carries
+People are found by OneID (``identity.service.resolve``) from the identifiers each record carries
 (member no. and phone on a CRM row, the buyer's identifier on an order); tracked events are
 appended unresolved and the ``oneid`` event-log consumer resolves them, merging people their
 identifiers prove are one. Loading is idempotent, and a ``Simulation Loaded`` event marks a load
@@ -29,7 +29,7 @@ from liveloop.commerce.service import (
     upsert_product,
 )
 from liveloop.identity.contracts import IdentityType
-from liveloop.identity.resolve import resolve
+from liveloop.identity.service import resolve
 from liveloop.live.service import close_live, schedule_live
 from liveloop.profiles.service import NewCustomer, create_customer, fill_profile
 from liveloop.sim import events
