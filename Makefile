@@ -2,18 +2,29 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
 VENDOR := src/liveloop/console/static/vendor
+# Two install stamps: the demo needs only the runtime dependencies; tests, lint and benchmarks
+# add the dev extra (pyspark, playwright, mypy, the bench peers …) on top.
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
 
-.PHONY: setup assets browser demo serve test lint format bench clean
+.PHONY: setup dev assets browser demo serve test lint format bench clean
 
-setup: $(INSTALLED) assets
+setup: $(RUNTIME) assets
 
-$(INSTALLED): pyproject.toml
+dev: $(DEV) assets
+
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
 	touch $@
+
+$(DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(RUNTIME) $@
 
 # Front-end libraries come from the npm registry through package.json + package-lock.json.
 assets: $(VENDOR)/.installed
@@ -22,6 +33,9 @@ $(VENDOR)/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)
 	cp node_modules/echarts/dist/echarts.min.js node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	mkdir -p $(VENDOR)/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	  node_modules/swagger-ui-dist/favicon-32x32.png $(VENDOR)/swagger-ui/
 	touch $@
 
 # Debian's Chromium (and a CJK font, so screenshots show Chinese) for the console's browser
@@ -40,19 +54,21 @@ demo: setup
 serve: setup
 	$(BIN)/liveloop serve
 
-test: setup browser
+test: dev browser
 	$(BIN)/pytest
 
-lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+# lint-imports holds the layer order and the facades (pyproject.toml, docs/architecture.md).
+lint: dev
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
-format: setup
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+format: dev
+	$(BIN)/ruff check --fix src tests bench tools
+	$(BIN)/ruff format src tests bench tools
 
-bench: setup
+bench: dev
 	$(BIN)/python -m bench.run
 
 clean:

@@ -60,6 +60,27 @@ def test_demo_simulates_a_brand_and_prints_a_login(cli, store):
     with transaction(store().sessions) as session:
         again = overview(session, runtime.clock.now(), runtime.settings.tz)
     assert again.customers == view.customers
+    assert re.search(r"demo / (\S+)", rerun.output).group(1) == password  # the same login
+
+
+def test_demo_progress_is_plain_lines_when_the_output_is_not_a_terminal(cli):
+    result = cli("demo", "--scale", "40", "--no-serve")
+    assert result.exit_code == 0, result.output
+    for stage in range(1, 5):
+        assert re.search(rf"^\[{stage}/4\] .+ done in \d+\.\d s$", result.output, re.M)
+    assert re.search(r"^\[1/4\] 模拟品牌数据 .* 40/40$", result.output, re.M)
+
+
+def test_demo_reset_password_gives_a_new_login_and_the_old_one_stops_working(cli, store):
+    first = re.search(r"demo / (\S+)", cli("demo", "--scale", "20", "--no-serve").output)
+    reset = cli("demo", "--scale", "20", "--no-serve", "--reset-password")
+    second = re.search(r"demo / (\S+)", reset.output)
+    assert first and second and first.group(1) != second.group(1)
+    with transaction(store().sessions) as session:
+        assert authenticate(session, "demo", first.group(1)) is None
+        assert authenticate(session, "demo", second.group(1)) is not None
+    kept = cli("demo", "--scale", "20", "--no-serve")
+    assert re.search(r"demo / (\S+)", kept.output).group(1) == second.group(1)
 
 
 def test_sim_writes_parquet_files_and_the_truth(cli, tmp_path):

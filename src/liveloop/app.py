@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 
 from liveloop import __version__, bootstrap, errors
 from liveloop.analytics.api import router as analytics_router
@@ -57,6 +59,8 @@ def create_app(
         version=__version__,
         description="回头客引擎 — capture, OneID, profiles, segments, journeys, live console.",
         lifespan=lifespan,
+        docs_url=None,  # served below from the npm package, so /docs works offline
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.state.metrics = Metrics(runtime.sessions)
@@ -76,4 +80,23 @@ def create_app(
     app.include_router(journeys_router)
     event_writer = ingest.mount(app, runtime)
     console.mount(app, settings)
+    _mount_docs(app)
     return app
+
+
+SWAGGER_UI = "/static/vendor/swagger-ui"
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """Swagger UI for the OpenAPI document, its script and style from swagger-ui-dist (installed
+    through package.json like the console's libraries), never from a CDN."""
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} — API",
+            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+        )

@@ -6,7 +6,7 @@ The store is chosen by LIVELOOP_DATABASE_URL (default: ./liveloop.db, SQLite).
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -39,7 +39,6 @@ console = Console()
 err = Console(stderr=True)
 
 ADMIN = "admin"
-DEMO_USER = "demo"
 
 
 def _settings() -> Settings:
@@ -281,13 +280,15 @@ def demo(
     feed: Annotated[
         bool, typer.Option("--feed/--no-feed", help="Keep the brand trading while serving")
     ] = True,
+    reset_password: Annotated[
+        bool, typer.Option("--reset-password", help="Give the demo login a new password")
+    ] = False,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
-    """Simulate the demo brand (禾谷鲜生) into the configured store, then serve the console."""
-    from liveloop.journeys.builtin import builtins, switch_on
-    from liveloop.profiles.service import count_customers
-    from liveloop.sim.load import load_simulation, load_state
+    """Simulate the demo brand (禾谷鲜生) into the configured store, then serve the console.
+    The login printed on the first start stays the same on every later start."""
+    from liveloop import demo as demo_brand
 
     settings = _settings()
     if settings.mode != "dev":
@@ -295,63 +296,30 @@ def demo(
         raise typer.Exit(2)
     config = _sim_config(scale, seed, end=_today_in_shanghai())
     runtime = _open(settings)
-    with transaction(runtime.read_sessions) as session:
-        state = load_state(session)
-    if state == "other":
-        err.print("[red]This store holds data that is not the demo's; use an empty store.[/red]")
-        raise typer.Exit(2)
-    if state == "done":
+    try:
+        built = demo_brand.build(runtime, config, demo_brand.Stages(console))
+    except demo_brand.DemoRefused as exc:
+        err.print(f"[red]{exc}.[/red]")
+        raise typer.Exit(2) from None
+    if built.report is None:
         console.print("The demo brand is already in the store; keeping it.")
     else:
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("模拟品牌数据 (simulating the demo brand)", total=scale)
-            report = load_simulation(
-                runtime.sessions,
-                config,
-                runtime.clock.now(),
-                progress=lambda done: progress.update(task, completed=done),
-            )
-        with transaction(runtime.sessions) as session:
-            # The built-in journeys, switched on for the last week of the simulation: people
-            # those days' events let in are followed up as the worker catches up.
-            now = runtime.clock.now()
-            for key in builtins():
-                switch_on(session, key, by=DEMO_USER, now=now, since=now - timedelta(days=7))
-        with console.status("OneID: resolving events to people (统一身份识别)"):
-            bootstrap.wire(runtime)
-            runtime.consumers.run_until_idle(runtime.sessions, runtime.clock)
-        with console.status("分析 (analytics: RFM, CLV, repurchase cycles, cohorts …)"):
-            from liveloop.analytics.service import run_analytics
-
-            run_analytics(runtime, kind="full")
-        with console.status("旅程 (journeys: welcome, cart, post-live follow-up …)"):
-            runtime.run_tasks_until_idle()
-            runtime.outbox.drain_until_idle(runtime.sessions, runtime.clock)
-        with transaction(runtime.read_sessions) as session:
-            people = count_customers(session)
+        report = built.report
         console.print(
-            f"Demo brand loaded: {scale} people → {people} customers after OneID, "
-            f"{report.orders} orders ({report.refunds} refunded), {report.lives} lives, "
+            f"Demo brand loaded: {built.people} people → {built.customers} customers after "
+            f"OneID, {report.orders} orders ({report.refunds} refunded), {report.lives} lives, "
             f"{report.events} events."
         )
-    with transaction(runtime.sessions) as session:
-        password = access.new_password()
-        if access.user_exists(session, DEMO_USER):
-            access.set_password(session, DEMO_USER, password)
-        else:
-            access.create_user(
-                session,
-                DEMO_USER,
-                "admin",
-                runtime.clock.now(),
-                password=password,
-                display_name="演示运营",
-            )
+    login = demo_brand.login(runtime, reset=reset_password)
+    password = (
+        f"[bold]{login.password}[/bold]"
+        if login.password
+        else "(the one printed at the first start; `liveloop demo --reset-password` sets a new one)"
+    )
     url = f"http://{host}:{port}/console"
     console.print(
         Panel(
-            f"Console: [bold]{url}[/bold]\n"
-            f"Login: [bold]{DEMO_USER}[/bold] / [bold]{password}[/bold]",
+            f"Console: [bold]{url}[/bold]\nLogin: [bold]{login.username}[/bold] / {password}",
             title="liveloop demo",
         )
     )

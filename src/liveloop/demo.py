@@ -1,1 +1,181 @@
-"""The demo."""
+"""``liveloop demo``: the demo brand (禾谷鲜生) built into the store through the real doors —
+simulated people, orders and lives, OneID, analytics, the built-in journeys for the last week —
+and a login that stays the same across restarts.
+
+The CLI parses and prints; this module does the work. Progress goes to a ``Stages`` reporter:
+Rich's live display on a terminal, plain dated lines when the output is a file or a pipe (a
+newcomer's ``make demo > log`` then shows what is happening instead of nothing for minutes).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+from sqlalchemy.engine import make_url
+
+from liveloop import bootstrap
+from liveloop.access import service as access
+from liveloop.access.contracts import Role
+from liveloop.analytics.service import run_analytics
+from liveloop.config import Settings
+from liveloop.journeys.service import builtins, switch_on
+from liveloop.profiles.service import count_customers
+from liveloop.runtime import Runtime
+from liveloop.sim.config import SimConfig
+from liveloop.sim.load import LoadReport, load_simulation, load_state
+from liveloop.store.engine import transaction
+
+DEMO_USER = "demo"
+JOURNEYS_SINCE = timedelta(days=7)
+STAGES = (
+    "模拟品牌数据 (simulating the demo brand)",
+    "OneID: 统一身份识别 (resolving events to people)",
+    "分析 (analytics: RFM, CLV, repurchase cycles, cohorts …)",
+    "旅程 (journeys: welcome, cart, post-live follow-up …)",
+)
+
+
+class DemoRefused(Exception):
+    """The store holds data that is not the demo's."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """What the build put in the store (``None`` fields when the demo was already there)."""
+
+    people: int
+    customers: int
+    report: LoadReport | None
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str | None  # None: set at an earlier start and not kept here; reset to see one
+    new: bool
+
+
+class Stages:
+    """Reports the build's stages: a live display on a terminal, plain lines elsewhere."""
+
+    def __init__(self, console: Console, total: int = len(STAGES)) -> None:
+        self.console, self.total, self.number = console, total, 0
+        self.plain = not console.is_terminal
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self.number += 1
+        started = time.perf_counter()
+        if self.plain:
+            self._line(f"{name} …")
+            yield
+        else:
+            with self.console.status(name):
+                yield
+        self._line(f"{name} done in {time.perf_counter() - started:.1f} s")
+
+    @contextmanager
+    def counted(self, name: str, total: int) -> Iterator[Callable[[int], None]]:
+        """A stage that counts to ``total``; yields the callback to report ``done``."""
+        if self.plain:
+            step = max(1, total // 10)
+            shown = [0]
+
+            def report(done: int) -> None:  # a line each tenth of the way
+                if done - shown[0] >= step or done == total:
+                    shown[0] = done
+                    self._line(f"{name} {done}/{total}")
+
+            with self.stage(name):
+                yield report
+                return
+        self.number += 1
+        started = time.perf_counter()
+        with Progress(console=self.console, transient=True) as progress:
+            task = progress.add_task(name, total=total)
+            yield lambda done: progress.update(task, completed=done)
+        self._line(f"{name} done in {time.perf_counter() - started:.1f} s")
+
+    def _line(self, text: str) -> None:
+        self.console.print(f"[{self.number}/{self.total}] {text}", highlight=False)
+
+
+def build(runtime: Runtime, config: SimConfig, stages: Stages) -> Built:
+    """Load the demo brand unless it is there already; refuses a store holding other data."""
+    with transaction(runtime.read_sessions) as session:
+        state = load_state(session)
+    if state == "other":
+        raise DemoRefused("this store holds data that is not the demo's; use an empty store")
+    if state == "done":
+        with transaction(runtime.read_sessions) as session:
+            return Built(config.customers, count_customers(session), None)
+    with stages.counted(STAGES[0], config.customers) as progress:
+        report = load_simulation(runtime.sessions, config, runtime.clock.now(), progress=progress)
+    with transaction(runtime.sessions) as session:
+        # The built-in journeys, switched on for the last week of the simulation: people those
+        # days' events let in are followed up as the worker catches up.
+        now = runtime.clock.now()
+        for key in builtins():
+            switch_on(session, key, by=DEMO_USER, now=now, since=now - JOURNEYS_SINCE)
+    with stages.stage(STAGES[1]):
+        bootstrap.wire(runtime)
+        runtime.consumers.run_until_idle(runtime.sessions, runtime.clock)
+    with stages.stage(STAGES[2]):
+        run_analytics(runtime, kind="full")
+    with stages.stage(STAGES[3]):
+        runtime.run_tasks_until_idle()
+        runtime.outbox.drain_until_idle(runtime.sessions, runtime.clock)
+    with transaction(runtime.read_sessions) as session:
+        customers = count_customers(session)
+    return Built(config.customers, customers, report)
+
+
+def login_file(settings: Settings) -> Path:
+    """Where the demo keeps its login between starts: beside the SQLite file, or in the
+    working directory for a server store. Readable by its owner only."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(url.database).with_suffix(".demo-login")
+    return Path.cwd() / ".liveloop-demo-login"
+
+
+def login(runtime: Runtime, *, reset: bool = False) -> DemoLogin:
+    """The demo operator's login: created on the first start and kept (the same password is
+    printed on every start while the login file holds it); ``reset`` sets a new one."""
+    path = login_file(runtime.settings)
+    kept = path.read_text(encoding="utf-8").strip() if path.exists() else None
+    with transaction(runtime.sessions) as session:
+        if not access.user_exists(session, DEMO_USER):
+            password = access.new_password()
+            access.create_user(
+                session,
+                DEMO_USER,
+                Role.ADMIN,
+                runtime.clock.now(),
+                password=password,
+                display_name="演示运营",
+            )
+            _keep(path, password)
+            return DemoLogin(DEMO_USER, password, new=True)
+        if reset:
+            password = access.new_password()
+            access.set_password(session, DEMO_USER, password)
+            _keep(path, password)
+            return DemoLogin(DEMO_USER, password, new=True)
+        if kept and access.authenticate(session, DEMO_USER, kept) is not None:
+            return DemoLogin(DEMO_USER, kept, new=False)
+    return DemoLogin(DEMO_USER, None, new=False)
+
+
+def _keep(path: Path, password: str) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(password + "\n")

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 from liveloop.access.service import create_api_key, revoke_api_key
@@ -71,9 +72,16 @@ def test_metrics_count_requests_by_route_template(client):
     assert "liveloop_event_log_head" in text
 
 
-def test_openapi_docs_are_served(client):
+def test_openapi_docs_are_served_offline_from_local_assets(client):
     assert "/v1/overview" in client.get("/openapi.json").json()["paths"]
-    assert client.get("/docs").status_code == 200
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r"""(?:src|href)=["']?([^"' >]+)""", page.text)
+    assets += re.findall(r"""url: ?['"]([^'"]+)['"]""", page.text)
+    assert assets, page.text
+    for url in assets:
+        assert url.startswith("/"), f"/docs loads {url} from another host"
+        assert client.get(url).status_code == 200, url
 
 
 def _admin(runtime):

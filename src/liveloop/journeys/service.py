@@ -30,7 +30,7 @@ from liveloop.store.engine import for_update, transaction
 from liveloop.store.eventlog import LoggedEvent
 
 if TYPE_CHECKING:
-    pass
+    from liveloop.journeys.builtin import BuiltIn, BuiltInStatus
 
 JOURNEYS_TASK = "journeys"
 SCAN_EVERY = timedelta(minutes=1)
@@ -312,3 +312,30 @@ declare_merge_policy(
         "at their next wake (journeys.triggers)"
     ),
 )
+
+
+# -- the built-in journeys, published here (journeys.builtin builds on this module, so the
+#    facade reaches it when called)
+
+
+def builtins() -> dict[str, BuiltIn]:
+    """The journeys brands run, shipped as YAML: key → its definition and templates."""
+    from liveloop.journeys import builtin
+
+    return builtin.builtins()
+
+
+def list_builtins(session: Session) -> list[BuiltInStatus]:
+    from liveloop.journeys import builtin
+
+    return builtin.list_builtins(session)
+
+
+def switch_on(
+    session: Session, key: str, *, by: str, now: datetime, since: datetime | None = None
+) -> JourneyInfo:
+    """Create the built-in journey ``key`` (with its templates) if needed and activate it;
+    ``since`` lets in people from events since then (default: from now on)."""
+    from liveloop.journeys import builtin
+
+    return builtin.switch_on(session, key, by=by, now=now, since=since)
