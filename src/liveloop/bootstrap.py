@@ -20,11 +20,13 @@ from typing import Any, Final
 
 from liveloop import schema
 from liveloop.analytics import jobs as analytics_jobs
+from liveloop.analytics import service as analytics_service
 from liveloop.channels import jobs as channels_jobs
 from liveloop.clock import Clock
 from liveloop.commerce import jobs as commerce_jobs
 from liveloop.config import Settings
 from liveloop.identity import jobs as identity_jobs
+from liveloop.identity import service as identity_service
 from liveloop.journeys import jobs as journeys_jobs
 from liveloop.runtime import Runtime
 from liveloop.segments import jobs as segments_jobs
@@ -32,6 +34,10 @@ from liveloop.store.consumers import Consumers
 from liveloop.store.worker import Worker
 
 log = logging.getLogger(__name__)
+
+# Importing these facades hands the 360 view (profiles, lower in the layer order) its readers
+# of identifiers and scores; named here so every process has them, whatever else it imports.
+READERS = (identity_service, analytics_service)
 
 # The kinds of background work a process can run (``liveloop worker --only …``).
 CONSUMERS: Final = "consumers"

@@ -175,7 +175,7 @@ def sources_disable(name: str) -> None:
 
 
 def _import(kind: str, path: Path, rejects: Path | None) -> None:
-    from liveloop.ingest.imports import ImportFileError, import_customers, import_orders
+    from liveloop.ingest.service import ImportFileError, import_customers, import_orders
 
     if not path.is_file():
         err.print(f"[red]No such file: {path}[/red]")
@@ -364,8 +364,7 @@ def analytics_fit_clv(
     the log-likelihood as JSON."""
     import json
 
-    from liveloop.analytics.clv.fit import fit_file
-    from liveloop.analytics.clv.summary import SummaryError
+    from liveloop.analytics.service import SummaryError, fit_file
 
     if not summary.is_file():
         err.print(f"[red]No such file: {summary}[/red]")
@@ -391,7 +390,7 @@ def analytics_rules(
     antecedents,consequents,support,confidence,lift — strongest lift first."""
     import sys
 
-    from liveloop.analytics.baskets import mine, read_baskets, write_rules_csv
+    from liveloop.analytics.service import mine, read_baskets, write_rules_csv
 
     try:
         mining = mine(read_baskets(baskets), min_support, min_confidence, max_len, max_consequent)
@@ -417,9 +416,8 @@ def analytics_run(
 ) -> None:
     """Refresh the snapshot, run analytics jobs (and what they depend on), write the results
     back to the store for profiles, segments and the console."""
-    from liveloop.analytics.engine import ENGINES
     from liveloop.analytics.jobs.plan import UnknownJob, plan
-    from liveloop.analytics.service import run_analytics
+    from liveloop.analytics.service import ENGINES, run_analytics
 
     if engine is not None and engine not in ENGINES:
         err.print(f"[red]--engine must be one of {', '.join(ENGINES)}[/red]")
@@ -459,7 +457,7 @@ def _brief(detail: dict, width: int = 90) -> str:
 def identity_split(merge_id: int) -> None:
     """Undo a bad OneID merge (see GET /v1/identity/merges for the audit)."""
     from liveloop.errors import DomainError
-    from liveloop.identity.resolve import split
+    from liveloop.identity.service import split
 
     runtime = _open()
     try:
@@ -483,8 +481,8 @@ def identity_recompute(
     ] = None,
 ) -> None:
     """Recompute every person from scratch (batch OneID); scored when the truth is there."""
-    from liveloop.analytics.engine import ENGINES, open_engine
-    from liveloop.analytics.oneid.job import run
+    from liveloop.analytics.service import ENGINES, open_engine
+    from liveloop.analytics.service import recompute_identities as run
 
     if engine not in ENGINES:
         err.print(f"[red]--engine must be one of {', '.join(ENGINES)}[/red]")

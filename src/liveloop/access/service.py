@@ -107,6 +107,14 @@ def set_password(session: Session, username: str, password: str) -> None:
     session.execute(delete(ConsoleSession).where(ConsoleSession.user_id == user.id))
 
 
+def active_role(session: Session, username: str) -> Role | None:
+    """The role of an enabled console user; None when there is no such user."""
+    role = session.scalar(
+        select(User.role).where(User.username == username, User.disabled_at.is_(None))
+    )
+    return Role(role) if role is not None else None
+
+
 def user_exists(session: Session, username: str) -> bool:
     return session.scalar(select(User.id).where(User.username == username)) is not None
 
@@ -245,3 +253,15 @@ UNMASKED: dict[Role, frozenset[PiiField]] = {
 def sees(role: Role | str, field: PiiField | str) -> bool:
     """Whether ``role`` sees ``field`` whole (otherwise masked)."""
     return PiiField(field) in UNMASKED.get(Role(role), frozenset())
+
+
+def mask(kind: str, value: str) -> str:
+    """138****8000 for phones, 张* for names, o12…ab for opaque ids — what a role that does not
+    ``sees`` a field is shown of it."""
+    if kind == "phone" and len(value) >= 7:
+        return value[:-8] + "****" + value[-4:]
+    if kind == "name":
+        return value[:1] + "*" * max(1, len(value) - 1)
+    if len(value) <= 6:
+        return "*" * len(value)
+    return f"{value[:3]}…{value[-2:]}"

@@ -13,15 +13,35 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liveloop.analytics.engine import open_engine
+from liveloop.analytics.baskets import mine as mine
+from liveloop.analytics.baskets import read_baskets as read_baskets
+from liveloop.analytics.baskets import write_rules_csv as write_rules_csv
+from liveloop.analytics.clv.fit import fit_file as fit_file
+from liveloop.analytics.clv.summary import SummaryError as SummaryError
+from liveloop.analytics.engine import ENGINES as ENGINES
+from liveloop.analytics.engine import open_engine as open_engine
+from liveloop.analytics.jobs import lifecycle
 from liveloop.analytics.jobs.base import GroupRule, RunContext
 from liveloop.analytics.jobs.plan import Progress, compute, plan
-from liveloop.analytics.models import AnalyticsRun, RfmGroupRule, RunStatus
+from liveloop.analytics.models import (
+    AnalyticsReport,
+    AnalyticsRun,
+    CustomerScore,
+    RepurchasePrediction,
+    RfmGroupRule,
+    RunStatus,
+)
+from liveloop.analytics.oneid import job as oneid_job
 from liveloop.analytics.snapshot import Snapshot, open_snapshot
 from liveloop.analytics.snapshot.export import refresh
 from liveloop.analytics.writeback import write_back
+from liveloop.profiles import service as profiles
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
+
+# The lifecycle stages in their order; the batch OneID recompute (CLI: identity recompute).
+LIFECYCLE_STAGES = lifecycle.STAGES
+recompute_identities = oneid_job.run
 
 
 @dataclass
@@ -126,3 +146,62 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted"
     return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def latest_report(session: Session, report: str) -> list[dict[str, Any]]:
+    """The rows of ``report`` from the newest run that wrote it, in the report's order (empty
+    before any run did)."""
+    latest = session.scalar(
+        select(AnalyticsRun.id)
+        .join(AnalyticsReport, AnalyticsReport.run_id == AnalyticsRun.id)
+        .where(AnalyticsReport.report == report)
+        .order_by(AnalyticsRun.id.desc())
+        .limit(1)
+    )
+    if latest is None:
+        return []
+    return list(
+        session.scalars(
+            select(AnalyticsReport.data)
+            .where(AnalyticsReport.run_id == latest, AnalyticsReport.report == report)
+            .order_by(AnalyticsReport.position)
+        )
+    )
+
+
+def scores_for_profile(
+    session: Session, customer_id: int
+) -> tuple[CustomerScore | None, list[RepurchasePrediction]]:
+    """The person's latest scores and repurchase predictions, for the 360 view."""
+    score = session.get(CustomerScore, customer_id)
+    repurchase = session.scalars(
+        select(RepurchasePrediction)
+        .where(RepurchasePrediction.customer_id == customer_id)
+        .order_by(RepurchasePrediction.remind_at)
+    )
+    return score, list(repurchase)
+
+
+@dataclass(frozen=True)
+class RunOut:
+    """A product predicted to run out for a person on a day."""
+
+    customer_id: int
+    sku: str
+
+
+def running_out(session: Session, start: datetime, end: datetime) -> list[RunOut]:
+    """Every (person, product) whose predicted run-out falls in [start, end), by person."""
+    return [
+        RunOut(row.customer_id, row.sku)
+        for row in session.execute(
+            select(RepurchasePrediction.customer_id, RepurchasePrediction.sku)
+            .where(RepurchasePrediction.runout_at >= start, RepurchasePrediction.runout_at < end)
+            .order_by(RepurchasePrediction.customer_id, RepurchasePrediction.sku)
+        )
+    ]
+
+
+# The 360 view shows a person's scores; profiles sits below analytics, so analytics hands it
+# the reader (see profiles.view.read_scores_with).
+profiles.read_scores_with(scores_for_profile)

@@ -22,16 +22,15 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from liveloop.access.contracts import Role
-from liveloop.access.service import Principal
+from liveloop.access.contracts import PiiField, Role
+from liveloop.access.service import Principal, mask, sees
 from liveloop.channels import service
 from liveloop.channels import wecom_callback as wxcrypt
 from liveloop.channels.models import Message, MessageTemplate
 from liveloop.errors import NO_CONTROL_CHARS
-from liveloop.identity.models import Identity
+from liveloop.identity import service as identity
 from liveloop.identity.service import InvalidIdentifier, holder, normalise
-from liveloop.profiles.models import Customer
-from liveloop.profiles.view import mask
+from liveloop.profiles import service as profiles
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 
 router = APIRouter(tags=["channels"])
@@ -40,7 +39,6 @@ Reader = Annotated[
     Depends(require_roles(Role.OPERATOR, Role.ANALYST, Role.GUIDE, Role.HOST)),
 ]
 Operator = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
-UNMASKED = {Role.ADMIN, Role.OPERATOR}
 Page = Annotated[int, Query(ge=1, le=1_000_000)]
 PageSize = Annotated[int, Query(ge=1, le=500)]
 MessageId = Annotated[int, Path(ge=1, le=2**62)]
@@ -114,7 +112,7 @@ def _page(
     page_size: int,
     **filters: Any,
 ) -> MessagePage:
-    masked = principal.role not in UNMASKED
+    masked = not sees(principal.role, PiiField.PHONE)
     total, rows = service.list_messages(
         session, offset=(page - 1) * page_size, limit=page_size, **filters
     )
@@ -172,7 +170,8 @@ def message(
     session: ReadSessionDep,
     principal: Reader,
 ) -> MessageOut:
-    return _out(service.get_message(session, message_id), principal.role not in UNMASKED)
+    masked = not sees(principal.role, PiiField.PHONE)
+    return _out(service.get_message(session, message_id), masked)
 
 
 @router.post("/v1/messages/{message_id}/retry", response_model=MessageOut)
@@ -391,18 +390,10 @@ def wecom_verify_url(
 
 
 def customer_by_external_userid(session: SessionDep, external_userid: str) -> int | None:
-    found = session.scalar(
-        select(Identity.customer_id).where(
-            Identity.type == "external_userid", Identity.value == external_userid
-        )
-    )
+    found = identity.holder_of(session, "external_userid", external_userid)
     if found is not None:
-        return int(found)
-    return session.scalar(
-        select(Customer.id).where(
-            Customer.traits["wecom_external_userid"].as_string() == external_userid
-        )
-    )
+        return found
+    return profiles.with_trait(session, "wecom_external_userid", external_userid)
 
 
 @router.post("/v1/channels/wecom/callback", response_class=PlainTextResponse)

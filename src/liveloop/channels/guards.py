@@ -22,14 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveloop.channels.models import ChannelRateBucket, ChannelUsage, Message
 from liveloop.config import Settings
-from liveloop.profiles.models import Consent, Customer
+from liveloop.profiles import service as profiles
 from liveloop.store.engine import dialect_insert, for_update
 
 UNSUBSCRIBE_SOURCE = "unsubscribe:"
@@ -48,25 +48,13 @@ class Verdict:
 SEND = Verdict("send")
 
 
-def customer_zone(customer: Customer | None, default: str) -> ZoneInfo:
-    name = (customer.traits or {}).get("timezone") if customer is not None else None
-    if isinstance(name, str):
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return ZoneInfo(default)
-
-
 def consent_verdict(
     session: Session, settings: Settings, customer_id: int, channel: str, purpose: str
 ) -> Verdict | None:
     """Steps 1 and 2."""
     if purpose != "marketing" or channel in ("console", "webhook"):
         return None
-    row = session.scalars(
-        select(Consent).where(Consent.customer_id == customer_id, Consent.channel == channel)
-    ).one_or_none()
+    row = profiles.consent_of(session, customer_id, channel)
     if row is None:
         if channel in settings.marketing_opt_in_channels:
             return Verdict("suppress", f"no consent: {channel} marketing needs an opt-in")
@@ -164,11 +152,6 @@ def take_token(
         return None
     bucket.tokens = tokens
     return now + timedelta(seconds=(1.0 - tokens) / rate_per_s)
-
-
-def lock_customer(session: Session, customer_id: int) -> Customer | None:
-    query = select(Customer).where(Customer.id == customer_id)
-    return session.scalars(for_update(session, query)).one_or_none()
 
 
 def record_usage(

@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.channels import guards
@@ -29,9 +29,9 @@ from liveloop.channels.adapters.wecom import WeComAdapter
 from liveloop.channels.models import ChannelUsage, Message
 from liveloop.clock import Clock
 from liveloop.config import Settings
-from liveloop.identity.models import Identity
-from liveloop.profiles.models import Customer
-from liveloop.profiles.service import set_consent, survivor_of
+from liveloop.identity import service as identity
+from liveloop.profiles import service as profiles
+from liveloop.profiles.service import set_consent
 from liveloop.store.engine import transaction
 from liveloop.store.outbox import Deferred, Envelope, Outbox, PermanentFailure, enqueue
 
@@ -44,17 +44,13 @@ RESULT_POLL = timedelta(minutes=15)
 RESULT_WINDOW = timedelta(days=3)
 
 
-def recipient_of(session: Session, customer: Customer, channel: str) -> str | None:
+def recipient_of(session: Session, customer: profiles.Person, channel: str) -> str | None:
     """The address a channel needs: the phone identity (E.164) for SMS, ``traits.email`` for
     mail, the WeCom ``external_userid`` (trait ``wecom_external_userid`` or an identity of type
     ``external_userid``) for WeCom."""
-    traits = customer.traits or {}
+    traits = customer.traits
     if channel == "sms":
-        return session.scalar(
-            select(Identity.value).where(
-                Identity.customer_id == customer.id, Identity.type == "phone"
-            )
-        )
+        return identity.first_value(session, customer.id, "phone")
     if channel == "email":
         value = traits.get("email")
         return value if isinstance(value, str) and "@" in value else None
@@ -62,11 +58,7 @@ def recipient_of(session: Session, customer: Customer, channel: str) -> str | No
         value = traits.get("wecom_external_userid")
         if isinstance(value, str) and value:
             return value
-        return session.scalar(
-            select(Identity.value).where(
-                Identity.customer_id == customer.id, Identity.type == "external_userid"
-            )
-        )
+        return identity.first_value(session, customer.id, "external_userid")
     return None
 
 
@@ -145,11 +137,11 @@ class ChannelSender:
     def _verdict(self, session: Session, message: Message, now: datetime) -> guards.Verdict:
         settings = self.settings
         if message.customer_id is not None:
-            customer = guards.lock_customer(session, message.customer_id)
+            customer = profiles.lock_person(session, message.customer_id)
             if customer is not None and customer.merged_into_id is not None:
                 # OneID merged the person after queueing: the survivor's consent and caps count.
-                message.customer_id = survivor_of(session, customer.id)
-                customer = guards.lock_customer(session, message.customer_id)
+                message.customer_id = profiles.survivor_of(session, customer.id)
+                customer = profiles.lock_person(session, message.customer_id)
             if customer is None:
                 return guards.Verdict("suppress", "the customer no longer exists")
             verdict = guards.consent_verdict(
@@ -163,7 +155,7 @@ class ChannelSender:
                 self.adapter(message.channel), ConsoleAdapter
             ):
                 return guards.Verdict("suppress", f"no {message.channel} address for customer")
-            zone = guards.customer_zone(customer, settings.display_timezone)
+            zone = profiles.timezone_of(session, customer.id, settings.tz)
             verdict = guards.cap_verdict(session, settings, message, zone, now)
             if verdict is not None:
                 return verdict
@@ -182,9 +174,7 @@ class ChannelSender:
             guards.record_usage(
                 session,
                 message,
-                guards.customer_zone(
-                    session.get(Customer, message.customer_id), settings.display_timezone
-                ),
+                profiles.timezone_of(session, message.customer_id, settings.tz),
                 now,
             )
         return guards.SEND

@@ -25,11 +25,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from liveloop.channels import guards, templates
+from liveloop.channels import events, guards, templates
 from liveloop.channels.models import InboxMessage, Message, MessageTemplate
 from liveloop.channels.sender import MESSAGE_KIND, apply_outcome
 from liveloop.errors import DomainError
-from liveloop.profiles.models import Customer
+from liveloop.profiles import service as profiles
 from liveloop.profiles.service import Follows, declare_merge_policy, set_consent, survivor_of
 from liveloop.store.eventlog import emit
 from liveloop.store.outbox import enqueue
@@ -149,7 +149,7 @@ def _render(template: MessageTemplate, variables: dict[str, Any]) -> dict[str, A
     return {"body": body, "subject": subject, "params": params}
 
 
-def _customer_variables(customer: Customer) -> dict[str, Any]:
+def _customer_variables(customer: profiles.Person) -> dict[str, Any]:
     return {
         "name": customer.name or "顾客",
         "customer": {
@@ -157,7 +157,7 @@ def _customer_variables(customer: Customer) -> dict[str, Any]:
             "city": customer.city,
             "province": customer.province,
             "member_tier": customer.member_tier,
-            "traits": dict(customer.traits or {}),
+            "traits": dict(customer.traits),
         },
     }
 
@@ -212,7 +212,7 @@ def queue_message(
 
 def _recipient_of(
     session: Session, channel: str, template_code: str, purpose: str, customer_id: int
-) -> tuple[MessageTemplate, Customer]:
+) -> tuple[MessageTemplate, profiles.Person]:
     if channel not in CHANNELS or channel == "webhook":
         raise ChannelsError(f"channel must be one of wecom, sms, email, console; not {channel!r}")
     if purpose not in ("marketing", "service"):
@@ -222,9 +222,9 @@ def _recipient_of(
         raise ChannelsError(f"message template {template_code!r} is switched off")
     if template.channel != channel:
         raise ChannelsError(f"template {template_code!r} is for {template.channel}, not {channel}")
-    customer = session.get(Customer, customer_id)
+    customer = profiles.person_of(session, customer_id)
     if customer is not None and customer.merged_into_id is not None:
-        customer = session.get(Customer, survivor_of(session, customer_id))
+        customer = profiles.person_of(session, profiles.survivor_of(session, customer_id))
     if customer is None:
         raise ChannelsError(f"no customer {customer_id}")
     return template, customer
@@ -396,7 +396,7 @@ def process_reply(
     )
     emit(
         session,
-        "Channel Unsubscribed",
+        events.CHANNEL_UNSUBSCRIBED,
         at=now,
         source=source,
         message_id=f"unsubscribe:{channel}:{customer_id}:{now.isoformat()}",
@@ -536,3 +536,16 @@ declare_merge_policy(
 declare_merge_policy(
     "channel_inbox", Follows("the local inbox keeps what was delivered to whom, as sent")
 )
+
+
+def render(source: str, variables: dict[str, Any], what: str = "body") -> str:
+    """A text with ``{{ customer.name }}``-style variables, through the message templates'
+    sandbox (journeys title their guide tasks with it)."""
+    return templates.render(source, variables, what)
+
+
+def has_template(session: Session, code: str) -> bool:
+    """Whether a message template with this code exists (switched on or off)."""
+    return (
+        session.scalar(select(MessageTemplate.id).where(MessageTemplate.code == code)) is not None
+    )

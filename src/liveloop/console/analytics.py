@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveloop.access.contracts import Role
-from liveloop.analytics.jobs.lifecycle import STAGES
 from liveloop.analytics.models import AnalyticsReport, AnalyticsRun, CustomerScore, RunStatus
+from liveloop.analytics.service import LIFECYCLE_STAGES as STAGES
 from liveloop.console.auth import ConsoleUser
 from liveloop.web.deps import ReadSessionDep, RuntimeDep
 

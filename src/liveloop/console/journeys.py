@@ -14,17 +14,16 @@ from liveloop.access.contracts import Role
 from liveloop.access.service import ConsoleLogin
 from liveloop.console.auth import ConsoleUser, check_csrf
 from liveloop.errors import DomainError
-from liveloop.journeys import builtin
-from liveloop.journeys import definition as d
 from liveloop.journeys import service as journeys
-from liveloop.journeys.metrics import journey_metrics
+from liveloop.journeys.service import END, KEY, JourneyDefinition, journey_metrics
+from liveloop.segments import events as segment_events
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
 
 router = APIRouter(include_in_schema=False)
 
 READERS = {Role.ADMIN, Role.OPERATOR, Role.ANALYST}
 EDITORS = {Role.ADMIN, Role.OPERATOR}
-Key = Annotated[str, Path(pattern=d.KEY)]
+Key = Annotated[str, Path(pattern=KEY)]
 STATUS_NAMES = {
     "draft": "草稿",
     "active": "运行中",
@@ -46,7 +45,11 @@ STEP_NAMES = {
     "split": "A/B 分流",
     "exit": "退出",
 }
-TRIGGER_NAMES = {"date": "日期触发", "schedule": "定时触发", "Segment Entered": "进入分群"}
+TRIGGER_NAMES = {
+    "date": "日期触发",
+    "schedule": "定时触发",
+    segment_events.SEGMENT_ENTERED: "进入分群",
+}
 
 
 def _reader(user: ConsoleLogin) -> bool:
@@ -74,7 +77,7 @@ def journeys_page(request: Request, user: ConsoleUser, session: ReadSessionDep) 
         "user": user,
         "page": "journeys",
         "rows": rows,
-        "builtins": builtin.list_builtins(session),
+        "builtins": journeys.list_builtins(session),
         "editor": editor,
         "status_names": STATUS_NAMES,
         "trigger_names": TRIGGER_NAMES,
@@ -93,7 +96,7 @@ def journey_page(
         info = journeys.get_journey(session, key)
     except DomainError as exc:
         raise HTTPException(404, str(exc)) from None
-    definition = d.Journey.model_validate(journeys.journey_definition(session, key))
+    definition = JourneyDefinition.model_validate(journeys.journey_definition(session, key))
     metrics = journey_metrics(session, info.id)
     by_step = {step.step: step for step in metrics.steps}
     context = {
@@ -110,7 +113,7 @@ def journey_page(
     return templates.TemplateResponse(request, "journey.html", context)
 
 
-def _box(definition: d.Journey, step: Any, metrics: Any) -> dict[str, Any]:
+def _box(definition: JourneyDefinition, step: Any, metrics: Any) -> dict[str, Any]:
     """One step of the flow as the page draws it: what it does, where it goes, its counts."""
     goes = [t for t in step.targets()] or [definition.after(step.id)]
     what = {
@@ -128,7 +131,7 @@ def _box(definition: d.Journey, step: Any, metrics: Any) -> dict[str, Any]:
         "id": step.id,
         "kind": STEP_NAMES.get(step.type, step.type),
         "what": what,
-        "goes": ["结束" if t == d.END else t for t in goes],
+        "goes": ["结束" if t == END else t for t in goes],
         "metrics": metrics,
     }
 
@@ -140,7 +143,7 @@ async def switch_on(
     _editor(user)
     await check_csrf(request, user.csrf_token)
     try:
-        builtin.switch_on(session, key, by=user.principal.name, now=runtime.clock.now())
+        journeys.switch_on(session, key, by=user.principal.name, now=runtime.clock.now())
     except DomainError as exc:
         raise HTTPException(exc.status, str(exc)) from None
     return RedirectResponse(f"/console/journeys/{key}", status_code=303)

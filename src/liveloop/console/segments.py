@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
+from liveloop import spec
 from liveloop.access.contracts import Role
 from liveloop.access.service import ConsoleLogin
 from liveloop.console.auth import ConsoleUser, check_csrf
@@ -38,7 +39,7 @@ PRESETS: list[tuple[str, dict[str, Any]]] = [
         "30天内浏览过某商品",
         {
             "type": "event",
-            "name": "Product Viewed",
+            "name": spec.PRODUCT_VIEWED,
             "within": {"days": 30},
             "where": [{"property": "sku", "op": "eq", "value": "SKU"}],
         },

@@ -12,16 +12,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
 
-from liveloop.access.contracts import Role
-from liveloop.access.service import Principal
+from liveloop.access.contracts import PiiField, Role
+from liveloop.access.service import Principal, mask, sees
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.guides import service
 from liveloop.guides.models import TaskStatus
 from liveloop.guides.service import TaskView, UnknownCustomer
-from liveloop.profiles.models import Customer
-from liveloop.profiles.view import mask
+from liveloop.profiles import service as profiles
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/v1/guide-tasks", tags=["guide tasks"])
@@ -89,7 +87,7 @@ def _guide(principal: Principal) -> str | None:
 
 
 def _out(view: TaskView, principal: Principal) -> TaskOut:
-    if principal.role == Role.GUIDE and view.phone:
+    if view.phone and not sees(principal.role, PiiField.PHONE):
         view = replace(view, phone=mask("phone", view.phone))
     return TaskOut.model_validate(view)
 
@@ -107,7 +105,7 @@ def list_tasks(
     """Tasks soonest due first (open ones unless ``status`` says otherwise)."""
     person = None
     if customer:
-        person = session.scalar(select(Customer.id).where(Customer.oneid == customer))
+        person = profiles.find_by_oneid(session, customer)
         if person is None:
             raise UnknownCustomer(f"no customer with OneID {customer}")
     found = service.list_tasks(
@@ -129,7 +127,7 @@ def list_tasks(
 
 @router.post("", status_code=201)
 def create(body: TaskIn, session: SessionDep, runtime: RuntimeDep, _: Manager) -> TaskOut:
-    person = session.scalar(select(Customer.id).where(Customer.oneid == body.oneid))
+    person = profiles.find_by_oneid(session, body.oneid)
     if person is None:
         raise UnknownCustomer(f"no customer with OneID {body.oneid}")
     task_id = service.create_task(

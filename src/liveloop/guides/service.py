@@ -17,13 +17,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from liveloop.access import service as access
 from liveloop.access.contracts import Role
-from liveloop.access.models import User
 from liveloop.errors import DomainError
+from liveloop.guides import events
 from liveloop.guides.models import GuideTask, TaskStatus
+from liveloop.identity import service as identity
 from liveloop.identity.contracts import IdentityType
-from liveloop.identity.models import Identity
-from liveloop.profiles.models import Customer
+from liveloop.profiles import service as profiles
 from liveloop.profiles.service import Follows, declare_merge_policy, survivor_of
 from liveloop.store.engine import for_update
 from liveloop.store.eventlog import emit
@@ -96,9 +97,7 @@ class TaskPage:
 def _check_assignee(session: Session, assignee: str | None) -> None:
     if assignee is None:
         return
-    role = session.scalar(
-        select(User.role).where(User.username == assignee, User.disabled_at.is_(None))
-    )
+    role = access.active_role(session, assignee)
     if role is None:
         raise GuideError(f"no active console user {assignee!r} to assign the task to")
     if role not in ASSIGNABLE:
@@ -140,7 +139,7 @@ def create_task(
         raise GuideError("due_at needs a timezone")
     if origin is not None and len(origin) > 10:
         raise GuideError("origin holds a few keys: journey_id, journey_version, step")
-    if session.get(Customer, customer_id) is None:
+    if not profiles.exists(session, customer_id):
         raise UnknownCustomer(f"no customer {customer_id}")
     _check_assignee(session, assignee)
     person = survivor_of(session, customer_id)
@@ -169,7 +168,7 @@ def create_task(
         return won
     emit(
         session,
-        "Guide Task Created",
+        events.GUIDE_TASK_CREATED,
         at=now,
         source="guides",
         message_id=f"guide-task-created:{task.id}",
@@ -229,28 +228,20 @@ def get_task(session: Session, task_id: int, *, guide: str | None = None) -> Tas
 
 
 def _listing() -> Any:
-    return select(GuideTask, Customer.oneid, Customer.name).join(
-        Customer, Customer.id == GuideTask.customer_id
-    )
+    return select(GuideTask)
 
 
 def _views(session: Session, query: Any) -> list[TaskView]:
-    rows = session.execute(query).all()
-    people = {task.customer_id for task, _, _ in rows}
-    phones: dict[int, str] = {}
-    if people:
-        for person, value in session.execute(
-            select(Identity.customer_id, Identity.value)
-            .where(Identity.customer_id.in_(people), Identity.type == IdentityType.PHONE)
-            .order_by(Identity.id)
-        ):
-            phones.setdefault(person, value)
+    tasks = list(session.scalars(query))
+    ids = {task.customer_id for task in tasks}
+    people = profiles.people_of(session, ids)
+    phones = identity.first_values(session, ids, IdentityType.PHONE)
     return [
         TaskView(
             id=task.id,
             customer_id=task.customer_id,
-            oneid=oneid,
-            customer_name=name,
+            oneid=people[task.customer_id].oneid,
+            customer_name=people[task.customer_id].name,
             phone=phones.get(task.customer_id),
             assignee=task.assignee,
             kind=task.kind,
@@ -263,7 +254,7 @@ def _views(session: Session, query: Any) -> list[TaskView]:
             created_at=task.created_at,
             done_at=task.done_at,
         )
-        for task, oneid, name in rows
+        for task in tasks
     ]
 
 
@@ -298,7 +289,7 @@ def complete_task(
     session.flush()
     emit(
         session,
-        "Guide Task Completed",
+        events.GUIDE_TASK_COMPLETED,
         at=now,
         source="guides",
         message_id=f"guide-task-completed:{task.id}",

@@ -33,6 +33,8 @@ from liveloop.identity.resolve import (
     resolve,
     split,
 )
+from liveloop.identity.rules import RULES as RULES
+from liveloop.identity.rules import SHARED_THRESHOLD as SHARED_THRESHOLD
 from liveloop.profiles import service as profiles
 
 __all__ = [
@@ -136,3 +138,41 @@ def _people(rows: Iterable[IdentityMerge]) -> set[int]:
 # The 360° view shows a person's identifiers; profiles sits below identity, so identity hands
 # it the reader (see profiles.view.read_identifiers_with).
 profiles.read_identifiers_with(identifiers_of)
+
+
+# -- what other domains read of the identity graph
+
+
+def holder_of(session: Session, kind: IdentityType | str, value: str) -> int | None:
+    """The person holding (``kind``, ``value``) as stored — also for kinds OneID does not rank,
+    such as WeCom's ``external_userid``."""
+    found = session.scalar(
+        select(Identity.customer_id).where(Identity.type == str(kind), Identity.value == value)
+    )
+    return int(found) if found is not None else None
+
+
+def first_value(session: Session, customer_id: int, kind: IdentityType | str) -> str | None:
+    """The person's first identifier of ``kind`` (their phone for SMS …)."""
+    return session.scalar(
+        select(Identity.value)
+        .where(Identity.customer_id == customer_id, Identity.type == str(kind))
+        .order_by(Identity.id)
+        .limit(1)
+    )
+
+
+def first_values(
+    session: Session, customer_ids: Iterable[int], kind: IdentityType | str
+) -> dict[int, str]:
+    """``first_value`` for many people at once."""
+    ids = sorted(set(customer_ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        for person, value in session.execute(
+            select(Identity.customer_id, Identity.value)
+            .where(Identity.customer_id.in_(ids[start : start + 500]), Identity.type == str(kind))
+            .order_by(Identity.id)
+        ):
+            found.setdefault(person, value)
+    return found

@@ -44,8 +44,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from liveloop.commerce import service as commerce
 from liveloop.errors import DomainError
 from liveloop.identity.contracts import IdentityType
-from liveloop.identity.resolve import resolve
-from liveloop.identity.service import InvalidIdentifier, normalise
+from liveloop.identity.service import InvalidIdentifier, normalise, resolve
 from liveloop.profiles import service as profiles
 from liveloop.profiles.service import set_consent
 from liveloop.store.engine import transaction

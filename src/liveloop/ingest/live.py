@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from liveloop import spec
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.ingest.errors import BadSignature, InvalidEvent
 from liveloop.ingest.service import SourceInfo
@@ -33,14 +34,14 @@ Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 
 # Platform event type → our event name (the live spec in docs/ingest.md).
 EVENT_NAMES = {
-    "viewer_joined": "Live Joined",
-    "viewer_left": "Live Left",
-    "comment": "Live Comment Posted",
-    "like": "Live Liked",
-    "share": "Live Shared",
-    "product_click": "Live Product Clicked",
-    "add_to_cart": "Product Added",
-    "order": "Order Completed",
+    "viewer_joined": spec.LIVE_JOINED,
+    "viewer_left": spec.LIVE_LEFT,
+    "comment": spec.LIVE_COMMENT_POSTED,
+    "like": spec.LIVE_LIKED,
+    "share": spec.LIVE_SHARED,
+    "product_click": spec.LIVE_PRODUCT_CLICKED,
+    "add_to_cart": spec.PRODUCT_ADDED,
+    "order": spec.ORDER_COMPLETED,
 }
 
 

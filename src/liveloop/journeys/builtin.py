@@ -84,24 +84,16 @@ def switch_on(
 
 
 def _ensure_message_templates(session: Session, specs: list[dict[str, Any]], now: datetime) -> None:
-    from liveloop.channels.models import MessageTemplate
-    from liveloop.channels.service import TemplateSpec, save_template
+    from liveloop.channels.service import TemplateSpec, has_template, save_template
 
     for spec in specs:
-        exists = session.scalar(
-            select(MessageTemplate.id).where(MessageTemplate.code == spec["code"])
-        )
-        if exists is None:
+        if not has_template(session, spec["code"]):
             save_template(session, TemplateSpec(**spec), now)
 
 
 def _ensure_coupon_templates(session: Session, specs: list[dict[str, Any]], now: datetime) -> None:
-    from liveloop.commerce.coupon_templates import TemplateSpec, create_template
-    from liveloop.commerce.models import CouponTemplate
+    from liveloop.commerce.service import TemplateSpec, create_template, has_coupon_template
 
     for spec in specs:
-        exists = session.scalar(
-            select(CouponTemplate.id).where(CouponTemplate.code == spec["code"])
-        )
-        if exists is None:
+        if not has_coupon_template(session, spec["code"]):
             create_template(session, TemplateSpec.model_validate(spec), now)

@@ -9,16 +9,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from liveloop.analytics.baskets.files import SIDE_JOIN
-from liveloop.analytics.models import AnalyticsReport, AnalyticsRun
-from liveloop.channels import templates
-from liveloop.commerce.models import Product
+from liveloop import spec
+from liveloop.analytics import service as analytics
+from liveloop.analytics.contracts import SIDE_JOIN
+from liveloop.channels import service as channels
+from liveloop.commerce import service as commerce
 from liveloop.errors import DomainError
 from liveloop.journeys.runtime import Wake
-from liveloop.profiles.models import Customer
+from liveloop.profiles import service as profiles
 from liveloop.store.eventlog import Event
 
-LOOKED_AT = ("Live Product Clicked", "Product Viewed", "Product Added")
+LOOKED_AT = (spec.LIVE_PRODUCT_CLICKED, spec.PRODUCT_VIEWED, spec.PRODUCT_ADDED)
 LOOK_BACK = timedelta(days=7)
 
 
@@ -30,7 +31,7 @@ def variables(wake: Wake) -> dict[str, Any]:
     """Template variables: ``customer`` (name, oneid, city), ``journey``, ``trigger`` (the
     entering event's properties), ``coupon`` once a step issued one, and — for journeys that
     name them in ``products`` — ``product`` (looked at most) and ``recommended``."""
-    person = wake.session.get(Customer, wake.state.customer_id)
+    person = profiles.person_of(wake.session, wake.state.customer_id)
     if person is None:  # a state's person is a foreign key: only a broken store gets here
         raise LookupError(f"journey state {wake.state.id} names no customer")
     facts = {
@@ -55,7 +56,7 @@ def render_text(wake: Wake, text: str) -> str:
     if "{" not in text:
         return text
     try:
-        return templates.render(text, variables(wake), "text")
+        return channels.render(text, variables(wake), "text")
     except DomainError:
         return text
 
@@ -112,21 +113,7 @@ def _recommended(wake: Wake) -> str | None:
     bought = {line.get("sku") for line in trigger.get("products", []) if isinstance(line, dict)}
     if not bought:
         return None
-    latest = wake.session.scalar(
-        select(AnalyticsRun.id)
-        .join(AnalyticsReport, AnalyticsReport.run_id == AnalyticsRun.id)
-        .where(AnalyticsReport.report == "basket_rules")
-        .order_by(AnalyticsRun.id.desc())
-        .limit(1)
-    )
-    if latest is None:
-        return None
-    rules = wake.session.scalars(
-        select(AnalyticsReport.data)
-        .where(AnalyticsReport.run_id == latest, AnalyticsReport.report == "basket_rules")
-        .order_by(AnalyticsReport.position)
-    )
-    for rule in rules:
+    for rule in analytics.latest_report(wake.session, "basket_rules"):
         left = set(str(rule.get("antecedents", "")).split(SIDE_JOIN))
         right = [sku for sku in str(rule.get("consequents", "")).split(SIDE_JOIN) if sku]
         if left <= bought and right and not set(right) & bought:
@@ -135,9 +122,7 @@ def _recommended(wake: Wake) -> str | None:
 
 
 def _product_facts(wake: Wake, sku: str) -> dict[str, Any]:
-    row = wake.session.execute(
-        select(Product.name, Product.price).where(Product.sku == sku)
-    ).one_or_none()
+    row = commerce.product(wake.session, sku)
     if row is None:
         return {"sku": sku, "name": sku, "price": ""}
     return {"sku": sku, "name": row.name, "price": str(row.price)}

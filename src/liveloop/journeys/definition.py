@@ -26,6 +26,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from liveloop import spec
 from liveloop.errors import DomainError
 
 END = "end"
@@ -316,7 +317,7 @@ class ExitWhen(Strict):
 
 
 class Goal(Strict):
-    event: str = Field(default="Order Completed", min_length=1, max_length=128)
+    event: str = Field(default=spec.ORDER_COMPLETED, min_length=1, max_length=128)
     within: DurationText = "7d"
 
 

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from liveloop.clock import Clock
 from liveloop.journeys import definition as d
 from liveloop.journeys.models import Journey, JourneyState, JourneyStepRun, JourneyVersion
-from liveloop.profiles.models import Customer
+from liveloop.profiles import service as profiles
 from liveloop.profiles.service import survivor_of
 from liveloop.store.consumers import backoff
 from liveloop.store.engine import dialect_insert, for_update, transaction
@@ -298,12 +298,12 @@ def _run_batch(
         return Batch(len(found), steps)
 
 
-def load_people(session: Session, ids: list[int]) -> dict[int, Customer]:
-    return {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(set(ids))))}
+def load_people(session: Session, ids: list[int]) -> dict[int, profiles.Person]:
+    return profiles.people_of(session, ids)
 
 
 def follow_merge(
-    session: Session, state: JourneyState, people: dict[int, Customer], now: datetime
+    session: Session, state: JourneyState, people: dict[int, profiles.Person], now: datetime
 ) -> bool:
     """OneID merged this state's person into another since they entered: the survivor goes on
     in their place — unless the survivor is already inside the journey (or entered it by the
@@ -395,9 +395,7 @@ def happened(
     session: Session, customer_id: int, event: str, since: datetime, until: datetime
 ) -> bool:
     """Whether the person (or anyone merged into them) did ``event`` in [since, until]."""
-    people = select(Customer.id).where(
-        or_(Customer.id == customer_id, Customer.merged_into_id == customer_id)
-    )
+    people = profiles.merged_into(session, customer_id)
     found = session.scalar(
         select(Event.id)
         .where(

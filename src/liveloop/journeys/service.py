@@ -22,8 +22,11 @@ from liveloop.clock import Clock
 from liveloop.errors import DomainError
 from liveloop.journeys import definition as d
 from liveloop.journeys import runtime, steps, triggers
+from liveloop.journeys.definition import END as END
+from liveloop.journeys.definition import KEY as KEY
+from liveloop.journeys.metrics import journey_metrics as journey_metrics
 from liveloop.journeys.models import Journey, JourneyState, JourneyVersion
-from liveloop.profiles.models import Customer
+from liveloop.profiles import service as profiles
 from liveloop.profiles.service import PROFILES_CONSUMER, Handled, declare_merge_policy
 from liveloop.store.consumers import Consumers
 from liveloop.store.engine import for_update, transaction
@@ -32,6 +35,7 @@ from liveloop.store.eventlog import LoggedEvent
 if TYPE_CHECKING:
     from liveloop.journeys.builtin import BuiltIn, BuiltInStatus
 
+JourneyDefinition = d.Journey  # a journey's validated definition, for the console
 JOURNEYS_TASK = "journeys"
 SCAN_EVERY = timedelta(minutes=1)
 log = logging.getLogger(__name__)
@@ -201,17 +205,19 @@ def people_in(
     if step is not None:
         where.append(JourneyState.step == step)
     total = session.scalar(select(func.count()).select_from(JourneyState).where(*where)) or 0
-    rows = session.execute(
-        select(JourneyState, Customer.oneid)
-        .join(Customer, Customer.id == JourneyState.customer_id)
-        .where(*where)
-        .order_by(JourneyState.entered_at.desc(), JourneyState.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
+    states = list(
+        session.scalars(
+            select(JourneyState)
+            .where(*where)
+            .order_by(JourneyState.entered_at.desc(), JourneyState.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+    oneids = profiles.oneids_of(session, {state.customer_id for state in states})
     return total, [
         PersonInJourney(
-            oneid,
+            oneids[state.customer_id],
             state.version,
             state.status,
             state.step,
@@ -225,7 +231,7 @@ def people_in(
             state.revenue,
             state.last_error,
         )
-        for state, oneid in rows
+        for state in states
     ]
 
 

@@ -13,7 +13,7 @@ from liveloop.errors import DomainError
 from liveloop.journeys import context
 from liveloop.journeys import definition as d
 from liveloop.journeys.runtime import Executor, Outcome, Wake, happened, next_local, variant_of
-from liveloop.profiles.models import Customer
+from liveloop.profiles import service as profiles
 
 
 def wait(wake: Wake, step: d.Wait) -> Outcome:
@@ -88,7 +88,7 @@ def send(wake: Wake, step: d.Send) -> Outcome:
 
 
 def issue_coupon(wake: Wake, step: d.IssueCoupon) -> Outcome:
-    from liveloop.commerce.coupons import issue_coupon as issue
+    from liveloop.commerce.service import issue_coupon as issue
 
     sku = context.product(wake, step.on_product) if step.on_product else None
     if step.on_product and sku is None:
@@ -174,17 +174,7 @@ def set_trait(wake: Wake, step: d.SetTraits) -> Outcome:
 
 
 def _timezone(wake: Wake) -> Any:
-    """The person's own time zone when their traits name a valid one, else the brand's."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    person = wake.session.get(Customer, wake.state.customer_id)
-    name = ((person.traits if person else None) or {}).get("timezone")
-    if isinstance(name, str):
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return wake.tz
+    return profiles.timezone_of(wake.session, wake.state.customer_id, wake.tz)
 
 
 EXECUTORS: dict[str, Executor] = {

@@ -18,20 +18,23 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, extract, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from liveloop.analytics import service as analytics
+from liveloop.identity import events as identity_events
 from liveloop.journeys import definition as d
 from liveloop.journeys.models import Journey, JourneyState
 from liveloop.journeys.runtime import OPEN, Book, enter, follow_merge, load_people
-from liveloop.profiles.models import Customer
+from liveloop.profiles import service as profiles
 from liveloop.profiles.service import survivor_of
+from liveloop.segments import events as segment_events
 from liveloop.store.engine import for_update
 from liveloop.store.eventlog import LoggedEvent
 
 JOURNEYS_CONSUMER = "journeys"
-SEGMENT_ENTERED = "Segment Entered"
-IDENTITIES_MERGED = "Identities Merged"
+SEGMENT_ENTERED = segment_events.SEGMENT_ENTERED
+IDENTITIES_MERGED = identity_events.IDENTITIES_MERGED
 MAX_REVENUE = Decimal("1e9")
 
 
@@ -252,34 +255,10 @@ def _dated_people(
         days = [(target.month, target.day)]
         if (target.month, target.day) == (2, 28) and not calendar.isleap(target.year):
             days.append((2, 29))  # 29 February birthdays are kept on the 28th in common years
-        rows = session.scalars(
-            select(Customer.id)
-            .where(
-                Customer.merged_into_id.is_(None),
-                or_(
-                    *(
-                        and_(
-                            extract("month", Customer.birthday) == month,
-                            extract("day", Customer.birthday) == dom,
-                        )
-                        for month, dom in days
-                    )
-                ),
-            )
-            .order_by(Customer.id)
-        )
+        rows = profiles.born_on(session, days)
         return [(person, {"birthday": target.isoformat()}) for person in rows]
-    from liveloop.analytics.models import RepurchasePrediction
-
     start = datetime.combine(target, time(0), tz)
-    predictions = session.execute(
-        select(RepurchasePrediction.customer_id, RepurchasePrediction.sku)
-        .where(
-            RepurchasePrediction.runout_at >= start,
-            RepurchasePrediction.runout_at < start + timedelta(days=1),
-        )
-        .order_by(RepurchasePrediction.customer_id, RepurchasePrediction.sku)
-    ).all()
+    predictions = analytics.running_out(session, start, start + timedelta(days=1))
     # One entry per person and day, naming every product that runs out that day.
     skus: dict[int, list[str]] = {}
     for prediction in predictions:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -40,3 +41,20 @@ def set_consent(
     events.consent_changed(
         session, at=at, source=source, customer_id=customer_id, channel=channel, granted=granted
     )
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """A person's standing answer on one channel and what gave it."""
+
+    granted: bool
+    source: str
+    updated_at: datetime
+
+
+def consent_of(session: Session, customer_id: int, channel: str) -> ConsentState | None:
+    """The person's consent on ``channel``; None when they never said."""
+    row = session.scalars(
+        select(Consent).where(Consent.customer_id == customer_id, Consent.channel == channel)
+    ).one_or_none()
+    return ConsentState(row.granted, row.source, row.updated_at) if row is not None else None

@@ -34,6 +34,7 @@ from liveloop.profiles.view import Profile as Profile
 from liveloop.profiles.view import build as _build_profile
 from liveloop.profiles.view import mask as mask
 from liveloop.profiles.view import read_identifiers_with as read_identifiers_with
+from liveloop.profiles.view import read_scores_with as read_scores_with
 from liveloop.store.base import UTCDateTime
 from liveloop.store.consumers import ConsumerCursor
 from liveloop.store.engine import dialect_insert, for_update
@@ -360,3 +361,14 @@ def switch_tag_rule(session: Session, rule_id: int, *, enabled: bool) -> TagRule
     row.enabled = enabled
     session.flush()
     return _rule_view(row)
+
+
+# -- what other domains read of a person (profiles.people), published by the facade
+from liveloop.profiles.consents import ConsentState as ConsentState  # noqa: E402
+from liveloop.profiles.consents import consent_of as consent_of  # noqa: E402
+from liveloop.profiles.people import Person as Person  # noqa: E402
+from liveloop.profiles.people import born_on as born_on  # noqa: E402
+from liveloop.profiles.people import lock_person as lock_person  # noqa: E402
+from liveloop.profiles.people import people_of as people_of  # noqa: E402
+from liveloop.profiles.people import person_of as person_of  # noqa: E402
+from liveloop.profiles.people import with_trait as with_trait  # noqa: E402

@@ -14,8 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveloop.access.contracts import PiiField, Role
-from liveloop.access.service import sees
-from liveloop.analytics.models import CustomerScore, RepurchasePrediction
+from liveloop.access.service import mask, sees
 from liveloop.profiles.counters import profile_document
 from liveloop.profiles.models import Consent, Customer, CustomerTag, ProfileCounters
 from liveloop.store.eventlog import Event
@@ -70,6 +69,24 @@ def _no_identifiers(session: Session, customer_id: int) -> Iterable[HeldIdentifi
 # its reader when it is imported (every process serving the API imports it), so the 360 view
 # shows them without profiles importing identity. Unset, the section is empty.
 _identifiers: IdentifiersReader = _no_identifiers
+
+
+# A person's model scores are computed by analytics, which sits above profiles too: it hands
+# the view its reader the same way. Unset, the view shows no scores.
+ScoresReader = Callable[[Session, int], tuple[Any | None, Iterable[Any]]]
+
+
+def _no_scores(session: Session, customer_id: int) -> tuple[Any | None, Iterable[Any]]:
+    return None, ()
+
+
+_scores: ScoresReader = _no_scores
+
+
+def read_scores_with(reader: ScoresReader) -> None:
+    """Let ``reader`` supply the 360 view's scores and repurchase predictions."""
+    global _scores
+    _scores = reader
 
 
 def read_identifiers_with(reader: IdentifiersReader) -> None:
@@ -166,17 +183,6 @@ class Profile(BaseModel):
     masked: bool
 
 
-def mask(kind: str, value: str) -> str:
-    """138****8000 for phones, 张* for names, o12…ab for opaque ids."""
-    if kind == "phone" and len(value) >= 7:
-        return value[:-8] + "****" + value[-4:]
-    if kind == "name":
-        return value[:1] + "*" * max(1, len(value) - 1)
-    if len(value) <= 6:
-        return "*" * len(value)
-    return f"{value[:3]}…{value[-2:]}"
-
-
 def masked_properties(properties: dict[str, Any]) -> dict[str, Any]:
     shown: dict[str, Any] = {}
     for key, value in properties.items():
@@ -221,12 +227,7 @@ def build(
     consent = session.execute(
         select(Consent.channel, Consent.granted).where(Consent.customer_id == customer.id)
     )
-    score = session.get(CustomerScore, customer.id)
-    repurchase = session.scalars(
-        select(RepurchasePrediction)
-        .where(RepurchasePrediction.customer_id == customer.id)
-        .order_by(RepurchasePrediction.remind_at)
-    )
+    score, repurchase = _scores(session, customer.id)
     traits = dict(customer.traits or {})
     if masked:
         traits = {

@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
+from liveloop import spec
 from liveloop.analytics.models import CustomerScore
 from liveloop.commerce.models import Order, OrderItem, OrderStatus, Product
 from liveloop.live.models import LiveSession
@@ -266,7 +267,7 @@ class _Compiler:
         # As the profile counters do: one visit counts for at most a day, never negative.
         watched = case((raw > DAY, DAY), (raw < 0, 0), else_=raw)
         where = [
-            events.c.name == "Live Left",
+            events.c.name == spec.LIVE_LEFT,
             events.c.customer_id.is_not(None),
             events.c.timestamp >= min(start for _, start in lives),
             events.c.timestamp <= self.now,

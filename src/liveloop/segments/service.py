@@ -23,10 +23,11 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from liveloop.access.service import mask
 from liveloop.errors import DomainError
 from liveloop.profiles.models import Customer, ProfileCounters
 from liveloop.profiles.service import Handled, declare_merge_policy
-from liveloop.profiles.view import mask
+from liveloop.segments import events
 from liveloop.segments.compile import compile_rule, customers
 from liveloop.segments.models import Segment, SegmentMember
 from liveloop.segments.rules import Rule, RuleError, parse_rule
@@ -57,7 +58,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 SOURCE = "segments"
-ENTERED, EXITED = "Segment Entered", "Segment Exited"
+ENTERED, EXITED = events.SEGMENT_ENTERED, events.SEGMENT_EXITED
 BATCH = 5_000  # ids per bound list (SQLite allows 32,766 variables a statement)
 SAMPLE_LIMIT = 200
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import TextIO
 
 from liveloop.analytics.baskets.mining import Rule
+from liveloop.analytics.contracts import SIDE_JOIN
 
 HEADER = ("antecedents", "consequents", "support", "confidence", "lift")
-SIDE_JOIN = "|"
 
 
 class BasketFileError(ValueError):

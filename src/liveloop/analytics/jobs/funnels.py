@@ -37,6 +37,7 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from liveloop import spec
 from liveloop.analytics.engine import Engine, arrow_schema
 from liveloop.analytics.jobs.base import JobOutput, RunContext
 from liveloop.analytics.jobs.measures import counted_orders
@@ -52,10 +53,10 @@ class Step:
 
 
 STEPS = (
-    Step("viewers", None, "view", "观看", "Live Joined"),
-    Step("clickers", "click_rate", "click", "点击商品", "Live Product Clicked"),
-    Step("cart_adders", "cart_rate", "cart", "加购", "Product Added"),
-    Step("checkout_starters", "checkout_rate", "checkout", "结算", "Checkout Started"),
+    Step("viewers", None, "view", "观看", spec.LIVE_JOINED),
+    Step("clickers", "click_rate", "click", "点击商品", spec.LIVE_PRODUCT_CLICKED),
+    Step("cart_adders", "cart_rate", "cart", "加购", spec.PRODUCT_ADDED),
+    Step("checkout_starters", "checkout_rate", "checkout", "结算", spec.CHECKOUT_STARTED),
     Step("payers", "pay_rate", "payment", "支付", None),
 )
 BREAK_STEPS = STEPS[2:]  # after the click: see the module docstring

@@ -22,6 +22,7 @@ from typing import ClassVar
 
 import pyarrow as pa
 
+from liveloop import spec
 from liveloop.analytics.engine import Engine
 from liveloop.analytics.jobs.base import JobOutput, RunContext
 from liveloop.analytics.jobs.timing import half_life_weight
@@ -29,8 +30,8 @@ from liveloop.analytics.jobs.timing import half_life_weight
 PURCHASE_WEIGHT = 1.0
 CART_WEIGHT = 0.5
 VIEW_WEIGHT = 0.2
-CART_EVENTS = ("Product Added", "Checkout Started")
-VIEW_EVENTS = ("Product Viewed", "Product Clicked", "Live Product Clicked")
+CART_EVENTS = (spec.PRODUCT_ADDED, spec.CHECKOUT_STARTED)
+VIEW_EVENTS = (spec.PRODUCT_VIEWED, spec.PRODUCT_CLICKED, spec.LIVE_PRODUCT_CLICKED)
 MIN_SCORE = 0.5
 TOP = 3
 TAG_PREFIX = "兴趣:"

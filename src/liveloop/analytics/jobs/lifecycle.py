@@ -13,11 +13,17 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from liveloop import spec
 from liveloop.analytics.engine import Engine
 from liveloop.analytics.jobs.base import JobOutput, RunContext
 
 STAGES = ("认知", "考虑", "首购", "复购", "忠诚", "流失预警")
-INTENT_EVENTS = ("Live Product Clicked", "Product Added", "Checkout Started", "Product Viewed")
+INTENT_EVENTS = (
+    spec.LIVE_PRODUCT_CLICKED,
+    spec.PRODUCT_ADDED,
+    spec.CHECKOUT_STARTED,
+    spec.PRODUCT_VIEWED,
+)
 LAPSE_DAYS = 120
 
 

@@ -35,8 +35,7 @@ import pyarrow as pa
 
 from liveloop.analytics.engine import Engine
 from liveloop.identity.contracts import IdentityType
-from liveloop.identity.rules import RULES
-from liveloop.identity.service import InvalidIdentifier, normalise
+from liveloop.identity.service import RULES, InvalidIdentifier, normalise
 
 KNOWN_TYPES = tuple(t.value for t in IdentityType)
 CLEAN_COLUMNS = (("type", "VARCHAR"), ("raw", "VARCHAR"), ("value", "VARCHAR"))

@@ -33,7 +33,7 @@ from pathlib import Path
 from liveloop.analytics.engine import Engine
 from liveloop.analytics.oneid.components import connected_components
 from liveloop.analytics.oneid.conflicts import SETTLED_COLUMNS, settle
-from liveloop.identity.rules import SHARED_THRESHOLD
+from liveloop.identity.service import SHARED_THRESHOLD
 
 
 @dataclass(frozen=True)

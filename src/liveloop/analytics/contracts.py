@@ -1,0 +1,8 @@
+"""What analytics publishes to other packages: how its reports spell things."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Basket rules name each side's SKUs joined by this character ("RICE-5KG|OIL-1L").
+SIDE_JOIN: Final = "|"
