@@ -126,7 +126,8 @@ def test_event_names_are_constants_of_their_owner(path: Path):
             and isinstance(node.value, str)
             and node.value in event_owners()
         ):
-            problems.append(f"l.{node.lineno}: {node.value!r} belongs to {event_owners()[node.value]}")
+            owner_module = event_owners()[node.value]
+            problems.append(f"l.{node.lineno}: {node.value!r} belongs to {owner_module}")
     assert problems == []
 
 
