@@ -19,6 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveloop.errors import DomainError
+from liveloop.ingest.imports import ImportFileError as ImportFileError
+from liveloop.ingest.imports import import_customers as import_customers
+from liveloop.ingest.imports import import_orders as import_orders
 from liveloop.ingest.models import Source
 
 WRITE_KEY_PREFIX = "wk_"
@@ -155,9 +158,3 @@ def _info(row: Source) -> SourceInfo:
         disabled_at=row.disabled_at,
         signing_secret=row.signing_secret,
     )
-
-
-# -- order and customer imports (ingest.imports), published by the facade
-from liveloop.ingest.imports import ImportFileError as ImportFileError  # noqa: E402
-from liveloop.ingest.imports import import_customers as import_customers  # noqa: E402
-from liveloop.ingest.imports import import_orders as import_orders  # noqa: E402

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from liveloop.access.contracts import Role
 from liveloop.profiles import counters, events
+from liveloop.profiles.consents import ConsentState as ConsentState
+from liveloop.profiles.consents import consent_of as consent_of
 from liveloop.profiles.consents import set_consent as set_consent  # the facade publishes it
 from liveloop.profiles.merge_policies import Carried as Carried
 from liveloop.profiles.merge_policies import Follows as Follows
@@ -28,6 +30,12 @@ from liveloop.profiles.merge_policies import declare_merge_policy as declare_mer
 from liveloop.profiles.merge_policies import merge_policies as merge_policies
 from liveloop.profiles.merge_policies import names_carried_row as names_carried_row
 from liveloop.profiles.models import Customer, CustomerTag, TagRule
+from liveloop.profiles.people import Person as Person
+from liveloop.profiles.people import born_on as born_on
+from liveloop.profiles.people import lock_person as lock_person
+from liveloop.profiles.people import people_of as people_of
+from liveloop.profiles.people import person_of as person_of
+from liveloop.profiles.people import with_trait as with_trait
 from liveloop.profiles.rules import EventRule, ProfileRule
 from liveloop.profiles.view import HeldIdentifier as HeldIdentifier
 from liveloop.profiles.view import Profile as Profile
@@ -361,14 +369,3 @@ def switch_tag_rule(session: Session, rule_id: int, *, enabled: bool) -> TagRule
     row.enabled = enabled
     session.flush()
     return _rule_view(row)
-
-
-# -- what other domains read of a person (profiles.people), published by the facade
-from liveloop.profiles.consents import ConsentState as ConsentState  # noqa: E402
-from liveloop.profiles.consents import consent_of as consent_of  # noqa: E402
-from liveloop.profiles.people import Person as Person  # noqa: E402
-from liveloop.profiles.people import born_on as born_on  # noqa: E402
-from liveloop.profiles.people import lock_person as lock_person  # noqa: E402
-from liveloop.profiles.people import people_of as people_of  # noqa: E402
-from liveloop.profiles.people import person_of as person_of  # noqa: E402
-from liveloop.profiles.people import with_trait as with_trait  # noqa: E402
