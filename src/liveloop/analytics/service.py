@@ -7,7 +7,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -16,7 +17,6 @@ from sqlalchemy.orm import Session
 from liveloop.analytics.baskets import mine as mine
 from liveloop.analytics.baskets import read_baskets as read_baskets
 from liveloop.analytics.baskets import write_rules_csv as write_rules_csv
-from liveloop.analytics.clv.fit import fit_file as fit_file
 from liveloop.analytics.clv.summary import SummaryError as SummaryError
 from liveloop.analytics.engine import ENGINES as ENGINES
 from liveloop.analytics.engine import open_engine as open_engine
@@ -31,7 +31,6 @@ from liveloop.analytics.models import (
     RfmGroupRule,
     RunStatus,
 )
-from liveloop.analytics.oneid import job as oneid_job
 from liveloop.analytics.snapshot import Snapshot, open_snapshot
 from liveloop.analytics.snapshot.export import refresh
 from liveloop.analytics.writeback import write_back
@@ -39,9 +38,28 @@ from liveloop.profiles import service as profiles
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 
-# The lifecycle stages in their order; the batch OneID recompute (CLI: identity recompute).
-LIFECYCLE_STAGES = lifecycle.STAGES
-recompute_identities = oneid_job.run
+if TYPE_CHECKING:
+    from liveloop.analytics.engine import Engine
+    from liveloop.analytics.oneid.job import OneIdRun
+
+LIFECYCLE_STAGES = lifecycle.STAGES  # in their order
+
+
+# The analyst's tools, imported when used: a serving process never loads them.
+
+
+def fit_file(path: Path, model: str) -> dict[str, Any]:
+    """Fit a CLV model on a per-customer summary file (``liveloop analytics fit-clv``)."""
+    from liveloop.analytics.clv.fit import fit_file as fit
+
+    return fit(path, model)
+
+
+def recompute_identities(engine: Engine, sim_dir: Path, **options: Any) -> OneIdRun:
+    """The batch OneID recompute over a simulation's files (``liveloop identity recompute``)."""
+    from liveloop.analytics.oneid.job import run
+
+    return run(engine, sim_dir, **options)
 
 
 @dataclass

@@ -31,7 +31,6 @@ from liveloop.clock import Clock
 from liveloop.config import Settings
 from liveloop.identity import service as identity
 from liveloop.profiles import service as profiles
-from liveloop.profiles.service import set_consent
 from liveloop.store.engine import transaction
 from liveloop.store.outbox import Deferred, Envelope, Outbox, PermanentFailure, enqueue
 
@@ -136,6 +135,7 @@ class ChannelSender:
 
     def _verdict(self, session: Session, message: Message, now: datetime) -> guards.Verdict:
         settings = self.settings
+        zone = None  # the person's time zone, once known
         if message.customer_id is not None:
             customer = profiles.lock_person(session, message.customer_id)
             if customer is not None and customer.merged_into_id is not None:
@@ -170,13 +170,8 @@ class ChannelSender:
         waiting = guards.take_token(session, message.channel, rate, now)
         if waiting is not None:
             return guards.Verdict("wait", f"{message.channel} rate limit", waiting)
-        if message.customer_id is not None:
-            guards.record_usage(
-                session,
-                message,
-                profiles.timezone_of(session, message.customer_id, settings.tz),
-                now,
-            )
+        if zone is not None:
+            guards.record_usage(session, message, zone, now)
         return guards.SEND
 
     def _sent(self, message_id: int, result: SendResult) -> None:
@@ -211,7 +206,9 @@ class ChannelSender:
             message.reason, message.updated_at = reason, now
             if unsubscribed and message.customer_id is not None:
                 source = f"{guards.UNSUBSCRIBE_SOURCE}{message.channel}:provider"
-                set_consent(session, message.customer_id, message.channel, False, source, now)
+                profiles.set_consent(
+                    session, message.customer_id, message.channel, False, source, now
+                )
             if dead:
                 message.status = "dead"
                 # It never went out: it does not count against the person's caps.

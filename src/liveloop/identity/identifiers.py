@@ -81,12 +81,17 @@ def normalise(kind: IdentityType | str, value: str) -> str:
 
 
 def holder(session: Session, kind: IdentityType | str, value: str) -> int | None:
-    """The customer holding a normalised identifier, if any."""
-    return session.scalar(
-        select(Identity.customer_id).where(
-            Identity.type == IdentityType(kind).value, Identity.value == value
-        )
+    """The customer holding a normalised identifier of a type OneID knows, if any."""
+    return holder_of(session, IdentityType(kind).value, value)
+
+
+def holder_of(session: Session, kind: str, value: str) -> int | None:
+    """The person holding (``kind``, ``value``) as stored — also for kinds OneID does not rank,
+    such as WeCom's ``external_userid``."""
+    found = session.scalar(
+        select(Identity.customer_id).where(Identity.type == kind, Identity.value == value)
     )
+    return int(found) if found is not None else None
 
 
 def link(

@@ -21,6 +21,7 @@ from liveloop.identity.identifiers import (
     IdentityConflict,
     InvalidIdentifier,
     holder,
+    holder_of,
     link,
     normalise,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "block_value",
     "create_customer_with_identities",
     "holder",
+    "holder_of",
     "identifiers_of",
     "link",
     "list_merges",
@@ -141,15 +143,6 @@ profiles.read_identifiers_with(identifiers_of)
 
 
 # -- what other domains read of the identity graph
-
-
-def holder_of(session: Session, kind: IdentityType | str, value: str) -> int | None:
-    """The person holding (``kind``, ``value``) as stored — also for kinds OneID does not rank,
-    such as WeCom's ``external_userid``."""
-    found = session.scalar(
-        select(Identity.customer_id).where(Identity.type == str(kind), Identity.value == value)
-    )
-    return int(found) if found is not None else None
 
 
 def first_value(session: Session, customer_id: int, kind: IdentityType | str) -> str | None:

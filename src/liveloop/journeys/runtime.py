@@ -33,7 +33,6 @@ from liveloop.clock import Clock
 from liveloop.journeys import definition as d
 from liveloop.journeys.models import Journey, JourneyState, JourneyStepRun, JourneyVersion
 from liveloop.profiles import service as profiles
-from liveloop.profiles.service import survivor_of
 from liveloop.store.consumers import backoff
 from liveloop.store.engine import dialect_insert, for_update, transaction
 from liveloop.store.eventlog import Event
@@ -311,7 +310,7 @@ def follow_merge(
     person = people.get(state.customer_id)
     if person is None or person.merged_into_id is None:
         return True
-    survivor = survivor_of(session, state.customer_id)
+    survivor = profiles.survivor_of(session, state.customer_id)
     clash = session.scalar(
         select(JourneyState.id).where(
             JourneyState.journey_id == state.journey_id,

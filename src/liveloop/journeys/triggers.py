@@ -27,7 +27,6 @@ from liveloop.journeys import definition as d
 from liveloop.journeys.models import Journey, JourneyState
 from liveloop.journeys.runtime import OPEN, Book, enter, follow_merge, load_people
 from liveloop.profiles import service as profiles
-from liveloop.profiles.service import survivor_of
 from liveloop.segments import events as segment_events
 from liveloop.store.engine import for_update
 from liveloop.store.eventlog import LoggedEvent
@@ -50,7 +49,7 @@ def trigger_event(definition: d.Journey) -> str | None:
 def on_event(session: Session, event: LoggedEvent, book: Book, now: datetime) -> None:
     if event.customer_id is None or not book.any_journeys(session):
         return
-    person = survivor_of(session, event.customer_id)
+    person = profiles.survivor_of(session, event.customer_id)
     if event.name == IDENTITIES_MERGED:
         _adopt(session, event, now)
     _move_people_inside(session, event, person, book)

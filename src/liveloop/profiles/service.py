@@ -40,7 +40,6 @@ from liveloop.profiles.rules import EventRule, ProfileRule
 from liveloop.profiles.view import HeldIdentifier as HeldIdentifier
 from liveloop.profiles.view import Profile as Profile
 from liveloop.profiles.view import build as _build_profile
-from liveloop.profiles.view import mask as mask
 from liveloop.profiles.view import read_identifiers_with as read_identifiers_with
 from liveloop.profiles.view import read_scores_with as read_scores_with
 from liveloop.store.base import UTCDateTime
