@@ -15,10 +15,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, select
 
 from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
+from liveloop.analytics import rfm_groups as rfm
 from liveloop.analytics.jobs.plan import registry
 from liveloop.analytics.jobs.rfm import RULE_FIELDS
 from liveloop.analytics.models import (
@@ -26,7 +27,6 @@ from liveloop.analytics.models import (
     AnalyticsRun,
     CustomerScore,
     RepurchasePrediction,
-    RfmGroupRule,
 )
 from liveloop.profiles.models import Customer
 from liveloop.web.deps import ReadSessionDep, SessionDep, require_roles
@@ -208,9 +208,9 @@ class GroupRuleIn(BaseModel):
 
 @router.get("/rfm-groups")
 def rfm_groups(session: ReadSessionDep, _: Reader) -> list[GroupRuleIn]:
-    rows = session.scalars(select(RfmGroupRule).order_by(RfmGroupRule.priority))
     return [
-        GroupRuleIn(name=r.name, priority=r.priority, rule=r.rule, enabled=r.enabled) for r in rows
+        GroupRuleIn(name=g.name, priority=g.priority, rule=g.ranges, enabled=g.enabled)
+        for g in rfm.rfm_groups(session)
     ]
 
 
@@ -224,16 +224,9 @@ def replace_rfm_groups(
         raise HTTPException(400, "group names must be unique")
     if len(groups) > 50:
         raise HTTPException(400, "at most 50 groups")
-    session.execute(delete(RfmGroupRule))
-    for g in groups:
-        session.add(
-            RfmGroupRule(
-                name=g.name,
-                priority=g.priority,
-                rule={k: list(v) for k, v in g.rule.items()},
-                enabled=g.enabled,
-            )
-        )
+    rfm.replace_rfm_groups(
+        session, [rfm.RfmGroup(g.name, g.priority, g.rule, g.enabled) for g in groups]
+    )
     return sorted(groups, key=lambda g: g.priority)
 
 

@@ -28,9 +28,9 @@ from liveloop.analytics.models import (
     AnalyticsRun,
     CustomerScore,
     RepurchasePrediction,
-    RfmGroupRule,
     RunStatus,
 )
+from liveloop.analytics.rfm_groups import rfm_groups
 from liveloop.analytics.snapshot import Snapshot, open_snapshot
 from liveloop.analytics.snapshot.export import refresh
 from liveloop.analytics.writeback import write_back
@@ -131,8 +131,7 @@ def run_context(runtime: Runtime, as_of: datetime) -> RunContext:
     offset = as_of.astimezone(ZoneInfo(settings.display_timezone)).utcoffset()
     with runtime.read_sessions() as session:
         groups = tuple(
-            GroupRule(rule.name, rule.priority, {k: (v[0], v[1]) for k, v in rule.rule.items()})
-            for rule in session.scalars(select(RfmGroupRule).where(RfmGroupRule.enabled.is_(True)))
+            GroupRule(g.name, g.priority, g.ranges) for g in rfm_groups(session) if g.enabled
         )
     return RunContext(
         as_of=as_of.replace(tzinfo=None),

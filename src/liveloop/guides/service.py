@@ -27,7 +27,6 @@ from liveloop.identity.contracts import IdentityType
 from liveloop.profiles import service as profiles
 from liveloop.profiles.service import Follows, declare_merge_policy, survivor_of
 from liveloop.store.engine import for_update
-from liveloop.store.eventlog import emit
 
 KIND = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 ASSIGNABLE = {Role.GUIDE, Role.OPERATOR, Role.ADMIN}
@@ -166,21 +165,16 @@ def create_task(
         if won is None:  # pragma: no cover - the only unique column is the key
             raise
         return won
-    emit(
+    events.guide_task_created(
         session,
-        events.GUIDE_TASK_CREATED,
         at=now,
-        source="guides",
-        message_id=f"guide-task-created:{task.id}",
         customer_id=person,
-        properties={
-            "task_id": task.id,
-            "kind": kind,
-            "title": title,
-            "assignee": assignee,
-            "due_at": due_at,
-            **({"origin": dict(origin)} if origin else {}),
-        },
+        task_id=task.id,
+        kind=kind,
+        title=title,
+        assignee=assignee,
+        due_at=due_at,
+        origin=origin,
     )
     return task.id
 
@@ -287,20 +281,15 @@ def complete_task(
         task.assignee = by
     task.status, task.outcome, task.done_at = TaskStatus.DONE, outcome, now
     session.flush()
-    emit(
+    events.guide_task_completed(
         session,
-        events.GUIDE_TASK_COMPLETED,
         at=now,
-        source="guides",
-        message_id=f"guide-task-completed:{task.id}",
         customer_id=task.customer_id,
-        properties={
-            "task_id": task.id,
-            "kind": task.kind,
-            "by": by,
-            "outcome": outcome,
-            **({"origin": task.origin} if task.origin else {}),
-        },
+        task_id=task.id,
+        kind=task.kind,
+        by=by,
+        outcome=outcome,
+        origin=task.origin,
     )
     return get_task(session, task.id)
 

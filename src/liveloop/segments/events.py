@@ -1,10 +1,48 @@
-"""Events segments emits (docs/events.md lists each with its properties): a saved segment's
-refresh writes one per person who entered or left, in bulk (``segments.service``)."""
+"""Events segments emits (docs/events.md lists each with its properties)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Final
 
-# ``segment_id``, ``segment_name``.
+from sqlalchemy.orm import Session
+
+from liveloop.store.eventlog import NewEvent, append
+
 SEGMENT_ENTERED: Final = "Segment Entered"
 SEGMENT_EXITED: Final = "Segment Exited"
+SOURCE: Final = "segments"
+
+
+def membership_changed(
+    session: Session,
+    *,
+    at: datetime,
+    segment_id: int,
+    segment_name: str,
+    refresh: int,
+    entered: Sequence[int],
+    exited: Sequence[int],
+) -> None:
+    """A saved segment's refresh number ``refresh`` let people in and out: one ``Segment
+    Entered`` or ``Segment Exited`` per person (``segment_id``, ``segment_name``), in bulk."""
+    properties = {"segment_id": segment_id, "segment_name": segment_name}
+    happened = [(SEGMENT_ENTERED, "entered", c) for c in entered] + [
+        (SEGMENT_EXITED, "exited", c) for c in exited
+    ]
+    append(
+        session,
+        (
+            NewEvent(
+                name=name,
+                timestamp=at,
+                source=SOURCE,
+                message_id=f"segment:{segment_id}:{refresh}:{kind}:{customer_id}",
+                customer_id=customer_id,
+                properties=properties,
+            )
+            for name, kind, customer_id in happened
+        ),
+        received_at=at,
+    )

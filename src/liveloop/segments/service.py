@@ -32,7 +32,6 @@ from liveloop.segments.compile import compile_rule, customers
 from liveloop.segments.models import Segment, SegmentMember
 from liveloop.segments.rules import Rule, RuleError, parse_rule
 from liveloop.store.engine import transaction
-from liveloop.store.eventlog import NewEvent, append
 
 __all__ = [
     "Preview",
@@ -57,8 +56,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-SOURCE = "segments"
-ENTERED, EXITED = events.SEGMENT_ENTERED, events.SEGMENT_EXITED
 BATCH = 5_000  # ids per bound list (SQLite allows 32,766 variables a statement)
 SAMPLE_LIMIT = 200
 
@@ -362,22 +359,14 @@ def _refresh(session: Session, segment: Segment, now: datetime) -> Refreshed:
                 SegmentMember.segment_id == segment.id, SegmentMember.customer_id.in_(chunk)
             )
         )
-    properties = {"segment_id": segment.id, "segment_name": segment.name}
-    happened = [(ENTERED, "entered", c) for c in entered] + [(EXITED, "exited", c) for c in exited]
-    append(
+    events.membership_changed(
         session,
-        (
-            NewEvent(
-                name=name,
-                timestamp=now,
-                source=SOURCE,
-                message_id=f"segment:{segment.id}:{number}:{kind}:{customer_id}",
-                customer_id=customer_id,
-                properties=properties,
-            )
-            for name, kind, customer_id in happened
-        ),
-        received_at=now,
+        at=now,
+        segment_id=segment.id,
+        segment_name=segment.name,
+        refresh=number,
+        entered=entered,
+        exited=exited,
     )
     segment.members += len(entered) - len(exited)
     session.flush()
