@@ -188,7 +188,7 @@ def latest_report(session: Session, report: str) -> list[dict[str, Any]]:
 
 def scores_for_profile(
     session: Session, customer_id: int
-) -> tuple[CustomerScore | None, list[RepurchasePrediction]]:
+) -> tuple[profiles.ScoresOut | None, list[profiles.RepurchaseOut]]:
     """The person's latest scores and repurchase predictions, for the 360 view."""
     score = session.get(CustomerScore, customer_id)
     repurchase = session.scalars(
@@ -196,7 +196,10 @@ def scores_for_profile(
         .where(RepurchasePrediction.customer_id == customer_id)
         .order_by(RepurchasePrediction.remind_at)
     )
-    return score, list(repurchase)
+    return (
+        profiles.ScoresOut.model_validate(score, from_attributes=True) if score else None,
+        [profiles.RepurchaseOut.model_validate(r, from_attributes=True) for r in repurchase],
+    )
 
 
 @dataclass(frozen=True)

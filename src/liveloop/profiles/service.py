@@ -39,6 +39,8 @@ from liveloop.profiles.people import with_trait as with_trait
 from liveloop.profiles.rules import EventRule, ProfileRule
 from liveloop.profiles.view import HeldIdentifier as HeldIdentifier
 from liveloop.profiles.view import Profile as Profile
+from liveloop.profiles.view import RepurchaseOut as RepurchaseOut
+from liveloop.profiles.view import ScoresOut as ScoresOut
 from liveloop.profiles.view import build as _build_profile
 from liveloop.profiles.view import read_identifiers_with as read_identifiers_with
 from liveloop.profiles.view import read_scores_with as read_scores_with

@@ -71,24 +71,6 @@ def _no_identifiers(session: Session, customer_id: int) -> Iterable[HeldIdentifi
 _identifiers: IdentifiersReader = _no_identifiers
 
 
-# A person's model scores are computed by analytics, which sits above profiles too: it hands
-# the view its reader the same way. Unset, the view shows no scores.
-ScoresReader = Callable[[Session, int], tuple[Any | None, Iterable[Any]]]
-
-
-def _no_scores(session: Session, customer_id: int) -> tuple[Any | None, Iterable[Any]]:
-    return None, ()
-
-
-_scores: ScoresReader = _no_scores
-
-
-def read_scores_with(reader: ScoresReader) -> None:
-    """Let ``reader`` supply the 360 view's scores and repurchase predictions."""
-    global _scores
-    _scores = reader
-
-
 def read_identifiers_with(reader: IdentifiersReader) -> None:
     """Let ``reader`` supply the 360 view's identifiers section."""
     global _identifiers
@@ -161,6 +143,24 @@ class RepurchaseOut(BaseModel):
     last_purchase_at: datetime
     runout_at: datetime
     remind_at: datetime
+
+
+# A person's model scores are computed by analytics, which sits above profiles too: it hands
+# the view its reader the same way, answering in the view's own models. Unset, no scores.
+ScoresReader = Callable[[Session, int], tuple[ScoresOut | None, list[RepurchaseOut]]]
+
+
+def _no_scores(session: Session, customer_id: int) -> tuple[ScoresOut | None, list[RepurchaseOut]]:
+    return None, []
+
+
+_scores: ScoresReader = _no_scores
+
+
+def read_scores_with(reader: ScoresReader) -> None:
+    """Let ``reader`` supply the 360 view's scores and repurchase predictions."""
+    global _scores
+    _scores = reader
 
 
 class Profile(BaseModel):
@@ -245,8 +245,8 @@ def build(
         city=customer.city,
         member_tier=customer.member_tier,
         traits=traits,
-        scores=ScoresOut.model_validate(score, from_attributes=True) if score else None,
-        repurchase=[RepurchaseOut.model_validate(r, from_attributes=True) for r in repurchase],
+        scores=score,
+        repurchase=repurchase,
         counters=CountersOut(
             orders=document["orders"],
             refunds=document["refunds"],
