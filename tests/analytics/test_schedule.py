@@ -14,8 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from liveloop import bootstrap
+from liveloop.analytics.contracts import RunStatus
 from liveloop.analytics.jobs.plan import LIGHT_JOBS, plan
-from liveloop.analytics.models import AnalyticsRun, RunStatus
+from liveloop.analytics.models import AnalyticsRun
 from liveloop.analytics.schedule import (
     ABANDONED,
     Scheduler,

@@ -11,13 +11,8 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from liveloop.analytics.contracts import RunStatus
 from liveloop.store.base import Base, JSONDoc, Money, UTCDateTime
-
-
-class RunStatus:
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
 
 
 class AnalyticsRun(Base):

@@ -37,8 +37,9 @@ from typing import Final, Literal
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from liveloop.analytics.contracts import RunStatus
 from liveloop.analytics.jobs.plan import LIGHT_JOBS
-from liveloop.analytics.models import AnalyticsRun, RunStatus
+from liveloop.analytics.models import AnalyticsRun
 from liveloop.analytics.service import RunSummary, run_analytics
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction

@@ -18,6 +18,7 @@ from liveloop.analytics.baskets import mine as mine
 from liveloop.analytics.baskets import read_baskets as read_baskets
 from liveloop.analytics.baskets import write_rules_csv as write_rules_csv
 from liveloop.analytics.clv.summary import SummaryError as SummaryError
+from liveloop.analytics.contracts import RunStatus as RunStatus
 from liveloop.analytics.engine import ENGINES as ENGINES
 from liveloop.analytics.engine import open_engine as open_engine
 from liveloop.analytics.jobs import lifecycle
@@ -28,8 +29,11 @@ from liveloop.analytics.models import (
     AnalyticsRun,
     CustomerScore,
     RepurchasePrediction,
-    RunStatus,
 )
+from liveloop.analytics.results import RunRecord as RunRecord
+from liveloop.analytics.results import recent_runs as recent_runs
+from liveloop.analytics.results import report_rows as report_rows
+from liveloop.analytics.results import score_counts as score_counts
 from liveloop.analytics.rfm_groups import rfm_groups
 from liveloop.analytics.snapshot import Snapshot, open_snapshot
 from liveloop.analytics.snapshot.export import refresh

@@ -17,11 +17,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveloop.access.contracts import Role
-from liveloop.analytics.models import AnalyticsReport, AnalyticsRun, CustomerScore, RunStatus
+from liveloop.analytics import service as analytics
+from liveloop.analytics.contracts import RunStatus
 from liveloop.analytics.service import LIFECYCLE_STAGES as STAGES
 from liveloop.console.auth import ConsoleUser
 from liveloop.web.deps import ReadSessionDep, RuntimeDep
@@ -30,7 +30,11 @@ router = APIRouter(include_in_schema=False)
 
 ALLOWED = {Role.ADMIN, Role.OPERATOR, Role.ANALYST, Role.HOST}
 KIND_NAMES = {"full": "全量", "incremental": "增量", "manual": "手动"}
-STATUS_NAMES = {RunStatus.SUCCEEDED: "成功", RunStatus.FAILED: "失败", RunStatus.RUNNING: "运行中"}
+STATUS_NAMES: dict[str, str] = {
+    RunStatus.SUCCEEDED: "成功",
+    RunStatus.FAILED: "失败",
+    RunStatus.RUNNING: "运行中",
+}
 CHURN_LEVELS = ("高", "中", "低")
 FUNNEL_STEPS = (
     ("viewers", "观看", None),
@@ -62,12 +66,10 @@ class RunLine:
     error: str | None
 
     @classmethod
-    def of(cls, run: AnalyticsRun, tz: tzinfo) -> RunLine:
+    def of(cls, run: analytics.RunRecord, tz: tzinfo) -> RunLine:
         finished = run.finished_at.astimezone(tz) if run.finished_at else None
         seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
-        job_seconds = (
-            d.get("seconds") for d in (run.diagnostics or {}).values() if isinstance(d, dict)
-        )
+        job_seconds = (d.get("seconds") for d in run.diagnostics.values() if isinstance(d, dict))
         return cls(
             id=run.id,
             kind=KIND_NAMES.get(run.kind, run.kind),
@@ -77,7 +79,7 @@ class RunLine:
             finished_at=finished,
             seconds=seconds,
             compute_seconds=round(sum(s for s in job_seconds if isinstance(s, int | float)), 3),
-            jobs=tuple(run.jobs or ()),
+            jobs=run.jobs,
             error=run.error,
         )
 
@@ -194,19 +196,18 @@ class AnalyticsView:
 
 
 def analytics_view(session: Session, tz: tzinfo) -> AnalyticsView:
-    runs = list(
-        session.scalars(select(AnalyticsRun).order_by(AnalyticsRun.id.desc()).limit(RECENT_RUNS))
-    )
+    runs = analytics.recent_runs(session, RECENT_RUNS)
     done = [run for run in runs if run.status == RunStatus.SUCCEEDED]
-    scores = _score_counts(session)
+    scores = analytics.score_counts(session)
     rfm_order = [rule.get("name") for rule in (_diagnostics(done, "rfm") or {}).get("rules", [])]
     rfm = _ordered(scores["rfm_group"], rfm_order)
     lifecycle = _ordered(scores["lifecycle_stage"], STAGES)
     churn = _ordered(scores["churn_risk"], CHURN_LEVELS)
     clv = _clv(done)
-    funnel = _funnel(_report(session, "funnels", limit=1))
-    rules = tuple(_rule(row) for row in _report(session, "basket_rules", limit=TOP_RULES))
-    cohorts, months = _cohorts(_report(session, "cohorts"))
+    funnel = _funnel(analytics.report_rows(session, "funnels", limit=1))
+    top_rules = analytics.report_rows(session, "basket_rules", limit=TOP_RULES)
+    rules = tuple(_rule(row) for row in top_rules)
+    cohorts, months = _cohorts(analytics.report_rows(session, "cohorts"))
     return AnalyticsView(
         latest=RunLine.of(runs[0], tz) if runs else None,
         succeeded=RunLine.of(done[0], tz) if done else None,
@@ -224,15 +225,6 @@ def analytics_view(session: Session, tz: tzinfo) -> AnalyticsView:
     )
 
 
-def _score_counts(session: Session) -> dict[str, Counter[str | None]]:
-    counts: dict[str, Counter[str | None]] = {}
-    for name in ("rfm_group", "lifecycle_stage", "churn_risk"):
-        column = CustomerScore.__table__.c[name]
-        rows = session.execute(select(column, func.count()).group_by(column))
-        counts[name] = Counter({value: n for value, n in rows})
-    return counts
-
-
 def _ordered(
     counts: Counter[str | None], order: Iterable[str | None]
 ) -> tuple[tuple[str, int], ...]:
@@ -246,16 +238,16 @@ def _ordered(
     return tuple((name, counts[name]) for name in [*known, *rest])
 
 
-def _diagnostics(runs: Sequence[AnalyticsRun], job: str) -> dict[str, Any] | None:
+def _diagnostics(runs: Sequence[analytics.RunRecord], job: str) -> dict[str, Any] | None:
     for run in runs:
-        if job in (run.jobs or ()) and isinstance((run.diagnostics or {}).get(job), dict):
+        if job in run.jobs and isinstance(run.diagnostics.get(job), dict):
             found: dict[str, Any] = run.diagnostics[job]
             return found
     return None
 
 
-def _clv(runs: Sequence[AnalyticsRun]) -> Clv | None:
-    run = next((r for r in runs if isinstance((r.diagnostics or {}).get("clv"), dict)), None)
+def _clv(runs: Sequence[analytics.RunRecord]) -> Clv | None:
+    run = next((r for r in runs if isinstance(r.diagnostics.get("clv"), dict)), None)
     if run is None:
         return None
     clv = run.diagnostics["clv"]
@@ -279,16 +271,6 @@ def _clv(runs: Sequence[AnalyticsRun]) -> Clv | None:
         holdout_skipped=holdout.get("skipped"),
         skipped=clv.get("skipped"),
     )
-
-
-def _report(session: Session, name: str, limit: int | None = None) -> list[dict[str, Any]]:
-    query = (
-        select(AnalyticsReport.data)
-        .where(AnalyticsReport.report == name)
-        .order_by(AnalyticsReport.position)
-        .limit(limit)
-    )
-    return list(session.scalars(query))
 
 
 def _funnel(rows: list[dict[str, Any]]) -> Funnel | None:
