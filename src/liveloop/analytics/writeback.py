@@ -15,13 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
 from liveloop.analytics.engine import Engine
 from liveloop.analytics.jobs.base import Job, JobOutput
 from liveloop.analytics.models import AnalyticsReport, CustomerScore, RepurchasePrediction
-from liveloop.profiles.models import Customer, CustomerTag
+from liveloop.profiles import service as profiles
 from liveloop.store.engine import dialect_insert
 
 CHUNK = 5_000
@@ -38,7 +38,7 @@ def write_back(
     at: datetime,
 ) -> dict[str, int]:
     """Store ``outputs``; returns rows written per kind."""
-    existing = _existing_customers(session)
+    existing = profiles.current_people(session)  # a snapshot may be newer than a restore
     written = {"scores": _scores(session, engine, run_id, jobs, outputs, at, existing)}
     for job in jobs:
         output = outputs[job.name]
@@ -91,14 +91,11 @@ def _scores(
             continue
         session.execute(upsert, values)
         count += len(values)
-    merged = select(Customer.id).where(Customer.merged_into_id.is_not(None))
-    session.execute(delete(CustomerScore).where(CustomerScore.customer_id.in_(merged)))
+    merged = profiles.merged_people(session)
+    for start in range(0, len(merged), CHUNK):
+        chunk = merged[start : start + CHUNK]
+        session.execute(delete(CustomerScore).where(CustomerScore.customer_id.in_(chunk)))
     return count
-
-
-def _existing_customers(session: Session) -> set[int]:
-    """Scores only for people the store knows (a snapshot may be newer than a restore)."""
-    return set(session.scalars(select(Customer.id).where(Customer.merged_into_id.is_(None))))
 
 
 def _report(session: Session, engine: Engine, run_id: int, report: str, table: str) -> int:
@@ -146,20 +143,14 @@ def _repurchase(
 def _tags(
     session: Session, engine: Engine, job: str, table: str, at: datetime, existing: set[int]
 ) -> int:
-    source = f"model:{job}"
-    session.execute(delete(CustomerTag).where(CustomerTag.source == source))
-    return _insert_for_people(
-        session,
-        CustomerTag,
-        engine.arrow(f"SELECT DISTINCT customer_id, tag FROM {table}"),
-        existing,
-        lambda row: {
-            "customer_id": row["customer_id"],
-            "tag": row["tag"],
-            "source": source,
-            "tagged_at": at,
-        },
+    data = engine.arrow(f"SELECT DISTINCT customer_id, tag FROM {table}")
+    tags = (
+        (row["customer_id"], row["tag"])
+        for rows in _chunks(data)
+        for row in rows
+        if row["customer_id"] in existing
     )
+    return profiles.replace_model_tags(session, f"model:{job}", tags, at)
 
 
 def _insert_for_people(

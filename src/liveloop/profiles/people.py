@@ -103,3 +103,13 @@ def born_on(session: Session, days: Iterable[tuple[int, int]]) -> list[int]:
             .order_by(Customer.id)
         )
     )
+
+
+def current_people(session: Session) -> set[int]:
+    """Everyone who stands for themselves (not merged into another person)."""
+    return set(session.scalars(select(Customer.id).where(Customer.merged_into_id.is_(None))))
+
+
+def merged_people(session: Session) -> list[int]:
+    """Everyone OneID merged into another person."""
+    return list(session.scalars(select(Customer.id).where(Customer.merged_into_id.is_not(None))))

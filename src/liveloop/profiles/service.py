@@ -29,10 +29,13 @@ from liveloop.profiles.merge_policies import carry_to_survivor as carry_to_survi
 from liveloop.profiles.merge_policies import declare_merge_policy as declare_merge_policy
 from liveloop.profiles.merge_policies import merge_policies as merge_policies
 from liveloop.profiles.merge_policies import names_carried_row as names_carried_row
+from liveloop.profiles.model_tags import replace_model_tags as replace_model_tags
 from liveloop.profiles.models import Customer, CustomerTag, TagRule
 from liveloop.profiles.people import Person as Person
 from liveloop.profiles.people import born_on as born_on
+from liveloop.profiles.people import current_people as current_people
 from liveloop.profiles.people import lock_person as lock_person
+from liveloop.profiles.people import merged_people as merged_people
 from liveloop.profiles.people import people_of as people_of
 from liveloop.profiles.people import person_of as person_of
 from liveloop.profiles.people import with_trait as with_trait
