@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from liveloop import spec
@@ -187,11 +187,16 @@ def profile_document(session: Session, customer_id: int) -> dict[str, Any]:
 
 
 _PARSED: dict[tuple[int, str], EventRule | ProfileRule] = {}
+# The enabled rules are read once per session (a consumer's batch) and kept in its ``info``;
+# ``forget_rules`` drops them when a rule changes in that session.
+_RULES = "profiles.tag_rules"
 
 
 def _rules(session: Session) -> list[tuple[int, EventRule | ProfileRule]]:
-    """The enabled rules, read on every call (so a new rule applies to the next event) but
-    parsed once per version of each rule."""
+    """The enabled rules, parsed once per version of each rule."""
+    cached: list[tuple[int, EventRule | ProfileRule]] | None = session.info.get(_RULES)
+    if cached is not None:
+        return cached
     rules = []
     for rule_id, rule in session.execute(
         select(TagRule.id, TagRule.rule).where(TagRule.enabled.is_(True)).order_by(TagRule.id)
@@ -204,19 +209,26 @@ def _rules(session: Session) -> list[tuple[int, EventRule | ProfileRule]]:
                 log.warning("tag rule %s is invalid; skipped until fixed", rule_id)
                 continue
         rules.append((rule_id, _PARSED[key]))
+    session.info[_RULES] = rules
     return rules
 
 
+def forget_rules(session: Session) -> None:
+    """A rule was added or switched in this session: read them afresh at the next event."""
+    session.info.pop(_RULES, None)
+
+
 def _tag(session: Session, customer_id: int, event: LoggedEvent | None) -> None:
-    tags = {
-        row.tag: row
-        for row in session.scalars(
-            select(CustomerTag).where(CustomerTag.customer_id == customer_id)
-        )
-    }
+    rules = _rules(session)
+    if not rules:
+        return
+    held = session.execute(
+        select(CustomerTag.tag, CustomerTag.source).where(CustomerTag.customer_id == customer_id)
+    )
+    tags: dict[str, str] = {tag: source for tag, source in held}  # tag -> who put it
     document: dict[str, Any] | None = None
     now = event.timestamp if event else None
-    for rule_id, rule in _rules(session):
+    for rule_id, rule in rules:
         source = f"rule:{rule_id}"
         if isinstance(rule, EventRule):
             if event is None or event.name != rule.event or rule.tag in tags:
@@ -232,15 +244,20 @@ def _tag(session: Session, customer_id: int, event: LoggedEvent | None) -> None:
                 select(Customer.updated_at).where(Customer.id == customer_id)
             )
             tags[rule.tag] = _add_tag(session, customer_id, rule.tag, source, at)
-        elif not holds and rule.tag in tags and tags[rule.tag].source == source:
-            session.delete(tags.pop(rule.tag))
+        elif not holds and tags.get(rule.tag) == source:
+            del tags[rule.tag]
+            session.execute(
+                delete(CustomerTag).where(
+                    CustomerTag.customer_id == customer_id, CustomerTag.tag == rule.tag
+                )
+            )
 
 
-def _add_tag(session: Session, customer_id: int, tag: str, source: str, at: Any) -> CustomerTag:
-    row = CustomerTag(customer_id=customer_id, tag=tag, source=source, tagged_at=at)
-    session.add(row)
-    session.flush()
-    return row
+def _add_tag(session: Session, customer_id: int, tag: str, source: str, at: Any) -> str:
+    session.execute(
+        insert(CustomerTag).values(customer_id=customer_id, tag=tag, source=source, tagged_at=at)
+    )
+    return source
 
 
 def combine(session: Session, survivor_id: int, merged_id: int) -> None:

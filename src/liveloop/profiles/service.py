@@ -362,6 +362,7 @@ def add_tag_rule(session: Session, rule: EventRule | ProfileRule, at: datetime) 
     )
     session.add(row)
     session.flush()
+    counters.forget_rules(session)
     return _rule_view(row)
 
 
@@ -372,4 +373,5 @@ def switch_tag_rule(session: Session, rule_id: int, *, enabled: bool) -> TagRule
         raise LookupError(f"no tag rule {rule_id}")
     row.enabled = enabled
     session.flush()
+    counters.forget_rules(session)
     return _rule_view(row)
