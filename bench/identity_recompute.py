@@ -68,9 +68,9 @@ def main(people: int = 1_000_000) -> dict:
     import networkx as nx
 
     from liveloop.analytics.engine import DuckDBEngine
-    from liveloop.analytics.oneid.components import connected_components
-    from liveloop.analytics.oneid.observations import build_observations, register_sim
-    from liveloop.analytics.oneid.recompute import recompute
+    from liveloop.identity.batch.components import connected_components
+    from liveloop.identity.batch.observations import build_observations, register_sim
+    from liveloop.identity.batch.recompute import recompute
 
     sim_dir = simulation(people)
     with DuckDBEngine() as engine:

@@ -168,3 +168,17 @@ def open_copy(store: Path, directory: Path, clock: ManualClock) -> Runtime:
     path = directory / store.name
     shutil.copyfile(store, path)
     return bootstrap.open_runtime(make_settings(f"sqlite:///{path}"), clock)
+
+
+# A 2,000-person simulation as files, written once per test run: the analytics jobs read it as
+# a snapshot, the batch OneID recompute as a brand's exports.
+SMALL_SIM = SimConfig(customers=2_000, seed=5)
+
+
+@pytest.fixture(scope="session")
+def sim_small(tmp_path_factory) -> Path:
+    from liveloop.sim.files import write_files
+
+    out = tmp_path_factory.mktemp("sim-2k")
+    write_files(SMALL_SIM, out, workers=1)
+    return out

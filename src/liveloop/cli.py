@@ -482,7 +482,7 @@ def identity_recompute(
 ) -> None:
     """Recompute every person from scratch (batch OneID); scored when the truth is there."""
     from liveloop.analytics.service import ENGINES, open_engine
-    from liveloop.analytics.service import recompute_identities as run
+    from liveloop.identity.service import recompute_people
 
     if engine not in ENGINES:
         err.print(f"[red]--engine must be one of {', '.join(ENGINES)}[/red]")
@@ -497,8 +497,8 @@ def identity_recompute(
             err.print(f"[red]--block takes TYPE:VALUE, not {item!r}[/red]")
             raise typer.Exit(2)
         blocklist.append((kind, blocked))
-    with open_engine(engine) as session:
-        result = run(session, sim_dir, blocklist=blocklist, out=out)
+    with open_engine(engine) as opened:
+        result = recompute_people(opened, sim_dir, blocklist=blocklist, out=out)
     done, counts = result.recomputed, result.observations
     table = Table("", "count", title=f"OneID recompute on {result.engine}")
     for label, value in (

@@ -6,6 +6,7 @@ deployment can never sign cookies with a key that is printed in this file.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -47,7 +48,8 @@ class Settings(BaseSettings):
     analytics_engine: Literal["duckdb", "spark"] = "duckdb"
     analytics_schedule: bool = True
     reminder_lead_days: int = Field(default=3, ge=0, le=60)
-    leader_commission_rate: float = Field(default=0.10, ge=0, le=1)
+    # 团长 commission, a share of GMV: exact, at most four places (12.5% is 0.125).
+    leader_commission_rate: Decimal = Field(default=Decimal("0.10"), ge=0, le=1, decimal_places=4)
 
     # Channels (docs/channels.md). A channel without credentials delivers to the console
     # outbox (消息 page) instead, so the demo "sends" everything there. Secrets are SecretStr:

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -42,10 +42,6 @@ from liveloop.profiles import service as profiles
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 
-if TYPE_CHECKING:
-    from liveloop.analytics.engine import Engine
-    from liveloop.analytics.oneid.job import OneIdRun
-
 LIFECYCLE_STAGES = lifecycle.STAGES  # in their order
 
 
@@ -57,13 +53,6 @@ def fit_file(path: Path, model: str) -> dict[str, Any]:
     from liveloop.analytics.clv.fit import fit_file as fit
 
     return fit(path, model)
-
-
-def recompute_identities(engine: Engine, sim_dir: Path, **options: Any) -> OneIdRun:
-    """The batch OneID recompute over a simulation's files (``liveloop identity recompute``)."""
-    from liveloop.analytics.oneid.job import run
-
-    return run(engine, sim_dir, **options)
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Commerce facade: the catalog, recording and refunding orders (with their coupons), coupon
-templates and coupons, sales summaries. How orders and coupons go through a OneID merge is
-declared with their models (``profiles.merge_policies``).
+templates and coupons, sales summaries, a leader's commission. How orders and coupons go
+through a OneID merge is declared with their models (``profiles.merge_policies``).
 
 Other packages import this module, ``commerce.events`` or ``commerce.contracts`` only.
 """
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveloop.commerce import coupons, events
+from liveloop.commerce.commission import leader_commission as leader_commission
 from liveloop.commerce.contracts import CommerceError, OrderStatus
 from liveloop.commerce.coupon_templates import TemplateSpec as TemplateSpec
 from liveloop.commerce.coupon_templates import TemplateView as TemplateView

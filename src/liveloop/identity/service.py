@@ -1,6 +1,6 @@
 """OneID facade: identifiers (normalise, find the holder, link), online resolution (resolve,
-merge, split, block a value), people created holding identifiers, and reading a person's
-identifiers and the merge audit.
+merge, split, block a value), people created holding identifiers, reading a person's
+identifiers and the merge audit, and the batch recompute on an engine the caller opened.
 
 Other packages import this module, ``identity.events`` or ``identity.contracts`` only.
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,9 +35,11 @@ from liveloop.identity.resolve import (
     resolve,
     split,
 )
-from liveloop.identity.rules import RULES as RULES
-from liveloop.identity.rules import SHARED_THRESHOLD as SHARED_THRESHOLD
 from liveloop.profiles import service as profiles
+
+if TYPE_CHECKING:
+    from liveloop.identity.batch.engine import Engine
+    from liveloop.identity.batch.run import OneIdRun
 
 __all__ = [
     "PLACEHOLDERS",
@@ -55,6 +58,7 @@ __all__ = [
     "link",
     "list_merges",
     "normalise",
+    "recompute_people",
     "resolve",
     "split",
 ]
@@ -140,6 +144,23 @@ def _people(rows: Iterable[IdentityMerge]) -> set[int]:
 # The 360° view shows a person's identifiers; profiles sits below identity, so identity hands
 # it the reader (see profiles.view.read_identifiers_with).
 profiles.read_identifiers_with(identifiers_of)
+
+
+def recompute_people(
+    engine: Engine,
+    sim_dir: Path,
+    *,
+    blocklist: Iterable[tuple[str, str]] = (),
+    out: Path | None = None,
+    score: bool = True,
+) -> OneIdRun:
+    """Every person recomputed from a brand's exports (``liveloop identity recompute``), on the
+    analytics engine the caller opened; ``out`` gets the results as Parquet, and the run is
+    scored when the directory holds the simulator's truth. Loaded when used: a serving process
+    never imports the batch."""
+    from liveloop.identity.batch.run import recompute_exports
+
+    return recompute_exports(engine, sim_dir, blocklist=blocklist, out=out, score=score)
 
 
 # -- what other domains read of the identity graph

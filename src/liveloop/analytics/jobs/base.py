@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
 from liveloop.analytics.engine import Engine
@@ -38,7 +39,7 @@ class RunContext:
     utc_offset_hours: int = 8  # the brand's clock (Asia/Shanghai has no DST)
     rfm_groups: tuple[GroupRule, ...] = ()
     reminder_lead_days: int = 3  # remind this many days before a staple runs out
-    leader_commission_rate: float = 0.10
+    leader_commission_rate: Decimal = Decimal("0.10")
     interest_half_life_days: float = 90.0
 
     @property

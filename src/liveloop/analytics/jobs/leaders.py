@@ -1,10 +1,9 @@
 """Community leaders (团长): what their group-buying brought in and what they earned.
 
 A leader's orders are the orders carrying their ``leader_id``, placed by ``as_of``. Sales count
-counted orders only, so a refund claws back its commission. Commission is one flat rate
-(``RunContext.leader_commission_rate``) on GMV, rounded half up to the fen in Decimal: a GMV
-ending in 5 fen at 10% lands exactly on half a fen, where the engines' float ROUNDs disagree.
-Multi-level splits are the commerce module's.
+counted orders only, so a refund claws back its commission. Commission is commerce's rule
+(``commerce.service.leader_commission``: one flat rate, ``RunContext.leader_commission_rate``,
+on GMV, half up to the fen), applied to the exact GMV; money columns are exact decimals.
 
 Report ``leaders``, one row per leader with any order, largest GMV first:
 
@@ -13,12 +12,12 @@ orders             BIGINT   counted orders
 customers          BIGINT   distinct customers with a counted order through the leader
 repeat_customers   BIGINT   of those, customers with two or more
 repurchase_rate    DOUBLE   repeat_customers / customers
-gmv                DOUBLE   counted orders' totals, yuan
+gmv                DECIMAL(18, 2)  counted orders' totals, yuan
 avg_order_value    DOUBLE   gmv / orders (not rounded)
-commission_rate    DOUBLE
-commission         DOUBLE   gmv × commission_rate, yuan
+commission_rate    DECIMAL(5, 4)
+commission         DECIMAL(18, 2)  gmv × commission_rate, yuan
 refunds            BIGINT   the leader's orders refunded since
-refunded_amount    DOUBLE
+refunded_amount    DECIMAL(18, 2)
 pickups            BIGINT   distinct pickup points used
 first_order_at     TIMESTAMP  the first and last counted order (NULL without one)
 last_order_at      TIMESTAMP
@@ -26,17 +25,19 @@ last_order_at      TIMESTAMP
 
 from __future__ import annotations
 
-import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import ClassVar
 
 import pyarrow as pa
 
 from liveloop.analytics.engine import Engine
 from liveloop.analytics.jobs.base import JobOutput, RunContext
-from liveloop.analytics.jobs.measures import money, placed_orders, share
+from liveloop.analytics.jobs.measures import exact_money, placed_orders, share
+from liveloop.commerce.service import leader_commission
 
 REPORT = "report_leaders"
+MONEY = pa.decimal128(18, 2)
+RATE = pa.decimal128(5, 4)  # the setting allows four places (12.5% is 0.125)
 
 
 class Leaders:
@@ -45,9 +46,7 @@ class Leaders:
     score_columns: ClassVar[tuple[str, ...]] = ()
 
     def run(self, engine: Engine, context: RunContext) -> JobOutput:
-        rate = float(context.leader_commission_rate)
-        if not math.isfinite(rate) or rate < 0:
-            raise ValueError(f"leader_commission_rate must be a share ≥ 0, not {rate}")
+        rate = context.leader_commission_rate
         engine.create(
             "leaders_sales",
             f"""
@@ -77,36 +76,31 @@ class Leaders:
                    s.customers,
                    COALESCE(l.repeat_customers, 0) AS repeat_customers,
                    {share("COALESCE(l.repeat_customers, 0)", "s.customers")} AS repurchase_rate,
-                   {money("s.gmv")} AS gmv,
+                   {exact_money("s.gmv")} AS gmv,
                    {share("COALESCE(s.gmv, 0)", "s.orders")} AS avg_order_value,
                    CAST(s.refunds AS BIGINT) AS refunds,
-                   {money("s.refunded_amount")} AS refunded_amount,
+                   {exact_money("s.refunded_amount")} AS refunded_amount,
                    s.pickups, s.first_order_at, s.last_order_at
             FROM sales s LEFT JOIN loyal l ON l.leader_id = s.leader_id
             """,
         )
         sales = engine.arrow("SELECT * FROM leaders_sales ORDER BY gmv DESC, leader_id")
         engine.drop("leaders_sales")
-        commissions = [commission(gmv, rate) for gmv in sales.column("gmv").to_pylist()]
+        gmv: list[Decimal] = sales.column("gmv").to_pylist()
+        commissions = [leader_commission(amount, rate) for amount in gmv]
         where = sales.schema.get_field_index("avg_order_value") + 1
         report = sales.add_column(
-            where, "commission_rate", pa.array([rate] * sales.num_rows, pa.float64())
-        ).add_column(where + 1, "commission", pa.array(commissions, pa.float64()))
+            where, "commission_rate", pa.array([rate] * sales.num_rows, RATE)
+        ).add_column(where + 1, "commission", pa.array(commissions, MONEY))
         engine.load_arrow(REPORT, report)
         return JobOutput(
             reports={"leaders": REPORT},
             diagnostics={
                 "rows": report.num_rows,
-                "gmv": round(sum(sales.column("gmv").to_pylist()), 2),
-                "commission": round(sum(commissions), 2),
+                "gmv": float(sum(gmv, Decimal(0))),
+                "commission": float(sum(commissions, Decimal(0))),
             },
         )
-
-
-def commission(gmv: float, rate: float) -> float:
-    """``gmv × rate`` to the fen, half up, in exact decimal arithmetic."""
-    exact = Decimal(str(round(gmv, 2))) * Decimal(str(rate))
-    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 JOB = Leaders()

@@ -27,3 +27,8 @@ def share(part: str, whole: str) -> str:
 def money(amount: str) -> str:
     """Yuan to the fen; nothing summed is 0."""
     return f"ROUND(COALESCE({amount}, 0.0), 2)"
+
+
+def exact_money(amount: str) -> str:
+    """``money`` as an exact decimal (DECIMAL(18, 2)), for amounts a rule computes on."""
+    return f"CAST({money(amount)} AS DECIMAL(18, 2))"

@@ -30,10 +30,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from liveloop.analytics.engine import Engine
-from liveloop.analytics.oneid.components import connected_components
-from liveloop.analytics.oneid.conflicts import SETTLED_COLUMNS, settle
-from liveloop.identity.service import SHARED_THRESHOLD
+from liveloop.identity.batch.components import connected_components
+from liveloop.identity.batch.conflicts import SETTLED_COLUMNS, settle
+from liveloop.identity.batch.engine import Engine
+from liveloop.identity.rules import SHARED_THRESHOLD
 
 
 @dataclass(frozen=True)

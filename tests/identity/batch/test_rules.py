@@ -1,6 +1,6 @@
 """The OneID rules, each shown on a few hand-made records recomputed on DuckDB."""
 
-from tests.analytics.conftest import Exports
+from tests.identity.batch.conftest import Exports
 
 
 def test_phones_in_any_format_are_one_identifier_in_e164(recompute):

@@ -3,8 +3,9 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from liveloop.analytics.engine import DuckDBEngine
-from liveloop.analytics.oneid.observations import KNOWN_TYPES, RAW_SIGHTINGS, register_sim
+from liveloop.analytics.service import open_engine
+from liveloop.identity.batch.observations import KNOWN_TYPES, RAW_SIGHTINGS, register_sim
+from liveloop.identity.batch.run import recompute_exports
 
 
 def test_events_yield_the_identifiers_online_resolution_reads(sim_small):
@@ -20,7 +21,7 @@ def test_events_yield_the_identifiers_online_resolution_reads(sim_small):
         ):
             online.add((position, kind.value, raw))
     known = ", ".join(f"'{kind}'" for kind in KNOWN_TYPES)
-    with DuckDBEngine() as engine:
+    with open_engine("duckdb") as engine:
         register_sim(engine, sim_small)
         batch = set(
             engine.rows(
@@ -33,10 +34,8 @@ def test_events_yield_the_identifiers_online_resolution_reads(sim_small):
 
 def test_rerunning_on_the_same_files_gives_the_same_people(sim_small):
     def people():
-        from liveloop.analytics.oneid.job import run
-
-        with DuckDBEngine() as engine:
-            run(engine, sim_small, score=False)
+        with open_engine("duckdb") as engine:
+            recompute_exports(engine, sim_small, score=False)
             return sorted(engine.rows("SELECT * FROM identity_people"))
 
     assert people() == people()

@@ -9,7 +9,7 @@ An observation is one record and the identifiers it carries, seen together at on
 - an order: its buyer identifier as the channel saw it;
 - a CRM customer row: member no. and phone.
 
-Every raw value goes through ``identity.service.normalise`` (phones in any format → E.164;
+Every raw value goes through ``identifiers.normalise`` (phones in any format → E.164;
 placeholders such as "null", "0", "13800000000" refused) once per distinct (type, raw value),
 in batches of rows (``Engine.map_batches``), then through the operator's blocklist.
 Observations left with no usable identifier take no part in the graph.
@@ -33,9 +33,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from liveloop.analytics.engine import Engine
+from liveloop.identity.batch.engine import Engine
 from liveloop.identity.contracts import IdentityType
-from liveloop.identity.service import RULES, InvalidIdentifier, normalise
+from liveloop.identity.identifiers import InvalidIdentifier, normalise
+from liveloop.identity.rules import RULES
 
 KNOWN_TYPES = tuple(t.value for t in IdentityType)
 CLEAN_COLUMNS = (("type", "VARCHAR"), ("raw", "VARCHAR"), ("value", "VARCHAR"))

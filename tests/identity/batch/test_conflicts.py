@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from liveloop.analytics.oneid.conflicts import settle
+from liveloop.identity.batch.conflicts import settle
 
 
 def _links(*rows: tuple[int, str, int, str, int, int]) -> pa.Table:

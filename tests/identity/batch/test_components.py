@@ -4,12 +4,12 @@ import random
 import networkx as nx
 import pyarrow as pa
 
-from liveloop.analytics.engine import DuckDBEngine
-from liveloop.analytics.oneid.components import connected_components
+from liveloop.analytics.service import open_engine
+from liveloop.identity.batch.components import connected_components
 
 
 def _components(links: list[tuple[int, int]]) -> tuple[dict[int, int], int]:
-    with DuckDBEngine() as engine:
+    with open_engine("duckdb") as engine:
         engine.load_arrow(
             "links",
             pa.table({"a": [a for a, _ in links], "b": [b for _, b in links]}),

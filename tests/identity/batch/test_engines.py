@@ -4,8 +4,9 @@ import shutil
 
 import pytest
 
-from liveloop.analytics.engine import DuckDBEngine, Engine
-from liveloop.analytics.oneid.job import run
+from liveloop.analytics.service import open_engine
+from liveloop.identity.batch.engine import Engine
+from liveloop.identity.batch.run import recompute_exports
 
 
 def _spark_unavailable() -> str | None:
@@ -30,13 +31,11 @@ def test_duckdb_and_spark_recompute_the_same_people(sim_small):
     reason = _spark_unavailable()
     if reason:
         pytest.skip(reason)
-    from liveloop.analytics.spark import SparkEngine
-
-    with DuckDBEngine() as duck:
-        on_duckdb = run(duck, sim_small, score=False)
+    with open_engine("duckdb") as duck:
+        on_duckdb = recompute_exports(duck, sim_small, score=False)
         expected = _results(duck)
-    with SparkEngine(master="local[2]") as spark:
-        on_spark = run(spark, sim_small, score=False)
+    with open_engine("spark", master="local[2]") as spark:
+        on_spark = recompute_exports(spark, sim_small, score=False)
         got = _results(spark)
     assert on_spark.recomputed.people == on_duckdb.recomputed.people
     assert on_duckdb.recomputed.conflicts_settled > 0  # the hard path ran on both

@@ -17,7 +17,7 @@ plain min-label propagation needs as many rounds as the chain is long.
 
 from __future__ import annotations
 
-from liveloop.analytics.engine import Engine
+from liveloop.identity.batch.engine import Engine
 
 MAX_ROUNDS = 64
 

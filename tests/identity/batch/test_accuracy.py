@@ -5,14 +5,14 @@ import random
 
 import pyarrow as pa
 
-from liveloop.analytics.engine import DuckDBEngine
-from liveloop.analytics.oneid.accuracy import pairwise_accuracy
+from liveloop.analytics.service import open_engine
+from liveloop.identity.batch.accuracy import pairwise_accuracy
 
 
 def test_pairwise_scores_equal_counting_every_pair():
     rng = random.Random(8)
     rows = [(i, rng.randrange(40), f"p{rng.randrange(50)}") for i in range(400)]
-    with DuckDBEngine() as engine:
+    with open_engine("duckdb") as engine:
         engine.load_arrow("truth_orders", pa.table({"order_no": ["x"], "person_id": [0]}))
         engine.load_arrow(
             "truth_identifiers",

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from liveloop.analytics.engine import Engine
-from liveloop.analytics.oneid.components import connected_components
-from liveloop.analytics.oneid.observations import normalised_or_none
+from liveloop.identity.batch.components import connected_components
+from liveloop.identity.batch.engine import Engine
+from liveloop.identity.batch.observations import normalised_or_none
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Run the batch OneID recompute over a ``liveloop sim`` directory, on a chosen engine."""
+"""The batch OneID recompute over a brand's exports (a ``liveloop sim`` directory), on the
+engine the caller opened."""
 
 from __future__ import annotations
 
@@ -7,20 +8,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from liveloop.analytics.engine import Engine
-from liveloop.analytics.oneid.accuracy import (
+from liveloop.identity.batch.accuracy import (
     PairwiseAccuracy,
     TrapReport,
     linkable_accuracy,
     pairwise_accuracy,
     trap_report,
 )
-from liveloop.analytics.oneid.observations import (
+from liveloop.identity.batch.engine import Engine
+from liveloop.identity.batch.observations import (
     ObservationCounts,
     build_observations,
     register_sim,
 )
-from liveloop.analytics.oneid.recompute import Recomputed, recompute, write_results
+from liveloop.identity.batch.recompute import Recomputed, recompute, write_results
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def has_truth(sim_dir: Path) -> bool:
     ).exists()
 
 
-def run(
+def recompute_exports(
     engine: Engine,
     sim_dir: Path,
     *,

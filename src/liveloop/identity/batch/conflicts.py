@@ -26,7 +26,7 @@ from collections import Counter
 
 import pyarrow as pa
 
-from liveloop.identity.service import RULES
+from liveloop.identity.rules import RULES
 
 STRONG_LIMITS = {rule.type.value: rule.limit for rule in RULES.values() if rule.strong}
 
