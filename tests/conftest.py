@@ -125,6 +125,13 @@ def client(runtime) -> Iterator[TestClient]:
         yield http
 
 
+@pytest.fixture
+def store_client(store_runtime) -> Iterator[TestClient]:
+    """An HTTP client on each store (the runtime is ``store_runtime``)."""
+    with TestClient(create_app(runtime=store_runtime), raise_server_exceptions=False) as http:
+        yield http
+
+
 # A simulated brand in a SQLite file, loaded and resolved once per test run (the slow part of
 # the analytics, console and browser tests); each test opens its own copy with ``open_copy``.
 BRAND = SimConfig(customers=200, end=date(2026, 11, 20), chunk_size=100)

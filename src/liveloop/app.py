@@ -23,6 +23,7 @@ from liveloop.identity.api import router as identity_router
 from liveloop.ingest import api as ingest
 from liveloop.journeys.api import router as journeys_router
 from liveloop.live.api import router as live_router
+from liveloop.live.api import webhook_router as live_webhook_router
 from liveloop.metrics import Metrics, MetricsMiddleware
 from liveloop.profiles.api import router as profiles_router
 from liveloop.profiles.api import rules_router as tag_rules_router
@@ -79,6 +80,7 @@ def create_app(
     app.include_router(guide_tasks_router)
     app.include_router(journeys_router)
     event_writer = ingest.mount(app, runtime)
+    app.include_router(live_webhook_router)
     console.mount(app, settings)
     _mount_docs(app)
     return app

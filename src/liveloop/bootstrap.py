@@ -28,6 +28,7 @@ from liveloop.config import Settings
 from liveloop.identity import jobs as identity_jobs
 from liveloop.identity import service as identity_service
 from liveloop.journeys import jobs as journeys_jobs
+from liveloop.live import service as live_service
 from liveloop.runtime import Runtime
 from liveloop.segments import jobs as segments_jobs
 from liveloop.store.consumers import Consumers
@@ -35,9 +36,10 @@ from liveloop.store.worker import Worker
 
 log = logging.getLogger(__name__)
 
-# Importing these facades hands the 360 view (profiles, lower in the layer order) its readers
-# of identifiers and scores; named here so every process has them, whatever else it imports.
-READERS = (identity_service, analytics_service)
+# Importing these facades hands profiles (lower in the layer order) the 360 view's readers of
+# identifiers and scores and the counters' record of live attendance; named here so every
+# process has them, whatever else it imports.
+READERS = (identity_service, analytics_service, live_service)
 
 # The kinds of background work a process can run (``liveloop worker --only …``).
 CONSUMERS: Final = "consumers"

@@ -1,16 +1,13 @@
-"""Fixtures for ingestion: a source with its write key, auth headers, the events in the store,
-and a client on each store (SQLite and PostgreSQL) for the tests that must hold on both."""
+"""Fixtures for ingestion: a source with its write key, auth headers and the events in the
+store (live's webhook tests use these helpers too)."""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from liveloop.app import create_app
 from liveloop.ingest.service import NewSource, create_source
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
@@ -40,10 +37,3 @@ def source(runtime) -> NewSource:
 @pytest.fixture
 def auth(source) -> dict[str, str]:
     return basic(source.write_key)
-
-
-@pytest.fixture
-def store_client(store_runtime) -> Iterator[TestClient]:
-    """An HTTP client on each store (the runtime is ``store_runtime``)."""
-    with TestClient(create_app(runtime=store_runtime), raise_server_exceptions=False) as http:
-        yield http

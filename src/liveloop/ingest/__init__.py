@@ -1,1 +1,2 @@
-"""Ingest: the Segment-compatible tracking API, the live-platform webhook, file imports."""
+"""Ingest: the Segment-compatible tracking API, the door live's webhook comes in through, file
+imports."""

@@ -1,5 +1,6 @@
 """HTTP: the Segment-compatible tracking API (``/v1/track|identify|page|screen|group|alias|batch``)
-and the live-platform webhook (``/v1/live/{room}/events``). docs/ingest.md is the reference.
+and, in ``mount``, the gate and writer that live's webhook comes in through too. docs/ingest.md
+is the reference.
 
 Every answer is Segment's: 200 ``{"success": true}`` once the events are committed; 400 with a
 reason for bad JSON, oversize or a message breaking the spec (nothing is written); 401 for a
@@ -8,13 +9,11 @@ missing or bad write key; 429 with ``Retry-After`` over the source's rate.
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, FastAPI, Request, Response
 
-from fastapi import APIRouter, FastAPI, Path, Request, Response
-
-from liveloop.ingest import errors, live
+from liveloop.ingest import errors
 from liveloop.ingest.body import read_body
-from liveloop.ingest.errors import NotAllowed
+from liveloop.ingest.door import write_events
 from liveloop.ingest.gate import SourceGate, basic_auth_user
 from liveloop.ingest.messages import (
     MAX_BATCH_BYTES,
@@ -23,7 +22,6 @@ from liveloop.ingest.messages import (
     call_rows,
     parse_object,
 )
-from liveloop.ingest.service import SourceKind
 from liveloop.ingest.writer import EventWriter
 from liveloop.runtime import Runtime
 
@@ -59,9 +57,7 @@ async def _ingest(request: Request, call: str | None) -> Response:
         rows = batch_rows(body, len(raw), received_at, source.name)
     else:
         rows = call_rows(call, body, received_at, source.name)
-    gate.admit(source, len(rows))
-    writer: EventWriter = state.event_writer
-    await writer.write(rows)
+    await write_events(request, source, rows)
     return Response(_SUCCESS, media_type="application/json", headers=CORS)
 
 
@@ -115,36 +111,3 @@ def preflight() -> Response:
 
 for _call in ("batch", "track", "identify", "page", "screen", "group", "alias"):
     router.add_api_route(f"/{_call}", preflight, methods=["OPTIONS"], include_in_schema=False)
-
-
-Room = Annotated[str, Path(pattern=live.ROOM, description="The live room, e.g. main")]
-
-
-@router.post(
-    "/live/{room}/events",
-    summary="Live-platform webhook: viewers, comments, likes, shares, clicks, carts, orders",
-    description="Signed with HMAC-SHA256; see docs/ingest.md for the schema and signature.",
-)
-async def live_events(room: Room, request: Request) -> Response:
-    state = request.app.state
-    gate: SourceGate = state.source_gate
-    source = gate.source(basic_auth_user(request.headers.get("authorization")))
-    if source.kind is not SourceKind.LIVE_PLATFORM or not source.signing_secret:
-        raise NotAllowed(
-            f"source {source.name!r} is not a live platform; "
-            "create a source of kind live_platform for this webhook"
-        )
-    raw = await read_body(request, MAX_BATCH_BYTES)
-    received_at = state.runtime.clock.now()
-    live.verify(
-        source.signing_secret,
-        request.headers.get("x-liveloop-timestamp"),
-        request.headers.get("x-liveloop-signature"),
-        raw,
-        received_at,
-    )
-    rows = live.event_rows(live.parse_delivery(parse_object(raw)), room, source, received_at)
-    gate.admit(source, len(rows))
-    writer: EventWriter = state.event_writer
-    await writer.write(rows)
-    return Response(_SUCCESS, media_type="application/json")

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.clock import Clock
 from liveloop.ingest.errors import BadWriteKey, RateLimited
-from liveloop.ingest.service import SourceInfo, source_for_key, write_key_hash
+from liveloop.ingest.sources import SourceInfo, source_for_key, write_key_hash
 from liveloop.store.engine import transaction
 
 

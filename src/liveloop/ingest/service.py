@@ -1,160 +1,26 @@
-"""Sources facade: create, list, disable, and find a source by its write key.
-
-A source is one place events come from (the mini-program, the H5 live page, a POS, a live
-platform …). Its write key exists in plain text only in the return value of ``create_source``;
-the store keeps the SHA-256 (random 256-bit keys need no slow hash). A live-platform source also
-gets an HMAC signing secret, which is stored because webhook signatures must be recomputed.
-"""
+"""Ingest facade: sources (create, list, disable, find by write key), the order and customer
+imports, and the door another domain's webhook comes in through — who sent it (``sender``),
+its body under the limit (``read_body``, ``parse_object``), its events written under the
+source's rate (``write_events``) and the refusals it may answer with."""
 
 from __future__ import annotations
 
-import hashlib
-import re
-import secrets
-from dataclasses import dataclass, field
-from datetime import datetime
-from enum import StrEnum
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from liveloop.errors import DomainError
+from liveloop.ingest.body import read_body as read_body
+from liveloop.ingest.door import sender as sender
+from liveloop.ingest.door import write_events as write_events
+from liveloop.ingest.errors import BadSignature as BadSignature
+from liveloop.ingest.errors import InvalidEvent as InvalidEvent
+from liveloop.ingest.errors import NotAllowed as NotAllowed
 from liveloop.ingest.imports import ImportFileError as ImportFileError
 from liveloop.ingest.imports import import_customers as import_customers
 from liveloop.ingest.imports import import_orders as import_orders
-from liveloop.ingest.models import Source
-
-WRITE_KEY_PREFIX = "wk_"
-SIGNING_SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
-# Names end up in every event's ``source`` column and in URLs of the console: printable, short.
-SOURCE_NAME = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,64}$")
-MAX_RATE_PER_S = 1_000_000
-
-
-class SourceKind(StrEnum):
-    MINI_PROGRAM = "mini_program"
-    H5_LIVE = "h5_live"
-    WECOM = "wecom"
-    POS = "pos"
-    SERVER = "server"
-    LIVE_PLATFORM = "live_platform"
-
-
-class SourceError(DomainError):
-    """A source cannot be created or changed as asked."""
-
-
-@dataclass(frozen=True, slots=True)
-class SourceInfo:
-    """A source as the rest of the system sees it (never with its write key)."""
-
-    id: int
-    name: str
-    kind: SourceKind
-    key_prefix: str
-    rate_limit_per_s: int | None
-    created_at: datetime
-    disabled_at: datetime | None
-    # Present only for live-platform sources; kept out of repr so it never reaches a log.
-    signing_secret: str | None = field(default=None, repr=False)
-
-    @property
-    def active(self) -> bool:
-        return self.disabled_at is None
-
-
-@dataclass(frozen=True, slots=True)
-class NewSource:
-    """What ``create_source`` hands back once: the source and its secrets in plain text."""
-
-    source: SourceInfo
-    write_key: str = field(repr=False)
-    signing_secret: str | None = field(default=None, repr=False)
-
-
-def write_key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def parse_kind(value: str) -> SourceKind:
-    try:
-        return SourceKind(value)
-    except ValueError:
-        allowed = ", ".join(k.value for k in SourceKind)
-        raise SourceError(f"unknown source kind {value!r}; use one of: {allowed}") from None
-
-
-def create_source(
-    session: Session,
-    name: str,
-    now: datetime,
-    *,
-    kind: SourceKind | str = SourceKind.SERVER,
-    rate_limit_per_s: int | None = None,
-) -> NewSource:
-    """Create a source with a fresh write key (and, for a live platform, a signing secret)."""
-    name = name.strip()
-    if not SOURCE_NAME.match(name):
-        raise SourceError("source name must be 1-64 printable characters without '/' or '\\'")
-    kind = parse_kind(str(kind))
-    if rate_limit_per_s is not None and not 1 <= rate_limit_per_s <= MAX_RATE_PER_S:
-        raise SourceError(f"rate limit must be 1-{MAX_RATE_PER_S:,} events per second")
-    if session.scalar(select(Source.id).where(Source.name == name)) is not None:
-        raise SourceError(f"source {name!r} already exists")
-    key = WRITE_KEY_PREFIX + secrets.token_urlsafe(32)
-    secret = (
-        SIGNING_SECRET_PREFIX + secrets.token_urlsafe(32)
-        if kind is SourceKind.LIVE_PLATFORM
-        else None
-    )
-    row = Source(
-        name=name,
-        kind=kind.value,
-        write_key_prefix=key[:10],
-        write_key_hash=write_key_hash(key),
-        signing_secret=secret,
-        rate_limit_per_s=rate_limit_per_s,
-        created_at=now,
-    )
-    session.add(row)
-    session.flush()
-    return NewSource(_info(row), key, secret)
-
-
-def list_sources(session: Session) -> list[SourceInfo]:
-    return [_info(row) for row in session.scalars(select(Source).order_by(Source.id))]
-
-
-def disable_source(session: Session, name: str, now: datetime) -> SourceInfo:
-    """Stop accepting the source's key (its events stay). Disabling twice changes nothing."""
-    row = session.scalars(select(Source).where(Source.name == name)).one_or_none()
-    if row is None:
-        raise SourceError(f"no source {name!r}")
-    if row.disabled_at is None:
-        row.disabled_at = now
-    return _info(row)
-
-
-def source_for_key(session: Session, key: str) -> SourceInfo | None:
-    """The active source holding ``key``, or None for an unknown or disabled key."""
-    if not key.startswith(WRITE_KEY_PREFIX) or len(key) > 128:
-        return None
-    row = session.scalars(
-        select(Source).where(
-            Source.write_key_hash == write_key_hash(key), Source.disabled_at.is_(None)
-        )
-    ).one_or_none()
-    return _info(row) if row else None
-
-
-def _info(row: Source) -> SourceInfo:
-    return SourceInfo(
-        id=row.id,
-        name=row.name,
-        kind=SourceKind(row.kind),
-        key_prefix=row.write_key_prefix,
-        rate_limit_per_s=row.rate_limit_per_s,
-        created_at=row.created_at,
-        disabled_at=row.disabled_at,
-        signing_secret=row.signing_secret,
-    )
+from liveloop.ingest.messages import MAX_BATCH_BYTES as MAX_BATCH_BYTES
+from liveloop.ingest.messages import parse_object as parse_object
+from liveloop.ingest.sources import NewSource as NewSource
+from liveloop.ingest.sources import SourceError as SourceError
+from liveloop.ingest.sources import SourceInfo as SourceInfo
+from liveloop.ingest.sources import SourceKind as SourceKind
+from liveloop.ingest.sources import create_source as create_source
+from liveloop.ingest.sources import disable_source as disable_source
+from liveloop.ingest.sources import list_sources as list_sources
+from liveloop.ingest.sources import source_for_key as source_for_key

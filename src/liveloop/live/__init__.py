@@ -1,1 +1,2 @@
-"""Live: rooms, sessions, the real-time stream processor and the host console."""
+"""Live: rooms, sessions, attendance, the platform webhook, the real-time stream processor and
+the host console."""

@@ -1,5 +1,7 @@
-"""Live sessions over HTTP: the list, and each session's cost inputs (主播费, 投流, 样品 …) that
-the live ROI report weighs GMV against."""
+"""Live over HTTP: the sessions, each session's cost inputs (主播费, 投流, 样品 …) that the live
+ROI report weighs GMV against, and the live-platform webhook (``/v1/live/{room}/events``,
+through ingestion's door: write key, body limit, rate, the group-commit writer).
+"""
 
 from __future__ import annotations
 
@@ -7,18 +9,22 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
 from liveloop.errors import NO_CONTROL_CHARS
+from liveloop.ingest import service as ingest
+from liveloop.live import mapping, webhook
 from liveloop.live.models import LiveSession
 from liveloop.store.base import to_money
 from liveloop.web.deps import ReadSessionDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/v1/live-sessions", tags=["live"])
+# The webhook is documented beside the tracking API, whose answers it gives.
+webhook_router = APIRouter(prefix="/v1", tags=["ingest"])
 Reader = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.HOST, Role.ANALYST))]
 Editor = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
 CostItem = Annotated[str, Field(min_length=1, max_length=32, pattern=NO_CONTROL_CHARS)]
@@ -83,3 +89,34 @@ def set_costs(
         raise HTTPException(404, f"no live session {live_id}")
     live.costs = {item: str(to_money(amount)) for item, amount in body.costs.items()}
     return _out(live)
+
+
+Room = Annotated[str, Path(pattern=webhook.ROOM, description="The live room, e.g. main")]
+_SUCCESS = b'{"success":true}'
+
+
+@webhook_router.post(
+    "/live/{room}/events",
+    summary="Live-platform webhook: viewers, comments, likes, shares, clicks, carts, orders",
+    description="Signed with HMAC-SHA256; see docs/ingest.md for the schema and signature.",
+)
+async def live_events(room: Room, request: Request) -> Response:
+    source = ingest.sender(request)
+    if source.kind is not ingest.SourceKind.LIVE_PLATFORM or not source.signing_secret:
+        raise ingest.NotAllowed(
+            f"source {source.name!r} is not a live platform; "
+            "create a source of kind live_platform for this webhook"
+        )
+    raw = await ingest.read_body(request, ingest.MAX_BATCH_BYTES)
+    received_at = request.app.state.runtime.clock.now()
+    webhook.verify(
+        source.signing_secret,
+        request.headers.get("x-liveloop-timestamp"),
+        request.headers.get("x-liveloop-signature"),
+        raw,
+        received_at,
+    )
+    delivery = webhook.parse_delivery(ingest.parse_object(raw))
+    rows = mapping.event_rows(delivery, room, source, received_at)
+    await ingest.write_events(request, source, rows)
+    return Response(_SUCCESS, media_type="application/json")

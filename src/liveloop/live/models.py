@@ -1,13 +1,14 @@
-"""Live sessions (one show in one room)."""
+"""Live sessions (one show in one room) and who attended which."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Integer, String
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from liveloop.profiles import service as profiles
 from liveloop.store.base import Base, JSONDoc, UTCDateTime
 
 
@@ -33,3 +34,23 @@ class LiveSession(Base):
     peak_viewers: Mapped[int] = mapped_column(Integer, default=0)
     # What the session cost, by item (主播费, 投流, 样品 …), in yuan: the ROI report's inputs.
     costs: Mapped[dict[str, str]] = mapped_column(JSONDoc, default=dict)
+
+
+class LiveAttendance(Base):
+    """Which lives a person attended (a row per person and live), written as the profiles
+    consumer counts their ``Live Joined`` events (``live.attendance``)."""
+
+    __tablename__ = "live_attendance"
+    __table_args__ = (UniqueConstraint("customer_id", "live_session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    live_session_id: Mapped[int] = mapped_column(Integer)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# How a OneID merge treats attendance (see profiles.merge_policies).
+profiles.declare_merge_policy(
+    "live_attendance",
+    profiles.Handled("moved to the survivor on merge, one row per live; recounted on split"),
+)

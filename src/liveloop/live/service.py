@@ -1,4 +1,5 @@
-"""Live facade (foundation slice): schedule and close sessions, count shows held."""
+"""Live facade (foundation slice): schedule and close sessions, count shows held; and the record
+of who attended which live, which it hands the profile counters on import."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from liveloop.live import attendance
 from liveloop.live.models import LiveSession, LiveStatus
+from liveloop.profiles import service as profiles
 
 
 def schedule_live(
@@ -46,3 +49,8 @@ def count_lives_held(session: Session, since: datetime | None = None) -> int:
     if since is not None:
         query = query.where(LiveSession.started_at >= since)
     return session.scalar(query) or 0
+
+
+# The profile counters keep ``lives_attended`` by live's record of attendance, and live sits
+# above profiles: importing this facade hands them the record (see profiles.attendance).
+profiles.record_attendance_with(attendance)

@@ -16,15 +16,9 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from liveloop import spec
+from liveloop.profiles import attendance
 from liveloop.profiles.consents import set_consent
-from liveloop.profiles.models import (
-    Consent,
-    Customer,
-    CustomerTag,
-    LiveAttendance,
-    ProfileCounters,
-    TagRule,
-)
+from liveloop.profiles.models import Consent, Customer, CustomerTag, ProfileCounters, TagRule
 from liveloop.profiles.rules import RULE, EventRule, ProfileRule, matches
 from liveloop.store.eventlog import Event, LoggedEvent
 
@@ -130,16 +124,7 @@ def _categories(products: Any) -> set[str]:
 
 
 def _attend(session: Session, counters: ProfileCounters, live: int, at: datetime) -> None:
-    seen = session.scalar(
-        select(LiveAttendance.id).where(
-            LiveAttendance.customer_id == counters.customer_id,
-            LiveAttendance.live_session_id == live,
-        )
-    )
-    if seen is None:
-        session.add(
-            LiveAttendance(customer_id=counters.customer_id, live_session_id=live, joined_at=at)
-        )
+    if attendance.record.attend(session, counters.customer_id, live, at):
         counters.lives_attended += 1
 
 
@@ -278,24 +263,11 @@ def combine(session: Session, survivor_id: int, merged_id: int) -> None:
             setattr(kept, name, pick(values) if values else None)
         session.delete(merged)
         session.flush()
-    seen = set(
-        session.scalars(
-            select(LiveAttendance.live_session_id).where(LiveAttendance.customer_id == survivor_id)
-        )
-    )
-    for row in session.scalars(
-        select(LiveAttendance).where(LiveAttendance.customer_id == merged_id)
-    ):
-        if row.live_session_id in seen:
-            session.delete(row)
-        else:
-            row.customer_id = survivor_id
+    lives = attendance.record.combine(session, survivor_id, merged_id)
     _move_unique(session, CustomerTag, CustomerTag.tag, survivor_id, merged_id)
     _merge_consents(session, survivor_id, merged_id)
     session.flush()
-    counters_of(session, survivor_id).lives_attended = (
-        session.query(LiveAttendance).filter(LiveAttendance.customer_id == survivor_id).count()
-    )
+    counters_of(session, survivor_id).lives_attended = lives
     _tag(session, survivor_id, None)
 
 
@@ -331,7 +303,7 @@ def _move_unique(session: Session, model: Any, key: Any, survivor_id: int, merge
 def rebuild(session: Session, customer_id: int, up_to_event: int, tz: ZoneInfo) -> None:
     """Recount a person from the event log, for events the profiles consumer has handled."""
     session.execute(delete(ProfileCounters).where(ProfileCounters.customer_id == customer_id))
-    session.execute(delete(LiveAttendance).where(LiveAttendance.customer_id == customer_id))
+    attendance.record.forget(session, customer_id)
     session.flush()
     counters_of(session, customer_id)
     rows = session.scalars(

@@ -55,18 +55,6 @@ class ProfileCounters(Base):
     last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class LiveAttendance(Base):
-    """Which lives a person attended (a row per person and live)."""
-
-    __tablename__ = "live_attendance"
-    __table_args__ = (UniqueConstraint("customer_id", "live_session_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    live_session_id: Mapped[int] = mapped_column(Integer)
-    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 class CustomerTag(Base):
     __tablename__ = "customer_tags"
     __table_args__ = (UniqueConstraint("customer_id", "tag"),)
@@ -112,10 +100,6 @@ declare_merge_policy(
         "added up into the survivor's on merge (counters.combine); both people recounted "
         "from the event log on split (counters.rebuild)"
     ),
-)
-declare_merge_policy(
-    "live_attendance",
-    Handled("moved to the survivor on merge, one row per live; recounted on split"),
 )
 declare_merge_policy(
     "customer_tags",

@@ -1,6 +1,7 @@
 """Profiles facade: the person (created, filled, merged and restored), their counters, tags,
-traits, consent and time zone, the merge chain, and the register of how a merge treats each
-table that names a person (``merge_policies``)."""
+traits, consent and time zone, the merge chain, the register of how a merge treats each
+table that names a person (``merge_policies``), and where the counters find which lives a
+person attended (``record_attendance_with``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from liveloop.access.contracts import Role
 from liveloop.profiles import counters, events
+from liveloop.profiles.attendance import AttendanceRecord as AttendanceRecord
+from liveloop.profiles.attendance import record_attendance_with as record_attendance_with
 from liveloop.profiles.consents import ConsentState as ConsentState
 from liveloop.profiles.consents import consent_of as consent_of
 from liveloop.profiles.consents import set_consent as set_consent  # the facade publishes it

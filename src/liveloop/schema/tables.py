@@ -16,15 +16,8 @@ from liveloop.analytics.models import (
 from liveloop.commerce.models import Order, OrderItem, Product
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
 from liveloop.ingest.models import Source
-from liveloop.live.models import LiveSession
-from liveloop.profiles.models import (
-    Consent,
-    Customer,
-    CustomerTag,
-    LiveAttendance,
-    ProfileCounters,
-    TagRule,
-)
+from liveloop.live.models import LiveAttendance, LiveSession
+from liveloop.profiles.models import Consent, Customer, CustomerTag, ProfileCounters, TagRule
 from liveloop.store.base import Base
 from liveloop.store.consumers import ConsumerCursor, ConsumerFailure
 from liveloop.store.eventlog import Event

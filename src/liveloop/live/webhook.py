@@ -1,5 +1,5 @@
-"""The live-platform webhook: signature check, the delivery schema, and its mapping onto our live
-event spec (docs/ingest.md has the schema and examples).
+"""The live-platform webhook: its signature and the delivery schema (docs/ingest.md has the
+schema and examples; ``live.mapping`` turns a delivery into our live events).
 
 Signature: ``X-Liveloop-Signature: sha256=<hex>``, the HMAC-SHA256 with the source's signing
 secret of ``X-Liveloop-Timestamp + "." + body`` (the JSON body bytes, after gzip decoding if
@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from liveloop import spec
 from liveloop.errors import NO_CONTROL_CHARS
-from liveloop.ingest.errors import BadSignature, InvalidEvent
-from liveloop.ingest.service import SourceInfo
-from liveloop.store.base import to_money
+from liveloop.ingest.service import BadSignature, InvalidEvent
 
 TOLERANCE = timedelta(minutes=5)
 MAX_EVENTS = 500
@@ -31,18 +28,6 @@ ROOM = r"^[A-Za-z0-9_.-]{1,64}$"
 
 Text = Annotated[str, Field(min_length=1, max_length=128, pattern=NO_CONTROL_CHARS)]
 Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
-
-# Platform event type → our event name (the live spec in docs/ingest.md).
-EVENT_NAMES = {
-    "viewer_joined": spec.LIVE_JOINED,
-    "viewer_left": spec.LIVE_LEFT,
-    "comment": spec.LIVE_COMMENT_POSTED,
-    "like": spec.LIVE_LIKED,
-    "share": spec.LIVE_SHARED,
-    "product_click": spec.LIVE_PRODUCT_CLICKED,
-    "add_to_cart": spec.PRODUCT_ADDED,
-    "order": spec.ORDER_COMPLETED,
-}
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -126,7 +111,9 @@ class OrderData(_Model):
     products: Annotated[list[OrderLine], Field(max_length=200)] = []
 
 
-class _Event(_Model):
+class PlatformEvent(_Model):
+    """What every platform event carries; its ``type`` and ``data`` say what happened."""
+
     id: Annotated[str, Field(min_length=1, max_length=100, pattern=NO_CONTROL_CHARS)]
     occurred_at: AwareDatetime | None = None
     live_session_id: int | Text | None = None
@@ -134,42 +121,42 @@ class _Event(_Model):
     viewer: Viewer
 
 
-class ViewerJoined(_Event):
+class ViewerJoined(PlatformEvent):
     type: Literal["viewer_joined"]
     data: _NoData = _NoData()
 
 
-class ViewerLeft(_Event):
+class ViewerLeft(PlatformEvent):
     type: Literal["viewer_left"]
     data: LeftData = LeftData()
 
 
-class Comment(_Event):
+class Comment(PlatformEvent):
     type: Literal["comment"]
     data: CommentData
 
 
-class Like(_Event):
+class Like(PlatformEvent):
     type: Literal["like"]
     data: LikeData = LikeData()
 
 
-class Share(_Event):
+class Share(PlatformEvent):
     type: Literal["share"]
     data: ShareData = ShareData()
 
 
-class ProductClick(_Event):
+class ProductClick(PlatformEvent):
     type: Literal["product_click"]
     data: ProductData
 
 
-class AddToCart(_Event):
+class AddToCart(PlatformEvent):
     type: Literal["add_to_cart"]
     data: CartData
 
 
-class Order(_Event):
+class Order(PlatformEvent):
     type: Literal["order"]
     data: OrderData
 
@@ -202,68 +189,3 @@ def _where(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-
-
-def event_rows(
-    delivery: Delivery, room: str, source: SourceInfo, received_at: datetime
-) -> list[dict[str, Any]]:
-    rows = []
-    for index, event in enumerate(delivery.events):
-        viewer = event.viewer
-        if viewer.user_id is None and viewer.anonymous_id is None:
-            raise InvalidEvent(f"events[{index}].viewer: needs user_id or anonymous_id")
-        context: dict[str, Any] = {"channel": event.platform or source.name}
-        if viewer.external_ids:
-            context["externalIds"] = [x.model_dump(exclude_none=True) for x in viewer.external_ids]
-        if viewer.nickname:
-            context["traits"] = {"nickname": viewer.nickname}
-        rows.append(
-            {
-                # Idempotent on the platform's event id, per source.
-                "message_id": f"live:{source.id}:{event.id}",
-                "type": "track",
-                "name": EVENT_NAMES[event.type],
-                "customer_id": None,
-                "anonymous_id": viewer.anonymous_id,
-                "user_id": viewer.user_id,
-                "properties": _properties(event, room),
-                "context": context,
-                "timestamp": _utc(event.occurred_at, received_at, index),
-                "received_at": received_at,
-                "source": source.name,
-            }
-        )
-    return rows
-
-
-def _utc(occurred_at: datetime | None, received_at: datetime, index: int) -> datetime:
-    if occurred_at is None:
-        return received_at
-    try:
-        return occurred_at.astimezone(UTC)
-    except OverflowError:
-        raise InvalidEvent(f"events[{index}].occurred_at is out of range") from None
-
-
-def _properties(event: _Event, room: str) -> dict[str, Any]:
-    props: dict[str, Any] = {"room": room}
-    if event.live_session_id is not None:
-        props["live_session_id"] = event.live_session_id
-    data = getattr(event, "data", None)
-    if isinstance(data, OrderData):
-        props |= {
-            "order_id": data.order_id,
-            "total": str(to_money(data.total)),
-            "currency": data.currency,
-            "channel": "live",
-            "products": [
-                {"sku": p.sku, "quantity": p.quantity, "price": str(to_money(p.price))}
-                for p in data.products
-            ],
-        }
-        if data.discount is not None:
-            props["discount"] = str(to_money(data.discount))
-    elif data is not None:
-        for key, value in data.model_dump(exclude_none=True).items():
-            props[key] = str(to_money(value)) if isinstance(value, Decimal) else value
-    return props

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from liveloop.ingest.live import signature
+from liveloop.live.webhook import signature
 from tests.ingest.conftest import basic, make_source, stored_events
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -203,7 +203,8 @@ def test_missing_signature_headers_are_a_401(client, runtime, platform):
     assert stored_events(runtime) == []
 
 
-def test_a_source_that_is_not_a_live_platform_may_not_use_the_webhook(client, runtime, source):
+def test_a_source_that_is_not_a_live_platform_may_not_use_the_webhook(client, runtime):
+    source = make_source(runtime, kind="mini_program")
     event = {"id": "x", "type": "like", "viewer": _viewer()}
     response = deliver(client, source, event, secret="whsec_any")
     assert response.status_code == 403
