@@ -47,11 +47,13 @@ def resolve_event(session: Session, event: LoggedEvent) -> int | None:
 
 def handler(tz: ZoneInfo) -> Callable[[Session, LoggedEvent], None]:
     def handle(session: Session, event: LoggedEvent) -> None:
-        customer_id = resolve_event(session, event)
-        if customer_id is None:
+        if event.customer_id is not None:
+            # Named before this batch: a merge since (even earlier in it) may have moved them.
+            person: int | None = profiles.survivor_of(session, event.customer_id)
+        else:  # resolved now: OneID answers with the person who stands for them today
+            person = resolve_event(session, event)
+        if person is None:
             return
-        # The event may have been read before a merge earlier in this batch moved it.
-        person = profiles.survivor_of(session, customer_id)
         try:
             with session.begin_nested():
                 profiles.count_event(session, person, event, tz)
