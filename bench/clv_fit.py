@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from bench.identity_recompute import simulation
-from liveloop.analytics.clv.models import BetaGeo
+from liveloop.analytics.clv.bgnbd import BetaGeo
 from liveloop.analytics.clv.predict import predict
 from liveloop.analytics.clv.summary import Summary
 

@@ -124,12 +124,12 @@ def work(url: str) -> int:
     """One worker: run due states until none is left; returns steps run."""
     from liveloop import bootstrap
     from liveloop.clock import ManualClock
-    from liveloop.journeys import runtime as engine
+    from liveloop.journeys import stepper
     from liveloop.journeys.steps import EXECUTORS
 
     runtime = bootstrap.open_runtime(settings(url), ManualClock(NOW), upgrade=False)
-    steps = engine.run_until_idle(
-        runtime.sessions, runtime.clock, engine.Book(), EXECUTORS, runtime.settings.tz
+    steps = stepper.run_until_idle(
+        runtime.sessions, runtime.clock, stepper.Book(), EXECUTORS, runtime.settings.tz
     )
     runtime.close()
     return steps

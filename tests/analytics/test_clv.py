@@ -7,7 +7,8 @@ from importlib.metadata import distribution
 import numpy as np
 import pytest
 
-from liveloop.analytics.clv.models import BetaGeo, GammaGamma
+from liveloop.analytics.clv.bgnbd import BetaGeo
+from liveloop.analytics.clv.gamma_gamma import GammaGamma
 from liveloop.analytics.clv.summary import Summary, SummaryError
 
 
@@ -88,7 +89,7 @@ def test_bad_summaries_are_refused_with_the_row_named():
 
 
 def test_pareto_nbd_reproduces_fader_hardie_2005_on_cdnow(cdnow):
-    from liveloop.analytics.clv.models import ParetoNBD
+    from liveloop.analytics.clv.pareto_nbd import ParetoNBD
 
     model = ParetoNBD().fit(cdnow)
     # Fader & Hardie (2005), Pareto/NBD note: r 0.553, α 10.578, s 0.606, β 11.669, LL −9595.0

@@ -8,7 +8,9 @@ from importlib.metadata import distribution
 import numpy as np
 import pytest
 
-from liveloop.analytics.clv.models import BetaGeo, GammaGamma, _bg_data, _bg_terms, _jacobian
+from liveloop.analytics.clv.bgnbd import BetaGeo, _bg_data, _bg_terms
+from liveloop.analytics.clv.gamma_gamma import GammaGamma
+from liveloop.analytics.clv.likelihood import jacobian
 from liveloop.analytics.clv.predict import predict
 from liveloop.analytics.clv.summary import NotEnoughData, Summary, SummaryError
 
@@ -47,7 +49,7 @@ def test_bg_nbd_gradient_and_hessian_match_finite_differences():
             2 * step[i]
         )
         assert gradient[i] == pytest.approx(numeric, rel=1e-6, abs=1e-9)
-    numeric_hessian = _jacobian(lambda p: _bg_terms(p, data, 1)[1], params)
+    numeric_hessian = jacobian(lambda p: _bg_terms(p, data, 1)[1], params)
     assert np.allclose(hessian, numeric_hessian, rtol=1e-5, atol=1e-8)
     # the weighted path (a folded summary) gives the same value and derivatives
     doubled = Summary.of(np.r_[x, x], np.r_[t_x, t_x], np.r_[T, T]).compressed()

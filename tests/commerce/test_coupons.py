@@ -11,8 +11,9 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from liveloop.commerce import coupons
-from liveloop.commerce.coupon_templates import TemplateSpec, create_template, update_template
+from liveloop.commerce.coupons import errors, issuing
+from liveloop.commerce.coupons.expiry import expire_coupons
+from liveloop.commerce.coupons.templates import TemplateSpec, create_template, update_template
 from liveloop.commerce.models import Coupon, CouponStatus, Order
 from liveloop.commerce.service import (
     CommerceError,
@@ -49,9 +50,9 @@ def template(runtime, **fields) -> None:
         create_template(session, TemplateSpec(**(base | fields)), runtime.clock.now())
 
 
-def issue(runtime, code="T10", person=1, key="k1", **kw) -> coupons.IssuedCoupon:
+def issue(runtime, code="T10", person=1, key="k1", **kw) -> issuing.IssuedCoupon:
     with transaction(runtime.sessions) as session:
-        return coupons.issue_coupon(
+        return issuing.issue_coupon(
             session, code, person, runtime.clock.now(), idempotency_key=key, source="test", **kw
         )
 
@@ -146,7 +147,7 @@ def test_fixed_coupon_pays_part_of_an_order_once_and_logs_each_step(store_runtim
     row = coupon_row(rt, issued.code)
     assert (row.status, row.order_no, row.discount) == ("redeemed", "SO1", Decimal("10.00"))
 
-    with pytest.raises(coupons.CouponAlreadyUsed, match="redeemed by order SO1"):
+    with pytest.raises(errors.CouponAlreadyUsed, match="redeemed by order SO1"):
         order(rt, zhang, issued.code, [OrderLine("VINEGAR-1L", 2)], order_no="SO2")
 
     [issued_event] = events(rt, "Coupon Issued")
@@ -165,18 +166,18 @@ def test_an_unusable_coupon_refuses_the_whole_order_and_writes_nothing(runtime):
     template(runtime, threshold="50")
     code = issue(runtime, person=zhang).code
     cases = [
-        (li, [OrderLine("VINEGAR-1L", 2)], coupons.CouponNotOwned, "another customer"),
-        (zhang, [OrderLine("SOY-500", 1)], coupons.ThresholdNotMet, "needs ¥50.00"),
+        (li, [OrderLine("VINEGAR-1L", 2)], errors.CouponNotOwned, "another customer"),
+        (zhang, [OrderLine("SOY-500", 1)], errors.ThresholdNotMet, "needs ¥50.00"),
     ]
     for person, lines, error, reason in cases:
         with pytest.raises(error, match=reason):
             order(runtime, person, code, lines)
-    with pytest.raises(coupons.UnknownCoupon):
+    with pytest.raises(errors.UnknownCoupon):
         order(runtime, zhang, "AAAAAAAAAAAAAAAA", [OrderLine("SOY-500", 1)])
     # A coupon worth more than what the other discount leaves refuses the order, coupon unused.
     with pytest.raises(CommerceError, match="exceeds the order value"):
         order(runtime, zhang, code, [OrderLine("VINEGAR-1L", 2)], discount="55")
-    assert issubclass(coupons.CouponError, CommerceError)
+    assert issubclass(errors.CouponError, CommerceError)
     with transaction(runtime.read_sessions) as session:
         assert session.scalar(select(Order.id).where(Order.order_no == "SO1")) is None
     assert coupon_row(runtime, code).status == "issued"
@@ -208,7 +209,7 @@ def test_percent_coupon_takes_the_unpaid_share_of_eligible_lines_up_to_its_cap(r
     order(runtime, zhang, big, [OrderLine("VINEGAR-1L", 3)], order_no="SO2")
     assert coupon_row(runtime, big).discount == Decimal("5.00")
     only_milk = issue(runtime, "P85", zhang, key="c").code
-    with pytest.raises(coupons.CouponNotApplicable, match="no product"):
+    with pytest.raises(errors.CouponNotApplicable, match="no product"):
         order(runtime, zhang, only_milk, [OrderLine("MILK-WEEK-7", 2)], order_no="SO3")
 
 
@@ -235,15 +236,15 @@ def test_per_issue_skus_narrow_the_coupon_within_the_template_scope(runtime):
         scope="categories",
         scope_values=["调味品"],
     )
-    with pytest.raises(coupons.ScopeRefused, match="outside template LIVE85"):
+    with pytest.raises(errors.ScopeRefused, match="outside template LIVE85"):
         issue(runtime, "LIVE85", zhang, key="x", skus=["MILK-WEEK-7"])
-    with pytest.raises(coupons.ScopeRefused, match="unknown SKU NOPE"):
+    with pytest.raises(errors.ScopeRefused, match="unknown SKU NOPE"):
         issue(runtime, "LIVE85", zhang, key="y", skus=["NOPE"])
     # the post-live follow-up: 85折 for 24 hours on the product they looked at most
     targeted = issue(runtime, "LIVE85", zhang, key="z", skus=["VINEGAR-1L"], valid_hours=24)
     assert targeted.skus == ("VINEGAR-1L",)
     assert targeted.valid_until - targeted.valid_from == timedelta(hours=24)
-    with pytest.raises(coupons.CouponNotApplicable):
+    with pytest.raises(errors.CouponNotApplicable):
         order(runtime, zhang, targeted.code, [OrderLine("SOY-500", 2)])
     order(runtime, zhang, targeted.code, [OrderLine("SOY-500", 1), OrderLine("VINEGAR-1L", 1)])
     assert coupon_row(runtime, targeted.code).discount == Decimal("4.49")  # 29.90 × 15 %
@@ -261,15 +262,15 @@ def test_validity_windows_fixed_relative_in_days_and_in_hours(runtime):
     hours = issue(runtime, "HRS", zhang, key="h")
     assert hours.valid_until == now + timedelta(hours=2)
     lines = [OrderLine("VINEGAR-1L", 1)]
-    with pytest.raises(coupons.CouponNotYetValid, match="valid from"):
+    with pytest.raises(errors.CouponNotYetValid, match="valid from"):
         order(runtime, zhang, fixed.code, lines)
-    with pytest.raises(coupons.CouponExpired, match="expired at"):
+    with pytest.raises(errors.CouponExpired, match="expired at"):
         order(runtime, zhang, hours.code, lines, at=now + timedelta(hours=2))
     order(runtime, zhang, hours.code, lines, at=now + timedelta(hours=1, minutes=59))
     order(runtime, zhang, fixed.code, lines, order_no="SO2", at=start)
     # a fixed template that has ended issues no more
     runtime.clock.advance(days=3)
-    with pytest.raises(coupons.TemplateEnded):
+    with pytest.raises(errors.TemplateEnded):
         issue(runtime, "FIX", people["李静"], key="late")
 
 
@@ -281,9 +282,9 @@ def test_issuing_is_idempotent_on_the_key(store_runtime):
     again = issue(rt, person=people["张秀英"], key="journey:7:step3:1")
     assert again.code == first.code and not again.created
     assert len(events(rt, "Coupon Issued")) == 1
-    with pytest.raises(coupons.IdempotencyConflict):
+    with pytest.raises(errors.IdempotencyConflict):
         issue(rt, person=people["李静"], key="journey:7:step3:1")
-    with pytest.raises(coupons.TotalLimitReached):
+    with pytest.raises(errors.TotalLimitReached):
         issue(rt, person=people["李静"], key="other")
 
 
@@ -294,21 +295,21 @@ def test_per_person_and_total_limits_and_the_active_switch(store_runtime):
     zhang, li, wang = people["张秀英"], people["李静"], people["王芳"]
     issue(rt, person=zhang, key="1")
     issue(rt, person=zhang, key="2")
-    with pytest.raises(coupons.PerPersonLimitReached, match="limit 2 per person"):
+    with pytest.raises(errors.PerPersonLimitReached, match="limit 2 per person"):
         issue(rt, person=zhang, key="3")
     issue(rt, person=li, key="4")
-    with pytest.raises(coupons.TotalLimitReached, match="all 3"):
+    with pytest.raises(errors.TotalLimitReached, match="all 3"):
         issue(rt, person=wang, key="5")
     with transaction(rt.sessions) as session:
         spec = TemplateSpec(
             code="T10", name="满50减10", kind="fixed", amount="10", valid_days=7, active=False
         )
         update_template(session, "T10", spec, rt.clock.now())
-    with pytest.raises(coupons.TemplateInactive):
+    with pytest.raises(errors.TemplateInactive):
         issue(rt, person=wang, key="6")
-    with pytest.raises(coupons.UnknownTemplate):
+    with pytest.raises(errors.UnknownTemplate):
         issue(rt, "NOPE", wang, key="7")
-    with pytest.raises(coupons.UnknownCustomer):
+    with pytest.raises(errors.UnknownCustomer):
         issue(rt, person=999_999, key="8")
 
 
@@ -319,7 +320,7 @@ def test_a_merged_persons_coupons_count_and_pay_for_the_survivor(runtime):
     code = issue(runtime, person=zhang_dup, key="dup").code
     with transaction(runtime.sessions) as session:
         absorb(session, zhang, zhang_dup)
-    with pytest.raises(coupons.PerPersonLimitReached):
+    with pytest.raises(errors.PerPersonLimitReached):
         issue(runtime, person=zhang, key="again")
     order(runtime, zhang, code, [OrderLine("VINEGAR-1L", 2)])
     assert coupon_row(runtime, code).status == "redeemed"
@@ -353,14 +354,14 @@ def test_concurrent_issuers_of_the_last_coupon_exactly_one_wins(store_runtime):
     now = rt.clock.now()
 
     def for_person(person, key):
-        return lambda session: coupons.issue_coupon(
+        return lambda session: issuing.issue_coupon(
             session, "T10", person, now, idempotency_key=key, source="test"
         )
 
     calls = [for_person(p, f"k{p}-{n}") for p in people.values() for n in range(2)]
     results = _race(rt, calls)
-    won = [r for r in results if isinstance(r, coupons.IssuedCoupon)]
-    lost = [r for r in results if isinstance(r, coupons.TotalLimitReached)]
+    won = [r for r in results if isinstance(r, issuing.IssuedCoupon)]
+    lost = [r for r in results if isinstance(r, errors.TotalLimitReached)]
     assert (len(won), len(lost)) == (1, 5), results
     with transaction(rt.read_sessions) as session:
         assert session.scalars(select(Coupon.id)).all() == [won[0].id]
@@ -375,16 +376,16 @@ def test_concurrent_issuers_to_one_person_respect_the_per_person_limit(store_run
         rt,
         [
             (
-                lambda session, key=f"p{i}": coupons.issue_coupon(
+                lambda session, key=f"p{i}": issuing.issue_coupon(
                     session, "T10", zhang, now, idempotency_key=key, source="test"
                 )
             )
             for i in range(5)
         ],
     )
-    won = [r for r in results if isinstance(r, coupons.IssuedCoupon)]
+    won = [r for r in results if isinstance(r, issuing.IssuedCoupon)]
     assert len(won) == 1, results
-    assert all(isinstance(r, coupons.PerPersonLimitReached) for r in results if r not in won)
+    assert all(isinstance(r, errors.PerPersonLimitReached) for r in results if r not in won)
 
 
 def test_two_orders_racing_for_one_coupon_only_one_is_recorded(store_runtime):
@@ -409,7 +410,7 @@ def test_two_orders_racing_for_one_coupon_only_one_is_recorded(store_runtime):
 
     results = _race(rt, [place("SO-A"), place("SO-B"), place("SO-C")])
     assert sum(isinstance(r, int) for r in results) == 1, results
-    assert all(isinstance(r, coupons.CouponAlreadyUsed) for r in results if not isinstance(r, int))
+    assert all(isinstance(r, errors.CouponAlreadyUsed) for r in results if not isinstance(r, int))
     with transaction(rt.read_sessions) as session:
         assert len(session.scalars(select(Order).where(Order.order_no.like("SO-%"))).all()) == 1
 
@@ -448,13 +449,13 @@ def test_expiry_marks_lapsed_coupons_once_and_logs_each(store_runtime):
     keep = issue(rt, "LONG", people["张秀英"], key="long").code
     now = rt.clock.now()
     with transaction(rt.sessions) as session:
-        assert coupons.expire_coupons(session, now + timedelta(minutes=59)) == 0
-        assert coupons.expire_coupons(session, now + timedelta(hours=1)) == 3
-        assert coupons.expire_coupons(session, now + timedelta(hours=2)) == 0
+        assert expire_coupons(session, now + timedelta(minutes=59)) == 0
+        assert expire_coupons(session, now + timedelta(hours=1)) == 3
+        assert expire_coupons(session, now + timedelta(hours=2)) == 0
     assert {coupon_row(rt, c).status for c in codes} == {CouponStatus.EXPIRED}
     assert coupon_row(rt, keep).status == CouponStatus.ISSUED
     assert sorted(e.properties["coupon_id"] for e in events(rt, "Coupon Expired")) == sorted(codes)
-    with pytest.raises(coupons.CouponExpired):
+    with pytest.raises(errors.CouponExpired):
         order(rt, people["张秀英"], codes[0], [OrderLine("SOY-500", 1)], at=now)
 
 
@@ -465,7 +466,7 @@ def test_a_template_that_issued_coupons_keeps_its_value_and_scope(runtime):
     now = runtime.clock.now()
     base = {"code": "T10", "name": "满50减10", "kind": "fixed", "valid_days": 7}
     with transaction(runtime.sessions) as session:
-        with pytest.raises(coupons.TemplateConflict, match="frozen"):
+        with pytest.raises(errors.TemplateConflict, match="frozen"):
             update_template(session, "T10", TemplateSpec(**base, amount="20"), now)
         renamed = update_template(
             session,

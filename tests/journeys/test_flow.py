@@ -236,7 +236,7 @@ steps:
 
 
 def test_a_person_whose_step_breaks_is_retried_later_and_the_rest_go_on(world):
-    from liveloop.journeys import runtime, steps
+    from liveloop.journeys import stepper, steps
 
     world.journey(
         """
@@ -258,7 +258,7 @@ steps: [{id: mark, type: tag, add: [过了]}]
         return steps.tag(wake, step)
 
     executors = {**steps.EXECUTORS, "tag": tag_unless_broken}
-    batch = runtime.run_due(
+    batch = stepper.run_due(
         world.runtime.sessions, world.clock, world.engine.book, executors, world.runtime.settings.tz
     )
     assert batch.states == 5

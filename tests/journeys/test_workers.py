@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from liveloop import bootstrap
 from liveloop.channels.models import Message
-from liveloop.journeys import runtime as engine
+from liveloop.journeys import stepper
 from liveloop.journeys.models import JourneyStepRun
 from liveloop.journeys.steps import EXECUTORS
 from liveloop.profiles.models import CustomerTag
@@ -60,10 +60,10 @@ steps:
     start = threading.Barrier(2)
 
     def work(name: str) -> None:
-        book = engine.Book()
+        book = stepper.Book()
         start.wait()
         while True:
-            batch = engine.run_due(
+            batch = stepper.run_due(
                 world.runtime.sessions, world.clock, book, EXECUTORS, world.runtime.settings.tz, 50
             )
             if not batch.states:

@@ -8,8 +8,8 @@ from weakref import WeakKeyDictionary
 
 from liveloop.channels.adapters.base import Adapter
 from liveloop.channels.adapters.console import ConsoleAdapter
+from liveloop.channels.providers import CHANNELS
 from liveloop.channels.sender import MESSAGE_KIND, RESULT_KIND, ChannelSender
-from liveloop.channels.service import CHANNELS
 from liveloop.config import Settings
 from liveloop.runtime import Runtime
 from liveloop.store.outbox import Outbox

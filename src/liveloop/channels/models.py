@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from liveloop.profiles.service import Follows, declare_merge_policy
 from liveloop.store.base import Base, JSONDoc, UTCDateTime
 from liveloop.store.eventlog import BigId
 
@@ -122,3 +123,20 @@ class InboxMessage(Base):
     subject: Mapped[str | None] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+# How a OneID merge treats channels' tables (see profiles.merge_policies).
+declare_merge_policy(
+    "messages",
+    Follows(
+        "a message stays with whom it was queued for; sending re-checks the survivor's "
+        "consent and caps (survivor_of)"
+    ),
+)
+declare_merge_policy(
+    "channel_usage",
+    Follows("usage stays with whom it was counted for; a cap counts the person's own rows"),
+)
+declare_merge_policy(
+    "channel_inbox", Follows("the local inbox keeps what was delivered to whom, as sent")
+)

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
-from liveloop.commerce import coupon_templates as templates
-from liveloop.commerce import coupons
 from liveloop.commerce.contracts import CouponStatus
-from liveloop.commerce.coupon_templates import TemplateSpec, TemplateView
+from liveloop.commerce.coupons import issuing, listing, templates
+from liveloop.commerce.coupons.errors import UnknownCustomer
+from liveloop.commerce.coupons.templates import TemplateSpec, TemplateView
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.profiles import service as profiles
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
@@ -108,7 +108,7 @@ class VoidIn(BaseModel):
 def _person(session: Session, oneid: str) -> int:
     person = profiles.find_by_oneid(session, oneid)
     if person is None:
-        raise coupons.UnknownCustomer(f"no customer with OneID {oneid}")
+        raise UnknownCustomer(f"no customer with OneID {oneid}")
     return person
 
 
@@ -151,7 +151,7 @@ def issue(
     body: IssueIn, session: SessionDep, runtime: RuntimeDep, principal: Editor, response: Response
 ) -> CouponOut:
     """Issue a coupon by hand; 200 with the same coupon when the idempotency key repeats."""
-    issued = coupons.issue_coupon(
+    issued = issuing.issue_coupon(
         session,
         body.template,
         _person(session, body.oneid),
@@ -163,7 +163,7 @@ def issue(
     )
     if not issued.created:
         response.status_code = 200
-    return CouponOut.model_validate(coupons.get_coupon(session, issued.code))
+    return CouponOut.model_validate(listing.get_coupon(session, issued.code))
 
 
 @router.get("/v1/coupons")
@@ -177,7 +177,7 @@ def list_coupons(
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> CouponPageOut:
     """Coupons newest first; ``customer`` is a OneID (merged people's coupons included)."""
-    found = coupons.list_coupons(
+    found = listing.list_coupons(
         session,
         customer_id=_person(session, customer) if customer else None,
         status=status,
@@ -195,7 +195,7 @@ def list_coupons(
 
 @router.get("/v1/coupons/{code}")
 def get_coupon(code: CouponCode, session: ReadSessionDep, _: Reader) -> CouponOut:
-    return CouponOut.model_validate(coupons.get_coupon(session, code))
+    return CouponOut.model_validate(listing.get_coupon(session, code))
 
 
 @router.post("/v1/coupons/{code}/void")
@@ -203,7 +203,7 @@ def void(
     code: CouponCode, body: VoidIn, session: SessionDep, runtime: RuntimeDep, principal: Editor
 ) -> CouponOut:
     """Withdraw an unused coupon (409 when it was redeemed, expired or voided)."""
-    coupons.void_coupon(
+    issuing.void_coupon(
         session, code, runtime.clock.now(), reason=body.reason, source=f"api:{principal.name}"
     )
-    return CouponOut.model_validate(coupons.get_coupon(session, code))
+    return CouponOut.model_validate(listing.get_coupon(session, code))

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.clock import Clock
-from liveloop.commerce.coupons import expire_coupons
+from liveloop.commerce.coupons.expiry import expire_coupons
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 from liveloop.store.worker import Task

@@ -16,21 +16,27 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from liveloop.commerce import coupons, events
+from liveloop.commerce import events
 from liveloop.commerce.commission import leader_commission as leader_commission
 from liveloop.commerce.contracts import CommerceError, OrderStatus
-from liveloop.commerce.coupon_templates import TemplateSpec as TemplateSpec
-from liveloop.commerce.coupon_templates import TemplateView as TemplateView
-from liveloop.commerce.coupon_templates import create_template as create_template
-from liveloop.commerce.coupon_templates import get_template as get_template
-from liveloop.commerce.coupons import CouponError as CouponError
-from liveloop.commerce.coupons import CouponView as CouponView
-from liveloop.commerce.coupons import IssuedCoupon as IssuedCoupon
-from liveloop.commerce.coupons import expire_coupons as expire_coupons
-from liveloop.commerce.coupons import get_coupon as get_coupon
-from liveloop.commerce.coupons import issue_coupon as issue_coupon
-from liveloop.commerce.coupons import list_coupons as list_coupons
-from liveloop.commerce.coupons import void_coupon as void_coupon
+from liveloop.commerce.coupons.errors import CouponError as CouponError
+from liveloop.commerce.coupons.expiry import expire_coupons as expire_coupons
+from liveloop.commerce.coupons.issuing import IssuedCoupon as IssuedCoupon
+from liveloop.commerce.coupons.issuing import issue_coupon as issue_coupon
+from liveloop.commerce.coupons.issuing import void_coupon as void_coupon
+from liveloop.commerce.coupons.listing import CouponView as CouponView
+from liveloop.commerce.coupons.listing import get_coupon as get_coupon
+from liveloop.commerce.coupons.listing import list_coupons as list_coupons
+from liveloop.commerce.coupons.redemption import (
+    PricedLine,
+    mark_redeemed,
+    price_coupon,
+    restore_for_refund,
+)
+from liveloop.commerce.coupons.templates import TemplateSpec as TemplateSpec
+from liveloop.commerce.coupons.templates import TemplateView as TemplateView
+from liveloop.commerce.coupons.templates import create_template as create_template
+from liveloop.commerce.coupons.templates import get_template as get_template
 from liveloop.commerce.models import CouponTemplate, Order, OrderItem, Product
 from liveloop.store.base import to_money
 
@@ -97,10 +103,11 @@ def record_order(
     the order named its buyer by; the event carries them (``context.externalIds``) so OneID can
     send the order back to its person if a merge is ever split.
 
-    ``coupon_code`` redeems that coupon on the order: its discount (see ``commerce.coupons``)
-    is added to ``discount``, the coupon is marked redeemed and ``Coupon Applied`` logged, all
-    in this transaction. A coupon that cannot pay for the order refuses the whole order with a
-    ``CouponError`` (a ``CommerceError``) naming the reason, before anything is written."""
+    ``coupon_code`` redeems that coupon on the order: its discount (see
+    ``commerce.coupons.redemption``) is added to ``discount``, the coupon is marked redeemed and
+    ``Coupon Applied`` logged, all in this transaction. A coupon that cannot pay for the order
+    refuses the whole order with a ``CouponError`` (a ``CommerceError``) naming the reason,
+    before anything is written."""
     if session.scalar(select(Order.id).where(Order.order_no == order_no)) is not None:
         return None
     if not lines:
@@ -133,10 +140,10 @@ def record_order(
     redemption = None
     if coupon_code is not None:
         priced = [
-            coupons.PricedLine(line.sku, products[line.sku].category, item.amount)
+            PricedLine(line.sku, products[line.sku].category, item.amount)
             for line, item in zip(lines, items, strict=True)
         ]
-        redemption = coupons.price_coupon(
+        redemption = price_coupon(
             session,
             coupon_code,
             customer_id=customer_id,
@@ -149,7 +156,7 @@ def record_order(
     if total < 0:
         raise CommerceError(f"{order_no}: discount exceeds the order value")
     if redemption is not None:
-        coupons.mark_redeemed(session, redemption, order_no, placed_at)
+        mark_redeemed(session, redemption, order_no, placed_at)
     order = Order(
         order_no=order_no,
         customer_id=customer_id,
@@ -204,7 +211,7 @@ def refund_order(
 ) -> bool:
     """Mark a paid order refunded and log ``Order Refunded``; False when already refunded.
     A coupon the order redeemed goes back to its holder while its window is still open
-    (``commerce.coupons.restore_for_refund``)."""
+    (``commerce.coupons.redemption.restore_for_refund``)."""
     order = session.scalars(select(Order).where(Order.order_no == order_no)).one_or_none()
     if order is None:
         raise CommerceError(f"no order {order_no}")
@@ -225,7 +232,7 @@ def refund_order(
         total=order.total,
         reason=reason,
     )
-    coupons.restore_for_refund(session, order_no, refunded_at, source)
+    restore_for_refund(session, order_no, refunded_at, source)
     return True
 
 

@@ -1,4 +1,4 @@
-"""The built-in journeys an operator switches on: each file in ``templates/`` holds the journey
+"""The built-in journeys an operator switches on: each file in ``builtins/`` holds the journey
 and the message and coupon templates it uses. Switching one on creates those templates where
 the brand has none of that code yet (the brand's own wording always wins), saves the journey
 and activates it."""
@@ -18,7 +18,7 @@ from liveloop.journeys import definition as d
 from liveloop.journeys.models import Journey
 from liveloop.journeys.service import JourneyInfo, JourneyNotFound, change_status, save_journey
 
-TEMPLATES = Path(__file__).parent / "templates"
+BUILTIN_FILES = Path(__file__).parent / "builtins"
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class BuiltIn:
 @cache
 def builtins() -> dict[str, BuiltIn]:
     found = {}
-    for path in sorted(TEMPLATES.glob("*.yaml")):
+    for path in sorted(BUILTIN_FILES.glob("*.yaml")):
         document = d.load(path.read_text(encoding="utf-8"))
         journey = d.Journey.model_validate(document["journey"])  # shipped files must be valid
         found[journey.key] = BuiltIn(

@@ -15,7 +15,7 @@ from liveloop.analytics.contracts import SIDE_JOIN
 from liveloop.channels import service as channels
 from liveloop.commerce import service as commerce
 from liveloop.errors import DomainError
-from liveloop.journeys.runtime import Wake
+from liveloop.journeys.stepper import Wake
 from liveloop.profiles import service as profiles
 from liveloop.store.eventlog import Event
 

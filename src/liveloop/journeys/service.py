@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from liveloop.clock import Clock
 from liveloop.errors import DomainError
 from liveloop.journeys import definition as d
-from liveloop.journeys import runtime, steps, triggers
+from liveloop.journeys import stepper, steps, triggers
 from liveloop.journeys.definition import END as END
 from liveloop.journeys.definition import KEY as KEY
 from liveloop.journeys.metrics import journey_metrics as journey_metrics
@@ -134,7 +134,7 @@ def change_status(
         journey.status = "archived"
         session.execute(
             update(JourneyState)
-            .where(JourneyState.journey_id == journey.id, JourneyState.status.in_(runtime.OPEN))
+            .where(JourneyState.journey_id == journey.id, JourneyState.status.in_(stepper.OPEN))
             .values(
                 status="exited",
                 step=None,
@@ -260,7 +260,7 @@ def _info(session: Session, journey: Journey) -> JourneyInfo:
         version=journey.version,
         trigger=str(trigger),
         template=journey.template,
-        inside=sum(n for status, n in counts.items() if status in runtime.OPEN),
+        inside=sum(n for status, n in counts.items() if status in stepper.OPEN),
         entered=sum(counts.values()),
         updated_at=journey.updated_at,
     )
@@ -271,7 +271,7 @@ class JourneyEngine:
 
     def __init__(self, tz: ZoneInfo, *, batch_size: int = 500) -> None:
         self.tz = tz
-        self.book = runtime.Book()
+        self.book = stepper.Book()
         self.batch_size = batch_size
         self.scanned_at: datetime | None = None
 
@@ -284,14 +284,14 @@ class JourneyEngine:
                 triggers.JOURNEYS_CONSUMER, handle, batch_size=500, follows=PROFILES_CONSUMER
             )
 
-    def tick(self, factory: sessionmaker[Session], clock: Clock) -> runtime.Batch:
+    def tick(self, factory: sessionmaker[Session], clock: Clock) -> stepper.Batch:
         """Let dated and scheduled people in (slots are whole minutes: at most one scan a
         minute, not a write transaction every worker pass), then run one batch of due steps."""
         now = clock.now()
         if self.scanned_at is None or now - self.scanned_at >= SCAN_EVERY:
             self.scan(factory, clock)
             self.scanned_at = now
-        return runtime.run_due(factory, clock, self.book, steps.EXECUTORS, self.tz, self.batch_size)
+        return stepper.run_due(factory, clock, self.book, steps.EXECUTORS, self.tz, self.batch_size)
 
     def scan(self, factory: sessionmaker[Session], clock: Clock) -> None:
         """Date and schedule triggers; a failed scan (two workers' inserts deadlocking, say) is
@@ -307,7 +307,7 @@ class JourneyEngine:
 
     def run_until_idle(self, factory: sessionmaker[Session], clock: Clock) -> int:
         self.scan(factory, clock)
-        return runtime.run_until_idle(factory, clock, self.book, steps.EXECUTORS, self.tz)
+        return stepper.run_until_idle(factory, clock, self.book, steps.EXECUTORS, self.tz)
 
 
 # How a OneID merge treats journeys' tables (see profiles.merge_policies).

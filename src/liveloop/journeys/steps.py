@@ -2,7 +2,7 @@
 action steps hand their effect to the domain that owns it, in the batch's transaction, with the
 step's idempotency key. A domain's refusal (no such template, a coupon limit reached) is the
 step's outcome — ``failed`` with the reason — and the person goes on; anything else raises and
-the state is retried (see ``runtime``)."""
+the state is retried (see ``stepper``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from liveloop.errors import DomainError
 from liveloop.journeys import context
 from liveloop.journeys import definition as d
-from liveloop.journeys.runtime import Executor, Outcome, Wake, happened, next_local, variant_of
+from liveloop.journeys.stepper import Executor, Outcome, Wake, happened, next_local, variant_of
 from liveloop.profiles import service as profiles
 
 

@@ -25,7 +25,7 @@ from liveloop.analytics import service as analytics
 from liveloop.identity import events as identity_events
 from liveloop.journeys import definition as d
 from liveloop.journeys.models import Journey, JourneyState
-from liveloop.journeys.runtime import OPEN, Book, enter, follow_merge, load_people
+from liveloop.journeys.stepper import OPEN, Book, enter, follow_merge, load_people
 from liveloop.profiles import service as profiles
 from liveloop.segments import events as segment_events
 from liveloop.store.engine import for_update

@@ -7,7 +7,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from liveloop.analytics.clv.models import BetaGeo, GammaGamma, ParetoNBD
+from liveloop.analytics.clv.bgnbd import BetaGeo
+from liveloop.analytics.clv.gamma_gamma import GammaGamma
+from liveloop.analytics.clv.pareto_nbd import ParetoNBD
 from liveloop.analytics.clv.summary import Summary, SummaryError
 
 MODELS = {"bgnbd": BetaGeo, "pareto": ParetoNBD, "gammagamma": GammaGamma}

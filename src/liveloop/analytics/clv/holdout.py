@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from liveloop.analytics.clv.models import BetaGeo
+from liveloop.analytics.clv.bgnbd import BetaGeo
 from liveloop.analytics.clv.summary import NotEnoughData, Summary, SummaryError
 
 BUCKETS = ("0", "1", "2", "3", "4", "5", "6", "7+")

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from liveloop.analytics.clv.models import BetaGeo, GammaGamma, Vector
+from liveloop.analytics.clv.bgnbd import BetaGeo
+from liveloop.analytics.clv.gamma_gamma import GammaGamma
+from liveloop.analytics.clv.likelihood import Vector
 from liveloop.analytics.clv.summary import Summary, SummaryError
 
 DAYS_PER_WEEK = 7.0

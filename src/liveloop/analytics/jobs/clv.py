@@ -19,8 +19,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pyarrow as pa
 
+from liveloop.analytics.clv.bgnbd import BetaGeo
+from liveloop.analytics.clv.gamma_gamma import GammaGamma
 from liveloop.analytics.clv.holdout import holdout_from_transactions
-from liveloop.analytics.clv.models import BetaGeo, GammaGamma
 from liveloop.analytics.clv.predict import predict
 from liveloop.analytics.clv.summary import Summary, SummaryError
 from liveloop.analytics.engine import Engine

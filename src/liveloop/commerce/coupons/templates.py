@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from liveloop.commerce.coupon_errors import TemplateConflict, TemplateRefused, UnknownTemplate
+from liveloop.commerce.coupons.errors import TemplateConflict, TemplateRefused, UnknownTemplate
 from liveloop.commerce.models import Coupon, CouponKind, CouponScope, CouponTemplate, Product
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.store.base import to_money

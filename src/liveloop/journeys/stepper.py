@@ -1,4 +1,4 @@
-"""The journey runtime: letting people in, and waking the steps that are due.
+"""The journey stepper: letting people in, and waking the steps that are due.
 
     enter(session, journey, definition, customer_id, entry_key=…, at=…, now=…)
     run_due(factory, clock, book)       # one batch of due states; returns steps run
