@@ -26,6 +26,7 @@ from liveloop.access.contracts import PiiField, Role
 from liveloop.access.service import Principal, mask, sees
 from liveloop.channels import service
 from liveloop.channels import wecom_callback as wxcrypt
+from liveloop.channels.contracts import MessageStatus
 from liveloop.channels.models import Message, MessageTemplate
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.identity import service as identity
@@ -44,7 +45,6 @@ PageSize = Annotated[int, Query(ge=1, le=500)]
 MessageId = Annotated[int, Path(ge=1, le=2**62)]
 TemplateCode = Annotated[str, Path(min_length=1, max_length=64)]
 ChannelName = Literal["wecom", "sms", "email", "webhook", "console"]
-StatusName = Literal["queued", "held", "sent", "delivered", "failed", "suppressed", "dead"]
 
 
 class MessageOut(BaseModel):
@@ -129,7 +129,7 @@ def _page(
 def messages(
     session: ReadSessionDep,
     principal: Reader,
-    status: StatusName | None = None,
+    status: MessageStatus | None = None,
     channel: ChannelName | None = None,
     customer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     journey_id: Annotated[int | None, Query(ge=1, le=2**31)] = None,
@@ -161,7 +161,7 @@ def dead_letters(
     page: Page = 1,
     page_size: PageSize = 50,
 ) -> MessagePage:
-    return _page(session, principal, page, page_size, status="dead", channel=channel)
+    return _page(session, principal, page, page_size, status=MessageStatus.DEAD, channel=channel)
 
 
 @router.get("/v1/messages/{message_id}", response_model=MessageOut)

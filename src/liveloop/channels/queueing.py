@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from liveloop.channels.contracts import MessageStatus
 from liveloop.channels.errors import ChannelsError
 from liveloop.channels.message_templates import render_message, template_in
 from liveloop.channels.messages import get_message
@@ -138,10 +139,10 @@ def retry_dead(session: Session, message_id: int, now: datetime) -> Message:
     """Send a dead message again (an operator's decision): back to queued, a new outbox item
     (the outbox key changes, the provider idempotency key does not)."""
     message = get_message(session, message_id)
-    if message.status != "dead":
+    if message.status != MessageStatus.DEAD:
         raise ChannelsError(f"message {message_id} is {message.status}, not dead")
     message.retries += 1
-    message.status, message.reason, message.updated_at = "queued", None, now
+    message.status, message.reason, message.updated_at = MessageStatus.QUEUED, None, now
     enqueue(
         session,
         MESSAGE_KIND,
@@ -192,7 +193,7 @@ def _insert(
         _insert_statement(session.get_bind().dialect.name),
         {
             "idempotency_key": idempotency_key,
-            "status": "queued",
+            "status": MessageStatus.QUEUED,
             "attempts": 0,
             "retries": 0,
             "origin": origin,

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveloop.channels import events, guards
+from liveloop.channels.contracts import RECEIPTED
 from liveloop.channels.models import Message
 from liveloop.channels.sender import apply_outcome
 from liveloop.profiles.service import set_consent, survivor_of
-from liveloop.store.eventlog import emit
 
 _TRIM = re.compile(r"[\s\u3000,.!?;:，。！？；：、~～]+")
 
@@ -54,14 +54,8 @@ def process_reply(
         f"{guards.UNSUBSCRIBE_SOURCE}{channel}:{keyword}"[:64],
         now,
     )
-    emit(
-        session,
-        events.CHANNEL_UNSUBSCRIBED,
-        at=now,
-        source=source,
-        message_id=f"unsubscribe:{channel}:{customer_id}:{now.isoformat()}",
-        customer_id=customer_id,
-        properties={"channel": channel, "keyword": keyword},
+    events.channel_unsubscribed(
+        session, at=now, source=source, customer_id=customer_id, channel=channel, keyword=keyword
     )
     return True
 
@@ -82,7 +76,7 @@ def record_receipt(
     ).first()
     if message is None:
         return False
-    if message.status in ("sent", "delivered", "failed"):
+    if message.status in RECEIPTED:
         apply_outcome(
             message, "delivered" if delivered else f"failed: {reason or 'not delivered'}", now
         )

@@ -26,6 +26,7 @@ from liveloop.channels import guards
 from liveloop.channels.adapters.base import Adapter, Outgoing, SendResult, Unsubscribed
 from liveloop.channels.adapters.console import ConsoleAdapter
 from liveloop.channels.adapters.wecom import WeComAdapter
+from liveloop.channels.contracts import FINAL, RECEIPTED, MessageStatus
 from liveloop.channels.models import ChannelUsage, Message
 from liveloop.clock import Clock
 from liveloop.config import Settings
@@ -38,7 +39,6 @@ log = logging.getLogger(__name__)
 
 MESSAGE_KIND = "message"
 RESULT_KIND = "wecom-result"
-FINAL = frozenset({"sent", "delivered", "failed", "suppressed", "dead"})
 RESULT_POLL = timedelta(minutes=15)
 RESULT_WINDOW = timedelta(days=3)
 
@@ -112,15 +112,15 @@ class ChannelSender:
             verdict = self._verdict(session, message, now)
             message.updated_at = now
             if verdict.action == "suppress":
-                message.status, message.reason = "suppressed", verdict.reason
+                message.status, message.reason = MessageStatus.SUPPRESSED, verdict.reason
                 return None
             if verdict.action == "hold":
-                message.status, message.reason = "held", verdict.reason
+                message.status, message.reason = MessageStatus.HELD, verdict.reason
                 message.held_until = verdict.until
                 return Deferred(verdict.until or now, verdict.reason or "held")
             if verdict.action == "wait":
                 return Deferred(verdict.until or now, verdict.reason or "rate limit")
-            message.status, message.held_until = "queued", None
+            message.status, message.held_until = MessageStatus.QUEUED, None
             message.attempts += 1
             return Outgoing(
                 message.id,
@@ -178,9 +178,9 @@ class ChannelSender:
         now = self.clock.now()
         with transaction(self.factory) as session:
             message = session.get(Message, message_id)
-            if message is None or message.status in FINAL - {"sent"}:
+            if message is None or message.status in FINAL - {MessageStatus.SENT}:
                 return
-            message.status = "delivered" if result.delivered else "sent"
+            message.status = MessageStatus.DELIVERED if result.delivered else MessageStatus.SENT
             message.reason = None
             message.provider_message_id = result.provider_message_id
             message.sent_at = message.sent_at or now
@@ -210,7 +210,7 @@ class ChannelSender:
                     session, message.customer_id, message.channel, False, source, now
                 )
             if dead:
-                message.status = "dead"
+                message.status = MessageStatus.DEAD
                 # It never went out: it does not count against the person's caps.
                 session.execute(delete(ChannelUsage).where(ChannelUsage.message_id == message_id))
                 log.warning("message %s (%s) is dead: %s", message_id, message.channel, reason)
@@ -221,7 +221,11 @@ class ChannelSender:
         message_id = int(envelope.payload["message_id"])
         with transaction(self.factory) as session:
             message = session.get(Message, message_id)
-            if message is None or message.status != "sent" or not message.provider_message_id:
+            if (
+                message is None
+                or message.status != MessageStatus.SENT
+                or not message.provider_message_id
+            ):
                 return
             msgid, external, sent_at = (
                 message.provider_message_id,
@@ -246,14 +250,14 @@ def mark_outcome(
     """``delivered`` or ``failed: reason`` from a receipt or a result query."""
     with transaction(factory) as session:
         message = session.get(Message, message_id)
-        if message is None or message.status not in ("sent", "delivered", "failed"):
+        if message is None or message.status not in RECEIPTED:
             return
         apply_outcome(message, outcome, now)
 
 
 def apply_outcome(message: Message, outcome: str, now: datetime) -> None:
     if outcome == "delivered":
-        message.status, message.reason, message.delivered_at = "delivered", None, now
+        message.status, message.reason, message.delivered_at = MessageStatus.DELIVERED, None, now
     else:
-        message.status, message.reason = "failed", outcome.removeprefix("failed: ")
+        message.status, message.reason = MessageStatus.FAILED, outcome.removeprefix("failed: ")
     message.updated_at = now

@@ -15,6 +15,7 @@ from liveloop.access.service import ConsoleLogin
 from liveloop.console.auth import ConsoleUser, check_csrf
 from liveloop.errors import DomainError
 from liveloop.journeys import service as journeys
+from liveloop.journeys.contracts import JourneyStatus
 from liveloop.journeys.service import END, KEY, JourneyDefinition, journey_metrics
 from liveloop.segments import events as segment_events
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
@@ -25,11 +26,11 @@ READERS = {Role.ADMIN, Role.OPERATOR, Role.ANALYST}
 EDITORS = {Role.ADMIN, Role.OPERATOR}
 Key = Annotated[str, Path(pattern=KEY)]
 STATUS_NAMES = {
-    "draft": "草稿",
-    "active": "运行中",
-    "paused": "已暂停",
-    "archived": "已归档",
-    "off": "未开启",
+    JourneyStatus.DRAFT: "草稿",
+    JourneyStatus.ACTIVE: "运行中",
+    JourneyStatus.PAUSED: "已暂停",
+    JourneyStatus.ARCHIVED: "已归档",
+    "off": "未开启",  # a built-in not switched on yet
 }
 STEP_NAMES = {
     "send": "发送消息",

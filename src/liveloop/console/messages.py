@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from liveloop.access.contracts import Role
 from liveloop.channels import service
+from liveloop.channels.contracts import MessageStatus
 from liveloop.channels.service import ChannelsError
 from liveloop.console.auth import ConsoleUser, check_csrf
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
@@ -30,13 +31,13 @@ CHANNEL_NAMES = {
     "console": "站内信",
 }
 STATUS_NAMES = {
-    "queued": "排队中",
-    "held": "免打扰暂缓",
-    "sent": "已发送",
-    "delivered": "已送达",
-    "failed": "发送失败",
-    "suppressed": "已拦截",
-    "dead": "死信",
+    MessageStatus.QUEUED: "排队中",
+    MessageStatus.HELD: "免打扰暂缓",
+    MessageStatus.SENT: "已发送",
+    MessageStatus.DELIVERED: "已送达",
+    MessageStatus.FAILED: "发送失败",
+    MessageStatus.SUPPRESSED: "已拦截",
+    MessageStatus.DEAD: "死信",
 }
 PROVIDER_NAMES = {
     "console": "站内信 (演示)",
@@ -74,7 +75,7 @@ def messages_page(
         return templates.TemplateResponse(request, "messages.html", context, status_code=403)
     counts = service.status_counts(session)
     _, recent = service.list_messages(session, limit=50)
-    dead_total, dead = service.list_messages(session, status="dead", limit=100)
+    dead_total, dead = service.list_messages(session, status=MessageStatus.DEAD, limit=100)
     context.update(
         {
             "tz": runtime.settings.tz,

@@ -11,13 +11,15 @@ from scipy import stats
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from liveloop.channels.contracts import MessageStatus
 from liveloop.channels.models import Message
+from liveloop.journeys.contracts import OPEN, StateStatus
 from liveloop.journeys.models import JourneyState, JourneyStepRun
 from liveloop.store.base import Money
 
 CONTROL = "control"
-SENT = ("sent", "delivered")
-FAILED = ("failed", "dead")
+SENT = (MessageStatus.SENT, MessageStatus.DELIVERED)
+FAILED = (MessageStatus.FAILED, MessageStatus.DEAD)
 
 
 @dataclass(frozen=True)
@@ -90,10 +92,10 @@ def journey_metrics(
     entered = sum(by_status.values())
     return JourneyMetrics(
         entered=entered,
-        inside=by_status["active"] + by_status["waiting"],
-        done=by_status["done"],
-        exited=by_status["exited"],
-        failed=by_status["failed"],
+        inside=sum(by_status[s] for s in OPEN),
+        done=by_status[StateStatus.DONE],
+        exited=by_status[StateStatus.EXITED],
+        failed=by_status[StateStatus.FAILED],
         converted=converted,
         conversion_rate=converted / entered if entered else 0.0,
         revenue=revenue.quantize(Decimal("0.01")),
@@ -142,11 +144,11 @@ def _steps(session: Session, journey_id: int, version: int | None) -> list[StepM
             kind=kinds[step],
             reached=reached[step],
             outcomes=outcomes[step],
-            queued=sent[step]["queued"] + sent[step]["held"],
+            queued=sent[step][MessageStatus.QUEUED] + sent[step][MessageStatus.HELD],
             sent=sum(sent[step][s] for s in SENT),
-            delivered=sent[step]["delivered"],
+            delivered=sent[step][MessageStatus.DELIVERED],
             failed=sum(sent[step][s] for s in FAILED),
-            suppressed=sent[step]["suppressed"],
+            suppressed=sent[step][MessageStatus.SUPPRESSED],
         )
         for step in sorted(order, key=order.__getitem__)
     ]

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from liveloop.journeys.contracts import JourneyStatus
 from liveloop.store.base import Base, JSONDoc, Money, UTCDateTime
 from liveloop.store.eventlog import BigId
 
@@ -30,9 +31,7 @@ class Journey(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(64))
-    # draft -> active <-> paused; archived is final. Only active journeys let people in;
-    # paused ones also hold the people inside until resumed.
-    status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    status: Mapped[str] = mapped_column(String(12), default=JourneyStatus.DRAFT, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The trigger's event name (event triggers; "Segment Entered" for segment triggers), so the
     # event consumer finds the journeys an event can start with one indexed lookup.
@@ -74,9 +73,7 @@ class JourneyState(Base):
     version: Mapped[int] = mapped_column(Integer)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
     entry_key: Mapped[str] = mapped_column(String(128))
-    # active (a step is due at due_at) | waiting (for an event, until due_at) | done | exited
-    # | failed
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12))  # a StateStatus
     step: Mapped[str | None] = mapped_column(String(48))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     waiting_for: Mapped[str | None] = mapped_column(String(128))
@@ -106,7 +103,7 @@ class JourneyStepRun(Base):
     version: Mapped[int] = mapped_column(Integer)
     step: Mapped[str] = mapped_column(String(48))
     kind: Mapped[str] = mapped_column(String(16))
-    # done | skipped | failed, or the branch / variant taken
+    # a StepOutcome, or the variant taken (variant:<name>)
     outcome: Mapped[str] = mapped_column(String(48))
     detail: Mapped[str | None] = mapped_column(String(255))
     message_id: Mapped[int | None] = mapped_column(BigId)

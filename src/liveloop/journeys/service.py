@@ -22,6 +22,7 @@ from liveloop.clock import Clock
 from liveloop.errors import DomainError
 from liveloop.journeys import definition as d
 from liveloop.journeys import stepper, steps, triggers
+from liveloop.journeys.contracts import OPEN, JourneyStatus, StateStatus
 from liveloop.journeys.definition import END as END
 from liveloop.journeys.definition import KEY as KEY
 from liveloop.journeys.metrics import journey_metrics as journey_metrics
@@ -80,14 +81,14 @@ def save_journey(
     if journey is None:
         journey = Journey(
             key=definition.key,
-            status="draft",
+            status=JourneyStatus.DRAFT,
             version=0,
             template=template,
             created_by=by,
             created_at=now,
         )
         session.add(journey)
-    elif journey.status == "archived":
+    elif journey.status == JourneyStatus.ARCHIVED:
         raise JourneyConflict(f"journey {definition.key} is archived; give it a new key")
     journey.name = definition.name
     journey.version += 1
@@ -122,21 +123,21 @@ def change_status(
     """activate: let people in from ``since`` (default now) and run the people inside;
     pause: hold everyone where they are; archive: end the journey for everyone inside."""
     journey = _journey(session, key, lock=True)
-    if journey.status == "archived":
+    if journey.status == JourneyStatus.ARCHIVED:
         raise JourneyConflict(f"journey {key} is archived")
     if action == "activate":
-        if journey.status != "active":
+        if journey.status != JourneyStatus.ACTIVE:
             journey.entry_since = since or now
-        journey.status = "active"
+        journey.status = JourneyStatus.ACTIVE
     elif action == "pause":
-        journey.status = "paused"
+        journey.status = JourneyStatus.PAUSED
     else:
-        journey.status = "archived"
+        journey.status = JourneyStatus.ARCHIVED
         session.execute(
             update(JourneyState)
-            .where(JourneyState.journey_id == journey.id, JourneyState.status.in_(stepper.OPEN))
+            .where(JourneyState.journey_id == journey.id, JourneyState.status.in_(OPEN))
             .values(
-                status="exited",
+                status=StateStatus.EXITED,
                 step=None,
                 due_at=None,
                 waiting_for=None,
@@ -260,7 +261,7 @@ def _info(session: Session, journey: Journey) -> JourneyInfo:
         version=journey.version,
         trigger=str(trigger),
         template=journey.template,
-        inside=sum(n for status, n in counts.items() if status in stepper.OPEN),
+        inside=sum(n for status, n in counts.items() if status in OPEN),
         entered=sum(counts.values()),
         updated_at=journey.updated_at,
     )

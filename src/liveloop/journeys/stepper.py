@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.clock import Clock
 from liveloop.journeys import definition as d
+from liveloop.journeys.contracts import OPEN, JourneyStatus, StateStatus, StepOutcome
 from liveloop.journeys.models import Journey, JourneyState, JourneyStepRun, JourneyVersion
 from liveloop.profiles import service as profiles
 from liveloop.store.consumers import backoff
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 MAX_STEPS_PER_WAKE = 50  # a guard against a journey that loops without waiting
-OPEN = ("active", "waiting")
 
 
 class Book:
@@ -124,7 +124,7 @@ def enter(
             version=journey.version,
             customer_id=customer_id,
             entry_key=entry_key[:128],
-            status="active",
+            status=StateStatus.ACTIVE,
             step=first,
             due_at=at,
             context={"seq": 0, **(context or {})},
@@ -191,7 +191,7 @@ class Wake:
 class Outcome:
     """A step's result: where to go next, and whether to wait first."""
 
-    outcome: str = "done"
+    outcome: str = StepOutcome.DONE
     next: str | None = None  # None: the step's default next
     detail: str | None = None
     message_id: int | None = None
@@ -246,7 +246,7 @@ def _run_batch(
             .where(
                 JourneyState.status.in_(OPEN),
                 JourneyState.due_at <= now,
-                Journey.status == "active",
+                Journey.status == JourneyStatus.ACTIVE,
             )
             .order_by(JourneyState.due_at)
             .limit(limit)
@@ -320,7 +320,12 @@ def follow_merge(
         )
     )
     if clash is not None:
-        state.status, state.step, state.due_at, state.waiting_for = "exited", None, None, None
+        state.status, state.step, state.due_at, state.waiting_for = (
+            StateStatus.EXITED,
+            None,
+            None,
+            None,
+        )
         state.finished_at, state.exit_reason, state.updated_at = now, "merged", now
         return False
     state.customer_id = survivor
@@ -350,25 +355,25 @@ def _exits(session: Session, book: Book, batch: Sequence[Any], now: datetime) ->
 def _advance(wake: Wake, executors: dict[str, Executor], *, exited: bool) -> int:
     state, journey = wake.state, wake.definition
     if exited:
-        _finish(wake, "exited", "exit condition met")
+        _finish(wake, StateStatus.EXITED, "exit condition met")
         return 0
     woken = state.context.get("woken_at_step")
     if woken is not None:  # the consumer saw the awaited event and moved the state on
-        _record(wake, journey.step(woken), Outcome("event"))
+        _record(wake, journey.step(woken), Outcome(StepOutcome.EVENT))
         state.context = {k: v for k, v in state.context.items() if k != "woken_at_step"}
-    if state.status == "waiting":
+    if state.status == StateStatus.WAITING:
         # Timed out — unless the event is in the log after all (it came while the consumer
         # ran ahead of this state, or is not consumed yet): then it is the event path.
         step = journey.step(state.step or "")
         since = datetime.fromisoformat(state.context.get("waiting_since", wake.at.isoformat()))
         came = happened(wake.session, state.customer_id, step.event, since, wake.at)
-        _record(wake, step, Outcome("event" if came else "timeout"))
-        state.status, state.waiting_for = "active", None
+        _record(wake, step, Outcome(StepOutcome.EVENT if came else StepOutcome.TIMEOUT))
+        state.status, state.waiting_for = StateStatus.ACTIVE, None
         state.step = step.on_event if came else step.on_timeout
     steps = 0
     while steps < MAX_STEPS_PER_WAKE:
         if state.step == d.END:
-            _finish(wake, "done")
+            _finish(wake, StateStatus.DONE)
             return steps
         step = journey.step(state.step or "")
         outcome = executors[step.type](wake, step)
@@ -376,7 +381,7 @@ def _advance(wake: Wake, executors: dict[str, Executor], *, exited: bool) -> int
         _record(wake, step, outcome)
         state.context = {**state.context, "seq": state.context.get("seq", 0) + 1}
         if outcome.wait_for is not None:
-            state.status, state.waiting_for = "waiting", outcome.wait_for
+            state.status, state.waiting_for = StateStatus.WAITING, outcome.wait_for
             state.due_at = outcome.wait_until
             state.context = {**state.context, "waiting_since": wake.at.isoformat()}
             break
@@ -435,7 +440,11 @@ def _retry_later(state: JourneyState, exc: Exception, now: datetime) -> None:
     state.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     log.warning("journey state %s failed (attempt %s): %s", state.id, state.attempts, exc)
     if state.attempts >= MAX_ATTEMPTS:
-        state.status, state.finished_at, state.exit_reason = "failed", now, "step kept failing"
+        state.status, state.finished_at, state.exit_reason = (
+            StateStatus.FAILED,
+            now,
+            "step kept failing",
+        )
     else:
         state.due_at = now + backoff(state.attempts, base_seconds=30)
     state.updated_at = now

@@ -12,6 +12,7 @@ from typing import Any
 from liveloop.errors import DomainError
 from liveloop.journeys import context
 from liveloop.journeys import definition as d
+from liveloop.journeys.contracts import VARIANT, StepOutcome
 from liveloop.journeys.stepper import Executor, Outcome, Wake, happened, next_local, variant_of
 from liveloop.profiles import service as profiles
 
@@ -29,7 +30,7 @@ def wait_for_event(wake: Wake, step: d.WaitForEvent) -> Outcome:
     # The event may already be in the log: the consumer handled it while this state was still
     # on an earlier step (a cart paid for within the same minute, or a worker catching up).
     if happened(wake.session, wake.state.customer_id, step.event, wake.at, wake.now):
-        return Outcome("event", next=step.on_event)
+        return Outcome(StepOutcome.EVENT, next=step.on_event)
     start = wake.at
     if step.until_property is not None:
         named = wake.state.context.get("trigger", {}).get(step.until_property)
@@ -38,7 +39,9 @@ def wait_for_event(wake: Wake, step: d.WaitForEvent) -> Outcome:
             start = moment if moment.tzinfo else moment.replace(tzinfo=wake.tz)
         except ValueError:
             pass  # no usable time in the trigger: count from now, as without the property
-    return Outcome("waiting", wait_for=step.event, wait_until=start + d.duration(step.timeout))
+    return Outcome(
+        StepOutcome.WAITING, wait_for=step.event, wait_until=start + d.duration(step.timeout)
+    )
 
 
 def branch(wake: Wake, step: d.Branch) -> Outcome:
@@ -50,17 +53,20 @@ def branch(wake: Wake, step: d.Branch) -> Outcome:
     # catching up decides as it would have on time.
     rule = parse_rule(step.condition)
     inside = person in members_among(wake.session, rule, [person], min(wake.at, wake.now))
-    return Outcome("then" if inside else "else", next=step.then if inside else step.otherwise)
+    return Outcome(
+        StepOutcome.THEN if inside else StepOutcome.ELSE,
+        next=step.then if inside else step.otherwise,
+    )
 
 
 def split(wake: Wake, step: d.Split) -> Outcome:
     variant = variant_of(wake.journey.key, step.id, wake.state.customer_id, step.variants)
     wake.state.variant = variant.name
-    return Outcome(f"variant:{variant.name}", next=variant.next)
+    return Outcome(f"{VARIANT}{variant.name}", next=variant.next)
 
 
 def exit_journey(wake: Wake, step: d.Exit) -> Outcome:
-    return Outcome("exit", next=d.END)
+    return Outcome(StepOutcome.EXIT, next=d.END)
 
 
 def send(wake: Wake, step: d.Send) -> Outcome:
@@ -69,7 +75,7 @@ def send(wake: Wake, step: d.Send) -> Outcome:
     variables = context.variables(wake)
     missing = [name for name in step.requires if name not in variables]
     if missing:
-        return Outcome("skipped", detail=f"no {', '.join(missing)} for this person")
+        return Outcome(StepOutcome.SKIPPED, detail=f"no {', '.join(missing)} for this person")
     try:
         message_id = queue_message(
             wake.session,
@@ -83,8 +89,8 @@ def send(wake: Wake, step: d.Send) -> Outcome:
             origin=wake.origin(step.id),
         )
     except DomainError as exc:
-        return Outcome("failed", detail=str(exc))
-    return Outcome("queued", message_id=message_id)
+        return Outcome(StepOutcome.FAILED, detail=str(exc))
+    return Outcome(StepOutcome.QUEUED, message_id=message_id)
 
 
 def issue_coupon(wake: Wake, step: d.IssueCoupon) -> Outcome:
@@ -92,7 +98,7 @@ def issue_coupon(wake: Wake, step: d.IssueCoupon) -> Outcome:
 
     sku = context.product(wake, step.on_product) if step.on_product else None
     if step.on_product and sku is None:
-        return Outcome("skipped", detail=f"no {step.on_product} product for this person")
+        return Outcome(StepOutcome.SKIPPED, detail=f"no {step.on_product} product for this person")
     try:
         coupon = issue(
             wake.session,
@@ -105,9 +111,9 @@ def issue_coupon(wake: Wake, step: d.IssueCoupon) -> Outcome:
             source=f"journey:{wake.journey.key}",
         )
     except DomainError as exc:
-        return Outcome("failed", detail=str(exc))
+        return Outcome(StepOutcome.FAILED, detail=str(exc))
     context.remember(wake, "coupon", context.coupon_facts(coupon))
-    return Outcome("issued", detail=coupon.code)
+    return Outcome(StepOutcome.ISSUED, detail=coupon.code)
 
 
 def tag(wake: Wake, step: d.Tag) -> Outcome:
@@ -140,8 +146,8 @@ def task(wake: Wake, step: d.GuideTask) -> Outcome:
             origin=wake.origin(step.id),
         )
     except DomainError as exc:
-        return Outcome("failed", detail=str(exc))
-    return Outcome("created", detail=f"task {task_id}")
+        return Outcome(StepOutcome.FAILED, detail=str(exc))
+    return Outcome(StepOutcome.CREATED, detail=f"task {task_id}")
 
 
 def webhook(wake: Wake, step: d.Webhook) -> Outcome:
@@ -162,8 +168,8 @@ def webhook(wake: Wake, step: d.Webhook) -> Outcome:
             origin=wake.origin(step.id),
         )
     except DomainError as exc:
-        return Outcome("failed", detail=str(exc))
-    return Outcome("queued", message_id=message_id)
+        return Outcome(StepOutcome.FAILED, detail=str(exc))
+    return Outcome(StepOutcome.QUEUED, message_id=message_id)
 
 
 def set_trait(wake: Wake, step: d.SetTraits) -> Outcome:

@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 from liveloop.analytics import service as analytics
 from liveloop.identity import events as identity_events
 from liveloop.journeys import definition as d
+from liveloop.journeys.contracts import OPEN, JourneyStatus, StateStatus
 from liveloop.journeys.models import Journey, JourneyState
-from liveloop.journeys.stepper import OPEN, Book, enter, follow_merge, load_people
+from liveloop.journeys.stepper import Book, enter, follow_merge, load_people
 from liveloop.profiles import service as profiles
 from liveloop.segments import events as segment_events
 from liveloop.store.engine import for_update
@@ -80,7 +81,9 @@ def _triggered_by(session: Session, name: str) -> list[Journey]:
     if cache is None:
         cache = {}
         for journey in session.scalars(
-            select(Journey).where(Journey.status == "active", Journey.trigger_event.is_not(None))
+            select(Journey).where(
+                Journey.status == JourneyStatus.ACTIVE, Journey.trigger_event.is_not(None)
+            )
         ):
             cache.setdefault(journey.trigger_event, []).append(journey)
         session.info["journeys_by_trigger"] = cache
@@ -152,17 +155,26 @@ def _move_people_inside(session: Session, event: LoggedEvent, person: int, book:
         if state.status not in OPEN:
             continue
         if event.name in definition.exit.events:
-            state.status, state.step, state.due_at, state.waiting_for = "exited", None, None, None
+            state.status, state.step, state.due_at, state.waiting_for = (
+                StateStatus.EXITED,
+                None,
+                None,
+                None,
+            )
             state.finished_at, state.exit_reason = at, f"event: {event.name}"[:64]
         elif (
-            state.status == "waiting"
+            state.status == StateStatus.WAITING
             and state.waiting_for == event.name
             and (state.due_at is None or at <= state.due_at)
         ):
             since = state.context.get("waiting_since")
             if since is None or at >= datetime.fromisoformat(since):
                 step = definition.step(state.step or "")
-                state.status, state.waiting_for, state.step = "active", None, step.on_event
+                state.status, state.waiting_for, state.step = (
+                    StateStatus.ACTIVE,
+                    None,
+                    step.on_event,
+                )
                 state.due_at = at
                 state.context = {**state.context, "woken_at_step": step.id}
 
@@ -185,7 +197,9 @@ def scan(session: Session, book: Book, now: datetime, tz: ZoneInfo) -> int:
     """Let in everyone whose date or schedule slot has come; returns people let in."""
     entered = 0
     journeys = session.scalars(
-        select(Journey).where(Journey.status == "active", Journey.trigger_event.is_(None))
+        select(Journey).where(
+            Journey.status == JourneyStatus.ACTIVE, Journey.trigger_event.is_(None)
+        )
     ).all()
     for journey in journeys:
         definition = book.definition(session, journey.id, journey.version)
