@@ -1,11 +1,13 @@
 """The map is true: every package sits in a layer, the declared exceptions stay few, the
 architecture page names every package, table and event, the events page lists every event,
-and event names are constants of their owner, never literals."""
+event names are constants of their owner, never literals, domain events are written by their
+owner's events module only, and no facade hands out an ORM row."""
 
 from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import re
 import tomllib
 from functools import cache
@@ -142,3 +144,44 @@ def _event_argument(call: ast.Call) -> ast.expr | None:
             return keyword.value
     index = 1 if _called(call) == "emit" else 0
     return call.args[index] if len(call.args) > index else None
+
+
+@pytest.mark.parametrize("path", _source_files(), ids=lambda p: str(p.relative_to(SRC)))
+def test_domain_events_are_written_by_events_modules_only(path: Path):
+    if path.name == "events.py" or path.parent.name == "store":
+        return
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    calls = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and _called(n) == "emit"]
+    assert calls == [], f"emit() outside an events module, l.{calls}"
+
+
+def _facade_modules() -> list[str]:
+    facades = contracts()["facades"]
+    return [
+        f"{domain}.{facade}"
+        for domain in facades["domains"]
+        for facade in facades["facades"]
+        if (SRC.parent / domain.replace(".", "/") / f"{facade}.py").exists()
+    ]
+
+
+@cache
+def _row_classes() -> frozenset[str]:
+    import liveloop.schema.tables  # noqa: F401 - every table's model
+    from liveloop.store.base import Base
+
+    return frozenset(mapper.class_.__name__ for mapper in Base.registry.mappers)
+
+
+@pytest.mark.parametrize("name", _facade_modules())
+def test_facades_hand_out_contracts_never_orm_rows(name: str):
+    module = importlib.import_module(name)
+    problems = []
+    for attribute, value in vars(module).items():
+        own = getattr(value, "__module__", "").startswith("liveloop.")
+        if attribute.startswith("_") or not own or not inspect.isfunction(value):
+            continue
+        returned = str(value.__annotations__.get("return", ""))
+        rows = set(re.findall(r"\w+", returned)) & _row_classes()
+        problems += [f"{attribute} returns {row}" for row in sorted(rows)]
+    assert problems == []

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from liveloop.access.service import create_user
 from liveloop.app import create_app
 from liveloop.channels import service
+from liveloop.channels.models import Message
 from liveloop.store.engine import transaction
 from tests.channels.conftest import drain, message, queue
 
@@ -44,7 +45,7 @@ def test_messages_page_shows_the_outbox_counts_and_retries_a_dead_letter(channel
         drain(rt)
         # the demo channel delivers webhooks too; make one dead as a provider would
         with transaction(rt.sessions) as session:
-            row = service.get_message(session, dead)
+            row = session.get(Message, dead)
             row.status, row.reason = "dead", "webhook: HTTP 410"
 
         _login(rt, http, "operator")

@@ -27,7 +27,7 @@ from liveloop.access.service import Principal, mask, sees
 from liveloop.channels import service
 from liveloop.channels import wecom_callback as wxcrypt
 from liveloop.channels.contracts import MessageStatus
-from liveloop.channels.models import Message, MessageTemplate
+from liveloop.channels.models import MessageTemplate
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.identity import service as identity
 from liveloop.identity.service import InvalidIdentifier, holder, normalise
@@ -76,7 +76,7 @@ class MessagePage(BaseModel):
     rows: list[MessageOut]
 
 
-def _out(message: Message, masked: bool) -> MessageOut:
+def _out(message: service.MessageView, masked: bool) -> MessageOut:
     recipient, subject = message.recipient, message.subject
     body: str | None = message.body
     if masked:
@@ -209,7 +209,7 @@ class TemplateOut(TemplateIn):
     updated_at: datetime
 
 
-def _template_out(row: MessageTemplate) -> TemplateOut:
+def _template_out(row: service.TemplateView) -> TemplateOut:
     return TemplateOut(
         id=row.id,
         code=row.code,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,9 +14,6 @@ from liveloop.channels import templates
 from liveloop.channels.errors import TemplateNotFound
 from liveloop.channels.models import MessageTemplate
 from liveloop.channels.providers import CHANNELS
-
-if TYPE_CHECKING:
-    from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -34,6 +32,33 @@ class TemplateSpec:
     active: bool = True
 
 
+@dataclass(frozen=True, kw_only=True)
+class TemplateView(TemplateSpec):
+    id: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: MessageTemplate) -> TemplateView:
+        return cls(
+            id=row.id,
+            code=row.code,
+            name=row.name,
+            channel=row.channel,
+            purpose=row.purpose,
+            body=row.body,
+            subject=row.subject,
+            sms_sign_name=row.sms_sign_name,
+            sms_template_id=row.sms_template_id,
+            sms_params=tuple(row.sms_params or ()),
+            wecom_msgtype=row.wecom_msgtype,
+            attachments=tuple(dict(a) for a in row.attachments or ()),
+            active=row.active,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+
 def _validate(spec: TemplateSpec) -> None:
     if spec.channel not in CHANNELS:
         raise templates.TemplateInvalid(f"channel must be one of {', '.join(CHANNELS)}")
@@ -50,7 +75,7 @@ def _validate(spec: TemplateSpec) -> None:
         raise templates.TemplateInvalid("wecom_msgtype must be text or welcome")
 
 
-def save_template(session: Session, spec: TemplateSpec, now: datetime) -> MessageTemplate:
+def save_template(session: Session, spec: TemplateSpec, now: datetime) -> TemplateView:
     """Create or replace the template with ``spec.code``; invalid syntax raises (422)."""
     _validate(spec)
     row = session.scalars(
@@ -67,31 +92,41 @@ def save_template(session: Session, spec: TemplateSpec, now: datetime) -> Messag
     row.attachments = [dict(a) for a in spec.attachments]
     row.active, row.updated_at = spec.active, now
     session.flush()
-    return row
+    session.info.pop(_KNOWN, None)
+    return TemplateView.of(row)
 
 
-def get_template(session: Session, code: str) -> MessageTemplate:
+def _row(session: Session, code: str) -> MessageTemplate:
     row = session.scalars(select(MessageTemplate).where(MessageTemplate.code == code)).one_or_none()
     if row is None:
         raise TemplateNotFound(f"no message template {code!r}")
     return row
 
 
-def template_in(session: Session, code: str) -> MessageTemplate:
+def get_template(session: Session, code: str) -> TemplateView:
+    return TemplateView.of(_row(session, code))
+
+
+_KNOWN = "message_templates"
+
+
+def template_in(session: Session, code: str) -> TemplateView:
     """The template, read once per transaction: a journey batch queues hundreds of messages
     from a handful of templates."""
-    known = session.info.setdefault("message_templates", {})
+    known: dict[str, TemplateView] = session.info.setdefault(_KNOWN, {})
     if code not in known:
         known[code] = get_template(session, code)
     return known[code]
 
 
-def list_templates(session: Session) -> list[MessageTemplate]:
-    return list(session.scalars(select(MessageTemplate).order_by(MessageTemplate.code)))
+def list_templates(session: Session) -> list[TemplateView]:
+    rows = session.scalars(select(MessageTemplate).order_by(MessageTemplate.code))
+    return [TemplateView.of(row) for row in rows]
 
 
 def delete_template(session: Session, code: str) -> None:
-    session.delete(get_template(session, code))
+    session.delete(_row(session, code))
+    session.info.pop(_KNOWN, None)
 
 
 def has_template(session: Session, code: str) -> bool:
@@ -101,11 +136,11 @@ def has_template(session: Session, code: str) -> bool:
     )
 
 
-def preview_template(template: MessageTemplate, variables: dict[str, Any]) -> dict[str, Any]:
+def preview_template(template: TemplateView, variables: dict[str, Any]) -> dict[str, Any]:
     return render_message(template, variables)
 
 
-def render_message(template: MessageTemplate, variables: dict[str, Any]) -> dict[str, Any]:
+def render_message(template: TemplateView, variables: dict[str, Any]) -> dict[str, Any]:
     """The message the template makes of these variables: body, subject and provider params."""
     body = templates.render(template.body, variables)
     subject = templates.render(template.subject, variables, "subject") if template.subject else None
@@ -120,7 +155,10 @@ def render_message(template: MessageTemplate, variables: dict[str, Any]) -> dict
             ],
         }
     elif template.channel == "wecom":
-        params = {"msgtype": template.wecom_msgtype or "text", "attachments": template.attachments}
+        params = {
+            "msgtype": template.wecom_msgtype or "text",
+            "attachments": [dict(a) for a in template.attachments],
+        }
         if template.wecom_msgtype == "welcome":
             params["welcome_code"] = variables.get("welcome_code")
     return {"body": body, "subject": subject, "params": params}

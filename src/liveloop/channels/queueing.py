@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from liveloop.channels.contracts import MessageStatus
 from liveloop.channels.errors import ChannelsError
-from liveloop.channels.message_templates import render_message, template_in
-from liveloop.channels.messages import get_message
-from liveloop.channels.models import Message, MessageTemplate
+from liveloop.channels.message_templates import TemplateView, render_message, template_in
+from liveloop.channels.messages import MessageView, message_row
+from liveloop.channels.models import Message
 from liveloop.channels.providers import CHANNELS
 from liveloop.channels.sender import MESSAGE_KIND
 from liveloop.errors import DomainError
@@ -83,7 +83,7 @@ def queue_message(
 
 def _recipient_of(
     session: Session, channel: str, template_code: str, purpose: str, customer_id: int
-) -> tuple[MessageTemplate, profiles.Person]:
+) -> tuple[TemplateView, profiles.Person]:
     if channel not in CHANNELS or channel == "webhook":
         raise ChannelsError(f"channel must be one of wecom, sms, email, console; not {channel!r}")
     if purpose not in ("marketing", "service"):
@@ -135,10 +135,10 @@ def queue_webhook(
     )
 
 
-def retry_dead(session: Session, message_id: int, now: datetime) -> Message:
+def retry_dead(session: Session, message_id: int, now: datetime) -> MessageView:
     """Send a dead message again (an operator's decision): back to queued, a new outbox item
     (the outbox key changes, the provider idempotency key does not)."""
-    message = get_message(session, message_id)
+    message = message_row(session, message_id)
     if message.status != MessageStatus.DEAD:
         raise ChannelsError(f"message {message_id} is {message.status}, not dead")
     message.retries += 1
@@ -150,7 +150,7 @@ def retry_dead(session: Session, message_id: int, now: datetime) -> Message:
         {"message_id": message.id},
         now,
     )
-    return message
+    return MessageView.of(message)
 
 
 def _check_key(key: str) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from liveloop.channels.errors import ChannelsError, MessageNotFound, TemplateNotFound
 from liveloop.channels.message_templates import (
     TemplateSpec,
+    TemplateView,
     delete_template,
     get_template,
     has_template,
@@ -26,6 +27,8 @@ from liveloop.channels.message_templates import (
     save_template,
 )
 from liveloop.channels.messages import (
+    InboxView,
+    MessageView,
     OriginCount,
     counts_by_origin,
     get_message,
@@ -40,10 +43,13 @@ from liveloop.channels.replies import is_unsubscribe, process_reply, record_rece
 __all__ = [
     "CHANNELS",
     "ChannelsError",
+    "InboxView",
     "MessageNotFound",
+    "MessageView",
     "OriginCount",
     "TemplateNotFound",
     "TemplateSpec",
+    "TemplateView",
     "configured_channels",
     "counts_by_origin",
     "delete_template",
