@@ -20,14 +20,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from liveloop.access.contracts import PiiField, Role
 from liveloop.access.service import Principal, mask, sees
 from liveloop.channels import service
 from liveloop.channels import wecom_callback as wxcrypt
 from liveloop.channels.contracts import MessageStatus
-from liveloop.channels.models import MessageTemplate
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.identity import service as identity
 from liveloop.identity.service import InvalidIdentifier, holder, normalise
@@ -242,8 +240,7 @@ def templates_list(session: ReadSessionDep, _: Reader) -> list[TemplateOut]:
 def template_create(
     body: TemplateIn, session: SessionDep, runtime: RuntimeDep, _: Operator
 ) -> TemplateOut:
-    exists = session.scalar(select(MessageTemplate.id).where(MessageTemplate.code == body.code))
-    if exists is not None:
+    if service.has_template(session, body.code):
         raise HTTPException(409, f"message template {body.code!r} exists; PUT to change it")
     return _template_out(service.save_template(session, _spec(body), runtime.clock.now()))
 

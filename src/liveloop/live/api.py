@@ -11,15 +11,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.ingest import service as ingest
 from liveloop.live import mapping, webhook
-from liveloop.live.models import LiveSession
-from liveloop.store.base import to_money
+from liveloop.live import sessions as lives
 from liveloop.web.deps import ReadSessionDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/v1/live-sessions", tags=["live"])
@@ -48,18 +46,8 @@ class Costs(BaseModel):
     costs: dict[CostItem, Amount] = Field(max_length=20)
 
 
-def _out(live: LiveSession) -> LiveSessionOut:
-    return LiveSessionOut(
-        id=live.id,
-        room=live.room,
-        title=live.title,
-        host=live.host,
-        status=live.status,
-        scheduled_at=live.scheduled_at,
-        started_at=live.started_at,
-        ended_at=live.ended_at,
-        costs={k: Decimal(v) for k, v in (live.costs or {}).items()},
-    )
+def _out(live: lives.LiveView) -> LiveSessionOut:
+    return LiveSessionOut.model_validate(live, from_attributes=True)
 
 
 @router.get("")
@@ -70,10 +58,7 @@ def sessions(
     before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> list[LiveSessionOut]:
     """Newest first; ``before`` pages on by id."""
-    query = select(LiveSession).order_by(LiveSession.id.desc()).limit(limit)
-    if before is not None:
-        query = query.where(LiveSession.id < before)
-    return [_out(live) for live in session.scalars(query)]
+    return [_out(live) for live in lives.list_lives(session, limit=limit, before=before)]
 
 
 @router.put("/{live_id}/costs")
@@ -84,11 +69,10 @@ def set_costs(
     _: Editor,
 ) -> LiveSessionOut:
     """Replace the session's cost inputs (yuan); the next analytics run's ROI uses them."""
-    live = session.get(LiveSession, live_id)
-    if live is None:
-        raise HTTPException(404, f"no live session {live_id}")
-    live.costs = {item: str(to_money(amount)) for item, amount in body.costs.items()}
-    return _out(live)
+    try:
+        return _out(lives.set_costs(session, live_id, body.costs))
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from None
 
 
 Room = Annotated[str, Path(pattern=webhook.ROOM, description="The live room, e.g. main")]

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 
 from liveloop.live import attendance
 from liveloop.live.models import LiveSession, LiveStatus
+from liveloop.live.sessions import LiveView as LiveView
+from liveloop.live.sessions import list_lives as list_lives
+from liveloop.live.sessions import set_costs as set_costs
 from liveloop.profiles import service as profiles
 
 
