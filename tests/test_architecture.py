@@ -191,3 +191,30 @@ def test_facades_hand_out_contracts_never_orm_rows(name: str):
         rows = set(re.findall(r"\w+", returned)) & _row_classes()
         problems += [f"{attribute} returns {row}" for row in sorted(rows)]
     assert problems == []
+
+
+def _routers() -> list[Path]:
+    return sorted([*SRC.glob("*/api.py"), *(SRC / "console").glob("*.py"), SRC / "system_api.py"])
+
+
+WRITES = {"add", "add_all", "delete", "merge"}
+STATEMENTS = {"insert", "update", "delete"}
+
+
+@pytest.mark.parametrize("path", _routers(), ids=lambda p: str(p.relative_to(SRC)))
+def test_routers_write_no_rows_themselves(path: Path):
+    """A router validates and calls its service; the service writes."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    problems = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        target = node.func.value
+        on_session = isinstance(target, ast.Name) and target.id == "session"
+        if on_session and node.func.attr in WRITES:
+            problems.append(f"l.{node.lineno}: session.{node.func.attr}")
+        if on_session and node.func.attr == "execute" and node.args:
+            statement = node.args[0]
+            if isinstance(statement, ast.Call) and _called(statement) in STATEMENTS:
+                problems.append(f"l.{node.lineno}: session.execute({_called(statement)}(…))")
+    assert problems == []
