@@ -207,24 +207,8 @@ class TemplateOut(TemplateIn):
     updated_at: datetime
 
 
-def _template_out(row: service.TemplateView) -> TemplateOut:
-    return TemplateOut(
-        id=row.id,
-        code=row.code,
-        name=row.name,
-        channel=row.channel,
-        purpose=row.purpose,
-        body=row.body,
-        subject=row.subject,
-        sms_sign_name=row.sms_sign_name,
-        sms_template_id=row.sms_template_id,
-        sms_params=list(row.sms_params or []),
-        wecom_msgtype=row.wecom_msgtype,
-        attachments=list(row.attachments or []),
-        active=row.active,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+def _template_out(template: service.TemplateView) -> TemplateOut:
+    return TemplateOut.model_validate(template, from_attributes=True)
 
 
 def _spec(body: TemplateIn) -> service.TemplateSpec:
