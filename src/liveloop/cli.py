@@ -308,7 +308,7 @@ def demo(
         console.print(
             f"Demo brand loaded: {built.people} people → {built.customers} customers after "
             f"OneID, {report.orders} orders ({report.refunds} refunded), {report.lives} lives, "
-            f"{report.events} events."
+            f"{report.events} tracked events."
         )
     login = demo_brand.login(runtime, reset=reset_password)
     password = (
