@@ -219,19 +219,6 @@ def test_queueing_twice_with_one_key_is_one_message(channel_runtime):
         assert len(session.scalars(select(InboxMessage)).all()) == 1
 
 
-def test_journey_metrics_count_messages_per_origin(channel_runtime):
-    rt = channel_runtime
-    queue(rt, "a", "promo_wecom")
-    queue(rt, "b", "promo_sms", customer="li")
-    drain(rt)
-    with transaction(rt.sessions) as session:
-        counts = service.counts_by_origin(session, 7)
-    assert {(c.step, c.status): c.count for c in counts} == {
-        ("remind", "delivered"): 1,
-        ("remind", "suppressed"): 1,
-    }
-
-
 def test_messages_api_masks_pii_for_analysts(channel_runtime, api):
     rt = channel_runtime
     queue(rt, "a", "promo_sms")

@@ -60,7 +60,8 @@ def score_counts(session: Session) -> dict[str, Counter[str | None]]:
 
 
 def report_rows(session: Session, report: str, limit: int | None = None) -> list[dict[str, Any]]:
-    """A report's rows in their order."""
+    """A report's rows in their order (each run that makes a report replaces it whole; empty
+    before any run did)."""
     query = (
         select(AnalyticsReport.data)
         .where(AnalyticsReport.report == report)

@@ -18,14 +18,13 @@ from liveloop.analytics.baskets import mine as mine
 from liveloop.analytics.baskets import read_baskets as read_baskets
 from liveloop.analytics.baskets import write_rules_csv as write_rules_csv
 from liveloop.analytics.clv.summary import SummaryError as SummaryError
-from liveloop.analytics.contracts import RunStatus as RunStatus
+from liveloop.analytics.contracts import RunStatus
 from liveloop.analytics.engine import ENGINES as ENGINES
 from liveloop.analytics.engine import open_engine as open_engine
 from liveloop.analytics.jobs import lifecycle
 from liveloop.analytics.jobs.base import GroupRule, RunContext
 from liveloop.analytics.jobs.plan import Progress, compute, plan
 from liveloop.analytics.models import (
-    AnalyticsReport,
     AnalyticsRun,
     CustomerScore,
     RepurchasePrediction,
@@ -156,27 +155,6 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted"
     return f"{type(exc).__name__}: {exc}"[:2000]
-
-
-def latest_report(session: Session, report: str) -> list[dict[str, Any]]:
-    """The rows of ``report`` from the newest run that wrote it, in the report's order (empty
-    before any run did)."""
-    latest = session.scalar(
-        select(AnalyticsRun.id)
-        .join(AnalyticsReport, AnalyticsReport.run_id == AnalyticsRun.id)
-        .where(AnalyticsReport.report == report)
-        .order_by(AnalyticsRun.id.desc())
-        .limit(1)
-    )
-    if latest is None:
-        return []
-    return list(
-        session.scalars(
-            select(AnalyticsReport.data)
-            .where(AnalyticsReport.run_id == latest, AnalyticsReport.report == report)
-            .order_by(AnalyticsReport.position)
-        )
-    )
 
 
 def scores_for_profile(

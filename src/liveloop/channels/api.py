@@ -257,7 +257,7 @@ class PreviewIn(BaseModel):
 def template_preview(
     code: TemplateCode, body: PreviewIn, session: ReadSessionDep, _: Operator
 ) -> dict[str, Any]:
-    return service.preview_template(service.get_template(session, code), body.variables)
+    return service.render_message(service.get_template(session, code), body.variables)
 
 
 # -- provider callbacks -------------------------------------------------------------------------

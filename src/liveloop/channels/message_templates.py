@@ -136,10 +136,6 @@ def has_template(session: Session, code: str) -> bool:
     )
 
 
-def preview_template(template: TemplateView, variables: dict[str, Any]) -> dict[str, Any]:
-    return render_message(template, variables)
-
-
 def render_message(template: TemplateView, variables: dict[str, Any]) -> dict[str, Any]:
     """The message the template makes of these variables: body, subject and provider params."""
     body = templates.render(template.body, variables)

@@ -114,30 +114,6 @@ def status_counts(session: Session) -> dict[str, dict[str, int]]:
     return counts
 
 
-@dataclass(frozen=True)
-class OriginCount:
-    journey_id: int
-    journey_version: Any
-    step: Any
-    status: str
-    count: int
-
-
-def counts_by_origin(session: Session, journey_id: int | None = None) -> list[OriginCount]:
-    """Messages per journey, version, step and status — for journey metrics. "sent" in the
-    journeys' sense is sent + delivered + failed (it left us); delivered and failed are final."""
-    query = select(Message.journey_id, Message.origin, Message.status).where(
-        Message.journey_id.is_not(None)
-    )
-    if journey_id is not None:
-        query = query.where(Message.journey_id == journey_id)
-    tally: dict[tuple[int, Any, Any, str], int] = {}
-    for jid, origin, status in session.execute(query):
-        key = (jid, (origin or {}).get("journey_version"), (origin or {}).get("step"), status)
-        tally[key] = tally.get(key, 0) + 1
-    return [OriginCount(*key, n) for key, n in sorted(tally.items(), key=lambda kv: str(kv[0]))]
-
-
 def message_row(session: Session, message_id: int) -> Message:
     message = session.get(Message, message_id)
     if message is None:

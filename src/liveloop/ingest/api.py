@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 
 from liveloop.ingest import errors
 from liveloop.ingest.body import read_body
-from liveloop.ingest.door import write_events
+from liveloop.ingest.door import ACCEPTED, write_events
 from liveloop.ingest.gate import SourceGate, basic_auth_user
 from liveloop.ingest.messages import (
     MAX_BATCH_BYTES,
@@ -29,7 +29,6 @@ router = APIRouter(prefix="/v1", tags=["ingest"])
 
 # Browser SDKs (analytics.js on an H5 live page) post cross-origin without credentials.
 CORS = {"Access-Control-Allow-Origin": "*"}
-_SUCCESS = b'{"success":true}'
 
 
 def mount(app: FastAPI, runtime: Runtime) -> EventWriter:
@@ -58,7 +57,7 @@ async def _ingest(request: Request, call: str | None) -> Response:
     else:
         rows = call_rows(call, body, received_at, source.name)
     await write_events(request, source, rows)
-    return Response(_SUCCESS, media_type="application/json", headers=CORS)
+    return Response(ACCEPTED, media_type="application/json", headers=CORS)
 
 
 _SPEC = "Segment HTTP tracking API; see docs/ingest.md. Write key as HTTP Basic username."

@@ -14,6 +14,9 @@ from liveloop.ingest.gate import SourceGate, basic_auth_user
 from liveloop.ingest.sources import SourceInfo
 from liveloop.ingest.writer import EventWriter
 
+# The answer once the events are committed (Segment's tracking API answers the same).
+ACCEPTED = b'{"success":true}'
+
 
 def sender(request: Request) -> SourceInfo:
     """The active source whose write key is the request's Basic username."""

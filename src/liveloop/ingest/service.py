@@ -6,6 +6,7 @@ source's rate (``write_events``) and the refusals it may answer with."""
 from __future__ import annotations
 
 from liveloop.ingest.body import read_body as read_body
+from liveloop.ingest.door import ACCEPTED as ACCEPTED
 from liveloop.ingest.door import sender as sender
 from liveloop.ingest.door import write_events as write_events
 from liveloop.ingest.errors import BadSignature as BadSignature

@@ -113,7 +113,7 @@ def _recommended(wake: Wake) -> str | None:
     bought = {line.get("sku") for line in trigger.get("products", []) if isinstance(line, dict)}
     if not bought:
         return None
-    for rule in analytics.latest_report(wake.session, "basket_rules"):
+    for rule in analytics.report_rows(wake.session, "basket_rules"):
         left = set(str(rule.get("antecedents", "")).split(SIDE_JOIN))
         right = [sku for sku in str(rule.get("consequents", "")).split(SIDE_JOIN) if sku]
         if left <= bought and right and not set(right) & bought:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from liveloop.channels.contracts import MessageStatus
 from liveloop.channels.models import Message
-from liveloop.journeys.contracts import OPEN, StateStatus
+from liveloop.journeys.contracts import OPEN, StateStatus, StepOutcome
 from liveloop.journeys.models import JourneyState, JourneyStepRun
 from liveloop.store.base import Money
 
@@ -131,7 +131,7 @@ def _steps(session: Session, journey_id: int, version: int | None) -> list[StepM
         order[step] = min(order.get(step, first), first)
         kinds[step] = kind
         outcomes[step][outcome] = count
-        if outcome != "timeout":  # a timeout is the second half of a wait already counted
+        if outcome != StepOutcome.TIMEOUT:  # a timeout is the second half of a wait already counted
             reached[step] += people
     sent: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for step, status, count in session.execute(

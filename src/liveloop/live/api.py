@@ -17,7 +17,7 @@ from liveloop.access.service import Principal
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.ingest import service as ingest
 from liveloop.live import mapping, webhook
-from liveloop.live import sessions as lives
+from liveloop.live import service as lives
 from liveloop.web.deps import ReadSessionDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/v1/live-sessions", tags=["live"])
@@ -76,7 +76,6 @@ def set_costs(
 
 
 Room = Annotated[str, Path(pattern=webhook.ROOM, description="The live room, e.g. main")]
-_SUCCESS = b'{"success":true}'
 
 
 @webhook_router.post(
@@ -103,4 +102,4 @@ async def live_events(room: Room, request: Request) -> Response:
     delivery = webhook.parse_delivery(ingest.parse_object(raw))
     rows = mapping.event_rows(delivery, room, source, received_at)
     await ingest.write_events(request, source, rows)
-    return Response(_SUCCESS, media_type="application/json")
+    return Response(ingest.ACCEPTED, media_type="application/json")

@@ -12,7 +12,7 @@ from liveloop.ingest.service import InvalidEvent, SourceInfo
 from liveloop.live.webhook import Delivery, OrderData, PlatformEvent
 from liveloop.store.base import to_money
 
-# Platform event type → our event name (the live spec in docs/ingest.md).
+# Platform event type → our event name (the live spec; docs/ingest.md maps each field).
 EVENT_NAMES = {
     "viewer_joined": spec.LIVE_JOINED,
     "viewer_left": spec.LIVE_LEFT,

@@ -3,13 +3,13 @@
 The record of who attended which live is live's (``live_attendance``), and live sits above
 profiles: ``live.service`` hands the counters its record when it is imported (bootstrap imports
 it, so every process that counts events has it), and the counters ask the record whether a
-joined live is new to the person. Unset, no live is counted.
+joined live is new to the person. Unset, counting a live refuses rather than lose it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -33,16 +33,12 @@ class AttendanceRecord(Protocol):
 
 
 class _Unrecorded:
-    def attend(
-        self, session: Session, customer_id: int, live_session_id: int, at: datetime
-    ) -> bool:
-        return False
+    """No record handed over: counting a live would silently lose attendance, so it refuses."""
 
-    def combine(self, session: Session, survivor_id: int, merged_id: int) -> int:
-        return 0
+    def _refuse(self, *args: object) -> NoReturn:
+        raise RuntimeError("no attendance record: import liveloop.live.service (bootstrap does)")
 
-    def forget(self, session: Session, customer_id: int) -> None:
-        return None
+    attend = combine = forget = _refuse
 
 
 record: AttendanceRecord = _Unrecorded()
