@@ -284,3 +284,30 @@ def test_a_timestamp_from_the_far_future_is_a_401_not_a_500(client, runtime, pla
     }
     response = client.post("/v1/live/main/events", content=raw, headers=headers)
     assert response.status_code == 401 and "5 minutes" in response.json()["reason"]
+
+
+@pytest.mark.parametrize(
+    "timestamp", ["²", "１７６３６４００００", "01763640000", "+1763640000", " 1763640000"]
+)
+def test_a_timestamp_that_is_not_plain_unix_seconds_is_a_401(client, runtime, platform, timestamp):
+    raw = orjson.dumps({"id": "e1", "type": "like", "viewer": _viewer()})
+    headers = {
+        **basic(platform.write_key),
+        "X-Liveloop-Timestamp": timestamp.encode(),
+        "X-Liveloop-Signature": signature(platform.signing_secret, "1763640000", raw),
+        "Content-Type": "application/json",
+    }
+    response = client.post("/v1/live/main/events", content=raw, headers=headers)
+    assert response.status_code == 401
+    assert "Unix time in seconds" in response.json()["reason"]
+    assert stored_events(runtime) == []
+
+
+@pytest.mark.parametrize("placeholder", ["null", "0", "anonymous", "undefined", " NULL "])
+def test_a_viewer_named_only_by_a_placeholder_is_refused(client, runtime, platform, placeholder):
+    viewer = {"user_id": placeholder, "anonymous_id": placeholder}
+    body = {"id": "e1", "type": "like", "viewer": viewer, "data": {"count": 1}}
+    response = deliver(client, platform, body)
+    assert response.status_code == 400
+    assert "placeholder" in response.json()["reason"]
+    assert stored_events(runtime) == []

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from liveloop import spec
+from liveloop.identity import service as identity
 from liveloop.ingest.service import InvalidEvent, SourceInfo
 from liveloop.live.webhook import Delivery, OrderData, PlatformEvent
 from liveloop.store.base import to_money
@@ -25,6 +26,10 @@ EVENT_NAMES = {
 }
 
 
+def _placeholder(value: str | None) -> bool:
+    return value is None or value.strip().lower() in identity.PLACEHOLDERS
+
+
 def event_rows(
     delivery: Delivery, room: str, source: SourceInfo, received_at: datetime
 ) -> list[dict[str, Any]]:
@@ -33,8 +38,13 @@ def event_rows(
     rows = []
     for index, event in enumerate(delivery.events):
         viewer = event.viewer
-        if viewer.user_id is None and viewer.anonymous_id is None:
-            raise InvalidEvent(f"events[{index}].viewer: needs user_id or anonymous_id")
+        if _placeholder(viewer.user_id) and _placeholder(viewer.anonymous_id):
+            # As on the tracking API: "null", "0", "anonymous" … name nobody.
+            given = viewer.user_id or viewer.anonymous_id
+            raise InvalidEvent(
+                f"events[{index}].viewer: needs user_id or anonymous_id"
+                + (f"; {given!r} is a placeholder, not an identifier" if given else "")
+            )
         context: dict[str, Any] = {"channel": event.platform or source.name}
         if viewer.external_ids:
             context["externalIds"] = [x.model_dump(exclude_none=True) for x in viewer.external_ids]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -25,6 +26,8 @@ from liveloop.ingest.service import BadSignature, InvalidEvent
 TOLERANCE = timedelta(minutes=5)
 MAX_EVENTS = 500
 ROOM = r"^[A-Za-z0-9_.-]{1,64}$"
+# ASCII digits only (``str.isdigit`` also takes "²"), no leading zero, at most 12 of them.
+UNIX_SECONDS = re.compile(r"[1-9][0-9]{0,11}")
 
 Text = Annotated[str, Field(min_length=1, max_length=128, pattern=NO_CONTROL_CHARS)]
 Price = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
@@ -42,7 +45,7 @@ def verify(
     """Raise ``BadSignature`` unless ``given`` signs ``body`` at a timestamp near ``now``."""
     if not timestamp or not given:
         raise BadSignature("send X-Liveloop-Timestamp and X-Liveloop-Signature: sha256=<hex>")
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    if not UNIX_SECONDS.fullmatch(timestamp):
         raise BadSignature("X-Liveloop-Timestamp must be Unix time in seconds")
     if abs(now.timestamp() - int(timestamp)) > TOLERANCE.total_seconds():
         raise BadSignature("X-Liveloop-Timestamp is more than 5 minutes from our clock")
