@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from liveloop.access import events, throttle
 from liveloop.access.contracts import PiiField, Role
 from liveloop.access.models import ApiKey, ConsoleSession, User
 from liveloop.errors import DomainError
@@ -132,6 +134,49 @@ def authenticate(session: Session, username: str, password: str) -> Principal | 
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return Principal("user", user.id, user.username, Role(user.role))
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    principal: Principal | None  # None: refused
+    retry_after: int | None = None  # seconds, when refused unchecked because of back-off
+
+
+def attempt_login(
+    session: Session, username: str, password: str, address: str | None, now: datetime
+) -> LoginAttempt:
+    """A console login under back-off (``access.throttle``): a locked username or address is
+    refused without checking the password; an unknown username costs one argon2 check and one
+    counted failure, exactly as a wrong password does; each failure is in the audit trail
+    (``Console Login Failed``). Slow (argon2): call it off the event loop."""
+    keys = throttle.keys(username, address)
+    until = throttle.locked_until(session, keys, now)
+    if until is not None:
+        events.console_login_failed(
+            session,
+            at=now,
+            username=username,
+            address=address,
+            failures=0,
+            locked_until=until,
+            refused=True,
+        )
+        return LoginAttempt(None, max(1, math.ceil((until - now).total_seconds())))
+    principal = authenticate(session, username, password)
+    if principal is not None:
+        throttle.record_success(session, keys[0])
+        return LoginAttempt(principal)
+    locks = throttle.record_failure(session, keys, now)
+    events.console_login_failed(
+        session,
+        at=now,
+        username=username,
+        address=address,
+        failures=locks[0].failures,
+        locked_until=max((lock.until for lock in locks if lock.until), default=None),
+        refused=False,
+    )
+    return LoginAttempt(None)
 
 
 def create_api_key(

@@ -5,7 +5,7 @@ import liveloop.channels.models
 import liveloop.guides.models
 import liveloop.journeys.models
 import liveloop.segments.models  # noqa: F401
-from liveloop.access.models import ApiKey, ConsoleSession, User
+from liveloop.access.models import ApiKey, ConsoleSession, LoginThrottle, User
 from liveloop.analytics.models import (
     AnalyticsReport,
     AnalyticsRun,
@@ -41,6 +41,7 @@ __all__ = [
     "IdentityMerge",
     "LiveAttendance",
     "LiveSession",
+    "LoginThrottle",
     "Order",
     "OrderItem",
     "OutboxMessage",
