@@ -25,6 +25,7 @@ from liveloop.channels import jobs as channels_jobs
 from liveloop.clock import Clock
 from liveloop.commerce import jobs as commerce_jobs
 from liveloop.config import Settings
+from liveloop.guides import service as guides_service
 from liveloop.identity import jobs as identity_jobs
 from liveloop.identity import service as identity_service
 from liveloop.journeys import jobs as journeys_jobs
@@ -36,10 +37,10 @@ from liveloop.store.worker import Worker
 
 log = logging.getLogger(__name__)
 
-# Importing these facades hands profiles (lower in the layer order) the 360 view's readers of
-# identifiers and scores and the counters' record of live attendance; named here so every
-# process has them, whatever else it imports.
-READERS = (identity_service, analytics_service, live_service)
+# Importing these facades hands lower layers what only higher ones know: profiles the 360
+# view's readers of identifiers and scores and the counters' record of live attendance, access
+# the guide's row scope; named here so every process has them, whatever else it imports.
+READERS = (identity_service, analytics_service, live_service, guides_service)
 
 # The kinds of background work a process can run (``liveloop worker --only …``).
 CONSUMERS: Final = "consumers"

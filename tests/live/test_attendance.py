@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from liveloop import bootstrap
 from liveloop.access.contracts import Role
+from liveloop.access.service import Principal
 from liveloop.identity.models import Identity, IdentityMerge
 from liveloop.identity.service import split
 from liveloop.live.models import LiveAttendance
@@ -18,6 +19,8 @@ from liveloop.store.eventlog import NewEvent, append
 
 MEMBER = {"user_id": "M00000001"}
 DOUYIN = {"context": {"externalIds": [{"type": "douyin_id", "id": "dy-777"}]}}
+
+OPERATOR = Principal("user", 1, "operator", Role.OPERATOR)
 
 
 def joined(rt, who, *lives, name="Live Joined"):
@@ -50,7 +53,7 @@ def holder(rt, kind, value):
 
 def lives_of(rt, customer_id):
     with transaction(rt.read_sessions) as session:
-        profile = profile_of(session, customer_id, role=Role.OPERATOR)
+        profile = profile_of(session, customer_id, viewer=OPERATOR)
         rows = session.scalars(
             select(LiveAttendance.live_session_id).where(LiveAttendance.customer_id == customer_id)
         )

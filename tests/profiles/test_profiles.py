@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from liveloop import bootstrap
-from liveloop.access.service import create_api_key
+from liveloop.access.service import create_api_key, create_user
 from liveloop.commerce.service import OrderLine, ProductSpec, record_order, upsert_product
+from liveloop.guides.service import create_task
 from liveloop.identity.service import resolve
-from liveloop.profiles.models import CustomerTag, TagRule
+from liveloop.profiles.models import Customer, CustomerTag, TagRule
 from liveloop.store.engine import transaction
 from liveloop.store.eventlog import NewEvent, append
 
@@ -151,12 +152,32 @@ def test_analysts_see_personal_data_masked(runtime, zhang, client):
     assert all(not isinstance(v, str) or "*" in v or "…" in v for v in profile["traits"].values())
 
 
-def test_guides_see_the_name_whole_and_the_phone_masked(runtime, zhang, client):
+def test_guides_see_only_their_customers_the_name_whole_and_the_phone_masked(
+    runtime, zhang, client
+):
     with transaction(runtime.sessions) as session:
-        key = create_api_key(session, "guide", "guide", runtime.clock.now())[1]
-    profile = client.get(
-        f"/v1/profiles?type=phone&value={PHONE}", headers={"Authorization": f"Bearer {key}"}
-    ).json()
+        create_user(session, "xiaomei", "guide", runtime.clock.now(), password="s3cret-密码-ok")
+        key = create_api_key(session, "xiaomei", "guide", runtime.clock.now())[1]
+    headers = {"Authorization": f"Bearer {key}"}
+    lookup = client.get(f"/v1/profiles?type=phone&value={PHONE}", headers=headers)
+    assert lookup.status_code == 404  # not theirs: the same answer as nobody
+    assert PHONE in lookup.json()["reason"] and "张" not in lookup.text
+    with transaction(runtime.sessions) as session:
+        oneid = session.get(Customer, zhang).oneid
+        now = runtime.clock.now()
+        create_task(
+            session,
+            customer_id=zhang,
+            title="回访",
+            body="问问吃得怎样",
+            kind="follow_up",
+            due_at=now,
+            now=now,
+            idempotency_key="t1",
+            assignee="xiaomei",
+        )
+    assert client.get(f"/v1/profiles/{oneid}", headers=headers).status_code == 200
+    profile = client.get(f"/v1/profiles?type=phone&value={PHONE}", headers=headers).json()
     assert profile["masked"] is True
     assert profile["traits"]["name"] == "张秀英"
     phone = next(i["value"] for i in profile["identities"] if i["type"] == "phone")

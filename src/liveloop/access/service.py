@@ -22,6 +22,9 @@ from sqlalchemy.orm import Session
 from liveloop.access import events, throttle
 from liveloop.access.contracts import PiiField, Role
 from liveloop.access.models import ApiKey, ConsoleSession, User
+from liveloop.access.scopes import SCOPED as SCOPED
+from liveloop.access.scopes import may_see_person as may_see_person
+from liveloop.access.scopes import scope_people as scope_people
 from liveloop.errors import DomainError
 
 _hasher = PasswordHasher()

@@ -312,3 +312,16 @@ declare_merge_policy(
         "the survivor (survivor_of)"
     ),
 )
+
+
+def _theirs(session: Session, principal: access.Principal, customer_id: int) -> bool:
+    """A guide's customers: the people with a task assigned to them (under any OneID merged
+    into the person since)."""
+    people = profiles.merged_into(session, customer_id)
+    assigned = select(GuideTask.id).where(
+        GuideTask.assignee == principal.name, GuideTask.customer_id.in_(people)
+    )
+    return session.scalar(assigned.limit(1)) is not None
+
+
+access.scope_people(Role.GUIDE, _theirs)

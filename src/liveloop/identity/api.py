@@ -48,10 +48,10 @@ def by_identifier(
     if customer_id is None:
         raise HTTPException(404, f"nobody holds {type.value} {value!r}")
     profile = profiles.profile_of(
-        session, customer_id, role=principal.role, timeline_limit=timeline_limit, before=before
+        session, customer_id, viewer=principal, timeline_limit=timeline_limit, before=before
     )
-    if profile is None:  # pragma: no cover - an identity always points at a person
-        raise HTTPException(404, "no such profile")
+    if profile is None:  # someone outside the caller's row scope: the same answer as nobody
+        raise HTTPException(404, f"nobody holds {type.value} {value!r}")
     return profile
 
 

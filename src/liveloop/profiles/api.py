@@ -38,7 +38,7 @@ def by_oneid(
         else profiles.profile_of(
             session,
             customer_id,
-            role=principal.role,
+            viewer=principal,
             timeline_limit=timeline_limit,
             before=before,
             requested_oneid=oneid,

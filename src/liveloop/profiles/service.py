@@ -17,6 +17,7 @@ from sqlalchemy import Text, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from liveloop.access.contracts import Role
+from liveloop.access.service import Principal, may_see_person
 from liveloop.profiles import counters, events
 from liveloop.profiles.attendance import AttendanceRecord as AttendanceRecord
 from liveloop.profiles.attendance import record_attendance_with as record_attendance_with
@@ -234,19 +235,20 @@ def profile_of(
     session: Session,
     customer_id: int,
     *,
-    role: Role | str,
+    viewer: Principal,
     timeline_limit: int = 50,
     before: int | None = None,
     requested_oneid: str | None = None,
 ) -> Profile | None:
     """The 360° view of the person who stands for ``customer_id`` now (its survivor), personal
-    data masked as ``role`` may see it (``access.service.sees``); ``resolved_from`` names
-    ``requested_oneid`` when a merge answered it with someone else. None: no such person."""
+    data masked as ``viewer``'s role may see it (``access.service.sees``); ``resolved_from``
+    names ``requested_oneid`` when a merge answered it with someone else. None: no such person,
+    or one outside the viewer's row scope (``access.service.may_see_person``)."""
     alive = session.get(Customer, survivor_of(session, customer_id))
-    if alive is None:
+    if alive is None or not may_see_person(session, viewer, alive.id):
         return None
     profile = _build_profile(
-        session, alive, role=role, timeline_limit=timeline_limit, before=before
+        session, alive, role=viewer.role, timeline_limit=timeline_limit, before=before
     )
     if requested_oneid and requested_oneid != alive.oneid:
         profile.resolved_from = requested_oneid
