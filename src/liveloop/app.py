@@ -31,6 +31,7 @@ from liveloop.runtime import Runtime
 from liveloop.segments.api import router as segments_router
 from liveloop.system_api import router as system_router
 from liveloop.web.api_keys import router as access_router
+from liveloop.web.openapi import declare_errors
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ def create_app(
     app.state.metrics = Metrics(runtime.sessions)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
+    declare_errors(app)
     app.include_router(system_router)
     app.include_router(access_router)
     app.include_router(profiles_router)

@@ -134,3 +134,10 @@ def test_only_operators_and_admins_change_coupons(client, runtime):
         == 201
     )
     assert client.get("/v1/coupons").status_code == 401
+
+
+def test_an_astronomical_amount_is_a_422_not_a_500(client, runtime):
+    body = {"code": "huge", "name": "大额", "kind": "fixed", "amount": "1E+30", "valid_days": 7}
+    response = client.post("/v1/coupon-templates", json=body, headers=auth(runtime, "operator"))
+    assert response.status_code == 422
+    assert "1,000,000" in response.text

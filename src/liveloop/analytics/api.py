@@ -30,12 +30,12 @@ from liveloop.analytics.models import (
 )
 from liveloop.profiles.models import Customer
 from liveloop.web.deps import ReadSessionDep, SessionDep, require_roles
-from liveloop.web.downloads import RowPage, respond, respond_sql
+from liveloop.web.downloads import TABLES, RowPage, respond, respond_sql
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
-Reader = Annotated[
-    Principal, Depends(require_roles(Role.OPERATOR, Role.ANALYST, Role.HOST, Role.GUIDE))
-]
+# Runs' diagnostics and the reports are the brand's figures: operators and analysts read them;
+# hosts and guides see what they need on their console pages, scoped to their work.
+Reader = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.ANALYST))]
 Editor = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
 Page = Annotated[int, Query(ge=1, le=1_000_000)]
 PageSize = Annotated[int, Query(ge=1, le=1_000)]
@@ -86,7 +86,7 @@ def _filters(request: Request, allowed: Iterable[str]) -> dict[str, str]:
     return given
 
 
-@router.get("/reports/{report}", response_model=None)
+@router.get("/reports/{report}", response_model=None, responses=TABLES)
 def report(
     report: Annotated[str, Path(max_length=32, pattern=r"^[a-z_]+$")],
     request: Request,
@@ -119,7 +119,7 @@ def report(
 SCORE_COLUMNS = [c.name for c in CustomerScore.__table__.columns if c.name != "customer_id"]
 
 
-@router.get("/scores", response_model=None)
+@router.get("/scores", response_model=None, responses=TABLES)
 def scores(
     request: Request,
     session: ReadSessionDep,
@@ -146,7 +146,7 @@ def scores(
     )
 
 
-@router.get("/repurchase", response_model=None)
+@router.get("/repurchase", response_model=None, responses=TABLES)
 def repurchase(
     session: ReadSessionDep,
     _: Reader,

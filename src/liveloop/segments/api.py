@@ -23,7 +23,7 @@ from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.segments import service
 from liveloop.segments.service import SegmentOut
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
-from liveloop.web.downloads import respond
+from liveloop.web.downloads import TABLES, respond
 
 router = APIRouter(prefix="/v1/segments", tags=["segments"])
 Reader = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.ANALYST))]
@@ -170,7 +170,7 @@ def refresh(
     )
 
 
-@router.get("/{segment_id}/members", response_model=None)
+@router.get("/{segment_id}/members", response_model=None, responses=TABLES)
 def members(
     segment_id: SegmentId,
     session: ReadSessionDep,

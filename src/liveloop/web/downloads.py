@@ -15,6 +15,18 @@ from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 
 XLSX_LIMIT = 100_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What a route answering through ``respond`` declares (``responses=TABLES``): the JSON page, or
+# every row as CSV or Excel.
+TABLES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "a JSON page, or every row as CSV (format=csv) or Excel (format=xlsx)",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
 
 
 class RowPage(BaseModel):
@@ -41,7 +53,7 @@ def respond(
     if format == "xlsx":
         return Response(
             _xlsx(name, columns, rows),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         )
     everything = list(rows)

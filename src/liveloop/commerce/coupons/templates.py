@@ -57,12 +57,14 @@ class TemplateSpec(BaseModel):
     def _money(cls, value: Decimal | None) -> Decimal | None:
         if value is None:
             return None
-        if not value.is_finite() or value != value.quantize(Decimal("0.01")):
-            raise ValueError("money has at most 2 decimal places (yuan.fen)")
+        if not value.is_finite():
+            raise ValueError("money is a number of yuan, e.g. 10.00")
         if value < 0:
             raise ValueError("money cannot be negative")
-        if value > Decimal("1000000"):
+        if value > Decimal("1000000"):  # first: quantizing 1E+30 to the fen overflows
             raise ValueError("more than ¥1,000,000 is not a coupon")
+        if value != value.quantize(Decimal("0.01")):
+            raise ValueError("money has at most 2 decimal places (yuan.fen)")
         return to_money(value)
 
     @field_validator("starts_at", "ends_at")

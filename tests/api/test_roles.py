@@ -1,0 +1,215 @@
+"""Who may call what: a row per operation of the API, checked by calling each with every role's
+key (403 exactly for the roles the row leaves out), and a scan of what each role reads on the
+simulated brand for personal data it must not see whole. A new operation without a row fails."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from liveloop.access.contracts import PiiField, Role
+from liveloop.access.service import create_api_key, sees
+from liveloop.app import create_app
+from liveloop.clock import ManualClock
+from liveloop.identity.models import Identity
+from liveloop.profiles.models import Customer
+from liveloop.store.engine import transaction
+from tests.conftest import BRAND_NOW, open_copy
+
+A, O, H, L, G, N, I = (  # noqa: E741 - one letter per role keeps the table readable
+    Role.ADMIN,
+    Role.OPERATOR,
+    Role.HOST,
+    Role.LEADER,
+    Role.GUIDE,
+    Role.ANALYST,
+    Role.INTEGRATOR,
+)
+ANY_KEY = frozenset(Role)
+# Not by role: anyone (health), a source's write key (tracking, the live webhook) or the
+# provider's own signature (SMS receipts and replies, WeCom callbacks).
+PUBLIC, WRITE_KEY, PROVIDER = "public", "write key", "provider signature"
+
+ROLES: dict[str, frozenset[Role] | str] = {
+    "GET /healthz": PUBLIC,
+    "GET /readyz": PUBLIC,
+    "GET /v1/me": ANY_KEY,
+    "GET /v1/overview": frozenset({A, O, N}),
+    "GET /v1/api-keys": frozenset({A}),
+    "POST /v1/api-keys": frozenset({A}),
+    "DELETE /v1/api-keys/{key_id}": frozenset({A}),
+    "GET /v1/profiles/{oneid}": frozenset({A, O, H, G, N, I}),
+    "GET /v1/profiles": frozenset({A, O, H, G, N, I}),
+    "GET /v1/tag-rules": frozenset({A, O}),
+    "POST /v1/tag-rules": frozenset({A, O}),
+    "PATCH /v1/tag-rules/{rule_id}": frozenset({A, O}),
+    "GET /v1/identity/merges": frozenset({A, O}),
+    "POST /v1/identity/merges/{merge_id}/split": frozenset({A, O}),
+    "POST /v1/identity/blocks": frozenset({A, O}),
+    "GET /v1/analytics/jobs": frozenset({A, O, N}),
+    "GET /v1/analytics/runs": frozenset({A, O, N}),
+    "GET /v1/analytics/reports/{report}": frozenset({A, O, N}),
+    "GET /v1/analytics/scores": frozenset({A, O, N}),
+    "GET /v1/analytics/repurchase": frozenset({A, O, N}),
+    "GET /v1/analytics/rfm-groups": frozenset({A, O, N}),
+    "PUT /v1/analytics/rfm-groups": frozenset({A, O}),
+    "GET /v1/live-sessions": frozenset({A, O, H, N}),
+    "PUT /v1/live-sessions/{live_id}/costs": frozenset({A, O}),
+    "POST /v1/segments/preview": frozenset({A, O, N}),
+    "GET /v1/segments": frozenset({A, O, N}),
+    "POST /v1/segments": frozenset({A, O}),
+    "GET /v1/segments/{segment_id}": frozenset({A, O, N}),
+    "PUT /v1/segments/{segment_id}": frozenset({A, O}),
+    "DELETE /v1/segments/{segment_id}": frozenset({A, O}),
+    "POST /v1/segments/{segment_id}/refresh": frozenset({A, O}),
+    "GET /v1/segments/{segment_id}/members": frozenset({A, O, N}),
+    "GET /v1/messages": frozenset({A, O, H, G, N}),
+    "GET /v1/messages/counts": frozenset({A, O, H, G, N}),
+    "GET /v1/messages/dead-letters": frozenset({A, O}),
+    "GET /v1/messages/{message_id}": frozenset({A, O, H, G, N}),
+    "POST /v1/messages/{message_id}/retry": frozenset({A, O}),
+    "GET /v1/message-templates": frozenset({A, O, H, G, N}),
+    "POST /v1/message-templates": frozenset({A, O}),
+    "GET /v1/message-templates/{code}": frozenset({A, O, H, G, N}),
+    "PUT /v1/message-templates/{code}": frozenset({A, O}),
+    "DELETE /v1/message-templates/{code}": frozenset({A, O}),
+    "POST /v1/message-templates/{code}/preview": frozenset({A, O}),
+    "POST /v1/channels/sms/receipts": PROVIDER,
+    "POST /v1/channels/sms/replies": PROVIDER,
+    "GET /v1/channels/wecom/callback": PROVIDER,
+    "POST /v1/channels/wecom/callback": PROVIDER,
+    "GET /v1/coupon-templates": frozenset({A, O, H, G}),
+    "POST /v1/coupon-templates": frozenset({A, O}),
+    "GET /v1/coupon-templates/{code}": frozenset({A, O, H, G}),
+    "PUT /v1/coupon-templates/{code}": frozenset({A, O}),
+    "DELETE /v1/coupon-templates/{code}": frozenset({A, O}),
+    "POST /v1/coupons": frozenset({A, O}),
+    "GET /v1/coupons": frozenset({A, O, H, G}),
+    "GET /v1/coupons/{code}": frozenset({A, O, H, G}),
+    "POST /v1/coupons/{code}/void": frozenset({A, O}),
+    "GET /v1/guide-tasks": frozenset({A, O, G}),
+    "POST /v1/guide-tasks": frozenset({A, O}),
+    "GET /v1/guide-tasks/{task_id}": frozenset({A, O, G}),
+    "POST /v1/guide-tasks/{task_id}/complete": frozenset({A, O, G}),
+    "POST /v1/guide-tasks/{task_id}/cancel": frozenset({A, O}),
+    "GET /v1/journeys": frozenset({A, O, N}),
+    "POST /v1/journeys": frozenset({A, O}),
+    "GET /v1/journeys/builtins": frozenset({A, O, N}),
+    "POST /v1/journeys/builtins/{key}": frozenset({A, O}),
+    "GET /v1/journeys/{key}": frozenset({A, O, N}),
+    "GET /v1/journeys/{key}/versions/{version}": frozenset({A, O, N}),
+    "POST /v1/journeys/{key}/{action}": frozenset({A, O}),
+    "GET /v1/journeys/{key}/people": frozenset({A, O, N}),
+    "GET /v1/journeys/{key}/metrics": frozenset({A, O, N}),
+    "POST /v1/batch": WRITE_KEY,
+    "POST /v1/track": WRITE_KEY,
+    "POST /v1/identify": WRITE_KEY,
+    "POST /v1/page": WRITE_KEY,
+    "POST /v1/screen": WRITE_KEY,
+    "POST /v1/group": WRITE_KEY,
+    "POST /v1/alias": WRITE_KEY,
+    "POST /v1/live/{room}/events": WRITE_KEY,
+}
+
+
+@pytest.fixture(scope="module")
+def brand(analysed_store, tmp_path_factory) -> Iterator[tuple[TestClient, dict[Role, str], set]]:
+    runtime = open_copy(analysed_store, tmp_path_factory.mktemp("roles"), ManualClock(BRAND_NOW))
+    with transaction(runtime.sessions) as session:
+        keys = {r: create_api_key(session, f"k-{r.value}", r, runtime.clock.now())[1] for r in Role}
+        phones = set(session.scalars(select(Identity.value).where(Identity.type == "phone")))
+        names = {n for n in session.scalars(select(Customer.name)) if n and len(n) >= 2}
+    try:
+        with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as http:
+            yield http, keys, (phones, names)
+    finally:
+        runtime.close()
+
+
+def _operations(http: TestClient) -> list[str]:
+    paths = http.get("/openapi.json").json()["paths"]
+    return [f"{method.upper()} {path}" for path, ops in paths.items() for method in ops]
+
+
+def test_every_operation_has_a_row_and_every_row_an_operation(brand):
+    http, _, _ = brand
+    assert sorted(set(_operations(http)) ^ set(ROLES)) == []
+
+
+def test_each_role_is_refused_exactly_where_its_row_leaves_it_out(brand):
+    http, keys, _ = brand
+    wrong = []
+    for operation, allowed in ROLES.items():
+        method, path = operation.split(" ", 1)
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        for role, key in keys.items():
+            answer = http.request(method, url, headers={"Authorization": f"Bearer {key}"})
+            refused = answer.status_code == 403
+            expected = isinstance(allowed, frozenset) and role not in allowed
+            if refused != expected:
+                wrong.append(f"{operation} as {role.value}: {answer.status_code}")
+    assert wrong == []
+
+
+# What each role reads on the brand, scanned as the probe did: every GET that needs no path
+# parameter, the profile lookups, and each list's CSV export.
+READS = [
+    "/v1/me",
+    "/v1/overview",
+    "/v1/analytics/runs",
+    "/v1/analytics/reports/leaders",
+    "/v1/analytics/reports/regions",
+    "/v1/analytics/reports/live_roi",
+    "/v1/analytics/scores",
+    "/v1/analytics/scores?format=csv",
+    "/v1/analytics/repurchase",
+    "/v1/live-sessions",
+    "/v1/segments",
+    "/v1/messages",
+    "/v1/messages/dead-letters",
+    "/v1/message-templates",
+    "/v1/coupons",
+    "/v1/guide-tasks",
+    "/v1/journeys",
+    "/v1/identity/merges",
+]
+
+
+def _full_phones(text: str, phones: set[str]) -> set[str]:
+    national = {p.removeprefix("+86") for p in phones}
+    return {p for p in national if p in text}
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_no_role_reads_personal_data_it_must_not_see_whole(brand, role):
+    http, keys, (phones, names) = brand
+    headers = {"Authorization": f"Bearer {keys[role]}"}
+    some_phone = sorted(phones)[0].removeprefix("+86")
+    urls = [*READS, f"/v1/profiles?type=phone&value={some_phone}"]
+    leaks = []
+    for url in urls:
+        answer = http.get(url, headers=headers)
+        if answer.status_code != 200:
+            continue
+        if not sees(role, PiiField.PHONE) and (found := _full_phones(answer.text, phones)):
+            leaks.append(f"{url}: phone {sorted(found)[:2]}")
+        if not sees(role, PiiField.NAME) and (found := {n for n in names if n in answer.text}):
+            leaks.append(f"{url}: name {sorted(found)[:2]}")
+    assert leaks == []
+
+
+def test_the_scan_finds_what_a_role_may_see(brand):
+    """The scan above can fail: an operator's profile lookup shows the full phone and name."""
+    http, keys, (phones, names) = brand
+    phone = sorted(phones)[0].removeprefix("+86")
+    answer = http.get(
+        f"/v1/profiles?type=phone&value={phone}",
+        headers={"Authorization": f"Bearer {keys[Role.OPERATOR]}"},
+    )
+    assert answer.status_code == 200
+    assert _full_phones(answer.text, phones) and len(names) > 50
+    assert any(n in answer.text for n in names) or answer.json()["name"] is None
