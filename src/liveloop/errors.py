@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -26,6 +27,20 @@ log = logging.getLogger(__name__)
 
 # For free-text inputs: no NUL or other control characters (PostgreSQL refuses NUL in text).
 NO_CONTROL_CHARS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
+# Personal data that must not reach a log line: mainland mobile numbers (with or without +86,
+# spaced or dashed), other E.164 numbers, e-mail addresses.
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?\d{4}[\s-]?(\d{4})(?!\d)")
+_E164 = re.compile(r"\+\d{8,15}(?!\d)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def redact(text: str) -> str:
+    """``text`` with phone numbers and e-mail addresses masked, for a log line."""
+    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+    text = _E164.sub(lambda m: m.group(0)[:4] + "****", text)
+    return _EMAIL.sub("***@***", text)
 
 
 class DomainError(ValueError):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from liveloop.errors import redact
 from liveloop.identity.extract import event_identifiers
 from liveloop.identity.resolve import resolve
 from liveloop.profiles import service as profiles
@@ -57,9 +58,13 @@ def handler(tz: ZoneInfo) -> Callable[[Session, LoggedEvent], None]:
         try:
             with session.begin_nested():
                 profiles.count_event(session, person, event, tz)
-        except Exception:
+        except Exception as exc:
             # The person stays resolved; a property we cannot read costs only its counting.
-            log.warning("profiles: event %s could not be counted", event.id, exc_info=True)
+            log.warning(
+                "profiles: event %s could not be counted: %s",
+                event.id,
+                redact(f"{type(exc).__name__}: {exc}"),
+            )
 
     return handle
 

@@ -37,6 +37,7 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
             url,
             json_serializer=_dumps,
             connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,  # an error's text never carries a row's values (PII) to a log
             **kwargs,
         )
         event.listen(engine, "connect", partial(_sqlite_pragmas, read_only=read_only))
@@ -44,7 +45,9 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
             engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin_immediate
         )
         return engine
-    return create_engine(url, json_serializer=_dumps, pool_pre_ping=True, **kwargs)
+    return create_engine(
+        url, json_serializer=_dumps, pool_pre_ping=True, hide_parameters=True, **kwargs
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, read_only: bool) -> None:
