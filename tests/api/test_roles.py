@@ -1,6 +1,7 @@
-"""Who may call what: a row per operation of the API, checked by calling each with every role's
-key (403 exactly for the roles the row leaves out), and a scan of what each role reads on the
-simulated brand for personal data it must not see whole. A new operation without a row fails."""
+"""Who may call what: a row per operation of the API and per console route, checked by calling
+each as every role (403 exactly for the roles the row leaves out), and a scan of what each role
+reads on the simulated brand for personal data it must not see whole. A new operation or
+console route without a row fails."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from liveloop.access.contracts import PiiField, Role
-from liveloop.access.service import create_api_key, sees
+from liveloop.access.service import create_api_key, create_user, sees
 from liveloop.app import create_app
 from liveloop.clock import ManualClock
 from liveloop.identity.models import Identity
@@ -213,3 +214,81 @@ def test_the_scan_finds_what_a_role_may_see(brand):
     assert answer.status_code == 200
     assert _full_phones(answer.text, phones) and len(names) > 50
     assert any(n in answer.text for n in names) or answer.json()["name"] is None
+
+
+# The console, by a logged-in user of each role (POSTs carry the page's CSRF token, so a 403 is
+# the role's). Every user may log in, see the overview and log out.
+ANY_USER = frozenset(Role)
+CONSOLE: dict[str, frozenset[Role] | str] = {
+    "GET /": PUBLIC,  # a redirect to the console
+    "GET /console/login": PUBLIC,
+    "POST /console/login": PUBLIC,
+    "GET /console": ANY_USER,
+    "GET /console/partials/overview": ANY_USER,
+    "GET /console/analytics": frozenset({A, O, H, N}),
+    "GET /console/tasks": frozenset({A, O, G}),
+    "POST /console/tasks/{task_id}/complete": frozenset({A, O, G}),
+    "GET /console/journeys": frozenset({A, O, N}),
+    "GET /console/journeys/{key}": frozenset({A, O, N}),
+    "POST /console/journeys/builtins/{key}": frozenset({A, O}),
+    "POST /console/journeys/{key}/{action}": frozenset({A, O}),
+    "GET /console/messages": frozenset({A, O}),
+    "POST /console/messages/{message_id}/retry": frozenset({A, O}),
+    "GET /console/segments": frozenset({A, O, N}),
+    "POST /console/segments/preview": frozenset({A, O, N}),
+    "POST /console/segments": frozenset({A, O}),
+    "GET /console/segments/{segment_id}/members.{format}": frozenset({A, O, N}),
+    "POST /console/segments/{segment_id}/refresh": frozenset({A, O}),
+    "GET /console/sources": frozenset({A, O}),
+    "POST /console/sources": frozenset({A, O}),
+    "POST /console/logout": ANY_USER,
+}
+FILL = {"{key}": "new-customer-welcome", "{format}": "csv", "{action}": "pause"}
+
+
+def _console_routes() -> set[str]:
+    from liveloop.console import analytics, guides, journeys, messages, routes, segments, sources
+
+    modules = (routes, sources, analytics, messages, guides, segments, journeys)
+    return {
+        f"{method} {route.path}"
+        for module in modules
+        for route in module.router.routes
+        for method in getattr(route, "methods", ())
+    }
+
+
+def _url(path: str) -> str:
+    for placeholder, value in FILL.items():
+        path = path.replace(placeholder, value)
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+def test_every_console_route_has_a_row():
+    assert sorted(_console_routes() ^ set(CONSOLE)) == []
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_the_console_refuses_each_role_exactly_where_its_row_leaves_it_out(brand, role):
+    http, _, _ = brand
+    with transaction(http.app.state.runtime.sessions) as session:
+        create_user(session, f"u-{role.value}", role, BRAND_NOW, password="s3cret-密码-ok")
+    page = http.get("/console/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    login = {"username": f"u-{role.value}", "password": "s3cret-密码-ok", "csrf_token": csrf}
+    assert http.post("/console/login", data=login, follow_redirects=False).status_code == 303
+    token = re.search(r'"X-CSRF-Token": "([^"]+)"', http.get("/console").text).group(1)
+    wrong = []
+    # Logging out last, so every other route is asked as the logged-in user.
+    for route in sorted(CONSOLE, key=lambda r: r.endswith("logout")):
+        allowed = CONSOLE[route]
+        if not isinstance(allowed, frozenset):
+            continue
+        method, path = route.split(" ", 1)
+        answer = http.request(
+            method, _url(path), headers={"X-CSRF-Token": token}, follow_redirects=False
+        )
+        if (answer.status_code == 403) != (role not in allowed):
+            wrong.append(f"{route}: {answer.status_code}")
+    http.cookies.clear()
+    assert wrong == []
