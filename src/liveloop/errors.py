@@ -43,6 +43,28 @@ def redact(text: str) -> str:
     return _EMAIL.sub("***@***", text)
 
 
+class _Redacting(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+# The web server's own loggers: the access log prints each request's path and query string
+# (``/v1/profiles?type=phone&value=…``).
+SERVER_LOGGERS = ("uvicorn.access", "uvicorn.error")
+
+
+def redact_server_logs() -> None:
+    """Redact the web server's log lines too (idempotent)."""
+    for name in SERVER_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _Redacting) for f in logger.filters):
+            logger.addFilter(_Redacting())
+
+
 class DomainError(ValueError):
     """A request the domain refuses as given; ``status`` is the HTTP status it maps to."""
 

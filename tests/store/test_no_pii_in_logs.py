@@ -62,3 +62,18 @@ def test_a_store_error_does_not_carry_the_values(runtime):
     with pytest.raises(IntegrityError) as raised, transaction(runtime.sessions) as session:
         session.execute(text("INSERT INTO probe VALUES (:p)"), {"p": "13912345678"})
     assert "13912345678" not in str(raised.value)
+
+
+def test_the_access_log_prints_a_lookup_by_phone_redacted(client, caplog):
+    """The app's start-up (``client`` runs it) redacts the web server's access log."""
+    access = logging.getLogger("uvicorn.access")
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        access.info(
+            '%s - "%s %s HTTP/%s" %d',
+            "127.0.0.1:5000",
+            "GET",
+            "/v1/profiles?type=phone&value=13912345678",
+            "1.1",
+            200,
+        )
+    assert "139****5678" in caplog.text and "13912345678" not in caplog.text
