@@ -19,6 +19,7 @@ from liveloop.clock import ManualClock
 from liveloop.identity.models import Identity
 from liveloop.profiles.models import Customer
 from liveloop.store.engine import transaction
+from liveloop.store.eventlog import NewEvent, append
 from tests.conftest import BRAND_NOW, open_copy
 
 A, O, H, L, G, N, I = (  # noqa: E741 - one letter per role keeps the table readable
@@ -31,6 +32,7 @@ A, O, H, L, G, N, I = (  # noqa: E741 - one letter per role keeps the table read
     Role.INTEGRATOR,
 )
 ANY_KEY = frozenset(Role)
+ADDRESS = "广东省深圳市南山区科技园科苑路15号"
 # Not by role: anyone (health), a source's write key (tracking, the live webhook) or the
 # provider's own signature (SMS receipts and replies, WeCom callbacks).
 PUBLIC, WRITE_KEY, PROVIDER = "public", "write key", "provider signature"
@@ -124,6 +126,22 @@ def brand(analysed_store, tmp_path_factory) -> Iterator[tuple[TestClient, dict[R
         keys = {r: create_api_key(session, f"k-{r.value}", r, runtime.clock.now())[1] for r in Role}
         phones = set(session.scalars(select(Identity.value).where(Identity.type == "phone")))
         names = {n for n in session.scalars(select(Customer.name)) if n and len(n) >= 2}
+        # An address the person shared, planted where a lookup by their phone shows it.
+        holder = session.scalar(select(Identity.customer_id).where(Identity.value == min(phones)))
+        append(
+            session,
+            [
+                NewEvent(
+                    name="Order Shipped",
+                    timestamp=runtime.clock.now(),
+                    source="test",
+                    type="track",
+                    customer_id=holder,
+                    properties={"order_id": "PII-1", "shipping_address": ADDRESS},
+                )
+            ],
+            received_at=runtime.clock.now(),
+        )
     try:
         with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as http:
             yield http, keys, (phones, names)
@@ -189,7 +207,7 @@ def _full_phones(text: str, phones: set[str]) -> set[str]:
 def test_no_role_reads_personal_data_it_must_not_see_whole(brand, role):
     http, keys, (phones, names) = brand
     headers = {"Authorization": f"Bearer {keys[role]}"}
-    some_phone = sorted(phones)[0].removeprefix("+86")
+    some_phone = min(phones).removeprefix("+86")
     urls = [*READS, f"/v1/profiles?type=phone&value={some_phone}"]
     leaks = []
     for url in urls:
@@ -200,19 +218,22 @@ def test_no_role_reads_personal_data_it_must_not_see_whole(brand, role):
             leaks.append(f"{url}: phone {sorted(found)[:2]}")
         if not sees(role, PiiField.NAME) and (found := {n for n in names if n in answer.text}):
             leaks.append(f"{url}: name {sorted(found)[:2]}")
+        if not sees(role, PiiField.ADDRESS) and ADDRESS in answer.text:
+            leaks.append(f"{url}: address")
     assert leaks == []
 
 
 def test_the_scan_finds_what_a_role_may_see(brand):
-    """The scan above can fail: an operator's profile lookup shows the full phone and name."""
+    """The scan above can fail: an operator's profile lookup shows the full phone, the name and
+    the address."""
     http, keys, (phones, names) = brand
-    phone = sorted(phones)[0].removeprefix("+86")
+    phone = min(phones).removeprefix("+86")
     answer = http.get(
         f"/v1/profiles?type=phone&value={phone}",
         headers={"Authorization": f"Bearer {keys[Role.OPERATOR]}"},
     )
     assert answer.status_code == 200
-    assert _full_phones(answer.text, phones) and len(names) > 50
+    assert _full_phones(answer.text, phones) and len(names) > 50 and ADDRESS in answer.text
     assert any(n in answer.text for n in names) or answer.json()["name"] is None
 
 
