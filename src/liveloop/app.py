@@ -47,7 +47,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        errors.redact_server_logs()  # after the server configured its logging
         if settings.run_workers:
             work.start()
         try:

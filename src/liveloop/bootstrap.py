@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from liveloop import schema
+from liveloop import errors, schema
 from liveloop.analytics import jobs as analytics_jobs
 from liveloop.analytics import service as analytics_service
 from liveloop.channels import jobs as channels_jobs
@@ -53,7 +53,9 @@ WORK_KINDS: Final = (CONSUMERS, TASKS, OUTBOX, ANALYTICS)
 def open_runtime(
     settings: Settings, clock: Clock | None = None, *, upgrade: bool = True
 ) -> Runtime:
-    """Connect to the configured store, migrating it to the latest schema first."""
+    """Connect to the configured store, migrating it to the latest schema first; from here on
+    the process's log lines carry no personal data (``errors.redact_logs``)."""
+    errors.redact_logs()
     runtime = Runtime.connect(settings, clock)
     if upgrade:
         schema.upgrade(runtime.engine)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 import uuid
 from typing import Any
 
@@ -43,26 +44,27 @@ def redact(text: str) -> str:
     return _EMAIL.sub("***@***", text)
 
 
-class _Redacting(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+def redact_logs() -> None:
+    """Redact every log record this process makes, whoever logs it — our modules, the web
+    server's access log (``/v1/profiles?type=phone&value=…``), a traceback's messages — when it
+    is made, before any handler formats it. Idempotent; ``bootstrap.open_runtime`` calls it."""
+    make = logging.getLogRecordFactory()
+    if getattr(make, "redacts", False):
+        return
+
+    def redacting(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
-        return True
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        if record.exc_info and record.exc_info[1] is not None:
+            # Formatters print exc_text when it is set: the traceback, redacted.
+            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)).rstrip())
+        return record
 
-
-# The web server's own loggers: the access log prints each request's path and query string
-# (``/v1/profiles?type=phone&value=…``).
-SERVER_LOGGERS = ("uvicorn.access", "uvicorn.error")
-
-
-def redact_server_logs() -> None:
-    """Redact the web server's log lines too (idempotent)."""
-    for name in SERVER_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _Redacting) for f in logger.filters):
-            logger.addFilter(_Redacting())
+    redacting.redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(redacting)
 
 
 class DomainError(ValueError):

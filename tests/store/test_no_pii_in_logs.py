@@ -65,7 +65,7 @@ def test_a_store_error_does_not_carry_the_values(runtime):
 
 
 def test_the_access_log_prints_a_lookup_by_phone_redacted(client, caplog):
-    """The app's start-up (``client`` runs it) redacts the web server's access log."""
+    """Once a runtime is open (``client`` opens one), the web server's access log is redacted."""
     access = logging.getLogger("uvicorn.access")
     with caplog.at_level(logging.INFO, logger="uvicorn.access"):
         access.info(

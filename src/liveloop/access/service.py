@@ -152,7 +152,7 @@ def attempt_login(
     refused without checking the password; an unknown username costs one argon2 check and one
     counted failure, exactly as a wrong password does; each failure is in the audit trail
     (``Console Login Failed``). Slow (argon2): call it off the event loop."""
-    keys = throttle.keys(username, address)
+    keys = throttle.keys_of(username, address)
     until = throttle.locked_until(session, keys, now)
     if until is not None:
         events.console_login_failed(

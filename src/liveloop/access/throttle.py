@@ -31,7 +31,7 @@ class Lock:
     until: datetime | None  # None: not locked (yet)
 
 
-def keys(username: str, address: str | None) -> list[str]:
+def keys_of(username: str, address: str | None) -> list[str]:
     found = [f"user:{username.lower()[:64]}"]
     if address:
         found.append(f"addr:{address[:64]}")

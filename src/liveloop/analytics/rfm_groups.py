@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from liveloop.analytics.jobs.base import GroupRule
 from liveloop.analytics.models import RfmGroupRule
 
 
 @dataclass(frozen=True)
-class RfmGroup:
-    name: str
-    priority: int
-    ranges: dict[str, tuple[float, float]]  # inclusive, over r/f/m (1–5), recency_days, frequency
+class RfmGroup(GroupRule):
+    """A ``GroupRule`` as operators keep it: switched on or off."""
+
     enabled: bool = True
 
 

@@ -22,7 +22,7 @@ from liveloop.analytics.contracts import RunStatus
 from liveloop.analytics.engine import ENGINES as ENGINES
 from liveloop.analytics.engine import open_engine as open_engine
 from liveloop.analytics.jobs import lifecycle
-from liveloop.analytics.jobs.base import GroupRule, RunContext
+from liveloop.analytics.jobs.base import RunContext
 from liveloop.analytics.jobs.plan import Progress, compute, plan
 from liveloop.analytics.models import (
     AnalyticsRun,
@@ -122,9 +122,7 @@ def run_context(runtime: Runtime, as_of: datetime) -> RunContext:
     settings = runtime.settings
     offset = as_of.astimezone(ZoneInfo(settings.display_timezone)).utcoffset()
     with runtime.read_sessions() as session:
-        groups = tuple(
-            GroupRule(g.name, g.priority, g.ranges) for g in rfm_groups(session) if g.enabled
-        )
+        groups = tuple(g for g in rfm_groups(session) if g.enabled)
     return RunContext(
         as_of=as_of.replace(tzinfo=None),
         utc_offset_hours=int(offset.total_seconds() // 3600) if offset else 0,

@@ -75,32 +75,12 @@ class MessagePage(BaseModel):
 
 
 def _out(message: service.MessageView, masked: bool) -> MessageOut:
-    recipient, subject = message.recipient, message.subject
-    body: str | None = message.body
-    if masked:
-        kind = "phone" if message.channel == "sms" else "id"
-        recipient = mask(kind, recipient) if recipient else None
-        body, subject = None, None
-    return MessageOut(
-        id=message.id,
-        customer_id=message.customer_id,
-        channel=message.channel,
-        template_code=message.template_code,
-        purpose=message.purpose,
-        recipient=recipient,
-        subject=subject,
-        body=body,
-        status=message.status,
-        reason=message.reason,
-        provider_message_id=message.provider_message_id,
-        attempts=message.attempts,
-        retries=message.retries,
-        origin=message.origin,
-        queued_at=message.queued_at,
-        held_until=message.held_until,
-        sent_at=message.sent_at,
-        delivered_at=message.delivered_at,
-    )
+    out = MessageOut.model_validate(message, from_attributes=True)
+    if not masked:
+        return out
+    kind = "phone" if message.channel == "sms" else "id"
+    recipient = mask(kind, message.recipient) if message.recipient else None
+    return out.model_copy(update={"recipient": recipient, "body": None, "subject": None})
 
 
 def _page(

@@ -30,7 +30,6 @@ from liveloop.channels.contracts import FINAL, RECEIPTED, MessageStatus
 from liveloop.channels.models import ChannelUsage, Message
 from liveloop.clock import Clock
 from liveloop.config import Settings
-from liveloop.errors import redact
 from liveloop.identity import service as identity
 from liveloop.profiles import service as profiles
 from liveloop.store.engine import transaction
@@ -214,9 +213,7 @@ class ChannelSender:
                 message.status = MessageStatus.DEAD
                 # It never went out: it does not count against the person's caps.
                 session.execute(delete(ChannelUsage).where(ChannelUsage.message_id == message_id))
-                log.warning(
-                    "message %s (%s) is dead: %s", message_id, message.channel, redact(reason or "")
-                )
+                log.warning("message %s (%s) is dead: %s", message_id, message.channel, reason)
 
     # -- WeCom mass-send results -------------------------------------------------------------
 

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from liveloop.errors import redact
 from liveloop.identity.extract import event_identifiers
 from liveloop.identity.resolve import resolve
 from liveloop.profiles import service as profiles
@@ -25,9 +24,9 @@ TRACKED = frozenset({"track", "identify", "page", "screen", "group", "alias"})
 
 
 def resolve_event(session: Session, event: LoggedEvent) -> int | None:
-    """Give a tracked event its person (domain events already name theirs); returns it."""
-    if event.customer_id is not None or event.type not in TRACKED:
-        return event.customer_id
+    """Give a tracked event that names nobody yet its person; returns it (None: nobody)."""
+    if event.type not in TRACKED:
+        return None
     identifiers = event_identifiers(
         event.user_id, event.anonymous_id, event.properties, event.context
     )
@@ -58,13 +57,9 @@ def handler(tz: ZoneInfo) -> Callable[[Session, LoggedEvent], None]:
         try:
             with session.begin_nested():
                 profiles.count_event(session, person, event, tz)
-        except Exception as exc:
+        except Exception:
             # The person stays resolved; a property we cannot read costs only its counting.
-            log.warning(
-                "profiles: event %s could not be counted: %s",
-                event.id,
-                redact(f"{type(exc).__name__}: {exc}"),
-            )
+            log.warning("profiles: event %s could not be counted", event.id, exc_info=True)
 
     return handle
 

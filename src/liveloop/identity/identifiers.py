@@ -38,6 +38,11 @@ PLACEHOLDERS = frozenset(
 )
 
 
+def is_placeholder(value: str | None) -> bool:
+    """Whether ``value`` names nobody ("null", "0", "anonymous" … or nothing at all)."""
+    return value is None or value.strip().lower() in PLACEHOLDERS
+
+
 class InvalidIdentifier(DomainError):
     """An identifier that cannot name a person (malformed or a placeholder)."""
 

@@ -23,6 +23,7 @@ from liveloop.identity.identifiers import (
     InvalidIdentifier,
     holder,
     holder_of,
+    is_placeholder,
     link,
     normalise,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "holder",
     "holder_of",
     "identifiers_of",
+    "is_placeholder",
     "link",
     "list_merges",
     "normalise",

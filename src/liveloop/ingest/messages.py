@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from liveloop.identity.service import PLACEHOLDERS
+from liveloop.identity.service import is_placeholder
 from liveloop.ingest.errors import InvalidEvent, InvalidJson, TooLarge
 
 CALLS = ("track", "identify", "page", "screen", "group", "alias")
@@ -128,7 +128,7 @@ def _row(
     anonymous_id = _id(m.get("anonymousId"), where, "anonymousId")
     if user_id is None and anonymous_id is None:
         raise InvalidEvent(f"{where}: needs userId or anonymousId")
-    if _placeholder(user_id) and _placeholder(anonymous_id):
+    if is_placeholder(user_id) and is_placeholder(anonymous_id):
         # "null", "0", "undefined" … name nobody; storing the event would attach it to no one.
         raise InvalidEvent(
             f"{where}: userId/anonymousId {user_id or anonymous_id!r} is a placeholder, "
@@ -217,10 +217,6 @@ def _datetime(value: Any, field: str) -> datetime:
     except ValueError:
         raise InvalidEvent(f"{field} is not an ISO-8601 time: {value[:40]!r}") from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
-
-
-def _placeholder(value: str | None) -> bool:
-    return value is None or value.strip().lower() in PLACEHOLDERS
 
 
 def _id(value: Any, where: str, field: str) -> str | None:

@@ -30,7 +30,6 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.clock import Clock
-from liveloop.errors import redact
 from liveloop.journeys import definition as d
 from liveloop.journeys.contracts import OPEN, JourneyStatus, StateStatus, StepOutcome
 from liveloop.journeys.models import Journey, JourneyState, JourneyStepRun, JourneyVersion
@@ -439,9 +438,7 @@ def _finish(wake: Wake, status: str, reason: str | None = None) -> None:
 def _retry_later(state: JourneyState, exc: Exception, now: datetime) -> None:
     state.attempts = (state.attempts or 0) + 1
     state.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-    log.warning(
-        "journey state %s failed (attempt %s): %s", state.id, state.attempts, redact(str(exc))
-    )
+    log.warning("journey state %s failed (attempt %s): %s", state.id, state.attempts, exc)
     if state.attempts >= MAX_ATTEMPTS:
         state.status, state.finished_at, state.exit_reason = (
             StateStatus.FAILED,

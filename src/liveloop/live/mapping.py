@@ -26,10 +26,6 @@ EVENT_NAMES = {
 }
 
 
-def _placeholder(value: str | None) -> bool:
-    return value is None or value.strip().lower() in identity.PLACEHOLDERS
-
-
 def event_rows(
     delivery: Delivery, room: str, source: SourceInfo, received_at: datetime
 ) -> list[dict[str, Any]]:
@@ -38,7 +34,7 @@ def event_rows(
     rows = []
     for index, event in enumerate(delivery.events):
         viewer = event.viewer
-        if _placeholder(viewer.user_id) and _placeholder(viewer.anonymous_id):
+        if identity.is_placeholder(viewer.user_id) and identity.is_placeholder(viewer.anonymous_id):
             # As on the tracking API: "null", "0", "anonymous" … name nobody.
             given = viewer.user_id or viewer.anonymous_id
             raise InvalidEvent(

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.access.service import mask
-from liveloop.errors import DomainError, redact
+from liveloop.errors import DomainError
 from liveloop.profiles.models import Customer, ProfileCounters
 from liveloop.profiles.service import Handled, declare_merge_policy
 from liveloop.segments import events
@@ -332,9 +332,7 @@ def _refresh(session: Session, segment: Segment, now: datetime) -> Refreshed:
     try:
         rule = parse_rule(segment.rule)
     except RuleError as exc:  # stored before a stricter validation: leave it as it is
-        log.warning(
-            "segment %s has an invalid rule (%s); not refreshed", segment.id, redact(str(exc))
-        )
+        log.warning("segment %s has an invalid rule (%s); not refreshed", segment.id, exc)
         return Refreshed(0, 0, segment.members)
     # The rule is evaluated once; the diff against what is stored is two set differences.
     current = set(session.scalars(compile_rule(session, rule, now).ids()))

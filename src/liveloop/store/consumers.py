@@ -31,7 +31,6 @@ from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, func, sele
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from liveloop.clock import Clock
-from liveloop.errors import redact
 from liveloop.store.base import Base, UTCDateTime
 from liveloop.store.engine import dialect_insert, for_update, transaction
 from liveloop.store.eventlog import BigId, Event, LoggedEvent
@@ -197,7 +196,7 @@ def _handle(session: Session, consumer: Consumer, event: LoggedEvent) -> str | N
         return None
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        log.warning("consumer %s: event %s failed: %s", consumer.name, event.id, redact(error))
+        log.warning("consumer %s: event %s failed: %s", consumer.name, event.id, error)
         return error
 
 

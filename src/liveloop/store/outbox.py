@@ -33,7 +33,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from liveloop.clock import Clock
-from liveloop.errors import redact
 from liveloop.store.base import Base, JSONDoc, UTCDateTime
 from liveloop.store.consumers import backoff
 from liveloop.store.engine import for_update, transaction
@@ -216,7 +215,7 @@ class Outbox:
                 return "deferred"
             if permanent or row.attempts >= self.max_attempts:
                 row.status = "dead"
-                log.warning("outbox %s %s is dead: %s", row.kind, row.id, redact(str(error)))
+                log.warning("outbox %s %s is dead: %s", row.kind, row.id, error)
                 return "dead"
             delay = when if isinstance(when, timedelta) else backoff(row.attempts)
             row.status, row.next_attempt_at = "pending", now + delay

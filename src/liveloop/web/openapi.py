@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 ERROR = {
     "type": "object",
@@ -37,24 +36,20 @@ OPEN = ("/healthz", "/readyz", "/metrics")
 
 
 def declare_errors(app: FastAPI) -> None:
-    """Make ``app.openapi()`` name the error answers of every operation."""
+    """Make ``app.openapi()`` name the error answers of every operation: FastAPI builds the
+    document as always, once, and the errors are added to it then."""
+    build = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
-            )
-            document.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
-            for path, operations in document.get("paths", {}).items():
-                if path in OPEN:
-                    continue
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()  # FastAPI's own; it keeps it in app.openapi_schema
+        document.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
+        for path, operations in document.get("paths", {}).items():
+            if path not in OPEN:
                 for operation in operations.values():
                     _add_errors(operation["responses"])
-            app.openapi_schema = document
-        return app.openapi_schema
+        return document
 
     app.openapi = openapi  # type: ignore[method-assign]
 
