@@ -42,3 +42,17 @@ class Reading:
     intent: Intent
     aspect: Aspect
     sentiment: Sentiment
+
+
+class ActionKind(StrEnum):
+    """The one-click actions of the host console (each a ``Live Action Taken`` event, a marker
+    on the show's timeline and a row of the append-only action log)."""
+
+    PUSH_COUPON = "push_coupon"
+    PUSH_LUCKY_BAG = "push_lucky_bag"  # 福袋
+    START_EXPLAINING = "start_explaining"  # 讲解 of a product goes on air
+    STOP_EXPLAINING = "stop_explaining"
+    SHELF_ON = "shelf_on"
+    SHELF_OFF = "shelf_off"
+    PIN_COMMENT = "pin_comment"
+    ANSWER_QUESTION = "answer_question"  # a question cluster marked answered
