@@ -154,7 +154,7 @@ def pull_due(factory: sessionmaker[Session], clock: Clock, registry: Registry) -
                 )
                 .order_by(LivePlatformShow.next_pull_at)
                 .limit(20)
-            ).tuples()
+            )
         ]
     done = 0
     for link_id, platform, show in due:
