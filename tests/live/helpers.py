@@ -27,7 +27,11 @@ def show_on_air(runtime: Runtime, *, room: str = "main", platform: str = "own_h5
             create_template(
                 session,
                 TemplateSpec(
-                    code=COUPON, name="直播专享10元", kind="fixed", amount=Decimal("10"), valid_days=7
+                    code=COUPON,
+                    name="直播专享10元",
+                    kind="fixed",
+                    amount=Decimal("10"),
+                    valid_days=7,
                 ),
                 now,
             )

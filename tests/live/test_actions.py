@@ -121,7 +121,8 @@ def test_an_unknown_show_or_one_not_on_air_takes_no_action(runtime):
         take(runtime, live_id)
 
 
-def test_the_database_refuses_to_change_or_delete_an_action(runtime):
+def test_the_database_refuses_to_change_or_delete_an_action(store_runtime):
+    runtime = store_runtime
     live_id = show_on_air(runtime)
     action = take(runtime, live_id)
     for statement in (
@@ -141,7 +142,8 @@ def test_the_database_refuses_to_change_or_delete_an_action(runtime):
         assert lives.actions_of(session, live_id)[0].target == COUPON
 
 
-def test_the_purge_deletes_only_what_is_older_than_the_retention(runtime, clock):
+def test_the_purge_deletes_only_what_is_older_than_the_retention(store_runtime, clock):
+    runtime = store_runtime
     live_id = show_on_air(runtime)
     old = take(runtime, live_id, key="old")
     with transaction(runtime.sessions) as session:
@@ -223,10 +225,14 @@ def test_bad_actions_over_http_get_a_4xx_with_a_reason(client, runtime, body, st
 def test_an_unknown_show_is_404_and_a_show_not_on_air_409_over_http(client, runtime):
     headers = bearer(runtime, Role.OPERATOR)
     body = {"kind": "push_coupon", "target": COUPON, "key": "a"}
-    assert client.post("/v1/live/sessions/77/actions", json=body, headers=headers).status_code == 404
+    assert (
+        client.post("/v1/live/sessions/77/actions", json=body, headers=headers).status_code == 404
+    )
     live_id = show_on_air(runtime)
     with transaction(runtime.sessions) as session:
         now = runtime.clock.now()
-        lives.close_live(session, live_id, started_at=now - timedelta(hours=1), ended_at=now, peak_viewers=9)
+        lives.close_live(
+            session, live_id, started_at=now - timedelta(hours=1), ended_at=now, peak_viewers=9
+        )
     answer = client.post(f"/v1/live/sessions/{live_id}/actions", json=body, headers=headers)
     assert answer.status_code == 409 and "not on air" in answer.json()["reason"]

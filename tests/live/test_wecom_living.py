@@ -72,7 +72,9 @@ def show_on_wecom(runtime: Runtime, living_id: str = "lv-1") -> int:
 
 def crm_customer(runtime: Runtime, external_userid: str) -> int:
     with transaction(runtime.sessions) as session:
-        customer_id = create_customer(session, NewCustomer(name="张秀英"), runtime.clock.now(), "crm")
+        customer_id = create_customer(
+            session, NewCustomer(name="张秀英"), runtime.clock.now(), "crm"
+        )
         set_traits(
             session, customer_id, {"wecom_external_userid": external_userid}, runtime.clock.now()
         )
@@ -89,7 +91,11 @@ def pulled_rows(runtime: Runtime) -> list[Event]:
 
 
 def pull(runtime: Runtime) -> int:
-    return sum(t.run(runtime.sessions, runtime.clock) for t in runtime.tasks if t.name == "live-platform-pulls")
+    return sum(
+        t.run(runtime.sessions, runtime.clock)
+        for t in runtime.tasks
+        if t.name == "live-platform-pulls"
+    )
 
 
 def test_an_ended_show_is_pulled_into_joined_and_left_rows_per_viewer(runtime, wecom):
@@ -124,7 +130,7 @@ def test_an_ended_show_is_pulled_into_joined_and_left_rows_per_viewer(runtime, w
 
 
 def test_pulling_a_show_again_writes_nothing_twice(runtime, wecom):
-    fake, base = wecom
+    _fake, base = wecom
     registered(runtime, connect(base))
     live_id = show_on_wecom(runtime)
     pull(runtime)
@@ -189,7 +195,7 @@ def test_the_rate_limit_is_retried_later_not_failed(runtime, wecom, clock):
 
 
 def test_a_wrong_secret_fails_the_pull_for_good_with_a_chinese_reason(runtime, wecom, clock):
-    fake, base = wecom
+    _fake, base = wecom
     with pytest.raises(Refused) as refused:
         connect(base, secret="wrong").pull(ShowRef(1, "wecom-main", "lv-1"))
     assert refused.value.code == 40001

@@ -49,7 +49,12 @@ TARGETS: dict[ActionKind, str | None] = {
     ActionKind.ANSWER_QUESTION: "question cluster id",
 }
 _SKU_KINDS = frozenset(
-    {ActionKind.START_EXPLAINING, ActionKind.STOP_EXPLAINING, ActionKind.SHELF_ON, ActionKind.SHELF_OFF}
+    {
+        ActionKind.START_EXPLAINING,
+        ActionKind.STOP_EXPLAINING,
+        ActionKind.SHELF_ON,
+        ActionKind.SHELF_OFF,
+    }
 )
 
 
@@ -136,7 +141,9 @@ def take_action(
     if show is None:
         raise UnknownShow(f"no live session {live_session_id}")
     if show.room != room:
-        raise ActionRefused(f"live session {live_session_id} is in room {show.room!r}, not {room!r}")
+        raise ActionRefused(
+            f"live session {live_session_id} is in room {show.room!r}, not {room!r}"
+        )
     if show.status != LiveStatus.LIVE:
         raise ShowNotLive(f"live session {live_session_id} is {show.status}, not on air")
     target = _checked_target(session, kind, target)
@@ -191,7 +198,9 @@ def actions_of(session: Session, live_session_id: int) -> list[ActionView]:
     return [ActionView.of(row) for row in rows]
 
 
-def room_feed(session: Session, room: str, *, after: int, limit: int = MAX_FEED) -> list[ActionView]:
+def room_feed(
+    session: Session, room: str, *, after: int, limit: int = MAX_FEED
+) -> list[ActionView]:
     """The actions delivered to ``room``'s own H5 page after id ``after``, oldest first."""
     rows = session.scalars(
         select(LiveAction)

@@ -53,7 +53,9 @@ def register(runtime: Runtime, connectors: Registry | None = None) -> Registry:
     if connectors is None and known is not None:
         return known
     registry = connectors if connectors is not None else build_connectors(runtime)
-    runtime.outbox.register(actions.ACTION_KIND, action_sender(runtime.sessions, runtime.clock, registry))
+    runtime.outbox.register(
+        actions.ACTION_KIND, action_sender(runtime.sessions, runtime.clock, registry)
+    )
 
     def pull(factory: sessionmaker[Session], clock: Clock) -> int:
         return platform_shows.pull_due(factory, clock, registry)

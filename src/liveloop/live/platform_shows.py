@@ -216,7 +216,12 @@ def write_pull(
             viewers.add(event.viewer.anonymous_id)
             out["customer_id"] = _crm_customer(session, event.viewer.external_ids)
         append_rows(session, rows)
-    row.state, row.pulled_at, row.viewers, row.last_error = PullState.PULLED, now, len(viewers), None
+    row.state, row.pulled_at, row.viewers, row.last_error = (
+        PullState.PULLED,
+        now,
+        len(viewers),
+        None,
+    )
     return 1
 
 

@@ -17,7 +17,6 @@ from liveloop.live.actions import KeyReused as KeyReused
 from liveloop.live.actions import ShowNotLive as ShowNotLive
 from liveloop.live.actions import UnknownShow as UnknownShow
 from liveloop.live.actions import actions_of as actions_of
-from liveloop.live.actions import parse_kind as parse_action_kind
 from liveloop.live.actions import room_feed as room_feed
 from liveloop.live.actions import room_of_show as room_of_show
 from liveloop.live.actions import take_action as take_action

@@ -12,10 +12,10 @@ A connector has a ``platform`` and two directions:
 Errors a connector raises, mapped at its edge::
 
     ConnectorError
-     ├── RetryLater   (also store.outbox.RetryAfter)       rate limits, busy: try again after ``delay``
-     ├── Unavailable                                       network, 5xx: retry with back-off
-     └── Refused      (also store.outbox.PermanentFailure) wrong secret, unknown show: final;
-                                                           ``reason`` is readable Chinese
+     ├── RetryLater   (a store.outbox.RetryAfter)        rate limit: again after ``delay``
+     ├── Unavailable                                     network, 5xx: retry with back-off
+     └── Refused      (a store.outbox.PermanentFailure)  wrong secret, unknown show: final;
+                                                         ``reason`` is readable Chinese
 """
 
 from __future__ import annotations

@@ -55,7 +55,10 @@ MAX_PAGES = 10_000
 REASONS = {
     40001: "企业微信直播应用的 Secret 不正确（40001）：请核对 LIVELOOP_WECOM_LIVING_SECRET",
     40013: "企业 ID 不正确（40013）：请核对 LIVELOOP_WECOM_CORP_ID",
-    48002: "该应用没有调用直播接口的权限（48002）：请在企业微信管理后台把它加入「直播 - 可调用接口的应用」",
+    48002: (
+        "该应用没有调用直播接口的权限（48002）："
+        "请在企业微信管理后台把它加入「直播 - 可调用接口的应用」"
+    ),
     60011: "该应用没有查看此场直播的权限（60011）",
 }
 
@@ -169,7 +172,9 @@ class WeComLivingClient:
     def _raise(self, code: int, body: dict[str, Any], path: str) -> None:
         message = str(body.get("errmsg", ""))[:200]
         if code == RATE_LIMITED:
-            raise RetryLater(self._rate_delay, f"企业微信直播接口调用太频繁（45009），稍后重试: {path}")
+            raise RetryLater(
+                self._rate_delay, f"企业微信直播接口调用太频繁（45009），稍后重试: {path}"
+            )
         if code == BUSY:
             raise Unavailable(f"企业微信系统繁忙（-1），稍后重试: {path}")
         raise Refused(reason_for(code, message), code=code)
@@ -227,7 +232,9 @@ class WeComLivingConnector:
                         external_ids=(("external_userid", external),),
                         nickname=str(name)[:64] if isinstance(name, str) and name else None,
                     )
-                    events += self._watched(living_id, f"external:{external}", viewer, user, start, duration)
+                    events += self._watched(
+                        living_id, f"external:{external}", viewer, user, start, duration
+                    )
             pages += 1
             if page.get("ending") == 1:
                 break

@@ -40,8 +40,7 @@ SQLITE_TRIGGERS = (
     END
     """,
 )
-_CHANGED = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in ("id", *FACTS[:4]))
-POSTGRES_FUNCTION = f"""
+POSTGRES_FUNCTION = """
 CREATE FUNCTION live_actions_append_only() RETURNS trigger AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
@@ -52,7 +51,10 @@ BEGIN
         END IF;
         RETURN OLD;
     END IF;
-    IF {_CHANGED} OR NEW.detail::text IS DISTINCT FROM OLD.detail::text
+    IF NEW.id IS DISTINCT FROM OLD.id OR NEW.room IS DISTINCT FROM OLD.room
+        OR NEW.live_session_id IS DISTINCT FROM OLD.live_session_id
+        OR NEW.kind IS DISTINCT FROM OLD.kind OR NEW.target IS DISTINCT FROM OLD.target
+        OR NEW.detail::text IS DISTINCT FROM OLD.detail::text
         OR NEW.taken_by IS DISTINCT FROM OLD.taken_by OR NEW.at IS DISTINCT FROM OLD.at
         OR NEW.key IS DISTINCT FROM OLD.key THEN
         RAISE EXCEPTION 'live_actions is append-only: an action''s facts never change';
