@@ -1,4 +1,4 @@
-"""The one-click actions over HTTP (mounted by ``live.api``):
+"""The one-click actions over HTTP (``live.api.actions_router``, which the app mounts):
 
 - ``POST /v1/live/sessions/{live_id}/actions`` (operator, host): take an action in a show on
   air; the same ``key`` again answers the first action;
@@ -29,7 +29,7 @@ from liveloop.live import service as lives
 from liveloop.live import webhook
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 
-router = APIRouter(tags=["live"])
+router = APIRouter(prefix="/v1/live", tags=["live"])
 Actor = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.HOST))]
 Reader = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.HOST, Role.ANALYST))]
 LiveId = Annotated[int, Path(ge=1, le=2**31 - 1)]

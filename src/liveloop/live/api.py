@@ -22,7 +22,7 @@ from liveloop.web.deps import ReadSessionDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/v1/live-sessions", tags=["live"])
 # The webhook is documented beside the tracking API, whose answers it gives.
-webhook_router = APIRouter(prefix="/v1")
+webhook_router = APIRouter(prefix="/v1", tags=["ingest"])
 Reader = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.HOST, Role.ANALYST))]
 Editor = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
 CostItem = Annotated[str, Field(min_length=1, max_length=32, pattern=NO_CONTROL_CHARS)]
@@ -80,7 +80,6 @@ Room = Annotated[str, Path(pattern=webhook.ROOM, description="The live room, e.g
 
 @webhook_router.post(
     "/live/{room}/events",
-    tags=["ingest"],
     summary="Live-platform webhook: viewers, comments, likes, shares, clicks, carts, orders",
     description="Signed with HMAC-SHA256; see docs/ingest.md for the schema and signature.",
 )
@@ -106,7 +105,5 @@ async def live_events(room: Room, request: Request) -> Response:
     return Response(ingest.ACCEPTED, media_type="application/json")
 
 
-# The one-click actions and the own room's action feed (live.actions_api): /v1/live/….
-from liveloop.live import actions_api as _actions_api  # noqa: E402
-
-webhook_router.include_router(_actions_api.router, prefix="/live")
+# The one-click actions and the own room's action feed: /v1/live/… (``live.actions_api``).
+from liveloop.live.actions_api import router as actions_router  # noqa: E402, F401
