@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from liveloop.commerce.service import ProductSpec, TemplateSpec, create_template, upsert_product
+from liveloop.commerce.service import (
+    ProductSpec,
+    TemplateSpec,
+    create_template,
+    product,
+    upsert_product,
+)
 from liveloop.live import service as lives
 from liveloop.live.models import LiveSession, LiveStatus
 from liveloop.runtime import Runtime
@@ -20,7 +26,7 @@ def show_on_air(runtime: Runtime, *, room: str = "main", platform: str = "own_h5
     yet, so the status is set on the row)."""
     now = runtime.clock.now()
     with transaction(runtime.sessions) as session:
-        if not _catalogued(session):
+        if product(session, SKU) is None:
             upsert_product(
                 session, ProductSpec(SKU, "高纤燕麦米 1kg", "grain", Decimal("39.90"), 365), now
             )
@@ -42,9 +48,3 @@ def show_on_air(runtime: Runtime, *, room: str = "main", platform: str = "own_h5
         show.status, show.platform = LiveStatus.LIVE, platform
         show.started_at = now - timedelta(minutes=10)
     return live_id
-
-
-def _catalogued(session) -> bool:
-    from liveloop.commerce.service import product
-
-    return product(session, SKU) is not None

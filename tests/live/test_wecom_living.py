@@ -231,3 +231,15 @@ def test_wecom_living_takes_no_actions_from_outside(wecom):
 
     result = connect(base).deliver(ActionDelivery(1, "wecom-main", 1, "push_coupon", "C1", {}, "k"))
     assert not result.delivered and "企业微信" in (result.note or "")
+
+
+def test_a_show_on_a_platform_without_credentials_waits_an_hour_with_the_reason(runtime, clock):
+    bootstrap.wire(runtime)
+    live_jobs.register(runtime, connectors=Registry())
+    live_id = show_on_wecom(runtime)
+    assert pull(runtime) == 0
+    clock.advance(minutes=30)
+    assert pull(runtime) == 0
+    with runtime.sessions() as session:
+        link = lives.platform_show_of(session, live_id)
+    assert link.state == "waiting" and link.attempts == 0 and "Secret" in link.last_error

@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 NOT_ENDED_AGAIN = timedelta(minutes=5)  # ask again this much later while the show is on
 MAX_ATTEMPTS = 20
+NO_CONNECTOR_AGAIN = timedelta(hours=1)
+NO_CONNECTOR = "此平台没有接入连接器：请配置企业微信直播的企业 ID 和 Secret"
 
 
 class PlatformShowError(DomainError):
@@ -160,6 +162,8 @@ def pull_due(factory: sessionmaker[Session], clock: Clock, registry: Registry) -
     for link_id, platform, show in due:
         connector = registry.get(platform)
         if connector is None:
+            with transaction(factory) as session:
+                _unconnected(session, link_id, clock.now())
             continue
         try:
             pulled = connector.pull(show)
@@ -235,6 +239,15 @@ def _crm_customer(session: Session, external_ids: tuple[tuple[str, str], ...]) -
         if found is not None:
             return profiles.survivor_of(session, found)
     return None
+
+
+def _unconnected(session: Session, link_id: int, now: datetime) -> None:
+    """No connector for the platform in this process (its secret is not set): look again in
+    an hour rather than every minute."""
+    row = session.get(LivePlatformShow, link_id)
+    if row is not None:
+        row.next_pull_at = now + NO_CONNECTOR_AGAIN
+        row.last_error = NO_CONNECTOR
 
 
 def _failed(session: Session, link_id: int, exc: ConnectorError, now: datetime) -> None:
