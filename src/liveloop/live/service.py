@@ -1,5 +1,7 @@
 """Live facade (foundation slice): schedule and close sessions, count shows held; and the record
-of who attended which live, which it hands the profile counters on import."""
+of who attended which live, which it hands the profile counters on import. The host console's
+one-click actions (``take_action``, ``actions_of``, the own room's ``room_feed``) and the
+shows a platform connector pulls (``link_platform_show``) are re-exported here."""
 
 from __future__ import annotations
 
@@ -9,7 +11,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveloop.live import attendance
+from liveloop.live.actions import ActionRefused as ActionRefused
+from liveloop.live.actions import ActionView as ActionView
+from liveloop.live.actions import KeyReused as KeyReused
+from liveloop.live.actions import ShowNotLive as ShowNotLive
+from liveloop.live.actions import UnknownShow as UnknownShow
+from liveloop.live.actions import actions_of as actions_of
+from liveloop.live.actions import room_feed as room_feed
+from liveloop.live.actions import room_of_show as room_of_show
+from liveloop.live.actions import take_action as take_action
 from liveloop.live.models import LiveSession, LiveStatus
+from liveloop.live.platform_shows import PlatformShowError as PlatformShowError
+from liveloop.live.platform_shows import PlatformShowView as PlatformShowView
+from liveloop.live.platform_shows import link_platform_show as link_platform_show
+from liveloop.live.platform_shows import platform_show_of as platform_show_of
+from liveloop.live.platform_shows import repull as repull
 from liveloop.live.sessions import LiveView as LiveView
 from liveloop.live.sessions import list_lives as list_lives
 from liveloop.live.sessions import set_costs as set_costs
