@@ -35,6 +35,8 @@ identity_app = typer.Typer(help="OneID: the identity graph.")
 analytics_app = typer.Typer(help="Analytics jobs and models.")
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(identity_app, name="identity")
+live_app = typer.Typer(help="直播 (live): rooms, shows and their simulator.")
+app.add_typer(live_app, name="live")
 console = Console()
 err = Console(stderr=True)
 
@@ -532,6 +534,115 @@ def identity_recompute(
         )
     if out is not None:
         console.print(f"Results in {out}")
+
+
+@live_app.command("simulate")
+def live_simulate(
+    room: Annotated[str, typer.Argument(help="The live room, e.g. main")],
+    speed: Annotated[
+        float, typer.Option(help="Times real time (0: as fast as the server takes it)", min=0)
+    ] = 1.0,
+    url: Annotated[str, typer.Option(help="The running `liveloop serve`")] = (
+        "http://127.0.0.1:8000"
+    ),
+    write_key: Annotated[
+        str,
+        typer.Option(
+            envvar="LIVELOOP_LIVE_WRITE_KEY",
+            help="Write key of a live_platform source (`liveloop sources create`)",
+        ),
+    ] = "",
+    secret: Annotated[
+        str,
+        typer.Option(envvar="LIVELOOP_LIVE_SIGNING_SECRET", help="That source's signing secret"),
+    ] = "",
+    seed: Annotated[int, typer.Option(help="Which show (same seed, same show)")] = 1,
+    minutes: Annotated[int, typer.Option(help="The show's length")] = 120,
+    viewers: Annotated[int, typer.Option(help="Distinct viewers over the show")] = 400,
+    scale: Annotated[
+        int,
+        typer.Option(help="The demo brand's size (`liveloop demo --scale`), whose members come"),
+    ] = 1_000,
+    brand_seed: Annotated[int, typer.Option(help="The demo brand's seed")] = SimConfig.seed,
+    live_session_id: Annotated[
+        int | None, typer.Option(help="The show (live session) the events name")
+    ] = None,
+    batch: Annotated[int, typer.Option(help="Events per delivery", min=1, max=500)] = 200,
+) -> None:
+    """Replay a simulated show into ROOM through the real signed webhook of a running server:
+    viewers coming and going (with a viewer drop), comments and clustered questions, VIP
+    arrivals, clicks, carts and orders."""
+    import dataclasses
+
+    from liveloop.sim.replay import DeliveryRefused, ReplayError, ServerUnreachable, Webhook
+    from liveloop.sim.replay import Progress as ReplayProgress
+    from liveloop.sim.replay import replay_show as replay
+    from liveloop.sim.shows import ShowConfig, generate_show
+
+    if not write_key or not secret:
+        err.print(
+            "[red]需要直播平台来源的 write key 和 signing secret[/red] (--write-key/--secret or "
+            "LIVELOOP_LIVE_WRITE_KEY/LIVELOOP_LIVE_SIGNING_SECRET; "
+            "`liveloop sources create NAME --kind live_platform` prints both)"
+        )
+        raise typer.Exit(2)
+    try:
+        brand = dataclasses.replace(
+            SimConfig(customers=scale, seed=brand_seed), end=_today_in_shanghai()
+        )
+        config = ShowConfig(seed=seed, room=room, minutes=minutes, viewers=viewers, brand=brand)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    show = generate_show(config)
+    truth = show.truth
+    console.print(
+        f"直播间 {room}: {len(show.events):,} events, {truth.viewers} viewers, "
+        f"{minutes} min at {'full speed' if speed == 0 else f'{speed:g}×'} → {url}"
+    )
+    webhook = Webhook(url, room, write_key, secret)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("直播中", total=len(show.events))
+
+        def show_progress(p: ReplayProgress) -> None:
+            progress.update(
+                task,
+                completed=p.sent,
+                description=(
+                    f"第 {int(p.at // 60) + 1}/{minutes} 分钟 在线 {p.online} "
+                    f"订单 {p.orders} GMV ¥{p.gmv:,.2f}"
+                ),
+            )
+
+        try:
+            done = replay(
+                show,
+                webhook,
+                speed=speed,
+                batch=batch,
+                live_session_id=live_session_id,
+                on_progress=show_progress,
+            )
+        except ServerUnreachable as exc:
+            err.print(f"[red]无法连接服务器[/red] {exc} — is `liveloop serve` running?")
+            raise typer.Exit(1) from None
+        except DeliveryRefused as exc:
+            err.print(f"[red]服务器拒绝了投递 ({exc.status})[/red]: {exc.reason}", highlight=False)
+            raise typer.Exit(2) from None
+        except ReplayError as exc:  # pragma: no cover - every kind is caught above
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
+    table = Table("", "", title=f"直播间 {room} 模拟直播 (seed {seed})")
+    for label, value in (
+        ("events sent", f"{done.sent:,}"),
+        ("viewers / peak online", f"{truth.viewers} / {truth.peak_online}"),
+        ("viewer drop", f"minute {truth.drop_minute}: {truth.drop_leavers} left"),
+        ("VIP arrivals", ", ".join(f"{v.name}({v.tier})" for v in truth.vips) or "–"),
+        ("question clusters", ", ".join(f"{c.key}×{c.count}" for c in truth.clusters) or "–"),
+        ("orders / GMV", f"{truth.orders} / ¥{truth.gmv:,.2f}"),
+    ):
+        table.add_row(label, value)
+    console.print(table)
 
 
 def _sim_config(scale: int, seed: int, end: date | None) -> SimConfig:

@@ -1,5 +1,6 @@
-"""Live facade (foundation slice): schedule and close sessions, count shows held; and the record
-of who attended which live, which it hands the profile counters on import."""
+"""Live facade (foundation slice): schedule and close sessions, count shows held; the record
+of who attended which live, which it hands the profile counters on import; and how a platform
+signs a webhook delivery (``webhook_signature``, for clients such as the show simulator)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ from liveloop.live.models import LiveSession, LiveStatus
 from liveloop.live.sessions import LiveView as LiveView
 from liveloop.live.sessions import list_lives as list_lives
 from liveloop.live.sessions import set_costs as set_costs
+from liveloop.live.webhook import MAX_EVENTS, signature
 from liveloop.profiles import service as profiles
+
+# How a platform signs a webhook delivery, and the most events one delivery may hold.
+webhook_signature = signature
+WEBHOOK_MAX_EVENTS = MAX_EVENTS
 
 
 def schedule_live(

@@ -296,7 +296,7 @@ class _Draft:
         host: bool = False,
         tag: str | None = None,
     ) -> int:
-        self.items.append((at, len(self.items), kind, viewer, data or {}, host, tag))
+        self.items.append((round(at, 3), len(self.items), kind, viewer, data or {}, host, tag))
         return len(self.items) - 1
 
 
@@ -486,9 +486,9 @@ def _audience(
         present = v.vip is None and join < drop - 30 < drop + 60 < leave
         if present and rng.random() < config.drop_share:
             leave, v.dropped = drop + rng.uniform(0.5, 59.5), True
-        v.join, v.leave = join, leave
+        v.join, v.leave = round(join, 3), round(leave, 3)  # times are kept to the millisecond
         if v.vip is not None:
-            v.vip = VipArrival(v.vip.user_id, v.vip.person_id, v.vip.name, v.vip.tier, join)
+            v.vip = VipArrival(v.vip.user_id, v.vip.person_id, v.vip.name, v.vip.tier, v.join)
     return viewers
 
 
@@ -648,6 +648,7 @@ def _clusters(
             seq = draft.add(at, "comment", v.viewer, {"text": text}, tag=key)
             cluster.seqs.append(seq)
             labels[seq] = label
+            at = draft.items[seq][0]
             cluster.first, cluster.last = min(cluster.first, at), max(cluster.last, at)
         clusters.append(cluster)
     return clusters
@@ -696,7 +697,7 @@ def _buying(
                 rate = config.clicks_per_minute * (share - on + on * uplift[product.sku])
                 if rng.random() >= rate:
                     continue
-                at = rng.uniform(lo, hi)
+                at = round(rng.uniform(lo, hi), 3)
                 if not v.present(at) or at >= v.leave - 2:
                     continue
                 if segment.start <= at < segment.end:
