@@ -597,8 +597,8 @@ def live_simulate(
     show = generate_show(config)
     truth = show.truth
     console.print(
-        f"直播间 {room}: {len(show.events):,} events, {truth.viewers} viewers, "
-        f"{minutes} min at {'full speed' if speed == 0 else f'{speed:g}×'} → {url}"
+        f"直播间 {room}: {len(show.events):,} 个事件, {truth.viewers} 位观众, {minutes} 分钟, "
+        f"{'全速' if speed == 0 else f'{speed:g} 倍速'} → {url}"
     )
     webhook = Webhook(url, room, write_key, secret)
     with Progress(console=console, transient=True) as progress:
@@ -634,12 +634,12 @@ def live_simulate(
             raise typer.Exit(1) from None
     table = Table("", "", title=f"直播间 {room} 模拟直播 (seed {seed})")
     for label, value in (
-        ("events sent", f"{done.sent:,}"),
-        ("viewers / peak online", f"{truth.viewers} / {truth.peak_online}"),
-        ("viewer drop", f"minute {truth.drop_minute}: {truth.drop_leavers} left"),
-        ("VIP arrivals", ", ".join(f"{v.name}({v.tier})" for v in truth.vips) or "–"),
-        ("question clusters", ", ".join(f"{c.key}×{c.count}" for c in truth.clusters) or "–"),
-        ("orders / GMV", f"{truth.orders} / ¥{truth.gmv:,.2f}"),
+        ("已发送事件", f"{done.sent:,}"),
+        ("观众 / 最高在线", f"{truth.viewers} / {truth.peak_online}"),
+        ("观众流失", f"第 {truth.drop_minute} 分钟 {truth.drop_leavers} 人离开"),
+        ("VIP 进场", ", ".join(f"{v.name}({v.tier})" for v in truth.vips) or "–"),
+        ("问题聚类", ", ".join(f"{c.key}×{c.count}" for c in truth.clusters) or "–"),
+        ("订单 / GMV", f"{truth.orders} / ¥{truth.gmv:,.2f}"),
     ):
         table.add_row(label, value)
     console.print(table)
