@@ -285,6 +285,9 @@ def demo(
     reset_password: Annotated[
         bool, typer.Option("--reset-password", help="Give the demo login a new password")
     ] = False,
+    show: Annotated[
+        bool, typer.Option("--show/--no-show", help="Keep a simulated live show running")
+    ] = True,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
@@ -331,6 +334,12 @@ def demo(
 
             # The brand keeps trading while the console is open, so journeys move.
             DemoFeed(runtime).start()
+        if show:
+            # A show runs in room main through the server's own signed webhook, so the host
+            # console moves; it waits for the server to answer.
+            local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+            demo_brand.start_show(runtime, config, f"http://{local}:{port}")
+            console.print("直播间 main: 模拟直播进行中 (`--no-show` to stop it)")
         _serve(runtime, host, port)
 
 

@@ -162,3 +162,29 @@ def _today() -> date:
     from liveloop.sim.config import SHANGHAI
 
     return datetime.now(SHANGHAI).date()
+
+
+def test_the_demo_keeps_a_show_running_each_a_live_session_through_its_own_source(
+    live_runtime, server
+):
+    from liveloop import demo
+    from liveloop.live.service import list_lives
+    from liveloop.store.engine import transaction
+
+    on_air = demo.start_show(live_runtime, BRAND, server, speed=0)
+    try:
+        import time
+
+        deadline = time.monotonic() + 60
+        while on_air.shows < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        on_air.stop()
+    with transaction(live_runtime.read_sessions) as session:
+        lives = list_lives(session, limit=10)
+    ended = [live for live in lives if live.status == "ended"]
+    assert ended and ended[-1].room == "main" and ended[-1].title.startswith("主食健康课")
+    stored = stored_events(live_runtime)
+    assert {e.properties.get("live_session_id") for e in stored} >= {ended[-1].id}
+    # The source is made once and kept for the next start.
+    assert demo.show_source(live_runtime) == demo.show_source(live_runtime)
