@@ -188,3 +188,14 @@ def test_the_demo_keeps_a_show_running_each_a_live_session_through_its_own_sourc
     assert {e.properties.get("live_session_id") for e in stored} >= {ended[-1].id}
     # The source is made once and kept for the next start.
     assert demo.show_source(live_runtime) == demo.show_source(live_runtime)
+
+
+def test_the_hosts_messages_arrive_labelled_as_the_hosts(live_runtime, server, platform):
+    show = generate_show(ShowConfig(seed=9, brand=BRAND, **SHORT))
+    webhook = Webhook(server, "main", platform.write_key, platform.signing_secret or "")
+    replay_show(show, webhook, speed=0)
+    comments = [e for e in stored_events(live_runtime) if e.name == "Live Comment Posted"]
+    host = [e for e in comments if e.properties.get("role") == "host"]
+    assert len(host) == show.truth.host_messages
+    assert {e.anonymous_id for e in host} == {"host-main"}
+    assert all("role" not in e.properties for e in comments if e.anonymous_id != "host-main")
