@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from liveloop.sim.catalog import IMPULSE, STAPLES, Sku
+from liveloop.sim.catalog import BY_SKU, IMPULSE, STAPLES, Sku
 from liveloop.sim.comments import EMOJI, Label, intent_mix, make_comment
 from liveloop.sim.config import SimConfig
 from liveloop.sim.geo import CITIES, GIVEN_FEMALE, GIVEN_MALE, SURNAMES
@@ -282,7 +282,7 @@ class _Viewer:
 class _Draft:
     """The events as they are drawn, before they are put in time order and numbered."""
 
-    items: list[tuple[float, int, str, dict[str, Any], dict[str, Any], bool, str | None]] = field(
+    items: list[tuple[float, int, str, dict[str, Any], dict[str, Any], bool]] = field(
         default_factory=list
     )
 
@@ -294,9 +294,8 @@ class _Draft:
         data: dict[str, Any] | None = None,
         *,
         host: bool = False,
-        tag: str | None = None,
     ) -> int:
-        self.items.append((round(at, 3), len(self.items), kind, viewer, data or {}, host, tag))
+        self.items.append((round(at, 3), len(self.items), kind, viewer, data or {}, host))
         return len(self.items) - 1
 
 
@@ -333,7 +332,7 @@ def generate_show(config: ShowConfig) -> Show:
     ids = {item[1]: f"{prefix}-{n:06d}" for n, item in enumerate(ordered)}
     events = tuple(
         ScriptedEvent(ids[seq], round(at, 3), kind, viewer, data, host_msg)
-        for at, seq, kind, viewer, data, host_msg, _ in ordered
+        for at, seq, kind, viewer, data, host_msg in ordered
     )
     truth = ShowTruth(
         room=config.room,
@@ -628,8 +627,6 @@ def _clusters(
     labels: dict[int, Label],
 ) -> list[_Cluster]:
     """One question per segment, asked by many viewers (each once) within a few minutes."""
-    from liveloop.sim.catalog import BY_SKU
-
     clusters = []
     for segment in segments:
         key = _question_for(BY_SKU.get(segment.sku), segment.name)
@@ -645,7 +642,7 @@ def _clusters(
             text = rng.choice(phrasings).format(
                 product=_short(segment.name), emoji=rng.choice(EMOJI)
             )
-            seq = draft.add(at, "comment", v.viewer, {"text": text}, tag=key)
+            seq = draft.add(at, "comment", v.viewer, {"text": text})
             cluster.seqs.append(seq)
             labels[seq] = label
             at = draft.items[seq][0]
