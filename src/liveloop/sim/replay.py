@@ -27,7 +27,7 @@ from liveloop.sim.shows import ScriptedEvent, Show, ShowConfig, generate_show
 
 log = logging.getLogger(__name__)
 BATCH = 200
-# Events due within this many seconds of each other go in one delivery.
+# Events due within this many seconds (real time) of the first go in one delivery.
 COALESCE_SECONDS = 0.25
 
 
@@ -106,13 +106,14 @@ def replay_show(
     client: httpx.Client | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     stop: threading.Event | None = None,
+    coalesce_seconds: float = COALESCE_SECONDS,
 ) -> Progress:
     """Send ``show`` to ``webhook``. At ``speed`` N > 0 the show's clock runs N times faster
     than real time from now (its timestamps and watch times shrink alike, so the console sees a
-    consistent shorter show); at 0 it is sent as fast as the server takes it, with the show's
-    own times, placed so that it ends now. Raises ``ServerUnreachable`` or ``DeliveryRefused``
-    (a 4xx or 5xx, with the server's reason); stops early, between deliveries, when ``stop`` is
-    set."""
+    consistent shorter show), in deliveries of the events due within ``coalesce_seconds``; at 0
+    it is sent as fast as the server takes it, with the show's own times, placed so that it ends
+    now. Raises ``ServerUnreachable`` or ``DeliveryRefused`` (a 4xx or 5xx, with the server's
+    reason); stops early, between deliveries, when ``stop`` is set."""
     if speed < 0:
         raise ValueError("speed is 0 (as fast as possible) or more")
     if not 1 <= batch <= WEBHOOK_MAX_EVENTS:
@@ -135,7 +136,7 @@ def replay_show(
                 if wait > 0 and stop.wait(wait):
                     break
             j = i + 1
-            horizon = events[i].at + COALESCE_SECONDS * scale
+            horizon = events[i].at + coalesce_seconds * scale
             while j < len(events) and j - i < batch and (not speed or events[j].at <= horizon):
                 j += 1
             chunk = events[i:j]
@@ -205,8 +206,10 @@ class OnAir:
         on_start: Callable[[Show], int | None] | None = None,
         on_end: Callable[[Show, int | None], None] | None = None,
         retry_seconds: float = 3.0,
+        coalesce_seconds: float = 1.0,
     ) -> None:
         self.webhook, self.config, self.speed = webhook, show, speed
+        self.coalesce_seconds = coalesce_seconds  # about one delivery a second at real time
         self.on_start, self.on_end, self.retry_seconds = on_start, on_end, retry_seconds
         self.shows = 0
         self.last: Progress | None = None
@@ -255,6 +258,7 @@ class OnAir:
                 client=http,
                 on_progress=self._seen,
                 stop=self._stop,
+                coalesce_seconds=self.coalesce_seconds,
             )
             if self.on_end and not self._stop.is_set():
                 self.on_end(show, live_id)
