@@ -11,6 +11,7 @@ newcomer's ``make demo > log`` then shows what is happening instead of nothing f
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -226,7 +227,23 @@ def start_show(runtime: Runtime, config: SimConfig, url: str, *, speed: float = 
             )
 
     webhook = Webhook(url, SHOW_ROOM, write_key, secret)
+    logging.getLogger("uvicorn.access").addFilter(_QuietShow(webhook.endpoint))
     return OnAir(webhook, show, speed=speed, on_start=on_start, on_end=on_end).start()
+
+
+class _QuietShow(logging.Filter):
+    """Keeps the running show's accepted deliveries (one a second) out of the access log, so
+    the demo's terminal stays readable; a refused one is still logged."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__()
+        self.path = "/" + endpoint.split("/", 3)[-1]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and args[2] == self.path:
+            return not (isinstance(args[4], int) and args[4] < 400)
+        return True
 
 
 def show_source(runtime: Runtime) -> tuple[str, str]:

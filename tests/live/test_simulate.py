@@ -188,6 +188,20 @@ def test_the_demo_keeps_a_show_running_each_a_live_session_through_its_own_sourc
     assert {e.properties.get("live_session_id") for e in stored} >= {ended[-1].id}
     # The source is made once and kept for the next start.
     assert demo.show_source(live_runtime) == demo.show_source(live_runtime)
+    # The show's accepted deliveries stay out of the access log; a refused one does not.
+    import logging
+
+    access = logging.getLogger("uvicorn.access")
+
+    def line(path: str, status: int) -> logging.LogRecord:
+        args = ("127.0.0.1:50000", "POST", path, "1.1", status)
+        return access.makeRecord(
+            access.name, logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d', args, None
+        )
+
+    assert not access.filter(line("/v1/live/main/events", 200))
+    assert access.filter(line("/v1/live/main/events", 401))
+    assert access.filter(line("/v1/track", 200))
 
 
 def test_the_hosts_messages_arrive_labelled_as_the_hosts(live_runtime, server, platform):
