@@ -1,7 +1,8 @@
-"""Live facade (foundation slice): schedule and close sessions, count shows held; and the record
-of who attended which live, which it hands the profile counters on import. The host console's
-one-click actions (``take_action``, ``actions_of``, the own room's ``room_feed``) and the
-shows a platform connector pulls (``link_platform_show``) are re-exported here."""
+"""Live facade: rooms and shows, each show's shelf and prepared offers, who may see which
+room; the host console's one-click actions and the own room's action feed; the shows a platform
+connector pulls; each ended show's post-live report and follow-up audiences; the record of who
+attended which live (handed to the profile counters); and how a platform signs a webhook
+delivery (``webhook_signature``, for clients such as the show simulator)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,12 @@ from liveloop.live.platform_shows import repull as repull
 from liveloop.live.sessions import LiveView as LiveView
 from liveloop.live.sessions import list_lives as list_lives
 from liveloop.live.sessions import set_costs as set_costs
+from liveloop.live.webhook import MAX_EVENTS, signature
 from liveloop.profiles import service as profiles
+
+# How a platform signs a webhook delivery, and the most events one delivery may hold.
+webhook_signature = signature
+WEBHOOK_MAX_EVENTS = MAX_EVENTS
 
 
 def schedule_live(
