@@ -264,6 +264,12 @@ CONSOLE: dict[str, frozenset[Role] | str] = {
     "GET /console/journeys/{key}": frozenset({A, O, N}),
     "POST /console/journeys/builtins/{key}": frozenset({A, O}),
     "POST /console/journeys/{key}/{action}": frozenset({A, O}),
+    "GET /console/live": frozenset({A, O, H, N}),
+    "POST /console/live": frozenset({A, O}),
+    "POST /console/live/rooms": frozenset({A, O}),
+    "GET /console/live/{live_id}": frozenset({A, O, H, N}),
+    "POST /console/live/{live_id}/shelf": frozenset({A, O}),
+    "POST /console/live/{live_id}/{action}": frozenset({A, O, H}),
     "GET /console/messages": frozenset({A, O}),
     "POST /console/messages/{message_id}/retry": frozenset({A, O}),
     "GET /console/segments": frozenset({A, O, N}),
@@ -276,6 +282,8 @@ CONSOLE: dict[str, frozenset[Role] | str] = {
     "POST /console/logout": ANY_USER,
 }
 FILL = {"{key}": "new-customer-welcome", "{format}": "csv", "{action}": "pause"}
+# The live page's {action} is start or end (pause is the journeys'), asked on show 1.
+FILL_LIVE = {"/console/live/{live_id}/{action}": "/console/live/1/end"}
 
 
 # Mounted but neither an API operation nor a console page: the document, its viewer, the
@@ -304,6 +312,8 @@ def _mounted(routes) -> Iterator[str]:
 
 
 def _url(path: str) -> str:
+    if path in FILL_LIVE:
+        return FILL_LIVE[path]
     for placeholder, value in FILL.items():
         path = path.replace(placeholder, value)
     return re.sub(r"\{[^}]+\}", "1", path)
