@@ -36,7 +36,7 @@ MAX_MINUTES = 24 * 60
 MAX_EARLY_MINUTES = 180
 MAX_CONTROLLERS = 20
 USERNAME_CHARS = 64
-STATUS_NAMES = {
+STATUS_NAMES: dict[str, str] = {
     LiveStatus.SCHEDULED: "未开播",
     LiveStatus.LIVE: "直播中",
     LiveStatus.ENDED: "已结束",
@@ -289,7 +289,7 @@ def update_show(
         raise LiveRefused(f"不能修改 {', '.join(unknown)} (cannot change {', '.join(unknown)})")
     for key in changes:
         if row.status not in EDITABLE[key]:
-            status = STATUS_NAMES.get(LiveStatus(row.status), row.status)
+            status = STATUS_NAMES.get(row.status, row.status)
             raise LiveConflict(f"这场直播{status},不能再改 {key} (show is {row.status})")
     if "title" in changes:
         row.title = _name(changes["title"], "标题 (title)", 128)
@@ -317,7 +317,7 @@ def update_show(
 
 
 def _refuse_move(row: LiveSession, to: str) -> LiveConflict:
-    status = STATUS_NAMES.get(LiveStatus(row.status), row.status)
+    status = STATUS_NAMES.get(row.status, row.status)
     return LiveConflict(f"这场直播{status},不能{to} (show {row.id} is {row.status})")
 
 
