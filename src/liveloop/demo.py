@@ -31,6 +31,7 @@ from liveloop.profiles.service import count_customers
 from liveloop.runtime import Runtime
 from liveloop.sim.config import SimConfig
 from liveloop.sim.load import LoadReport, load_simulation, load_state
+from liveloop.sim.rooms import prepare_next_show
 from liveloop.store.engine import transaction
 
 DEMO_USER = "demo"
@@ -115,6 +116,7 @@ def build(runtime: Runtime, config: SimConfig, stages: Stages) -> Built:
     if state == "other":
         raise DemoRefused("this store holds data that is not the demo's; use an empty store")
     if state == "done":
+        _next_show(runtime)
         with transaction(runtime.read_sessions) as session:
             return Built(config.customers, count_customers(session), None)
     with stages.counted(STAGES[0], config.customers) as progress:
@@ -133,9 +135,16 @@ def build(runtime: Runtime, config: SimConfig, stages: Stages) -> Built:
     with stages.stage(STAGES[3]):
         runtime.run_tasks_until_idle()
         runtime.outbox.drain_until_idle(runtime.sessions, runtime.clock)
+    _next_show(runtime)
     with transaction(runtime.read_sessions) as session:
         customers = count_customers(session)
     return Built(config.customers, customers, report)
+
+
+def _next_show(runtime: Runtime) -> None:
+    """The rooms and the next weekly show (每周三晚8点 主食健康课) with its shelf and offers."""
+    with transaction(runtime.sessions) as session:
+        prepare_next_show(session, runtime.clock.now(), runtime.settings.tz)
 
 
 def login_file(settings: Settings) -> Path:
