@@ -209,7 +209,7 @@ def _show_page(
         "user": user,
         "page": "live",
         "show": show,
-        "room": lives.get_room(session, show.room),
+        "room_name": lives.room_name(session, show.room),
         "shelf": shelf,
         "blank_rows": range(max(3, 8 - len(shelf))),
         "offers": lives.offers_of(session, show.id),

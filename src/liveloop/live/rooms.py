@@ -183,6 +183,12 @@ def get_room(session: Session, code: str, rooms: frozenset[str] | None = None) -
     return RoomView.of(row)
 
 
+def room_name(session: Session, code: str) -> str:
+    """The room's name, or its code for a room no one has made yet (a webhook's)."""
+    name = session.scalar(select(LiveRoom.name).where(LiveRoom.code == code))
+    return name if name is not None else code
+
+
 def rooms_of(session: Session, principal: Principal) -> frozenset[str] | None:
     """The room codes ``principal`` may see: None for every room (admin, operator, analyst);
     for a host, the rooms of the shows that name them host or 场控 (by username, which an API

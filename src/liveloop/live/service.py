@@ -27,6 +27,7 @@ from liveloop.live.rooms import RoomView as RoomView
 from liveloop.live.rooms import create_room as create_room
 from liveloop.live.rooms import get_room as get_room
 from liveloop.live.rooms import list_rooms as list_rooms
+from liveloop.live.rooms import room_name as room_name
 from liveloop.live.rooms import rooms_of as rooms_of
 from liveloop.live.sessions import LiveView as LiveView
 from liveloop.live.sessions import list_lives as list_lives

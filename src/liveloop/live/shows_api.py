@@ -79,7 +79,8 @@ class ShowIn(BaseModel):
 
 
 class ShowPatch(BaseModel):
-    """Only the fields sent change; ``null`` clears series, host or planned_minutes."""
+    """Only the fields sent change; ``null`` clears series, host or planned_minutes; an
+    ``audience`` sent replaces the whole rule."""
 
     model_config = ConfigDict(extra="forbid")
     title: Annotated[str, Field(min_length=1, max_length=128, pattern=NO_CONTROL_CHARS)] = ""
@@ -189,11 +190,10 @@ def _fields(show: lives.ShowView) -> dict[str, Any]:
 
 
 def _detail(session: Session, show: lives.ShowView) -> ShowDetail:
-    room = lives.get_room(session, show.room)
     return ShowDetail.model_validate(
         {
             **_fields(show),
-            "room_name": room.name,
+            "room_name": lives.room_name(session, show.room),
             "shelf": [
                 ShelfItemOut.model_validate(i, from_attributes=True)
                 for i in lives.shelf_of(session, show.id)
