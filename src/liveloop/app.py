@@ -23,7 +23,9 @@ from liveloop.identity.api import router as identity_router
 from liveloop.ingest import api as ingest
 from liveloop.journeys.api import router as journeys_router
 from liveloop.live.api import actions_router as live_actions_router
+from liveloop.live.api import rooms_router as live_rooms_router
 from liveloop.live.api import router as live_router
+from liveloop.live.api import shows_router as live_shows_router
 from liveloop.live.api import webhook_router as live_webhook_router
 from liveloop.metrics import Metrics, MetricsMiddleware
 from liveloop.profiles.api import router as profiles_router
@@ -78,6 +80,8 @@ def create_app(
     app.include_router(analytics_router)
     app.include_router(live_router)
     app.include_router(live_actions_router)
+    app.include_router(live_shows_router)
+    app.include_router(live_rooms_router)
     app.include_router(segments_router)
     app.include_router(channels_api.router)
     app.include_router(coupons_router)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -24,6 +24,11 @@ from liveloop.runtime import Runtime
 from liveloop.sim.config import SHANGHAI, SimConfig
 from liveloop.store.engine import transaction
 
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from liveloop.live.service import ShowView
+
 app = typer.Typer(help="liveloop (回头客引擎): private-domain operations for food brands.")
 apikey_app = typer.Typer(help="API keys for machine clients.")
 app.add_typer(apikey_app, name="apikey")
@@ -35,7 +40,7 @@ identity_app = typer.Typer(help="OneID: the identity graph.")
 analytics_app = typer.Typer(help="Analytics jobs and models.")
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(identity_app, name="identity")
-live_app = typer.Typer(help="直播 (live): rooms, shows and their simulator.")
+live_app = typer.Typer(help="直播 (live): rooms, shows, comments understood, simulated shows.")
 app.add_typer(live_app, name="live")
 console = Console()
 err = Console(stderr=True)
@@ -652,6 +657,182 @@ def live_simulate(
     ):
         table.add_row(label, value)
     console.print(table)
+
+
+live_rooms_app = typer.Typer(help="Live rooms: list them or add one.")
+live_app.add_typer(live_rooms_app, name="rooms")
+live_shows_app = typer.Typer(help="Shows: list, schedule, start and end them.")
+live_app.add_typer(live_shows_app, name="shows")
+
+
+def _live_refused(exc: Exception) -> typer.Exit:
+    err.print(f"[red]{exc}[/red]")
+    return typer.Exit(2)
+
+
+@live_rooms_app.command("list")
+def live_rooms_list() -> None:
+    """List the rooms (connector settings without secrets)."""
+    from liveloop.live import service as lives
+
+    runtime = _open()
+    with transaction(runtime.read_sessions) as session:
+        rooms = lives.list_rooms(session)
+    table = Table("code", "name", "platform", "connector", title="live rooms")
+    for room in rooms:
+        settings = " ".join(f"{k}={v}" for k, v in room.connector.items())
+        secret = f" secret_ref={room.secret_ref}" if room.secret_ref else ""
+        table.add_row(room.code, room.name, lives.PLATFORM_NAMES[room.platform], settings + secret)
+    console.print(table)
+
+
+@live_rooms_app.command("add")
+def live_rooms_add(
+    code: Annotated[str, typer.Argument(help="The room code of /v1/live/{room}/events")],
+    name: Annotated[str, typer.Argument(help="The room's name, e.g. 视频号直播间")],
+    platform: Annotated[
+        str, typer.Option(help="own_h5, wechat_channels or wecom_living")
+    ] = "own_h5",
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(help="A non-secret connector setting KEY=VALUE (repeatable)"),
+    ] = None,
+    secret_ref: Annotated[
+        str | None, typer.Option(help="The setting that holds the connector's secret")
+    ] = None,
+) -> None:
+    """Add a room."""
+    from liveloop.live import service as lives
+
+    connector = {}
+    for item in setting or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            err.print(f"[red]--setting takes KEY=VALUE, not {item!r}[/red]")
+            raise typer.Exit(2)
+        connector[key.strip()] = value.strip()
+    runtime = _open()
+    try:
+        with transaction(runtime.sessions) as session:
+            room = lives.create_room(
+                session,
+                code=code,
+                name=name,
+                platform=platform,
+                now=runtime.clock.now(),
+                connector=connector,
+                secret_ref=secret_ref,
+            )
+    except lives.LiveError as exc:
+        raise _live_refused(exc) from None
+    console.print(f"Room {room.code} ({room.name}, {lives.PLATFORM_NAMES[room.platform]}) added.")
+
+
+def _show_row(show: ShowView, tz: ZoneInfo) -> list[str]:
+    from liveloop.live import service as lives
+
+    at = show.scheduled_at.astimezone(tz)
+    people = (show.host or "–") + (f" / {', '.join(show.controllers)}" if show.controllers else "")
+    return [
+        str(show.id),
+        at.strftime("%Y-%m-%d %H:%M"),
+        show.room,
+        show.title,
+        show.series or "–",
+        people,
+        lives.STATUS_NAMES.get(show.status, show.status),
+    ]
+
+
+@live_shows_app.command("list")
+def live_shows_list(
+    room: Annotated[str | None, typer.Option(help="Only this room")] = None,
+    status: Annotated[str | None, typer.Option(help="scheduled, live, ended or cancelled")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first")] = 20,
+) -> None:
+    """List shows, newest first."""
+    from liveloop.live import service as lives
+
+    runtime = _open()
+    with transaction(runtime.read_sessions) as session:
+        shows = lives.list_shows(session, room=room, status=status, limit=max(1, limit))
+    table = Table("id", "scheduled", "room", "title", "series", "host / 场控", "status")
+    for show in shows:
+        table.add_row(*_show_row(show, runtime.settings.tz))
+    console.print(table)
+
+
+@live_shows_app.command("schedule")
+def live_shows_schedule(
+    room: Annotated[str, typer.Argument(help="The room's code")],
+    title: Annotated[str, typer.Argument(help="The show's title")],
+    at: Annotated[str, typer.Option(help="Start, brand time: 2026-12-09 20:00")],
+    series: Annotated[str | None, typer.Option(help="e.g. 主食健康课")] = None,
+    host: Annotated[str | None, typer.Option(help="The host's username")] = None,
+    controller: Annotated[
+        list[str] | None, typer.Option(help="A 场控's username (repeatable)")
+    ] = None,
+    minutes: Annotated[int | None, typer.Option(help="Planned length in minutes")] = None,
+    members_only: Annotated[bool, typer.Option(help="Only members enter")] = False,
+    early_tier: Annotated[
+        str | None, typer.Option(help="Members of this tier and above enter early (银卡 …)")
+    ] = None,
+    early_minutes: Annotated[int, typer.Option(help="How early they enter")] = 0,
+) -> None:
+    """Schedule a show in a room."""
+    from liveloop.live import service as lives
+
+    runtime = _open()
+    try:
+        starts = datetime.fromisoformat(at)
+    except ValueError:
+        err.print(f"[red]--at must be a time like 2026-12-09 20:00, not {at!r}[/red]")
+        raise typer.Exit(2) from None
+    if starts.tzinfo is None:
+        starts = starts.replace(tzinfo=runtime.settings.tz)
+    spec = lives.ShowSpec(
+        room=room,
+        title=title,
+        scheduled_at=starts,
+        series=series,
+        host=host,
+        controllers=tuple(controller or ()),
+        planned_minutes=minutes,
+        audience=lives.AudienceRule(members_only, early_tier, early_minutes),
+    )
+    try:
+        with transaction(runtime.sessions) as session:
+            show = lives.schedule_show(session, spec, runtime.clock.now())
+    except lives.LiveError as exc:
+        raise _live_refused(exc) from None
+    console.print(
+        f"Show {show.id} scheduled: {' · '.join(_show_row(show, runtime.settings.tz)[1:4])}"
+    )
+
+
+def _move_show(live_id: int, start: bool) -> None:
+    from liveloop.live import service as lives
+
+    runtime = _open()
+    step = lives.start_show if start else lives.end_show
+    try:
+        with transaction(runtime.sessions) as session:
+            show = step(session, live_id, runtime.clock.now())
+    except lives.LiveError as exc:
+        raise _live_refused(exc) from None
+    console.print(f"Show {show.id} ({show.title}) is {show.status}.")
+
+
+@live_shows_app.command("start")
+def live_shows_start(live_id: int) -> None:
+    """Put a scheduled show on air (states Live Started)."""
+    _move_show(live_id, start=True)
+
+
+@live_shows_app.command("end")
+def live_shows_end(live_id: int) -> None:
+    """Take a show off air (states Live Ended)."""
+    _move_show(live_id, start=False)
 
 
 def _sim_config(scale: int, seed: int, end: date | None) -> SimConfig:

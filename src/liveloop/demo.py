@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -28,20 +28,24 @@ from liveloop import bootstrap
 from liveloop.access import service as access
 from liveloop.access.contracts import Role
 from liveloop.analytics.service import run_analytics
+from liveloop.commerce import service as commerce
 from liveloop.config import Settings
 from liveloop.ingest import service as ingest
 from liveloop.journeys.service import builtins, switch_on
-from liveloop.live.service import close_live, schedule_live
+from liveloop.live import service as lives
 from liveloop.profiles.service import count_customers
 from liveloop.runtime import Runtime
+from liveloop.sim import rooms
 from liveloop.sim.config import SimConfig
 from liveloop.sim.load import LoadReport, load_simulation, load_state
 from liveloop.sim.replay import OnAir, Webhook
+from liveloop.sim.rooms import prepare_next_show
 from liveloop.sim.shows import Show, ShowConfig
 from liveloop.store.engine import transaction
 
 DEMO_USER = "demo"
 SHOW_ROOM = "main"
+SHOW_STOCK = 500  # each shelf product's live allocation in the running show
 SHOW_SOURCE = "演示直播间"  # the live-platform source the demo's running show comes in through
 JOURNEYS_SINCE = timedelta(days=7)
 STAGES = (
@@ -124,6 +128,7 @@ def build(runtime: Runtime, config: SimConfig, stages: Stages) -> Built:
     if state == "other":
         raise DemoRefused("this store holds data that is not the demo's; use an empty store")
     if state == "done":
+        _next_show(runtime)
         with transaction(runtime.read_sessions) as session:
             return Built(config.customers, count_customers(session), None)
     with stages.counted(STAGES[0], config.customers) as progress:
@@ -142,9 +147,16 @@ def build(runtime: Runtime, config: SimConfig, stages: Stages) -> Built:
     with stages.stage(STAGES[3]):
         runtime.run_tasks_until_idle()
         runtime.outbox.drain_until_idle(runtime.sessions, runtime.clock)
+    _next_show(runtime)
     with transaction(runtime.read_sessions) as session:
         customers = count_customers(session)
     return Built(config.customers, customers, report)
+
+
+def _next_show(runtime: Runtime) -> None:
+    """The rooms and the next weekly show (每周三晚8点 主食健康课) with its shelf and offers."""
+    with transaction(runtime.sessions) as session:
+        prepare_next_show(session, runtime.clock.now(), runtime.settings.tz)
 
 
 def login_file(settings: Settings) -> Path:
@@ -198,33 +210,38 @@ def start_show(runtime: Runtime, config: SimConfig, url: str, *, speed: float = 
     write_key, secret = show_source(runtime)
     show = ShowConfig(seed=int(time.time()) // 60, room=SHOW_ROOM, brand=config)
 
-    started: dict[int, datetime] = {}
-
     def on_start(show: Show) -> int:
         now = runtime.clock.now()
         with transaction(runtime.sessions) as session:
-            live_id = schedule_live(
+            on_air = lives.schedule_show(
                 session,
-                room=SHOW_ROOM,
-                title="主食健康课 · 演示直播",
-                host=show.truth.host,
-                scheduled_at=now,
+                lives.ShowSpec(
+                    room=SHOW_ROOM,
+                    title="主食健康课 · 演示直播",
+                    series=rooms.SERIES,
+                    scheduled_at=now,
+                    host="小禾",
+                    controllers=("阿鲜",),
+                    planned_minutes=show.seconds // 60,
+                ),
+                now,
             )
-        started[live_id] = now
-        return live_id
+            known = commerce.products_by_sku(session, [p.sku for p in show.truth.shelf])
+            shelf = [
+                lives.ShelfItemSpec(p.sku, min(p.price, known[p.sku].price), SHOW_STOCK)
+                for p in show.truth.shelf
+                if p.sku in known
+            ]
+            lives.set_shelf(session, on_air.id, shelf)
+            lives.set_offers(session, on_air.id, list(rooms.OFFERS), now)
+            lives.start_show(session, on_air.id, now)
+        return on_air.id
 
     def on_end(show: Show, live_id: int | None) -> None:
         if live_id is None:
             return
-        now = runtime.clock.now()
         with transaction(runtime.sessions) as session:
-            close_live(
-                session,
-                live_id,
-                started_at=started.pop(live_id, now),
-                ended_at=now,
-                peak_viewers=show.truth.peak_online,
-            )
+            lives.end_show(session, live_id, runtime.clock.now())
 
     webhook = Webhook(url, SHOW_ROOM, write_key, secret)
     logging.getLogger("uvicorn.access").addFilter(_QuietShow(webhook.endpoint))

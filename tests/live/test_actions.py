@@ -195,12 +195,12 @@ def test_an_operator_takes_an_action_over_http_and_reads_the_show_s_log(client, 
     live_id = show_on_air(runtime)
     headers = bearer(runtime, Role.OPERATOR)
     body = {"kind": "start_explaining", "target": SKU, "key": "click-1", "detail": {"n": 1}}
-    answer = client.post(f"/v1/live/sessions/{live_id}/actions", json=body, headers=headers)
+    answer = client.post(f"/v1/live-sessions/{live_id}/actions", json=body, headers=headers)
     assert answer.status_code == 201, answer.text
     assert answer.json()["by"] == "k-operator" and answer.json()["kind"] == "start_explaining"
-    again = client.post(f"/v1/live/sessions/{live_id}/actions", json=body, headers=headers)
+    again = client.post(f"/v1/live-sessions/{live_id}/actions", json=body, headers=headers)
     assert again.json()["id"] == answer.json()["id"]
-    listed = client.get(f"/v1/live/sessions/{live_id}/actions", headers=headers)
+    listed = client.get(f"/v1/live-sessions/{live_id}/actions", headers=headers)
     assert [a["id"] for a in listed.json()] == [answer.json()["id"]]
 
 
@@ -216,7 +216,7 @@ def test_an_operator_takes_an_action_over_http_and_reads_the_show_s_log(client, 
 def test_bad_actions_over_http_get_a_4xx_with_a_reason(client, runtime, body, status, reason):
     live_id = show_on_air(runtime)
     answer = client.post(
-        f"/v1/live/sessions/{live_id}/actions", json=body, headers=bearer(runtime, Role.HOST)
+        f"/v1/live-sessions/{live_id}/actions", json=body, headers=bearer(runtime, Role.HOST)
     )
     assert answer.status_code == status
     assert reason in answer.text
@@ -226,7 +226,7 @@ def test_an_unknown_show_is_404_and_a_show_not_on_air_409_over_http(client, runt
     headers = bearer(runtime, Role.OPERATOR)
     body = {"kind": "push_coupon", "target": COUPON, "key": "a"}
     assert (
-        client.post("/v1/live/sessions/77/actions", json=body, headers=headers).status_code == 404
+        client.post("/v1/live-sessions/77/actions", json=body, headers=headers).status_code == 404
     )
     live_id = show_on_air(runtime)
     with transaction(runtime.sessions) as session:
@@ -234,5 +234,5 @@ def test_an_unknown_show_is_404_and_a_show_not_on_air_409_over_http(client, runt
         lives.close_live(
             session, live_id, started_at=now - timedelta(hours=1), ended_at=now, peak_viewers=9
         )
-    answer = client.post(f"/v1/live/sessions/{live_id}/actions", json=body, headers=headers)
+    answer = client.post(f"/v1/live-sessions/{live_id}/actions", json=body, headers=headers)
     assert answer.status_code == 409 and "not on air" in answer.json()["reason"]

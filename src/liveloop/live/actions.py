@@ -30,6 +30,7 @@ from liveloop.live import events
 from liveloop.live.action_tables import DeliveryStatus, LiveAction
 from liveloop.live.connectors.base import ActionDelivery, DeliveryResult
 from liveloop.live.contracts import ActionKind
+from liveloop.live.errors import UnknownShow
 from liveloop.live.models import LiveSession, LiveStatus
 from liveloop.store.outbox import enqueue
 
@@ -60,10 +61,6 @@ _SKU_KINDS = frozenset(
 
 class ActionRefused(DomainError):
     """The action cannot be taken as asked (an unknown kind, a missing or unknown target …)."""
-
-
-class UnknownShow(DomainError):
-    status = 404
 
 
 class ShowNotLive(DomainError):
@@ -116,7 +113,7 @@ def parse_kind(value: str) -> ActionKind:
         return ActionKind(value)
     except ValueError:
         known = ", ".join(k.value for k in ActionKind)
-        raise ActionRefused(f"unknown action kind {value!r}; use one of: {known}") from None
+        raise ActionRefused(f"未知的操作 {value!r} (action kind is one of: {known})") from None
 
 
 def take_action(
@@ -139,19 +136,21 @@ def take_action(
     kind = parse_kind(str(kind))
     show = session.get(LiveSession, live_session_id)
     if show is None:
-        raise UnknownShow(f"no live session {live_session_id}")
+        raise UnknownShow(f"没有这场直播 {live_session_id} (no show {live_session_id})")
     if show.room != room:
         raise ActionRefused(
             f"live session {live_session_id} is in room {show.room!r}, not {room!r}"
         )
     if show.status != LiveStatus.LIVE:
-        raise ShowNotLive(f"live session {live_session_id} is {show.status}, not on air")
+        raise ShowNotLive(
+            f"直播未在进行中，不能操作 (show {live_session_id} is {show.status}, not on air)"
+        )
     target = _checked_target(session, kind, target)
     detail = _checked_detail(detail)
     if not key or len(key) > 128:
-        raise ActionRefused("key must be 1-128 characters")
+        raise ActionRefused("操作编号须为 1-128 个字符 (key must be 1-128 characters)")
     if not by or len(by) > 64:
-        raise ActionRefused("by must be 1-64 characters")
+        raise ActionRefused("操作人须为 1-64 个字符 (by must be 1-64 characters)")
     row = LiveAction(
         room=room,
         live_session_id=live_session_id,
@@ -253,7 +252,7 @@ def _by_key(session: Session, key: str) -> LiveAction | None:
 
 def _replayed(first: LiveAction, live_session_id: int) -> ActionView:
     if first.live_session_id != live_session_id:
-        raise KeyReused(f"key {first.key!r} already names an action of another show")
+        raise KeyReused(f"操作编号已被另一场直播使用 (key {first.key!r} is another show's)")
     return ActionView.of(first)
 
 
@@ -263,13 +262,13 @@ def _checked_target(session: Session, kind: ActionKind, target: str | None) -> s
     if needed is None:
         return None
     if target is None:
-        raise ActionRefused(f"{kind.value} needs a target: the {needed}")
+        raise ActionRefused(f"这个操作需要指明对象 ({kind.value} needs a target: the {needed})")
     if len(target) > 128:
-        raise ActionRefused("target must be at most 128 characters")
+        raise ActionRefused("操作对象最多 128 个字符 (target must be at most 128 characters)")
     if kind is ActionKind.PUSH_COUPON and not commerce.has_coupon_template(session, target):
-        raise ActionRefused(f"no coupon template {target!r}")
+        raise ActionRefused(f"没有这个优惠券模板 {target!r} (no coupon template)")
     if kind in _SKU_KINDS and commerce.product(session, target) is None:
-        raise ActionRefused(f"no product with sku {target!r}")
+        raise ActionRefused(f"没有这个商品 {target!r} (no product with that sku)")
     return target
 
 
@@ -277,9 +276,9 @@ def _checked_detail(detail: Mapping[str, Any]) -> dict[str, Any]:
     try:
         encoded = orjson.dumps(dict(detail))
     except (TypeError, orjson.JSONEncodeError):
-        raise ActionRefused("detail must be a JSON object") from None
+        raise ActionRefused("附加信息须为 JSON 对象 (detail must be a JSON object)") from None
     if len(encoded) > MAX_DETAIL_BYTES:
-        raise ActionRefused(f"detail is larger than {MAX_DETAIL_BYTES} bytes")
+        raise ActionRefused(f"附加信息太大 (detail is larger than {MAX_DETAIL_BYTES} bytes)")
     return dict(orjson.loads(encoded))
 
 
@@ -287,5 +286,5 @@ def room_of_show(session: Session, live_session_id: int) -> str:
     """The room a show is in (``UnknownShow`` when there is no such show)."""
     room = session.scalar(select(LiveSession.room).where(LiveSession.id == live_session_id))
     if room is None:
-        raise UnknownShow(f"no live session {live_session_id}")
+        raise UnknownShow(f"没有这场直播 {live_session_id} (no show {live_session_id})")
     return room

@@ -1,15 +1,15 @@
 """The one-click actions over HTTP (``live.api.actions_router``, which the app mounts):
 
-- ``POST /v1/live/sessions/{live_id}/actions`` (operator, host): take an action in a show on
+- ``POST /v1/live-sessions/{live_id}/actions`` (operator, host): take an action in a show on
   air; the same ``key`` again answers the first action;
-- ``GET /v1/live/sessions/{live_id}/actions`` (operator, host, analyst): the show's actions,
+- ``GET /v1/live-sessions/{live_id}/actions`` (operator, host, analyst): the show's actions,
   its timeline markers and audit log;
 - ``GET /v1/live/{room}/actions?after=ID``: the actions delivered to the room's own H5 page,
   for that page to show (a coupon card, a pinned comment …); authenticated like the webhook,
   by a live-platform (or H5 live) source's write key.
 
-Hosts see only their rooms: ``rooms_in_scope`` is the hook for that row scope (piece B's
-``live.service.rooms_of``); until it is wired every role that may call sees every room.
+Hosts and 场控 see only their rooms (``live.service.rooms_of``): another room's show is a 404,
+as on the shows' routes.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ from liveloop.live import service as lives
 from liveloop.live import webhook
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 
-router = APIRouter(prefix="/v1/live", tags=["live"])
+router = APIRouter(prefix="/v1", tags=["live"])
 Actor = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.HOST))]
 Reader = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.HOST, Role.ANALYST))]
 LiveId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -37,19 +37,8 @@ Room = Annotated[str, Path(pattern=webhook.ROOM, description="The live room, e.g
 FEED_SOURCES = (ingest.SourceKind.LIVE_PLATFORM, ingest.SourceKind.H5_LIVE)
 
 
-def rooms_in_scope(session: Session, principal: Principal) -> frozenset[str] | None:
-    """The rooms ``principal`` may act in and read (None: all). The hook for piece B's
-    ``live.service.rooms_of`` (hosts and 场控 only their rooms); the lead wires it at merge."""
-    rooms_of = getattr(lives, "rooms_of", None)
-    return rooms_of(session, principal) if rooms_of is not None else None
-
-
 def _in_scope(session: Session, principal: Principal, live_id: int) -> str:
-    room = lives.room_of_show(session, live_id)
-    allowed = rooms_in_scope(session, principal)
-    if allowed is not None and room not in allowed:
-        raise HTTPException(403, f"live session {live_id} is not in one of your rooms")
-    return room
+    return lives.get_show(session, live_id, lives.rooms_of(session, principal)).room
 
 
 class NewAction(BaseModel):
@@ -92,7 +81,7 @@ def _out(action: lives.ActionView) -> ActionOut:
     return ActionOut.model_validate(action, from_attributes=True)
 
 
-@router.post("/sessions/{live_id}/actions", status_code=201)
+@router.post("/live-sessions/{live_id}/actions", status_code=201)
 def take_action(
     live_id: LiveId, body: NewAction, session: SessionDep, runtime: RuntimeDep, who: Actor
 ) -> ActionOut:
@@ -114,7 +103,7 @@ def take_action(
     )
 
 
-@router.get("/sessions/{live_id}/actions")
+@router.get("/live-sessions/{live_id}/actions")
 def actions(live_id: LiveId, session: ReadSessionDep, who: Reader) -> list[ActionOut]:
     """The show's actions in the order taken, with how each was delivered."""
     _in_scope(session, who, live_id)
@@ -122,7 +111,7 @@ def actions(live_id: LiveId, session: ReadSessionDep, who: Reader) -> list[Actio
 
 
 @router.get(
-    "/{room}/actions",
+    "/live/{room}/actions",
     summary="The room's own H5 page: actions delivered to it after an id",
     description="Authenticated by a live-platform source's write key (HTTP Basic username).",
 )

@@ -2,10 +2,8 @@
 platforms' shows a connector pulls
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-07 01:00:00
-
-NOTE for the merge: piece B writes 0013 in parallel; re-chain ``down_revision`` to "0013".
 """
 
 from collections.abc import Sequence
@@ -17,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 import liveloop.store.base
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
