@@ -13,6 +13,8 @@ from liveloop.live.models import LiveSession, LiveStatus
 from liveloop.live.sessions import LiveView as LiveView
 from liveloop.live.sessions import list_lives as list_lives
 from liveloop.live.sessions import set_costs as set_costs
+from liveloop.live.understand import understand as understand
+from liveloop.live.understand import warm_understanding as warm_understanding
 from liveloop.profiles import service as profiles
 
 

@@ -34,7 +34,7 @@ def understand(texts: Sequence[str]) -> list[Reading]:
     ]
 
 
-def warm() -> None:
+def warm_understanding() -> None:
     """Train the classifier and load the dictionary now (a process about to read a live show
     calls this at start, so its first comment is not the one that waits)."""
     trained()

@@ -33,19 +33,17 @@ class Labelled:
 def comments() -> tuple[Labelled, ...]:
     """Every row of the set, in file order."""
     source = resources.files(__package__).joinpath("data", COMMENTS)
-    with source.open("r", encoding="utf-8", newline="") as rows:
-        reader = csv.reader(rows, delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = tuple(next(reader))
-        if header != COLUMNS:
-            raise ValueError(f"{COMMENTS}: header {header}, expected {COLUMNS}")
-        labelled = []
-        for number, row in enumerate(reader, start=2):
-            if len(row) != len(COLUMNS) or row[4] not in SPLITS:
-                raise ValueError(f"{COMMENTS} line {number}: {row!r}")
-            text, intent, aspect, sentiment, split = row
-            labelled.append(
-                Labelled(text, Intent(intent), Aspect(aspect), Sentiment(sentiment), split)
-            )
+    lines = source.read_text(encoding="utf-8").splitlines()
+    reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = tuple(next(reader))
+    if header != COLUMNS:
+        raise ValueError(f"{COMMENTS}: header {header}, expected {COLUMNS}")
+    labelled = []
+    for number, row in enumerate(reader, start=2):
+        if len(row) != len(COLUMNS) or row[4] not in SPLITS:
+            raise ValueError(f"{COMMENTS} line {number}: {row!r}")
+        text, intent, aspect, sentiment, split = row
+        labelled.append(Labelled(text, Intent(intent), Aspect(aspect), Sentiment(sentiment), split))
     return tuple(labelled)
 
 

@@ -5,6 +5,7 @@ strings; the same text always gives the same set."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from liveloop.live.understand.automaton import votes
@@ -25,7 +26,7 @@ def features(plain: str) -> set[str]:
     bare = _BRACKETED.sub(" ", lowered)
     found.update("w:" + w for w in words(bare) if w not in _PUNCTUATION)
     chars = [c for c in bare if c not in _PUNCTUATION]
-    found.update("b:" + a + b for a, b in zip(chars, chars[1:], strict=False))
+    found.update("b:" + a + b for a, b in itertools.pairwise(chars))
     found.update("u:" + c for c in chars)
     if _A_NOT_A.search(bare):
         found.add("q:a-not-a")
