@@ -10,25 +10,24 @@ pass (nothing is cached between comments). Training (first use) is timed apart.
 
     python -m bench.live_understand            # 20,000 comments, batches of 500
     python -m bench.live_understand 50000 1000
+
+One core: the sparse product is single-threaded (run under `taskset -c 0` to be sure).
 """
 
 from __future__ import annotations
 
 import gc
-import os
 import random
 import statistics
 import sys
 import time
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core: the dense part stays single-threaded
-
-from liveloop.live.contracts import Aspect, Intent, Reading, Sentiment  # noqa: E402
-from liveloop.live.understand import dataset, understand, warm_understanding  # noqa: E402
-from liveloop.live.understand.normalise import normalise  # noqa: E402
-from liveloop.live.understand.tokens import _tokenizer  # noqa: E402
-from liveloop.sim.catalog import CATALOG  # noqa: E402
-from liveloop.sim.comments import intent_mix, make_comment  # noqa: E402
+from liveloop.live.contracts import Aspect, Intent, Reading, Sentiment
+from liveloop.live.understand import dataset, understand, warm_understanding
+from liveloop.live.understand.normalise import normalise
+from liveloop.live.understand.tokens import _tokenizer
+from liveloop.sim.catalog import CATALOG
+from liveloop.sim.comments import intent_mix, make_comment
 
 
 def corpus(n: int) -> list[str]:

@@ -19,19 +19,33 @@ from liveloop.live.understand.normalise import normalise
 
 def understand(texts: Sequence[str]) -> list[Reading]:
     """Each comment's reading, in order; ``Reading.text`` is the normalised comment. The same
-    text always reads the same; an empty or unreadable comment reads as chitchat."""
+    text always reads the same; an empty comment reads as chitchat, and the sentiment of a
+    question, praise or complaint is the one the labelling guide gives it."""
     if not texts:
         return []
     plain = [normalise(text) for text in texts]
     labels = trained().predict([features(text) for text in plain])
     return [
-        Reading(text, Intent(intent), Aspect(aspect), Sentiment(sentiment))
-        if text
-        else Reading(text, Intent.CHITCHAT, Aspect.NONE, Sentiment.NEUTRAL)
+        _reading(text, Intent(intent), Aspect(aspect), Sentiment(sentiment))
         for text, intent, aspect, sentiment in zip(
             plain, labels["intent"], labels["aspect"], labels["sentiment"], strict=True
         )
     ]
+
+
+# The labelling guide's tone of three intents (data/README.md): a question is neutral, praise
+# positive, a complaint negative, whatever the sentiment head says on its own.
+_TONE = {
+    Intent.QUESTION: Sentiment.NEUTRAL,
+    Intent.PRAISE: Sentiment.POSITIVE,
+    Intent.COMPLAINT: Sentiment.NEGATIVE,
+}
+
+
+def _reading(text: str, intent: Intent, aspect: Aspect, sentiment: Sentiment) -> Reading:
+    if not text:
+        return Reading(text, Intent.CHITCHAT, Aspect.NONE, Sentiment.NEUTRAL)
+    return Reading(text, intent, aspect, _TONE.get(intent, sentiment))
 
 
 def warm_understanding() -> None:
