@@ -24,13 +24,15 @@ def understand(texts: Sequence[str]) -> list[Reading]:
     if not texts:
         return []
     plain = [normalise(text) for text in texts]
-    labels = trained().predict([features(text) for text in plain])
-    return [
-        _reading(text, Intent(intent), Aspect(aspect), Sentiment(sentiment))
+    distinct = list(dict.fromkeys(plain))  # a show repeats itself (扣1, 已拍, 666): read once
+    labels = trained().predict([features(text) for text in distinct])
+    read = {
+        text: _reading(text, Intent(intent), Aspect(aspect), Sentiment(sentiment))
         for text, intent, aspect, sentiment in zip(
-            plain, labels["intent"], labels["aspect"], labels["sentiment"], strict=True
+            distinct, labels["intent"], labels["aspect"], labels["sentiment"], strict=True
         )
-    ]
+    }
+    return [read[text] for text in plain]
 
 
 # The labelling guide's tone of three intents (data/README.md): a question is neutral, praise
