@@ -225,3 +225,25 @@ def test_a_file_not_in_utf8_is_refused(tmp_path):
     result = _run(str(source))
     assert result.exit_code == 2
     assert "UTF-8" in result.stderr
+
+
+def test_a_fresh_process_reads_quietly_and_offline(tmp_path):
+    """jieba logs its dictionary loading to stderr unless told not to; a worker's log should
+    not fill with it. Offline: an HTTP client honouring the proxy variables would fail."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "TMPDIR": str(tmp_path),  # jieba's prefix cache is written here, built afresh
+    }
+    code = "from liveloop.live.service import understand; print(understand(['已拍'])[0].intent)"
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "purchase"
+    assert done.stderr == ""
