@@ -64,6 +64,8 @@ from liveloop.live.shows import may_enter as may_enter
 from liveloop.live.shows import schedule_show as schedule_show
 from liveloop.live.shows import start_show as start_show
 from liveloop.live.shows import update_show as update_show
+from liveloop.live.understand import understand as understand
+from liveloop.live.understand import warm_understanding as warm_understanding
 from liveloop.live.webhook import MAX_EVENTS, signature
 from liveloop.profiles import service as profiles
 
