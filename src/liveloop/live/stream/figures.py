@@ -137,6 +137,7 @@ class Ring:
         self.size = size
         self.slots = [Second() for _ in range(size)]
         self.head: int | None = None  # the newest second held
+        self.first: int | None = None  # the first second it ever held (the show's start)
 
     def bucket(self, second: int, online: int) -> Second | None:
         """The bucket of ``second`` (the ring moves forward to it, carrying ``online``), or
@@ -152,7 +153,10 @@ class Ring:
         head = self.head
         if head is not None and to <= head:
             return
-        start = to - self.size + 1 if head is None else max(head + 1, to - self.size + 1)
+        # The ring holds no second before its first: a show has no figures before it began.
+        start = to if head is None else max(head + 1, to - self.size + 1)
+        if self.first is None:
+            self.first = to
         slots, size = self.slots, self.size
         for second in range(start, to + 1):
             slots[second % size].reset(second, online)

@@ -622,11 +622,11 @@ class RoomProcessor:
         audience = show.audience
         clusters = [c.frame(self.shelf, sold) for c in show.board.clusters.values()]
         clusters.sort(key=lambda c: (c["status"] != "open", -c["askers"], c["first_at"]))
-        present_of_note = [
-            v.frame(at, badge_of(v, self.people))
-            for v in audience.viewers.values()
-            if v.joined_at is not None and badge_of(v, self.people) is not None
-        ]
+        present_of_note = []  # in the room now, with a badge worth showing
+        for viewer in audience.viewers.values():
+            badge = badge_of(viewer, self.people)
+            if viewer.joined_at is not None and badge is not None and badge.labels():
+                present_of_note.append(viewer.frame(at, badge))
         open_, total = show.board.missed()
         return {
             "type": "snapshot",
@@ -757,10 +757,12 @@ class RoomProcessor:
                         ],
                     },
                 )
-        # A product heating up (clicks + carts, this minute against the one before).
+        # A product heating up (clicks + carts, this minute against the one before; not before
+        # the show has a minute before, so its first interest is no surge).
         last = ring.sku_sums(second, 60)
         before = ring.sku_sums(second - 60, 60)
-        for sku, counts in last.items():
+        history = ring.first is not None and ring.first <= second - 119
+        for sku, counts in last.items() if history else ():
             now_heat = counts[0] + counts[1]
             prior = before.get(sku)
             then_heat = prior[0] + prior[1] if prior else 0
