@@ -273,14 +273,15 @@ class QuestionBoard:
     def ask(self, asked: Asked, sku: str | None) -> Cluster:
         self.asked += 1
         cluster: Cluster | None
-        core = core_of(asked.text)
-        tokens = tokens_of(core)
         if asked.aspect in ONE_ANSWER:
             cluster = self._one_answer.get((sku, asked.aspect))
             if cluster is None:
-                cluster = self._one_answer[(sku, asked.aspect)] = Cluster(asked, sku, core, tokens)
+                cluster = Cluster(asked, sku, "", frozenset())
+                self._one_answer[(sku, asked.aspect)] = cluster
                 self.clusters[cluster.id] = cluster
         else:
+            core = core_of(asked.text)
+            tokens = tokens_of(core)
             cluster = self._match(sku, asked.aspect, tokens, core)
             if cluster is None:
                 cluster = Cluster(asked, sku, core, tokens)
@@ -324,7 +325,8 @@ class QuestionBoard:
         cluster.answered_by = by
         if self._one_answer.get((cluster.sku, cluster.aspect)) is cluster:
             del self._one_answer[(cluster.sku, cluster.aspect)]
-        for token in cluster.tokens or {"=" + cluster.core}:
+        keys = cluster.tokens or ({"=" + cluster.core} if cluster.aspect not in ONE_ANSWER else ())
+        for token in keys:
             listed = self._index.get((cluster.sku, token))
             if listed and cluster in listed:
                 listed.remove(cluster)
