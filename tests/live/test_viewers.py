@@ -35,6 +35,7 @@ def test_the_high_intent_list_holds_who_asked_the_price_clicked_watched_and_did_
     room.apply(intent_show().events)
     assert room.tick(at(150))["high_intent"] is None  # nobody has watched 3 minutes yet
     frame = room.tick(at(181))  # keen has now watched 180 s
+    assert frame["high_intent_count"] == 1
     [keen] = frame["high_intent"]
     assert keen["viewer"] == "keen" and keen["customer_id"] == 1
     assert keen["watch_seconds"] == 180

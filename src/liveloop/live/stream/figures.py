@@ -145,8 +145,8 @@ class Ring:
         head = self.head
         if head is None or second > head:
             self.advance(second, online)
-        elif second <= head - self.size:
-            return None
+        elif second <= head - self.size or (self.first is not None and second < self.first):
+            return None  # older than the ring holds, or before the show began
         return self.slots[second % self.size]
 
     def advance(self, to: int, online: int) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 
 from liveloop import spec
 from liveloop.live import events as live_events
-from liveloop.live.contracts import ActionKind, Intent, Reading
+from liveloop.live.contracts import ActionKind, Aspect, Intent, Reading, Sentiment
 from liveloop.live.stream import alerts as texts
 from liveloop.live.stream.alerts import AlertBook, AlertRules
 from liveloop.live.stream.figures import (
@@ -66,8 +66,11 @@ __all__ = [
 ]
 
 Reader = Callable[[Sequence[str]], list[Reading]]
+UNREAD = (Intent.CHITCHAT, Aspect.NONE, Sentiment.NEUTRAL)
 
 COMMENTS_PER_FRAME = 50
+HIGH_INTENT_PER_TICK = 50
+HIGH_INTENT_PER_SNAPSHOT = 200
 ARRIVALS_PER_FRAME = 20
 ACTION_LABELS = {
     ActionKind.PUSH_COUPON: "发优惠券",
@@ -181,7 +184,7 @@ class Show:
         self.welcomes: list[tuple[float, str]] = []  # (joined at, viewer) to alert if fresh
         self.last_event_at: float | None = None
         self.last_tick_second: int | None = None
-        self.last_high_intent: tuple[str, ...] = ()
+        self.last_high_intent: tuple[object, ...] = (0,)  # nobody yet
         self.header_sent = False
 
     @property
@@ -389,7 +392,9 @@ class RoomProcessor:
             show.tally.host_comments += 1
             show.comments.append((event, None))
             return
-        reading = next(readings)
+        reading = next(readings, None)
+        if reading is None:  # a reader that gave fewer readings than comments: count, unread
+            reading = Reading(str(event.properties.get("text", "")), *UNREAD)
         viewer = self._viewer(event, at)
         viewer.comments += 1
         tally = show.tally
@@ -576,8 +581,8 @@ class RoomProcessor:
                     seconds.append(slot.row())
             show.last_tick_second = second - 1
         self._evaluate(show, at, second)
-        high_intent = show.audience.high_intent(at, self.people)
-        keys = tuple(v["viewer"] for v in high_intent)
+        intent_count, high_intent = show.audience.high_intent(at, self.people, HIGH_INTENT_PER_TICK)
+        keys = (intent_count, *(v["viewer"] for v in high_intent))
         frame: dict[str, Any] = {
             "type": "tick",
             "room": self.room,
@@ -592,6 +597,7 @@ class RoomProcessor:
             "arrivals_count": show.arrivals_since_tick,
             "markers": show.new_markers,
             "high_intent": high_intent if keys != show.last_high_intent else None,
+            "high_intent_count": intent_count,
         }
         if not show.header_sent:
             frame["show"] = show.header()
@@ -641,7 +647,7 @@ class RoomProcessor:
             "alerts": show.alerts.raised[-50:],
             "markers": show.markers,
             "viewers_of_note": present_of_note,
-            "high_intent": audience.high_intent(at, self.people),
+            "high_intent": audience.high_intent(at, self.people, HIGH_INTENT_PER_SNAPSHOT)[1],
             "shelf": [
                 {
                     "sku": item.sku,
@@ -717,7 +723,7 @@ class RoomProcessor:
     def _evaluate(self, show: Show, at: float, second: int) -> None:
         rules, book = self.rules, show.alerts
         people = self.people
-        for joined, key in show.welcomes:
+        for joined, key in show.welcomes if show.ended_at is None else ():
             viewer = show.audience.viewers[key]
             badge = badge_of(viewer, people)
             if badge is None or at - joined > rules.arrival_fresh_seconds:

@@ -197,16 +197,19 @@ class Audience:
         if viewer.orders == 0 and viewer.clicked and Aspect.PRICE.value in viewer.asked:
             self.intent_candidates.add(viewer.key)
 
-    def high_intent(self, now: float, people: Mapping[int, PersonBadge]) -> list[dict[str, Any]]:
-        """Asked the price + clicked a product + watched ≥ 3 min + not paid; longest watch
-        first."""
+    def high_intent(
+        self, now: float, people: Mapping[int, PersonBadge], limit: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """Asked the price + clicked a product + watched ≥ 3 min + not paid: how many, and the
+        first ``limit`` of them, longest watch first."""
         found = []
         for key in self.intent_candidates:
             viewer = self.viewers[key]
-            if viewer.watch_seconds(now) >= HIGH_INTENT_WATCH_SECONDS:
-                found.append(viewer)
-        found.sort(key=lambda v: (-v.watch_seconds(now), v.key))
-        return [v.frame(now, badge_of(v, people)) for v in found]
+            watched = viewer.watch_seconds(now)
+            if watched >= HIGH_INTENT_WATCH_SECONDS:
+                found.append((-watched, key, viewer))
+        found.sort(key=lambda item: (item[0], item[1]))
+        return len(found), [v.frame(now, badge_of(v, people)) for _, _, v in found[:limit]]
 
 
 def badge_of(viewer: Viewer, people: Mapping[int, PersonBadge]) -> PersonBadge | None:
