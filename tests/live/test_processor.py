@@ -273,6 +273,9 @@ def test_only_the_rooms_own_events_count():
 
 
 def test_frames_are_json():
+    empty = RoomProcessor("main")
+    assert empty.tick(at(0))["figures"]["online"] == 0
+    json.dumps(empty.snapshot(at(0)))
     room = RoomProcessor("main")
     room.set_shelf([RICE])
     room.apply(random_show(n=500).events)

@@ -66,9 +66,20 @@ class ShelfItem:
                 return item.get(name, default)
             return getattr(item, name, default)
 
-        stock = get("stock")
-        if stock is None:
-            stock = get("allocated", get("allocated_stock"))
+        stock = next(
+            (
+                get(name)
+                for name in (
+                    "stock",
+                    "allocated",
+                    "allocated_stock",
+                    "stock_allocated",
+                    "live_stock",
+                )
+                if get(name) is not None
+            ),
+            None,
+        )
         price = get("live_price")
         return cls(
             sku=str(get("sku")),
@@ -261,7 +272,8 @@ class Window:
         out["conversion"] = ratio(self.buyers, audience)
         minutes = self.seconds / 60
         out["comments_per_minute"] = round(self.comments / minutes, 1)
-        out["gmv_per_minute"] = {"value": money(self.gmv / Decimal(minutes)), "provisional": True}
+        per_minute = self.gmv * 60 / self.seconds
+        out["gmv_per_minute"] = {"value": money(per_minute), "provisional": True}
         return out
 
 

@@ -497,7 +497,10 @@ class RoomProcessor:
             bucket.orders += 1
             bucket.units += units
             bucket.gmv += total
-            show.orders_seen.append((bucket.at, viewer.key))
+            seen = show.orders_seen
+            seen.append((bucket.at, viewer.key))
+            while seen[0][0] <= bucket.at - self.ring_seconds:  # only the ring's span is asked
+                seen.popleft()
 
     def _started(self, event: StreamEvent, at: float, bucket: Second | None) -> None:
         props = event.properties
