@@ -18,11 +18,16 @@ for minutes is one alert, not a storm. An alert is a JSON-able dict with a Chine
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from liveloop.live.contracts import ActionKind
-from liveloop.live.stream.viewers import PersonBadge
+from liveloop.live.stream.figures import ShelfItem
+from liveloop.live.stream.viewers import PersonBadge, badge_of
+
+if TYPE_CHECKING:
+    from liveloop.live.stream.show import Show
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,3 +142,133 @@ def complaint_message(last: int, before: int) -> str:
 
 def queue_message(waiting: int, seconds: int) -> str:
     return f"有 {waiting} 组问题超过 {seconds} 秒未回答，请主播或场控尽快回复"
+
+
+def evaluate(
+    show: Show,
+    shelf: Mapping[str, ShelfItem],
+    people: Mapping[int, PersonBadge],
+    at: float,
+    second: int,
+) -> None:
+    """Raise what the show's state at ``at`` calls for (each rule in the module docstring)."""
+    book = show.alerts
+    rules = book.rules
+    for joined, key in show.welcomes if show.ended_at is None else ():
+        viewer = show.audience.viewers[key]
+        badge = badge_of(viewer, people)
+        if badge is None or at - joined > rules.arrival_fresh_seconds:
+            continue
+        name = viewer.nickname or f"顾客 {viewer.customer_id}"
+        book.raise_once(
+            "person_entered",
+            key,
+            joined,
+            welcome_message(name, badge),
+            level="info",
+            data={"viewer": key, "customer_id": viewer.customer_id, **badge.frame()},
+            once=True,
+        )
+    show.welcomes.clear()
+    if show.ended_at is not None or show.ring.head is None:
+        return
+    ring = show.ring
+    # Viewers dropping: the minute's peak against now.
+    peak = ring.peak_online(second, 60)
+    online = show.audience.online
+    if peak >= rules.drop_min_online and peak > 0:
+        fall = (peak - online) * 100.0 / peak
+        if fall > rules.drop_percent:
+            book.raise_once(
+                "viewers_dropping",
+                "room",
+                at,
+                drop_message(peak, online, fall),
+                suggest=(ActionKind.PUSH_COUPON, None, "发优惠券"),
+                data={
+                    "peak": peak,
+                    "online": online,
+                    "percent": round(fall, 1),
+                    "alternatives": [{"kind": ActionKind.PUSH_LUCKY_BAG.value, "label": "发福袋"}],
+                },
+            )
+    # A product heating up (clicks + carts, this minute against the one before; not before
+    # the show has a minute before, so its first interest is no surge).
+    last = ring.sku_sums(second, 60)
+    before = ring.sku_sums(second - 60, 60)
+    history = ring.first is not None and ring.first <= second - 119
+    for sku, counts in last.items() if history else ():
+        now_heat = counts[0] + counts[1]
+        prior = before.get(sku)
+        then_heat = prior[0] + prior[1] if prior else 0
+        if sku == show.on_air or now_heat < rules.heat_min:
+            continue
+        if now_heat >= rules.heat_factor * then_heat:
+            name = shelf[sku].name if sku in shelf else sku
+            book.raise_once(
+                "product_heating",
+                sku,
+                at,
+                heat_message(name, now_heat, then_heat),
+                level="info",
+                suggest=(ActionKind.START_EXPLAINING, sku, f"讲解「{name}」"),
+                data={"sku": sku, "last_minute": now_heat, "minute_before": then_heat},
+            )
+    # Stock running out at the current order velocity.
+    span = rules.stock_velocity_seconds
+    recent = ring.sku_sums(second, span) if span != 60 else last
+    for sku, item in shelf.items():
+        if item.stock is None:
+            continue
+        sold = show.products[sku].units if sku in show.products else 0
+        left = item.stock - sold
+        if left <= 0:
+            if sold > 0:
+                book.raise_once(
+                    "stock_sold_out",
+                    sku,
+                    at,
+                    stock_message(item.name, left, 0.0),
+                    level="critical",
+                    data={"sku": sku, "stock": item.stock, "sold": sold},
+                    once=True,
+                )
+            continue
+        units = recent[sku][2] if sku in recent else 0
+        if units <= 0:
+            continue
+        minutes = left / (units / span) / 60
+        if minutes <= rules.stock_minutes:
+            book.raise_once(
+                "stock_running_out",
+                sku,
+                at,
+                stock_message(item.name, left, minutes),
+                level="critical",
+                data={"sku": sku, "left": left, "minutes": round(minutes, 1)},
+            )
+    # Complaints spiking.
+    complaints = ring.window(second, 60).complaints
+    prior_complaints = ring.window(second - 60, 60).complaints
+    if (
+        complaints >= rules.complaint_floor
+        and complaints >= rules.complaint_factor * prior_complaints
+    ):
+        book.raise_once(
+            "complaints_spiking",
+            "room",
+            at,
+            complaint_message(complaints, prior_complaints),
+            data={"last_minute": complaints, "minute_before": prior_complaints},
+        )
+    # The question queue backing up.
+    cutoff = at - rules.queue_age_seconds
+    waiting = [c.id for c in show.board.open_clusters() if c.first_at <= cutoff]
+    if len(waiting) >= rules.queue_count:
+        book.raise_once(
+            "questions_waiting",
+            "room",
+            at,
+            queue_message(len(waiting), rules.queue_age_seconds),
+            data={"waiting": len(waiting), "clusters": waiting[:10]},
+        )

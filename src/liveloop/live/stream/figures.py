@@ -16,9 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from liveloop.store.base import to_money
+
+if TYPE_CHECKING:
+    from liveloop.live.stream.show import Show
 
 ZERO = Decimal("0.00")
 # The flows a bucket and a window hold, in the order frames list them.
@@ -377,3 +380,54 @@ class ProductFigures:
             "segments": [[start, end] for start, end in self.segments],
             "stock_left": stock_left,
         }
+
+
+def show_figures(
+    show: Show, shelf: Mapping[str, ShelfItem], window: int, at: float, second: int
+) -> dict[str, Any]:
+    """The show's figures at ``at`` (``second`` its Unix second), with the last ``window``
+    seconds against the ``window`` before."""
+    ring, tally, audience = show.ring, show.tally, show.audience
+    minute = ring.window(second, 60)
+    last = ring.window(second, window)
+    before = ring.window(second - window, window)
+    last.buyers = show.buyers(second, window)
+    before.buyers = show.buyers(second - window, window)
+    previous = ring.get(second - 1)
+    viewers = len(audience.viewers)
+    gmv = tally.gmv
+    return {
+        "online": audience.online,
+        "peak_online": tally.peak_online,
+        "viewers": viewers,
+        "watchers": audience.watchers,
+        "entries": tally.entries,
+        "exits": tally.exits,
+        "entries_per_second": previous.entries if previous else 0,
+        "exits_per_second": previous.exits if previous else 0,
+        "avg_watch_seconds": round(audience.average_watch(at)),
+        "comments": tally.comments,
+        "host_comments": tally.host_comments,
+        "comments_per_minute": minute.comments,
+        "questions": tally.questions,
+        "complaints": tally.complaints,
+        "likes": tally.likes,
+        "shares": tally.shares,
+        "clicks": tally.clicks,
+        "carts": tally.carts,
+        "orders": tally.orders,
+        "units": tally.units,
+        "buyers": audience.buyers,
+        "gmv": {"value": money(gmv), "provisional": True},
+        "gmv_per_minute": {"value": money(minute.gmv), "provisional": True},
+        # GMV per 1,000 distinct viewers of the show (not per 1,000 views).
+        "gpm": {"value": money(gpm(gmv, viewers)), "provisional": True},
+        "conversion": ratio(audience.buyers, viewers),  # buyers ÷ distinct viewers
+        "windows": {
+            "minutes": window // 60,
+            "last": last.frame(),
+            "before": before.frame(),
+        },
+        "products": [p.frame(at, shelf.get(sku)) for sku, p in sorted(show.products.items())],
+        "late_events": tally.late,
+    }

@@ -22,7 +22,6 @@ Invariants:
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,27 +31,12 @@ from typing import Any
 from liveloop import spec
 from liveloop.live import events as live_events
 from liveloop.live.contracts import ActionKind, Aspect, Intent, Reading, Sentiment
-from liveloop.live.stream import alerts as texts
-from liveloop.live.stream.alerts import AlertBook, AlertRules
-from liveloop.live.stream.figures import (
-    ZERO,
-    ProductFigures,
-    Ring,
-    Second,
-    ShelfItem,
-    Tally,
-    gpm,
-    money,
-    ratio,
-)
-from liveloop.live.stream.questions import (
-    AnswerWriter,
-    Asked,
-    QuestionBoard,
-    mentioned_sku,
-    name_keys,
-)
-from liveloop.live.stream.viewers import Audience, PersonBadge, Viewer, badge_of
+from liveloop.live.stream import alerts
+from liveloop.live.stream.alerts import AlertRules
+from liveloop.live.stream.figures import ZERO, Second, ShelfItem, money, show_figures
+from liveloop.live.stream.questions import AnswerWriter, Asked, mentioned_sku, name_keys
+from liveloop.live.stream.show import Show
+from liveloop.live.stream.viewers import PersonBadge, Viewer, badge_of
 from liveloop.live.understand import understand
 from liveloop.store.base import to_money
 
@@ -68,10 +52,8 @@ __all__ = [
 Reader = Callable[[Sequence[str]], list[Reading]]
 UNREAD = (Intent.CHITCHAT, Aspect.NONE, Sentiment.NEUTRAL)
 
-COMMENTS_PER_FRAME = 50
 HIGH_INTENT_PER_TICK = 50
 HIGH_INTENT_PER_SNAPSHOT = 200
-ARRIVALS_PER_FRAME = 20
 ACTION_LABELS = {
     ActionKind.PUSH_COUPON: "发优惠券",
     ActionKind.PUSH_LUCKY_BAG: "发福袋",
@@ -147,67 +129,6 @@ def _int(value: Any, default: int = 1) -> int:
         return int(value)
     except (TypeError, ValueError):
         return default
-
-
-class Show:
-    """The state of one show in the room (a fresh one at each ``Live Started``)."""
-
-    def __init__(
-        self,
-        rules: AlertRules,
-        ring_seconds: int,
-        *,
-        started_at: float | None = None,
-        live_session_id: Any = None,
-        title: str | None = None,
-        host: str | None = None,
-    ) -> None:
-        self.live_session_id = live_session_id
-        self.title = title
-        self.host = host
-        self.announced = started_at is not None  # a Live Started was seen
-        self.started_at = started_at
-        self.ended_at: float | None = None
-        self.ring = Ring(ring_seconds)
-        self.tally = Tally()
-        self.audience = Audience()
-        self.board = QuestionBoard()
-        self.products: dict[str, ProductFigures] = {}
-        self.alerts = AlertBook(rules)
-        self.on_air: str | None = None
-        self.markers: list[dict[str, Any]] = []
-        self.new_markers: list[dict[str, Any]] = []
-        self.orders_seen: deque[tuple[int, str]] = deque()  # (second, buyer) for windows
-        self.comments: deque[tuple[StreamEvent, Reading | None]] = deque(maxlen=COMMENTS_PER_FRAME)
-        self.arrivals: deque[str] = deque(maxlen=ARRIVALS_PER_FRAME)
-        self.arrivals_since_tick = 0
-        self.welcomes: list[tuple[float, str]] = []  # (joined at, viewer) to alert if fresh
-        self.last_event_at: float | None = None
-        self.last_tick_second: int | None = None
-        self.last_high_intent: tuple[object, ...] = (0,)  # nobody yet
-        self.header_sent = False
-
-    @property
-    def status(self) -> str:
-        return "ended" if self.ended_at is not None else "live"
-
-    def product(self, sku: str) -> ProductFigures:
-        figures = self.products.get(sku)
-        if figures is None:
-            figures = self.products[sku] = ProductFigures(sku)
-        return figures
-
-    def header(self) -> dict[str, Any]:
-        return {
-            "live_session_id": self.live_session_id,
-            "title": self.title,
-            "host": self.host,
-            "status": self.status,
-            "announced": self.announced,
-            "started_at": self.started_at,
-            "ended_at": self.ended_at,
-            "on_air": self.on_air,
-        }
 
 
 class RoomProcessor:
@@ -583,7 +504,7 @@ class RoomProcessor:
                 if slot is not None:
                     seconds.append(slot.row())
             show.last_tick_second = second - 1
-        self._evaluate(show, at, second)
+        alerts.evaluate(show, self.shelf, self.people, at, second)
         intent_count, high_intent = show.audience.high_intent(at, self.people, HIGH_INTENT_PER_TICK)
         keys = (intent_count, *(v["viewer"] for v in high_intent))
         frame: dict[str, Any] = {
@@ -591,9 +512,9 @@ class RoomProcessor:
             "room": self.room,
             "at": at,
             "last_event_id": self.last_id,
-            "figures": self._figures(show, at, second),
+            "figures": show_figures(show, self.shelf, self.window, at, second),
             "seconds": seconds,
-            "questions": [c.frame(self.shelf, self._sold(show)) for c in show.board.take_changed()],
+            "questions": [c.frame(self.shelf, show.sold()) for c in show.board.take_changed()],
             "alerts": show.alerts.take_new(),
             "comments": [self._comment(e, r) for e, r in show.comments],
             "arrivals": self._arrivals(show, at),
@@ -627,7 +548,7 @@ class RoomProcessor:
                 slot = ring.get(s)
                 if slot is not None:
                     rows.append(slot.row())
-        sold = self._sold(show)
+        sold = show.sold()
         audience = show.audience
         clusters = [c.frame(self.shelf, sold) for c in show.board.clusters.values()]
         clusters.sort(key=lambda c: (c["status"] != "open", -c["askers"], c["first_at"]))
@@ -643,7 +564,7 @@ class RoomProcessor:
             "at": at,
             "last_event_id": self.last_id,
             "show": show.header(),
-            "figures": self._figures(show, at, second),
+            "figures": show_figures(show, self.shelf, self.window, at, second),
             "seconds": rows,
             "questions": clusters,
             "questions_missed": {"open": open_, "clusters": total},
@@ -662,194 +583,6 @@ class RoomProcessor:
                 for item in self.shelf.values()
             ],
         }
-
-    # --- figures and alerts -----------------------------------------------------------------
-
-    def _sold(self, show: Show) -> dict[str, int]:
-        return {sku: p.units for sku, p in show.products.items()}
-
-    def _buyers(self, show: Show, end: int, seconds: int) -> int:
-        start = end - seconds
-        seen = show.orders_seen
-        while seen and seen[0][0] <= end - self.ring_seconds:
-            seen.popleft()
-        return len({buyer for at, buyer in seen if start < at <= end})
-
-    def _figures(self, show: Show, at: float, second: int) -> dict[str, Any]:
-        ring, tally, audience = show.ring, show.tally, show.audience
-        minute = ring.window(second, 60)
-        last = ring.window(second, self.window)
-        before = ring.window(second - self.window, self.window)
-        last.buyers = self._buyers(show, second, self.window)
-        before.buyers = self._buyers(show, second - self.window, self.window)
-        previous = ring.get(second - 1)
-        viewers = len(audience.viewers)
-        gmv = tally.gmv
-        return {
-            "online": audience.online,
-            "peak_online": tally.peak_online,
-            "viewers": viewers,
-            "watchers": audience.watchers,
-            "entries": tally.entries,
-            "exits": tally.exits,
-            "entries_per_second": previous.entries if previous else 0,
-            "exits_per_second": previous.exits if previous else 0,
-            "avg_watch_seconds": round(audience.average_watch(at)),
-            "comments": tally.comments,
-            "host_comments": tally.host_comments,
-            "comments_per_minute": minute.comments,
-            "questions": tally.questions,
-            "complaints": tally.complaints,
-            "likes": tally.likes,
-            "shares": tally.shares,
-            "clicks": tally.clicks,
-            "carts": tally.carts,
-            "orders": tally.orders,
-            "units": tally.units,
-            "buyers": audience.buyers,
-            "gmv": {"value": money(gmv), "provisional": True},
-            "gmv_per_minute": {"value": money(minute.gmv), "provisional": True},
-            # GMV per 1,000 distinct viewers of the show (not per 1,000 views).
-            "gpm": {"value": money(gpm(gmv, viewers)), "provisional": True},
-            "conversion": ratio(audience.buyers, viewers),  # buyers ÷ distinct viewers
-            "windows": {
-                "minutes": self.window // 60,
-                "last": last.frame(),
-                "before": before.frame(),
-            },
-            "products": [
-                p.frame(at, self.shelf.get(sku)) for sku, p in sorted(show.products.items())
-            ],
-            "late_events": tally.late,
-        }
-
-    def _evaluate(self, show: Show, at: float, second: int) -> None:
-        rules, book = self.rules, show.alerts
-        people = self.people
-        for joined, key in show.welcomes if show.ended_at is None else ():
-            viewer = show.audience.viewers[key]
-            badge = badge_of(viewer, people)
-            if badge is None or at - joined > rules.arrival_fresh_seconds:
-                continue
-            name = viewer.nickname or f"顾客 {viewer.customer_id}"
-            book.raise_once(
-                "person_entered",
-                key,
-                joined,
-                texts.welcome_message(name, badge),
-                level="info",
-                data={"viewer": key, "customer_id": viewer.customer_id, **badge.frame()},
-                once=True,
-            )
-        show.welcomes.clear()
-        if show.ended_at is not None or show.ring.head is None:
-            return
-        ring = show.ring
-        # Viewers dropping: the minute's peak against now.
-        peak = ring.peak_online(second, 60)
-        online = show.audience.online
-        if peak >= rules.drop_min_online and peak > 0:
-            fall = (peak - online) * 100.0 / peak
-            if fall > rules.drop_percent:
-                book.raise_once(
-                    "viewers_dropping",
-                    "room",
-                    at,
-                    texts.drop_message(peak, online, fall),
-                    suggest=(ActionKind.PUSH_COUPON, None, "发优惠券"),
-                    data={
-                        "peak": peak,
-                        "online": online,
-                        "percent": round(fall, 1),
-                        "alternatives": [
-                            {"kind": ActionKind.PUSH_LUCKY_BAG.value, "label": "发福袋"}
-                        ],
-                    },
-                )
-        # A product heating up (clicks + carts, this minute against the one before; not before
-        # the show has a minute before, so its first interest is no surge).
-        last = ring.sku_sums(second, 60)
-        before = ring.sku_sums(second - 60, 60)
-        history = ring.first is not None and ring.first <= second - 119
-        for sku, counts in last.items() if history else ():
-            now_heat = counts[0] + counts[1]
-            prior = before.get(sku)
-            then_heat = prior[0] + prior[1] if prior else 0
-            if sku == show.on_air or now_heat < rules.heat_min:
-                continue
-            if now_heat >= rules.heat_factor * then_heat:
-                name = self._name(sku)
-                book.raise_once(
-                    "product_heating",
-                    sku,
-                    at,
-                    texts.heat_message(name, now_heat, then_heat),
-                    level="info",
-                    suggest=(ActionKind.START_EXPLAINING, sku, f"讲解「{name}」"),
-                    data={"sku": sku, "last_minute": now_heat, "minute_before": then_heat},
-                )
-        # Stock running out at the current order velocity.
-        span = rules.stock_velocity_seconds
-        recent = ring.sku_sums(second, span) if span != 60 else last
-        for sku, item in self.shelf.items():
-            if item.stock is None:
-                continue
-            sold = show.products[sku].units if sku in show.products else 0
-            left = item.stock - sold
-            if left <= 0:
-                if sold > 0:
-                    book.raise_once(
-                        "stock_sold_out",
-                        sku,
-                        at,
-                        texts.stock_message(item.name, left, 0.0),
-                        level="critical",
-                        data={"sku": sku, "stock": item.stock, "sold": sold},
-                        once=True,
-                    )
-                continue
-            units = recent[sku][2] if sku in recent else 0
-            if units <= 0:
-                continue
-            minutes = left / (units / span) / 60
-            if minutes <= rules.stock_minutes:
-                book.raise_once(
-                    "stock_running_out",
-                    sku,
-                    at,
-                    texts.stock_message(item.name, left, minutes),
-                    level="critical",
-                    data={"sku": sku, "left": left, "minutes": round(minutes, 1)},
-                )
-        # Complaints spiking.
-        complaints = ring.window(second, 60).complaints
-        prior_complaints = ring.window(second - 60, 60).complaints
-        if (
-            complaints >= rules.complaint_floor
-            and complaints >= rules.complaint_factor * prior_complaints
-        ):
-            book.raise_once(
-                "complaints_spiking",
-                "room",
-                at,
-                texts.complaint_message(complaints, prior_complaints),
-                data={"last_minute": complaints, "minute_before": prior_complaints},
-            )
-        # The question queue backing up.
-        cutoff = at - rules.queue_age_seconds
-        waiting = [c.id for c in show.board.open_clusters() if c.first_at <= cutoff]
-        if len(waiting) >= rules.queue_count:
-            book.raise_once(
-                "questions_waiting",
-                "room",
-                at,
-                texts.queue_message(len(waiting), rules.queue_age_seconds),
-                data={"waiting": len(waiting), "clusters": waiting[:10]},
-            )
-
-    def _name(self, sku: str) -> str:
-        item = self.shelf.get(sku)
-        return item.name if item else sku
 
     def _comment(self, event: StreamEvent, reading: Reading | None) -> dict[str, Any]:
         """A comment for the console (its text as sent: the console escapes it)."""
