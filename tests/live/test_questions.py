@@ -162,3 +162,16 @@ def test_a_change_of_shelf_reframes_the_open_questions_with_the_new_price():
     room.set_shelf([ShelfItem("RICE-5KG", "五常大米 5kg", Decimal("49.90"), stock=100), MILLET])
     [cluster] = room.tick(at(5))["questions"]
     assert "49.90" in cluster["suggested_answer"]
+
+
+def test_questions_naming_one_product_meet_on_what_they_ask_not_on_its_name():
+    s = Script()
+    s.started(0)
+    s.comment(2, "A", "五常大米适合炖吗")
+    s.comment(3, "B", "五常大米适合做早餐吗")
+    s.comment(4, "C", "五常大米 5kg 能炖汤吗")
+    labels = sorted((q["askers"], q["text"], q["sku"]) for q in clusters(room_with(s)))
+    assert labels == [
+        (1, "五常大米适合做早餐吗", "RICE-5KG"),
+        (2, "五常大米适合炖吗", "RICE-5KG"),
+    ]

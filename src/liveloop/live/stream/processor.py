@@ -34,7 +34,13 @@ from liveloop.live.contracts import ActionKind, Aspect, Intent, Reading, Sentime
 from liveloop.live.stream import alerts
 from liveloop.live.stream.alerts import AlertRules
 from liveloop.live.stream.figures import ZERO, Second, ShelfItem, money, show_figures
-from liveloop.live.stream.questions import AnswerWriter, Asked, mentioned_sku, name_keys
+from liveloop.live.stream.questions import (
+    AnswerWriter,
+    Asked,
+    mentioned_sku,
+    name_keys,
+    without_names,
+)
 from liveloop.live.stream.show import Show
 from liveloop.live.stream.viewers import PersonBadge, Viewer, badge_of
 from liveloop.live.understand import understand
@@ -132,7 +138,10 @@ def _int(value: Any, default: int = 1) -> int:
 
 
 class RoomProcessor:
-    """One room's figures, questions, viewers and alerts, built from its events."""
+    """One room's figures, questions, viewers and alerts, built from its events. One owner
+    calls it (the feed's thread): it holds no lock. Rebuilding after a restart is ``apply`` of
+    the show's rows from its ``Live Started`` on a fresh processor (≈ 45,000 rows a CPU-second).
+    """
 
     def __init__(
         self,
@@ -327,11 +336,21 @@ class RoomProcessor:
             tally.questions += 1
             if bucket is not None:
                 bucket.questions += 1
-            sku = mentioned_sku(reading.text, self._names) or show.on_air
-            asked = Asked(
-                event.id, at, viewer.key, viewer.customer_id, reading.text, reading.aspect
+            named = mentioned_sku(reading.text, self._names)
+            sku = named or show.on_air
+            subject = without_names(reading.text, named, self._names) if named else None
+            show.board.ask(
+                Asked(
+                    event.id,
+                    at,
+                    viewer.key,
+                    viewer.customer_id,
+                    reading.text,
+                    reading.aspect,
+                    subject,
+                ),
+                sku,
             )
-            show.board.ask(asked, sku)
             show.audience.asked(viewer, reading.aspect)
         elif reading.intent is Intent.COMPLAINT:
             tally.complaints += 1

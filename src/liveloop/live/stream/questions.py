@@ -5,8 +5,9 @@ How a question finds its cluster: the product it is about (one named in it, else
 on air), its aspect, and its text. Price, stock and logistics questions about one product have
 one answer, so they share a cluster whatever their words; other aspects join an open cluster
 of the same product when their core words overlap (characters and character pairs, after the
-question's frame — 请问/主播/可以/适合/吗 … — is cut away): the overlap coefficient ≥ 0.6 and
-Jaccard ≥ 0.3, so "适合炖吗" and "这个能炖汤吗" meet, "炖多久能熟" stays apart.
+question's frame — 请问/主播/可以/适合/吗 … — and the product's names are cut away): the overlap
+coefficient ≥ 0.6 and Jaccard ≥ 0.3, so "适合炖吗" and "这个能炖汤吗" meet, "炖多久能熟" stays
+apart.
 
 Invariants:
 - a cluster's id is ``q<event id of its first question>``, so a rebuild from the log gives the
@@ -145,6 +146,7 @@ class Asked:
     customer_id: int | None
     text: str  # the normalised text (``Reading.text``)
     aspect: Aspect
+    subject: str | None = None  # the text without the product's names (None: the text)
 
 
 class Cluster:
@@ -280,7 +282,7 @@ class QuestionBoard:
                 self._one_answer[(sku, asked.aspect)] = cluster
                 self.clusters[cluster.id] = cluster
         else:
-            core = core_of(asked.text)
+            core = core_of(asked.text if asked.subject is None else asked.subject)
             tokens = tokens_of(core)
             cluster = self._match(sku, asked.aspect, tokens, core)
             if cluster is None:
@@ -362,6 +364,16 @@ def mentioned_sku(text: str, names: Iterable[tuple[str, str]]) -> str | None:
         if key in text:
             return sku
     return None
+
+
+def without_names(text: str, sku: str, names: Iterable[tuple[str, str]]) -> str | None:
+    """The text with the names of ``sku`` cut (the cluster's product is already its key, so
+    "X 适合炖吗" and "X 适合做早餐吗" must not meet on X's name); None when none was in it."""
+    cut = text
+    for key, owner in names:
+        if owner == sku and key in cut:
+            cut = cut.replace(key, "")
+    return None if cut == text else cut
 
 
 def name_keys(items: Iterable[ShelfItem]) -> list[tuple[str, str]]:
