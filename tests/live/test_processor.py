@@ -329,27 +329,3 @@ def test_after_a_restart_the_room_rebuilt_from_the_stored_log_counts_no_order_tw
     assert without_alerts(restarted.snapshot(now)) == without_alerts(live.snapshot(now))
     figures = restarted.snapshot(now)["figures"]
     assert figures["orders"] == 1 and figures["gmv"]["value"] == "119.80"  # … counted once
-
-
-def test_a_host_message_sent_through_the_webhook_is_labelled_and_not_counted(client, runtime):
-    platform = make_source(runtime, "抖音直播", kind="live_platform")
-    viewer = {"anonymous_id": "dy-anon-1"}
-    host = {"user_id": "host-xiaomi", "nickname": "主播小米"}
-    body = {
-        "events": [
-            {
-                "id": "h1",
-                "type": "comment",
-                "viewer": host,
-                "data": {"text": "适合炖吗？适合！", "by_host": True},
-            },
-            {"id": "c1", "type": "comment", "viewer": viewer, "data": {"text": "适合炖吗"}},
-        ]
-    }
-    assert deliver(client, platform, body).status_code == 200
-    room = RoomProcessor("main")
-    room.apply([StreamEvent.from_row(r) for r in stored_events(runtime)])
-    frame = room.tick(runtime.clock.now())
-    assert frame["figures"]["comments"] == 1 and frame["figures"]["host_comments"] == 1
-    assert frame["figures"]["questions"] == 1 and frame["figures"]["viewers"] == 1
-    assert [c["by_host"] for c in frame["comments"]] == [True, False]

@@ -81,8 +81,6 @@ class LeftData(_Model):
 
 class CommentData(_Model):
     text: Annotated[str, Field(min_length=1, max_length=2000, pattern=NO_CONTROL_CHARS)]
-    # The host's (or the room staff's) own message: labelled, never counted as a viewer's.
-    by_host: bool | None = None
 
 
 class LikeData(_Model):
