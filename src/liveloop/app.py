@@ -22,6 +22,7 @@ from liveloop.guides.api import router as guide_tasks_router
 from liveloop.identity.api import router as identity_router
 from liveloop.ingest import api as ingest
 from liveloop.journeys.api import router as journeys_router
+from liveloop.live.api import actions_router as live_actions_router
 from liveloop.live.api import router as live_router
 from liveloop.live.api import webhook_router as live_webhook_router
 from liveloop.metrics import Metrics, MetricsMiddleware
@@ -76,6 +77,7 @@ def create_app(
     app.include_router(identity_router)
     app.include_router(analytics_router)
     app.include_router(live_router)
+    app.include_router(live_actions_router)
     app.include_router(segments_router)
     app.include_router(channels_api.router)
     app.include_router(coupons_router)

@@ -35,6 +35,8 @@ identity_app = typer.Typer(help="OneID: the identity graph.")
 analytics_app = typer.Typer(help="Analytics jobs and models.")
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(identity_app, name="identity")
+live_app = typer.Typer(help="直播 (live): rooms, shows and their simulator.")
+app.add_typer(live_app, name="live")
 console = Console()
 err = Console(stderr=True)
 
@@ -283,6 +285,9 @@ def demo(
     reset_password: Annotated[
         bool, typer.Option("--reset-password", help="Give the demo login a new password")
     ] = False,
+    show: Annotated[
+        bool, typer.Option("--show/--no-show", help="Keep a simulated live show running")
+    ] = True,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
@@ -329,6 +334,12 @@ def demo(
 
             # The brand keeps trading while the console is open, so journeys move.
             DemoFeed(runtime).start()
+        if show:
+            # A show runs in room main through the server's own signed webhook, so the host
+            # console moves; it waits for the server to answer.
+            local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+            demo_brand.start_show(runtime, config, f"http://{local}:{port}")
+            console.print("直播间 main: 模拟直播进行中 (`--no-show` to stop it)")
         _serve(runtime, host, port)
 
 
@@ -532,6 +543,115 @@ def identity_recompute(
         )
     if out is not None:
         console.print(f"Results in {out}")
+
+
+@live_app.command("simulate")
+def live_simulate(
+    room: Annotated[str, typer.Argument(help="The live room, e.g. main")],
+    speed: Annotated[
+        float, typer.Option(help="Times real time (0: as fast as the server takes it)", min=0)
+    ] = 1.0,
+    url: Annotated[str, typer.Option(help="The running `liveloop serve`")] = (
+        "http://127.0.0.1:8000"
+    ),
+    write_key: Annotated[
+        str,
+        typer.Option(
+            envvar="LIVELOOP_LIVE_WRITE_KEY",
+            help="Write key of a live_platform source (`liveloop sources create`)",
+        ),
+    ] = "",
+    secret: Annotated[
+        str,
+        typer.Option(envvar="LIVELOOP_LIVE_SIGNING_SECRET", help="That source's signing secret"),
+    ] = "",
+    seed: Annotated[int, typer.Option(help="Which show (same seed, same show)")] = 1,
+    minutes: Annotated[int, typer.Option(help="The show's length")] = 120,
+    viewers: Annotated[int, typer.Option(help="Distinct viewers over the show")] = 400,
+    scale: Annotated[
+        int,
+        typer.Option(help="The demo brand's size (`liveloop demo --scale`), whose members come"),
+    ] = 1_000,
+    brand_seed: Annotated[int, typer.Option(help="The demo brand's seed")] = SimConfig.seed,
+    live_session_id: Annotated[
+        int | None, typer.Option(help="The show (live session) the events name")
+    ] = None,
+    batch: Annotated[int, typer.Option(help="Events per delivery", min=1, max=500)] = 200,
+) -> None:
+    """Replay a simulated show into ROOM through the real signed webhook of a running server:
+    viewers coming and going (with a viewer drop), comments and clustered questions, VIP
+    arrivals, clicks, carts and orders."""
+    import dataclasses
+
+    from liveloop.sim.replay import DeliveryRefused, ReplayError, ServerUnreachable, Webhook
+    from liveloop.sim.replay import Progress as ReplayProgress
+    from liveloop.sim.replay import replay_show as replay
+    from liveloop.sim.shows import ShowConfig, generate_show
+
+    if not write_key or not secret:
+        err.print(
+            "[red]需要直播平台来源的 write key 和 signing secret[/red] (--write-key/--secret or "
+            "LIVELOOP_LIVE_WRITE_KEY/LIVELOOP_LIVE_SIGNING_SECRET; "
+            "`liveloop sources create NAME --kind live_platform` prints both)"
+        )
+        raise typer.Exit(2)
+    try:
+        brand = dataclasses.replace(
+            SimConfig(customers=scale, seed=brand_seed), end=_today_in_shanghai()
+        )
+        config = ShowConfig(seed=seed, room=room, minutes=minutes, viewers=viewers, brand=brand)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    show = generate_show(config)
+    truth = show.truth
+    console.print(
+        f"直播间 {room}: {len(show.events):,} 个事件, {truth.viewers} 位观众, {minutes} 分钟, "
+        f"{'全速' if speed == 0 else f'{speed:g} 倍速'} → {url}"
+    )
+    webhook = Webhook(url, room, write_key, secret)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("直播中", total=len(show.events))
+
+        def show_progress(p: ReplayProgress) -> None:
+            progress.update(
+                task,
+                completed=p.sent,
+                description=(
+                    f"第 {int(p.at // 60) + 1}/{minutes} 分钟 在线 {p.online} "
+                    f"订单 {p.orders} GMV ¥{p.gmv:,.2f}"
+                ),
+            )
+
+        try:
+            done = replay(
+                show,
+                webhook,
+                speed=speed,
+                batch=batch,
+                live_session_id=live_session_id,
+                on_progress=show_progress,
+            )
+        except ServerUnreachable as exc:
+            err.print(f"[red]无法连接服务器[/red] {exc} — is `liveloop serve` running?")
+            raise typer.Exit(1) from None
+        except DeliveryRefused as exc:
+            err.print(f"[red]服务器拒绝了投递 ({exc.status})[/red]: {exc.reason}", highlight=False)
+            raise typer.Exit(2) from None
+        except ReplayError as exc:  # pragma: no cover - every kind is caught above
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
+    table = Table("", "", title=f"直播间 {room} 模拟直播 (seed {seed})")
+    for label, value in (
+        ("已发送事件", f"{done.sent:,}"),
+        ("观众 / 最高在线", f"{truth.viewers} / {truth.peak_online}"),
+        ("观众流失", f"第 {truth.drop_minute} 分钟 {truth.drop_leavers} 人离开"),
+        ("VIP 进场", ", ".join(f"{v.name}({v.tier})" for v in truth.vips) or "–"),
+        ("问题聚类", ", ".join(f"{c.key}×{c.count}" for c in truth.clusters) or "–"),
+        ("订单 / GMV", f"{truth.orders} / ¥{truth.gmv:,.2f}"),
+    ):
+        table.add_row(label, value)
+    console.print(table)
 
 
 def _sim_config(scale: int, seed: int, end: date | None) -> SimConfig:

@@ -62,6 +62,8 @@ ROLES: dict[str, frozenset[Role] | str] = {
     "PUT /v1/analytics/rfm-groups": frozenset({A, O}),
     "GET /v1/live-sessions": frozenset({A, O, H, N}),
     "PUT /v1/live-sessions/{live_id}/costs": frozenset({A, O}),
+    "POST /v1/live/sessions/{live_id}/actions": frozenset({A, O, H}),
+    "GET /v1/live/sessions/{live_id}/actions": frozenset({A, O, H, N}),
     "POST /v1/segments/preview": frozenset({A, O, N}),
     "GET /v1/segments": frozenset({A, O, N}),
     "POST /v1/segments": frozenset({A, O}),
@@ -116,6 +118,7 @@ ROLES: dict[str, frozenset[Role] | str] = {
     "POST /v1/group": WRITE_KEY,
     "POST /v1/alias": WRITE_KEY,
     "POST /v1/live/{room}/events": WRITE_KEY,
+    "GET /v1/live/{room}/actions": WRITE_KEY,
 }
 
 

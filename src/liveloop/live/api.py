@@ -103,3 +103,7 @@ async def live_events(room: Room, request: Request) -> Response:
     rows = mapping.event_rows(delivery, room, source, received_at)
     await ingest.write_events(request, source, rows)
     return Response(ingest.ACCEPTED, media_type="application/json")
+
+
+# The one-click actions and the own room's action feed: /v1/live/… (``live.actions_api``).
+from liveloop.live.actions_api import router as actions_router  # noqa: E402, F401

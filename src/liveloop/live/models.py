@@ -54,3 +54,6 @@ profiles.declare_merge_policy(
     "live_attendance",
     profiles.Handled("moved to the survivor on merge, one row per live; recounted on split"),
 )
+
+# The action log and the platforms' shows (piece C of issue 12) live in a module of their own.
+from liveloop.live import action_tables as _action_tables  # noqa: E402, F401

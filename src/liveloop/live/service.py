@@ -1,5 +1,8 @@
-"""Live facade (foundation slice): schedule and close sessions, count shows held; and the record
-of who attended which live, which it hands the profile counters on import."""
+"""Live facade: rooms and shows, each show's shelf and prepared offers, who may see which
+room; the host console's one-click actions and the own room's action feed; the shows a platform
+connector pulls; each ended show's post-live report and follow-up audiences; the record of who
+attended which live (handed to the profile counters); and how a platform signs a webhook
+delivery (``webhook_signature``, for clients such as the show simulator)."""
 
 from __future__ import annotations
 
@@ -9,11 +12,30 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveloop.live import attendance
+from liveloop.live.actions import ActionRefused as ActionRefused
+from liveloop.live.actions import ActionView as ActionView
+from liveloop.live.actions import KeyReused as KeyReused
+from liveloop.live.actions import ShowNotLive as ShowNotLive
+from liveloop.live.actions import UnknownShow as UnknownShow
+from liveloop.live.actions import actions_of as actions_of
+from liveloop.live.actions import room_feed as room_feed
+from liveloop.live.actions import room_of_show as room_of_show
+from liveloop.live.actions import take_action as take_action
 from liveloop.live.models import LiveSession, LiveStatus
+from liveloop.live.platform_shows import PlatformShowError as PlatformShowError
+from liveloop.live.platform_shows import PlatformShowView as PlatformShowView
+from liveloop.live.platform_shows import link_platform_show as link_platform_show
+from liveloop.live.platform_shows import platform_show_of as platform_show_of
+from liveloop.live.platform_shows import repull as repull
 from liveloop.live.sessions import LiveView as LiveView
 from liveloop.live.sessions import list_lives as list_lives
 from liveloop.live.sessions import set_costs as set_costs
+from liveloop.live.webhook import MAX_EVENTS, signature
 from liveloop.profiles import service as profiles
+
+# How a platform signs a webhook delivery, and the most events one delivery may hold.
+webhook_signature = signature
+WEBHOOK_MAX_EVENTS = MAX_EVENTS
 
 
 def schedule_live(
