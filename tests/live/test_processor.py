@@ -329,3 +329,28 @@ def test_after_a_restart_the_room_rebuilt_from_the_stored_log_counts_no_order_tw
     assert without_alerts(restarted.snapshot(now)) == without_alerts(live.snapshot(now))
     figures = restarted.snapshot(now)["figures"]
     assert figures["orders"] == 1 and figures["gmv"]["value"] == "119.80"  # … counted once
+
+
+def test_the_rooms_own_messages_sent_through_the_webhook_are_labelled_and_not_counted(
+    client, runtime
+):
+    platform = make_source(runtime, "抖音直播", kind="live_platform")
+    viewer = {"anonymous_id": "dy-anon-1"}
+
+    def comment(event_id, text, **extra):
+        return {"id": event_id, "type": "comment", "data": {"text": text}, **extra}
+
+    body = {
+        "events": [
+            comment("h1", "适合炖吗？适合！", role="host", viewer={"user_id": "host-xiaomi"}),
+            comment("h2", "福袋马上开", role="controller", viewer={"user_id": "staff-wang"}),
+            comment("c1", "适合炖吗", viewer=viewer),
+        ]
+    }
+    assert deliver(client, platform, body).status_code == 200
+    room = RoomProcessor("main")
+    room.apply([StreamEvent.from_row(r) for r in stored_events(runtime)])
+    frame = room.tick(runtime.clock.now())
+    assert frame["figures"]["comments"] == 1 and frame["figures"]["host_comments"] == 2
+    assert frame["figures"]["questions"] == 1 and frame["figures"]["viewers"] == 1
+    assert [c["by_host"] for c in frame["comments"]] == [True, True, False]

@@ -13,8 +13,9 @@ Invariants:
   in, so a rebuild or a platform's resent order never adds GMV twice;
 - a ``Live Started`` starts the show's figures afresh; ``Live Ended`` closes it (rows that come
   after, e.g. late leaves, still complete its watch times);
-- only events seen count: no estimate fills a gap; host messages (``by_host`` or role ``host``)
-  are shown as the host's and counted apart, never as viewer comments or questions;
+- only events seen count: no estimate fills a gap; the room's own messages (role ``host`` or
+  ``controller``, or ``by_host``) are shown as the host's and counted apart, never as viewer
+  comments or questions;
 - money is Decimal in the state and a string in frames, marked ``provisional`` until the order
   ledger settles it (there is none yet: every money figure is provisional);
 - times in frames are Unix seconds (numbers); texts an operator reads are Chinese.
@@ -117,10 +118,14 @@ class StreamEvent:
         )
 
 
+STAFF_ROLES = frozenset({"host", "controller"})  # the webhook's ``role``: the host and 场控
+
+
 def by_host(event: StreamEvent) -> bool:
-    """A message the host (or the room's staff) sent: labelled, never counted as a viewer's."""
+    """A message the host or the room's controller (场控) sent (``role``, or ``by_host`` from
+    our own feeds): labelled, never counted as a viewer's."""
     props = event.properties
-    return props.get("by_host") is True or props.get("role") == "host"
+    return props.get("by_host") is True or props.get("role") in STAFF_ROLES
 
 
 def _money(value: Any) -> Decimal:
