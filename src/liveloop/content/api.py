@@ -60,6 +60,7 @@ class ContentPatch(BaseModel):
 
 
 class ClipOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     live_session_id: int
     start_s: float
     end_s: float

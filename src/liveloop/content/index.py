@@ -115,7 +115,8 @@ class ContentIndex:
                     writer.delete_all_documents()
                 for doc in docs:
                     if not everything:
-                        writer.delete_documents_by_term("id", doc.id)
+                        # By query: a term of a Python int is a signed one, never this u64.
+                        writer.delete_documents_by_query(self._term("id", doc.id))
                     writer.add_document(_document(doc))
                     written += 1
                 writer.commit()
@@ -187,7 +188,7 @@ class ContentIndex:
     def count(self) -> int:
         return int(self._index.searcher().num_docs)
 
-    def _term(self, field: str, value: str) -> tantivy.Query:
+    def _term(self, field: str, value: str | int) -> tantivy.Query:
         return tantivy.Query.term_query(self.schema, field, value)
 
     def _run(self, query: tantivy.Query, limit: int, *, newest_first: bool = False) -> list:

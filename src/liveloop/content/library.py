@@ -127,7 +127,8 @@ def _check_clip(kind: ContentKind, clip: ClipSource | None) -> None:
 # -- rows and views ----------------------------------------------------------------------------
 
 
-def view(row: ContentItem) -> ContentView:
+def view(row: Any) -> ContentView:
+    """The view of a row (an ORM row or a core row of the same columns)."""
     clip = None
     if row.live_session_id is not None and row.start_ms is not None and row.end_ms is not None:
         clip = ClipSource(row.live_session_id, row.start_ms / 1000, row.end_ms / 1000)
@@ -243,10 +244,19 @@ def listed(
 
 
 def by_ids(session: Session, ids: Sequence[int]) -> dict[int, ContentView]:
+    """Views of the rows with these ids, read with core (a search's hits: no ORM identity
+    map to fill on the hot path)."""
     if not ids:
         return {}
-    rows = session.scalars(select(ContentItem).where(ContentItem.id.in_(ids)))
+    table = ContentItem.__table__
+    rows = session.connection().execute(select(table).where(table.c.id.in_(ids)))
     return {row.id: view(row) for row in rows}
+
+
+def table_revision(session: Session) -> int:
+    """The highest revision the table holds (an index lookup)."""
+    found = session.connection().execute(select(func.max(ContentItem.revision))).scalar()
+    return int(found or 0)
 
 
 # -- the index in step with the table ------------------------------------------------------------
@@ -291,7 +301,7 @@ def _write_pending(session: Session) -> None:
 def catch_up(session: Session, index: ContentIndex | None = None) -> int:
     """Bring the index up to the table (see the module docstring); returns docs written."""
     index = index or index_of(session)
-    table = session.scalar(select(func.max(ContentItem.revision))) or 0
+    table = table_revision(session)
     if table == index.revision:
         return 0
     try:
@@ -306,7 +316,7 @@ def catch_up(session: Session, index: ContentIndex | None = None) -> int:
 def rebuild(session: Session) -> int:
     """The whole index anew from the table; returns how many items it holds."""
     index = index_of(session)
-    table = session.scalar(select(func.max(ContentItem.revision))) or 0
+    table = table_revision(session)
     return index.write(_docs(session, after=0), revision=table, everything=True, threads=2)
 
 
