@@ -1,6 +1,7 @@
 """Highlight clips: a span of a show's recording copied out (no re-encoding, so a clip takes
-well under a second whatever its length) with the ffmpeg that the imageio-ffmpeg package ships,
-and the topic a clip is about, suggested from what was said and written during it.
+well under a second whatever its length) with the ffmpeg that the imageio-ffmpeg package ships
+(the ``clips`` extra), and the topic a clip is about, suggested from what was said and written
+during it.
 
 Stream copy cuts on keyframes: the clip starts at the keyframe at or before ``start_s``, so it
 may begin up to one keyframe interval early (encoders for live streams put one every 1–4 s).
@@ -52,8 +53,10 @@ class ClipFile:
 @cache
 def ffmpeg() -> str:
     """The ffmpeg binary imageio-ffmpeg ships (or the one ``IMAGEIO_FFMPEG_EXE`` names)."""
-    import imageio_ffmpeg
-
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise ClipError("cutting clips needs ffmpeg: pip install 'liveloop[clips]'") from None
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
