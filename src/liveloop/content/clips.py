@@ -14,7 +14,7 @@ import subprocess
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from liveloop.content import tokens
@@ -61,11 +61,18 @@ def ffmpeg() -> str:
 
 
 def duration_of(media: Path) -> float:
-    """A media file's length in seconds, as ffmpeg reads it from the container."""
+    """A media file's length in seconds, as ffmpeg reads it from the container (asked once
+    per version of the file: many clips are cut from one recording)."""
     if not media.is_file():
         raise ClipError(f"no recording at {media}")
+    stat = media.stat()
+    return _duration(str(media.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _duration(media: str, _mtime_ns: int, _size: int) -> float:
     done = subprocess.run(  # noqa: S603 - our binary, arguments as a list
-        [ffmpeg(), "-hide_banner", "-nostdin", "-i", str(media)],
+        [ffmpeg(), "-hide_banner", "-nostdin", "-i", media],
         capture_output=True,
         text=True,
         timeout=TIMEOUT_S,
@@ -73,7 +80,7 @@ def duration_of(media: Path) -> float:
     )
     found = _DURATION.search(done.stderr)
     if found is None:
-        raise ClipError(f"{media.name} is not a recording ffmpeg can read")
+        raise ClipError(f"{Path(media).name} is not a recording ffmpeg can read")
     hours, minutes, seconds = found.groups()
     return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 

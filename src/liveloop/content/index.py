@@ -242,6 +242,7 @@ def _all_of(queries: Sequence[tantivy.Query]) -> tantivy.Query:
 _registry_lock = threading.Lock()
 _directories: dict[str, Path] = {}
 _open: dict[Path, ContentIndex] = {}
+_of_store: dict[str, ContentIndex] = {}  # the hot path: a search finds its index by the URL
 
 
 def default_directory(url: str) -> Path:
@@ -260,16 +261,21 @@ def bind(url: str, directory: Path) -> None:
     """Keep the index of the store at ``url`` in ``directory`` (the settings' choice)."""
     with _registry_lock:
         _directories[url] = directory
+        _of_store.pop(url, None)
 
 
 def for_store(url: str) -> ContentIndex:
     """This process's index of the store at ``url``, opened on first use."""
+    known = _of_store.get(url)
+    if known is not None:
+        return known
     with _registry_lock:
         directory = _directories.get(url) or default_directory(url)
         directory = directory.resolve()
         index = _open.get(directory)
         if index is None:
             index = _open[directory] = ContentIndex(directory)
+        _of_store[url] = index
         return index
 
 
@@ -278,3 +284,5 @@ def forget(url: str) -> None:
     with _registry_lock:
         directory = (_directories.pop(url, None) or default_directory(url)).resolve()
         _open.pop(directory, None)
+        for known in [u for u, i in _of_store.items() if i.directory.resolve() == directory]:
+            del _of_store[known]
