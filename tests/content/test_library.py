@@ -10,7 +10,8 @@ from sqlalchemy import insert
 
 from liveloop.content import service
 from liveloop.content.contracts import ContentKind
-from liveloop.content.index import default_directory, forget
+from liveloop.content.index import ContentIndex, NotAnIndex, default_directory, forget
+from liveloop.content.library import index_of
 from liveloop.content.models import ContentItem
 from liveloop.live.contracts import Aspect
 from liveloop.store.engine import transaction
@@ -77,6 +78,22 @@ def test_a_changed_item_is_found_by_its_new_words_and_not_its_old(runtime):
     assert search(runtime, "", tags=["sku:BEEF-BRISKET"]) == []
     with transaction(runtime.read_sessions) as session:
         assert service.get_content(session, item.id).updated_by == "xiaowang"
+
+
+def test_a_commit_reaches_the_index_before_any_search(runtime):
+    fill(runtime)
+    with transaction(runtime.read_sessions) as session:
+        index = index_of(session)
+    assert index.revision == len(LIBRARY) and index.count() == len(LIBRARY)
+
+
+def test_the_index_never_clears_a_folder_that_is_not_its_own(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "family.jpg").write_bytes(b"not an index")
+    with pytest.raises(NotAnIndex):
+        ContentIndex(folder)
+    assert (folder / "family.jpg").exists()
 
 
 def test_a_rolled_back_add_never_reaches_the_index(runtime):

@@ -48,6 +48,10 @@ class IndexDoc:
     body: str
 
 
+class NotAnIndex(RuntimeError):
+    """The index's directory holds something else."""
+
+
 class IndexBusy(RuntimeError):
     """Another process holds the index's writer; the table stays the truth meanwhile."""
 
@@ -80,7 +84,7 @@ class ContentIndex:
         meta = self._read_meta()
         fresh = meta.get("schema") != SCHEMA_VERSION or not tantivy.Index.exists(str(directory))
         if fresh:
-            shutil.rmtree(directory, ignore_errors=True)
+            _clear(directory)
             meta = {}
         directory.mkdir(parents=True, exist_ok=True)
         self._index = tantivy.Index(self.schema, path=str(directory), reuse=not fresh)
@@ -214,6 +218,17 @@ class ContentIndex:
         temporary = self.directory / f".{META}.tmp"
         temporary.write_text(json.dumps(meta), encoding="utf-8")
         os.replace(temporary, self.directory / META)
+
+
+def _clear(directory: Path) -> None:
+    """Empty ``directory`` for a new index — only if it holds an index (ours or tantivy's) or
+    nothing: a misconfigured ``LIVELOOP_CONTENT_INDEX_DIR`` must never cost someone a folder."""
+    if not directory.exists():
+        return
+    ours = (directory / META).exists() or (directory / "meta.json").exists()
+    if not ours and any(directory.iterdir()):
+        raise NotAnIndex(f"{directory} holds other files; give the content index its own folder")
+    shutil.rmtree(directory)
 
 
 def _document(doc: IndexDoc) -> tantivy.Document:
