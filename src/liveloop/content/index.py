@@ -2,8 +2,9 @@
 never the truth.
 
 Fields: ``id`` (the row's id: stored, fast, the key a rewrite deletes by), ``kind`` and
-``tags`` (raw strings: filters), ``title`` and ``body`` (jieba terms joined by spaces, split
-on whitespace: see ``content.tokens``). The index knows how far it has caught up with the table
+``tags`` (raw strings: filters), ``text`` (jieba terms joined by spaces, split on whitespace:
+see ``content.tokens``) — the title's terms twice, then the body's, so a title word weighs more
+in BM25 while a query looks up each word once (one field, not two, halves a query's postings). The index knows how far it has caught up with the table
 by the highest item ``revision`` it holds, written in ``liveloop-content.json`` after each
 commit; an index that is missing, of another schema, or ahead of its table (a store restored
 or recreated) starts empty and is filled from the table.
@@ -30,10 +31,9 @@ import tantivy
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META = "liveloop-content.json"
 TERMS = "liveloop_terms"
-TITLE_BOOST = 2.0
 RELATED_BOOST = 0.4
 
 
@@ -61,8 +61,7 @@ def _schema() -> tantivy.Schema:
     builder.add_unsigned_field("id", stored=True, indexed=True, fast=True)
     builder.add_text_field("kind", tokenizer_name="raw")
     builder.add_text_field("tags", tokenizer_name="raw")
-    builder.add_text_field("title", tokenizer_name=TERMS)
-    builder.add_text_field("body", tokenizer_name=TERMS)
+    builder.add_text_field("text", tokenizer_name=TERMS)
     return builder.build()
 
 
@@ -153,9 +152,8 @@ class ContentIndex:
         kind: str | None = None,
         limit: int = 20,
     ) -> list[tuple[int, float]]:
-        """Ids and scores, best first: items matching any term (title terms weigh double,
-        related words less) and every tag and the kind. With no terms: the filters alone,
-        newest first."""
+        """Ids and scores, best first: items matching any term (related words weigh less) and
+        every tag and the kind. With no terms: the filters alone, newest first."""
         filters = [self._term("tags", tag) for tag in tags]
         if kind is not None:
             filters.append(self._term("kind", kind))
@@ -163,11 +161,10 @@ class ContentIndex:
             query = _all_of([tantivy.Query.all_query(), *filters])
             return self._run(query, limit, newest_first=True)
         words = [(w, 1.0) for w in own] + [(w, RELATED_BOOST) for w in related]
-        clauses = []
-        for word, weight in words:
-            for field, boost in (("title", TITLE_BOOST), ("body", 1.0)):
-                term = self._term(field, word)
-                clauses.append((tantivy.Occur.Should, _boosted(term, boost * weight)))
+        clauses = [
+            (tantivy.Occur.Should, _boosted(self._term("text", word), weight))
+            for word, weight in words
+        ]
         text = tantivy.Query.boolean_query(clauses)
         return self._run(_all_of([text, *filters]), limit)
 
@@ -237,8 +234,7 @@ def _document(doc: IndexDoc) -> tantivy.Document:
     document.add_text("kind", doc.kind)
     for tag in doc.tags:
         document.add_text("tags", tag)
-    document.add_text("title", doc.title)
-    document.add_text("body", doc.body)
+    document.add_text("text", f"{doc.title} {doc.title} {doc.body}")
     return document
 
 

@@ -81,7 +81,7 @@ def search(
     limit: int = 20,
 ) -> list[ContentHit]:
     """Items whose title or body shares words with ``query`` (cut by jieba; title words count
-    double), carrying every tag in ``tags`` and of ``kind``, best first. An empty query
+    more), carrying every tag in ``tags`` and of ``kind``, best first. An empty query
     filters only (newest first); a query with no searchable word finds nothing."""
     if len(query) > tokens.MAX_QUERY_CHARS:
         raise QueryTooLong(f"a search query holds at most {tokens.MAX_QUERY_CHARS} characters")
