@@ -8,6 +8,7 @@ import shutil
 import pytest
 from sqlalchemy import insert
 
+from liveloop import bootstrap
 from liveloop.content import service
 from liveloop.content.contracts import ContentKind
 from liveloop.content.index import ContentIndex, NotAnIndex, default_directory, forget
@@ -15,6 +16,7 @@ from liveloop.content.library import index_of
 from liveloop.content.models import ContentItem
 from liveloop.live.contracts import Aspect
 from liveloop.store.engine import transaction
+from tests.conftest import make_settings
 from tests.content.library import LIBRARY, fill, titles
 
 
@@ -207,3 +209,17 @@ def test_matching_sends_what_answers_the_question_about_that_product(runtime):
         "宝妈回购：我家孩子爱喝的鲜牛奶"
     ]  # that product's, though not on origin
     assert nothing == []
+
+
+def test_the_settings_put_the_index_where_they_say(sqlite_url, clock, tmp_path):
+    folder = tmp_path / "search-index"
+    runtime = bootstrap.open_runtime(make_settings(sqlite_url, content_index_dir=folder), clock)
+    try:
+        bootstrap.wire(runtime)
+        fill(runtime)
+        assert titles(search(runtime, "牛腩"))[0] == "草饲牛腩炖土豆"
+        assert (folder / "liveloop-content.json").exists()
+        assert not default_directory(sqlite_url).exists()
+    finally:
+        forget(str(runtime.engine.url))
+        runtime.close()
