@@ -7,8 +7,9 @@ see ``content.tokens``) — the title's terms twice, then the body's, so a title
 in BM25 while a query looks up each word once (one field, not two, halves a query's postings).
 
 The index knows how far it has caught up with the table by the highest item ``revision`` it
-holds, written in ``liveloop-content.json`` after each commit; an index that is missing, of another schema, or ahead of its table (a store restored
-or recreated) starts empty and is filled from the table.
+holds, written in ``liveloop-content.json`` after each commit; an index that is missing, of
+another schema, or ahead of its table (a store restored or recreated) starts empty and is
+filled from the table.
 
 One process writes at a time (tantivy's writer lock); a writer is opened per write and dropped
 at once, so another process of the same store can take its turn. Queries are built from term
