@@ -5,6 +5,8 @@ from bench import (
     basket_rules,
     channels_send,
     clv_fit,
+    content_clips,
+    content_search,
     eventlog_append,
     identity_recompute,
     ingest_batch,
@@ -24,3 +26,5 @@ if __name__ == "__main__":
     channels_send.main()
     journey_steps.main()
     live_processor.main()
+    content_search.main(1_000_000, reuse=False)
+    content_clips.main()

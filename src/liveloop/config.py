@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     snapshot_dir: Path | None = None
     analytics_engine: Literal["duckdb", "spark"] = "duckdb"
     analytics_schedule: bool = True
+    # The content library's search index (default: beside a SQLite store, else ./); the
+    # table is the truth, the index is rebuilt from it when missing (decision 0025).
+    content_index_dir: Path | None = None
     reminder_lead_days: int = Field(default=3, ge=0, le=60)
     # 团长 commission, a share of GMV: exact, at most four places (12.5% is 0.125).
     leader_commission_rate: Decimal = Field(default=Decimal("0.10"), ge=0, le=1, decimal_places=4)
