@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveloop.live import attendance
+from liveloop.live.audiences import audience_sizes as audience_sizes
+from liveloop.live.audiences import save_audiences as save_audiences
 from liveloop.live.models import LiveSession, LiveStatus
 from liveloop.live.sessions import LiveView as LiveView
 from liveloop.live.sessions import list_lives as list_lives
