@@ -66,5 +66,5 @@ def audience_sizes(session: Session, live_session_id: int) -> dict[FollowUp, int
         .where(LiveAudienceMember.live_session_id == live_session_id)
         .group_by(LiveAudienceMember.audience)
     )
-    found = dict(session.execute(query).tuples().all())
+    found = {audience: count for audience, count in session.execute(query)}
     return {audience: found.get(audience, 0) for audience in FollowUp}

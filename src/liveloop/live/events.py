@@ -3,9 +3,9 @@ come in through the webhook under the live spec's names (``liveloop.spec``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
@@ -47,5 +47,36 @@ def audiences_found(
             "title": title,
             "started_at": started_at.isoformat() if started_at else None,
             "sizes": dict(sizes),
+        },
+    )
+
+
+# A show's post-live report was made: its clip candidates, for the content library.
+LIVE_REPORT_READY: Final = "Live Report Ready"
+
+
+def report_ready(
+    session: Session,
+    *,
+    at: datetime,
+    room: str,
+    live_session_id: int,
+    title: str,
+    clips: Sequence[Mapping[str, Any]],
+) -> None:
+    """A show's report is made: ``room``, ``live_session_id``, ``title``, ``clips`` (highlight
+    candidates: ``from_s``, ``to_s`` from the show's start, ``reason``, ``why``, ``comments``).
+    Stated each time the report is made (numbered by ``at``), so a remade report is news."""
+    emit(
+        session,
+        LIVE_REPORT_READY,
+        at=at,
+        source=SOURCE,
+        message_id=f"live-report:{live_session_id}:{at.isoformat()}",
+        properties={
+            "room": room,
+            "live_session_id": live_session_id,
+            "title": title,
+            "clips": [dict(clip) for clip in clips],
         },
     )

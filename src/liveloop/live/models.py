@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -58,6 +59,16 @@ class LiveAudienceMember(Base):
     live_session_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     audience: Mapped[str] = mapped_column(String(24), primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+
+
+class LiveReport(Base):
+    """The latest post-live report of a show (``live.reports``): one JSON document."""
+
+    __tablename__ = "live_reports"
+
+    live_session_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
 
 
 # How a OneID merge treats attendance (see profiles.merge_policies).
