@@ -29,6 +29,7 @@ from liveloop.guides import service as guides_service
 from liveloop.identity import jobs as identity_jobs
 from liveloop.identity import service as identity_service
 from liveloop.journeys import jobs as journeys_jobs
+from liveloop.live import jobs as live_jobs
 from liveloop.live import service as live_service
 from liveloop.runtime import Runtime
 from liveloop.segments import jobs as segments_jobs
@@ -69,6 +70,7 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
     journeys_jobs.register(runtime)
     channels_jobs.register(runtime, adapters=adapters)
     segments_jobs.register(runtime)
+    live_jobs.register(runtime)
     commerce_jobs.register(runtime)
     analytics_jobs.register(runtime)
     return runtime

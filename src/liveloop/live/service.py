@@ -9,7 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveloop.live import attendance
+from liveloop.live.audiences import audience_sizes as audience_sizes
+from liveloop.live.audiences import save_audiences as save_audiences
 from liveloop.live.models import LiveSession, LiveStatus
+from liveloop.live.reports import ReportNotReady as ReportNotReady
+from liveloop.live.reports import ReportView as ReportView
+from liveloop.live.reports import make_report as make_report
+from liveloop.live.reports import report_of as report_of
 from liveloop.live.sessions import LiveView as LiveView
 from liveloop.live.sessions import list_lives as list_lives
 from liveloop.live.sessions import set_costs as set_costs
