@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.console.test_console_analytics import add_user, login
-from tests.live.test_report import show  # noqa: F401 (the fixture)
+from tests.live.test_report import show as reported_show  # noqa: F401 (the fixture "show")
 
 
 @pytest.fixture

@@ -73,8 +73,8 @@ def report_page(
         "aspects": ASPECT_NAMES,
         "clip_reasons": CLIP_REASONS,
         "local": lambda at: datetime.fromtimestamp(at, UTC).astimezone(tz).strftime("%H:%M"),
-        "iso_local": lambda text: datetime.fromisoformat(text).astimezone(tz).strftime(
-            "%Y-%m-%d %H:%M"
+        "iso_local": lambda text: (
+            datetime.fromisoformat(text).astimezone(tz).strftime("%Y-%m-%d %H:%M")
         ),
         "curve_chart": _curve_chart(doc, tz),
         "sentiment_chart": _sentiment_chart(doc, tz),
