@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 
 from tests.console.test_console_analytics import add_user, login
-from tests.live.test_report import show as reported_show  # noqa: F401 (the fixture "show")
+from tests.live.test_report import ended_show
+
+
+@pytest.fixture
+def show(runtime, client):
+    return ended_show(runtime, client)
 
 
 @pytest.fixture

@@ -66,6 +66,11 @@ SHOW = [
 
 @pytest.fixture
 def show(runtime, client):
+    return ended_show(runtime, client)
+
+
+def ended_show(runtime, client) -> int:
+    """A 30-minute show through the webhook, ended, with its report made by the consumer."""
     bootstrap.wire(runtime)
     platform = make_source(runtime, "官方直播间", kind="live_platform")
     with transaction(runtime.sessions) as session:
