@@ -71,6 +71,7 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
     journeys_jobs.register(runtime)
     channels_jobs.register(runtime, adapters=adapters)
     segments_jobs.register(runtime)
+    live_jobs.register(runtime)
     commerce_jobs.register(runtime)
     analytics_jobs.register(runtime)
     live_jobs.register(runtime)

@@ -1,6 +1,7 @@
 """Live's background work: the ``live-action`` outbox sender (an action to its room's
-connector), the pull of platform shows that ended (``live-platform-pulls``, every minute) and
-the retention purge (``live-retention``, every 6 hours)."""
+connector), the pull of platform shows that ended (``live-platform-pulls``, every minute), the
+retention purge (``live-retention``, every 6 hours) and each ended show's post-live report (the
+``live-reports`` consumer, following the profiles consumer)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from weakref import WeakKeyDictionary
 from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.clock import Clock
-from liveloop.live import actions, platform_shows, retention
+from liveloop.live import actions, platform_shows, reports, retention
 from liveloop.live.connectors.base import DeliveryResult, Refused, Registry
 from liveloop.live.connectors.own_h5 import OwnH5Connector, WeChatChannelsConnector
+from liveloop.live.shelf import shelf_of
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 from liveloop.store.outbox import Envelope, Outbox, PermanentFailure, Sender
@@ -69,6 +71,7 @@ def register(runtime: Runtime, connectors: Registry | None = None) -> Registry:
     runtime.tasks[:] = [t for t in runtime.tasks if not t.name.startswith("live-")]
     runtime.add_task(Task("live-platform-pulls", pull, every=PULL_EVERY))
     runtime.add_task(Task("live-retention", purge, every=PURGE_EVERY))
+    reports.subscribe(runtime.consumers, shelf_of)
     _registries[runtime.outbox] = registry
     return registry
 
