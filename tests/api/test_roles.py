@@ -278,7 +278,13 @@ CONSOLE: dict[str, frozenset[Role] | str] = {
     "POST /console/live/rooms": frozenset({A, O}),
     "GET /console/live/{live_id}": frozenset({A, O, H, N}),
     "POST /console/live/{live_id}/shelf": frozenset({A, O}),
-    "POST /console/live/{live_id}/{action}": frozenset({A, O, H}),
+    "POST /console/live/{live_id}/start": frozenset({A, O, H}),
+    "POST /console/live/{live_id}/end": frozenset({A, O, H}),
+    "GET /console/live/{live_id}/host": frozenset({A, O, H}),
+    "POST /console/live/{live_id}/actions": frozenset({A, O, H}),
+    "POST /console/live/{live_id}/handoff": frozenset({A, O, H}),
+    "GET /console/live/{live_id}/report": frozenset({A, O, H, N}),
+    "POST /console/live/{live_id}/report": frozenset({A, O}),
     "GET /console/messages": frozenset({A, O}),
     "POST /console/messages/{message_id}/retry": frozenset({A, O}),
     "GET /console/segments": frozenset({A, O, N}),
@@ -291,8 +297,6 @@ CONSOLE: dict[str, frozenset[Role] | str] = {
     "POST /console/logout": ANY_USER,
 }
 FILL = {"{key}": "new-customer-welcome", "{format}": "csv", "{action}": "pause"}
-# The live page's {action} is start or end (pause is the journeys'), asked on show 1.
-FILL_LIVE = {"/console/live/{live_id}/{action}": "/console/live/1/end"}
 
 
 # Mounted but neither an API operation nor a console page: the document, its viewer, the
@@ -321,8 +325,6 @@ def _mounted(routes) -> Iterator[str]:
 
 
 def _url(path: str) -> str:
-    if path in FILL_LIVE:
-        return FILL_LIVE[path]
     for placeholder, value in FILL.items():
         path = path.replace(placeholder, value)
     return re.sub(r"\{[^}]+\}", "1", path)
