@@ -48,3 +48,22 @@ def show_on_air(runtime: Runtime, *, room: str = "main", platform: str = "own_h5
         show.status, show.platform = LiveStatus.LIVE, platform
         show.started_at = now - timedelta(minutes=10)
     return live_id
+
+
+def live_platform(runtime: Runtime, name: str = "抖音直播", *, rooms: tuple[str, ...] = ("main",)):
+    """A live_platform source and the rooms it sends to (the webhook refuses unknown rooms)."""
+    from tests.ingest.conftest import make_source
+
+    source = make_source(runtime, name, kind="live_platform")
+    with transaction(runtime.sessions) as session:
+        known = {room.code for room in lives.list_rooms(session)}
+        for code in rooms:
+            if code not in known:
+                lives.create_room(
+                    session,
+                    code=code,
+                    name=f"直播间{code}",
+                    platform="own_h5",
+                    now=runtime.clock.now(),
+                )
+    return source

@@ -11,7 +11,8 @@ from decimal import Decimal
 from liveloop.live.contracts import ActionKind
 from liveloop.live.stream.figures import ShelfItem
 from liveloop.live.stream.processor import RoomProcessor, StreamEvent
-from tests.ingest.conftest import make_source, stored_events
+from tests.ingest.conftest import stored_events
+from tests.live.helpers import live_platform
 from tests.live.show_script import Script, at
 from tests.live.test_webhook import EVERY_KIND, deliver
 
@@ -286,7 +287,7 @@ def test_frames_are_json():
 
 
 def test_rows_from_the_signed_webhook_are_read_as_stream_events(client, runtime):
-    platform = make_source(runtime, "抖音直播", kind="live_platform")
+    platform = live_platform(runtime, "抖音直播")
     body = {"events": [{**e, "live_session_id": 77} for e in EVERY_KIND]}
     assert deliver(client, platform, body).status_code == 200
     rows = stored_events(runtime)
@@ -310,7 +311,7 @@ def test_rows_from_the_signed_webhook_are_read_as_stream_events(client, runtime)
 def test_after_a_restart_the_room_rebuilt_from_the_stored_log_counts_no_order_twice(
     client, runtime
 ):
-    platform = make_source(runtime, "抖音直播", kind="live_platform")
+    platform = live_platform(runtime, "抖音直播")
     order = next(e for e in EVERY_KIND if e["type"] == "order")
     first, resent = EVERY_KIND[:7], [{**order, "id": "e7-again"}, EVERY_KIND[7]]
     live = RoomProcessor("main")
@@ -334,7 +335,7 @@ def test_after_a_restart_the_room_rebuilt_from_the_stored_log_counts_no_order_tw
 def test_the_rooms_own_messages_sent_through_the_webhook_are_labelled_and_not_counted(
     client, runtime
 ):
-    platform = make_source(runtime, "抖音直播", kind="live_platform")
+    platform = live_platform(runtime, "抖音直播")
     viewer = {"anonymous_id": "dy-anon-1"}
 
     def comment(event_id, text, **extra):

@@ -18,7 +18,8 @@ from liveloop.sim.replay import DeliveryRefused, OnAir, Webhook, replay_show
 from liveloop.sim.shows import ShowConfig, generate_show
 from tests.conftest import make_settings
 from tests.helpers import running_server
-from tests.ingest.conftest import make_source, stored_events
+from tests.ingest.conftest import stored_events
+from tests.live.helpers import live_platform
 
 BRAND = SimConfig(customers=60, seed=3)
 SHORT = {"minutes": 20, "viewers": 40, "products": 2, "vips": 1}
@@ -50,7 +51,7 @@ def server(live_runtime) -> Iterator[str]:
 
 @pytest.fixture
 def platform(live_runtime):
-    return make_source(live_runtime, "模拟直播平台", kind="live_platform")
+    return live_platform(live_runtime, "模拟直播平台")
 
 
 def _simulate(cli, url, platform, *extra: str, secret: str | None = None):

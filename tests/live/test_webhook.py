@@ -10,13 +10,14 @@ import pytest
 
 from liveloop.live.webhook import signature
 from tests.ingest.conftest import basic, make_source, stored_events
+from tests.live.helpers import live_platform
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def platform(runtime):
-    return make_source(runtime, "抖音直播", kind="live_platform")
+    return live_platform(runtime, "抖音直播", rooms=("main", "night-show"))
 
 
 def _viewer(**extra):
@@ -132,7 +133,7 @@ def test_one_event_on_its_own_is_a_delivery_too(client, runtime, platform):
 
 
 def test_a_replayed_delivery_writes_nothing_new(store_client, store_runtime):
-    platform = make_source(store_runtime, "视频号", kind="live_platform")
+    platform = live_platform(store_runtime, "视频号")
     body = {"events": EVERY_KIND}
     assert deliver(store_client, platform, body, at=store_runtime.clock.now()).status_code == 200
     assert deliver(store_client, platform, body, at=store_runtime.clock.now()).status_code == 200
@@ -140,7 +141,7 @@ def test_a_replayed_delivery_writes_nothing_new(store_client, store_runtime):
 
 
 def test_the_same_event_id_from_two_platforms_is_two_events(client, runtime, platform):
-    other = make_source(runtime, "快手直播", kind="live_platform")
+    other = live_platform(runtime, "快手直播")
     event = {"id": "1", "type": "like", "viewer": _viewer()}
     assert deliver(client, platform, event).status_code == 200
     assert deliver(client, other, event).status_code == 200
@@ -264,6 +265,7 @@ def test_a_bad_room_name_is_refused(client, platform):
 
 def test_the_platform_rate_applies_to_webhook_events(client, runtime):
     platform = make_source(runtime, "限速平台", kind="live_platform", rate_limit_per_s=5)
+    live_platform(runtime, "另一个平台")  # makes the room
     body = {"events": [{"id": f"c{i}", "type": "like", "viewer": _viewer()} for i in range(5)]}
     assert deliver(client, platform, body).status_code == 200
     again = deliver(
@@ -311,3 +313,17 @@ def test_a_viewer_named_only_by_a_placeholder_is_refused(client, runtime, platfo
     assert response.status_code == 400
     assert "placeholder" in response.json()["reason"]
     assert stored_events(runtime) == []
+
+
+def test_a_room_nobody_made_is_a_404_naming_it_and_nothing_is_written(client, runtime, platform):
+    body = {"events": [EVERY_KIND[0]]}
+    response = deliver(client, platform, body, room="no-such-room")
+    assert response.status_code == 404
+    assert "没有直播间 no-such-room" in response.json()["reason"]
+    assert stored_events(runtime) == []
+
+
+def test_a_stranger_learns_no_room_codes(client, runtime, platform):
+    body = {"events": [EVERY_KIND[0]]}
+    forged = deliver(client, platform, body, room="no-such-room", secret="not-the-secret")
+    assert forged.status_code == 401

@@ -19,6 +19,7 @@ from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.ingest import service as ingest
 from liveloop.live import mapping, webhook
 from liveloop.live import service as lives
+from liveloop.live.room_gate import RoomGate
 
 # The rooms' and shows' routes (list, one, schedule, change, start, end, shelf, offers).
 from liveloop.live.shows_api import rooms_router as rooms_router
@@ -72,6 +73,15 @@ def set_costs(
 Room = Annotated[str, Path(pattern=webhook.ROOM, description="The live room, e.g. main")]
 
 
+def _room_gate(request: Request) -> RoomGate:
+    state = request.app.state
+    gate: RoomGate | None = getattr(state, "live_room_gate", None)
+    if gate is None:
+        runtime = state.runtime
+        gate = state.live_room_gate = RoomGate(runtime.read_sessions, runtime.clock)
+    return gate
+
+
 @webhook_router.post(
     "/live/{room}/events",
     summary="Live-platform webhook: viewers, comments, likes, shares, clicks, carts, orders",
@@ -93,6 +103,7 @@ async def live_events(room: Room, request: Request) -> Response:
         raw,
         received_at,
     )
+    _room_gate(request).check(room)  # after the signature: strangers learn no room codes
     delivery = webhook.parse_delivery(ingest.parse_object(raw))
     rows = mapping.event_rows(delivery, room, source, received_at)
     await ingest.write_events(request, source, rows)
