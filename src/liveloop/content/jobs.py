@@ -1,17 +1,19 @@
 """Content's part in a process: where its search index lives (``LIVELOOP_CONTENT_INDEX_DIR``,
-else beside the SQLite file), and the index brought up to the table when the process starts."""
+else beside the SQLite file), the index brought up to the table when the process starts, and
+the ``content-highlights`` consumer that files each show's clip candidates."""
 
 from __future__ import annotations
 
 import logging
 
-from liveloop.content import index, library
+from liveloop.content import highlights, index, library
 from liveloop.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
 def register(runtime: Runtime) -> None:
+    highlights.subscribe(runtime.consumers)
     url = str(runtime.engine.url)
     if runtime.settings.content_index_dir is not None:
         index.bind(url, runtime.settings.content_index_dir)
