@@ -23,6 +23,7 @@ from liveloop.identity.api import router as identity_router
 from liveloop.ingest import api as ingest
 from liveloop.journeys.api import router as journeys_router
 from liveloop.live.api import router as live_router
+from liveloop.live.api import stream_router as live_stream_router
 from liveloop.live.api import webhook_router as live_webhook_router
 from liveloop.metrics import Metrics, MetricsMiddleware
 from liveloop.profiles.api import router as profiles_router
@@ -76,6 +77,7 @@ def create_app(
     app.include_router(identity_router)
     app.include_router(analytics_router)
     app.include_router(live_router)
+    app.include_router(live_stream_router)
     app.include_router(segments_router)
     app.include_router(channels_api.router)
     app.include_router(coupons_router)

@@ -29,6 +29,7 @@ from liveloop.guides import service as guides_service
 from liveloop.identity import jobs as identity_jobs
 from liveloop.identity import service as identity_service
 from liveloop.journeys import jobs as journeys_jobs
+from liveloop.live import jobs as live_jobs
 from liveloop.live import service as live_service
 from liveloop.runtime import Runtime
 from liveloop.segments import jobs as segments_jobs
@@ -47,7 +48,8 @@ CONSUMERS: Final = "consumers"
 TASKS: Final = "tasks"
 OUTBOX: Final = "outbox"
 ANALYTICS: Final = "analytics"
-WORK_KINDS: Final = (CONSUMERS, TASKS, OUTBOX, ANALYTICS)
+LIVE: Final = "live"  # live's stream feed (the event log into each room's console frames)
+WORK_KINDS: Final = (CONSUMERS, TASKS, OUTBOX, ANALYTICS, LIVE)
 
 
 def open_runtime(
@@ -71,6 +73,7 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
     segments_jobs.register(runtime)
     commerce_jobs.register(runtime)
     analytics_jobs.register(runtime)
+    live_jobs.register(runtime)
     return runtime
 
 
@@ -110,8 +113,9 @@ class Work:
 def start_work(
     runtime: Runtime, kinds: Iterable[str] = WORK_KINDS, *, poll_seconds: float | None = None
 ) -> Work:
-    """The work of ``kinds`` (see ``WORK_KINDS``) over a wired runtime, not yet started.
-    The analytics schedule runs only where the settings allow it."""
+    """The work of ``kinds`` (see ``WORK_KINDS``) over a wired runtime, not yet started. Each
+    background thread runs with its kind; the analytics schedule only where the settings allow
+    it."""
     chosen = frozenset(kinds)
     unknown = chosen - set(WORK_KINDS)
     if unknown:
@@ -128,6 +132,7 @@ def start_work(
     threads = [
         thread
         for thread in runtime.threads
-        if ANALYTICS in chosen and runtime.settings.analytics_schedule
+        if thread.kind in chosen
+        and (thread.kind != ANALYTICS or runtime.settings.analytics_schedule)
     ]
     return Work(runtime, chosen, worker, threads)

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     snapshot_dir: Path | None = None
     analytics_engine: Literal["duckdb", "spark"] = "duckdb"
     analytics_schedule: bool = True
+    # Live: where the stream's frames travel to the host consoles' SSE. "memory" keeps them in
+    # the serving process (the embedded default: the feed runs there); "redis" puts each room's
+    # frames on a Redis stream, so a worker process runs the feed and every API process serves
+    # them (docs/decisions/0023). ``redis_url`` is only read then.
+    live_bus: Literal["memory", "redis"] = "memory"
+    redis_url: str = "redis://127.0.0.1:6379/0"
     reminder_lead_days: int = Field(default=3, ge=0, le=60)
     # 团长 commission, a share of GMV: exact, at most four places (12.5% is 0.125).
     leader_commission_rate: Decimal = Field(default=Decimal("0.10"), ge=0, le=1, decimal_places=4)
