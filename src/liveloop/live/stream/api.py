@@ -93,19 +93,19 @@ async def _frames(
         yield sse(None, {"type": "snapshot", "room": room, "reason": "connect", "empty": True})
     position = last_id if last_id is not None and not resumed.gap else "0-0"
     quiet_since = time.monotonic()
-    while True:
-        for frame_id, frame in frames:
-            yield sse(frame_id, frame)
-            position = frame_id
-        if frames:
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
-            yield b": ping\n\n"
-            quiet_since = time.monotonic()
-        if await request.is_disconnected():
-            return
-        wait = min(DISCONNECT_CHECK_SECONDS, HEARTBEAT_SECONDS)
-        frames = await bus.wait(room, position, wait)
+    async with bus.watch(room) as watching:
+        while True:
+            for frame_id, frame in frames:
+                yield sse(frame_id, frame)
+                position = frame_id
+            if frames:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
+                yield b": ping\n\n"
+                quiet_since = time.monotonic()
+            if await request.is_disconnected():
+                return
+            frames = await watching.wait(position, DISCONNECT_CHECK_SECONDS)
 
 
 @router.get(

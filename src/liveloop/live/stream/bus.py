@@ -30,7 +30,8 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -68,14 +69,23 @@ class Resume:
     gap: bool
 
 
+class Watch(Protocol):
+    """One SSE stream's reads of its room, between its frames."""
+
+    async def wait(self, after: str | None, timeout: float) -> list[Delivery]: ...
+
+
 class Bus(Protocol):
-    """Both buses (``MemoryBus``, ``RedisBus``)."""
+    """Both buses (``MemoryBus``, ``RedisBus``). ``watch(room)`` is what an SSE stream holds
+    while it lasts (on Redis, a connection of its own); ``wait`` is one such read."""
 
     def publish(self, room: str, frame: Frame) -> str: ...
 
     def read(self, room: str, after: str | None, timeout: float) -> list[Delivery]: ...
 
     async def wait(self, room: str, after: str | None, timeout: float) -> list[Delivery]: ...
+
+    def watch(self, room: str) -> AbstractAsyncContextManager[Watch]: ...
 
     def resume(self, room: str, last_id: str | None) -> Resume: ...
 
@@ -207,6 +217,10 @@ class MemoryBus:
                     topic.waiters.discard((loop, ready))
                 return []
 
+    @asynccontextmanager
+    async def watch(self, room: str) -> AsyncIterator[Watch]:
+        yield _MemoryWatch(self, room)
+
     def resume(self, room: str, last_id: str | None) -> Resume:
         with self._cond:
             topic = self._topic(room)
@@ -224,6 +238,15 @@ class MemoryBus:
 
     def close(self) -> None:
         pass
+
+
+@dataclass(frozen=True, slots=True)
+class _MemoryWatch:
+    bus: MemoryBus
+    room: str
+
+    async def wait(self, after: str | None, timeout: float) -> list[Delivery]:
+        return await self.bus.wait(self.room, after, timeout)
 
 
 def open_bus(settings: Settings) -> Bus:

@@ -19,11 +19,11 @@ Redis's own errors become ``BusUnavailable`` (503) at this edge.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, cast
 
+import anyio
 import orjson
 import redis
 import redis.asyncio as aioredis
@@ -83,8 +83,6 @@ class RedisBus:
         self.redis = redis.Redis.from_url(url, socket_timeout=30, health_check_interval=30)
         self._publish = self.redis.register_script(_PUBLISH)
         self._hold = self.redis.register_script(_HOLD)
-        # One asyncio client per event loop (a client belongs to the loop it connects on).
-        self._async: dict[int, aioredis.Redis] = {}
 
     def frames_key(self, room: str) -> str:
         return f"{self.prefix}:{{{room}}}:frames"
@@ -115,25 +113,22 @@ class RedisBus:
             )
         return _deliveries(answer[0][1]) if answer else []
 
-    def _client(self) -> aioredis.Redis:
-        loop = asyncio.get_running_loop()
-        client = self._async.get(id(loop))
-        if client is None:
-            client = self._async[id(loop)] = aioredis.Redis.from_url(self.url)
-        return client
+    @asynccontextmanager
+    async def watch(self, room: str) -> AsyncIterator[RedisWatch]:
+        """A connection of this SSE stream's own, blocking in ``XREAD`` for it (never the
+        loop), closed when the stream ends — also when its client went away (shielded: the
+        stream's task is being cancelled then)."""
+        client = aioredis.Redis.from_url(self.url, single_connection_client=True)
+        try:
+            yield RedisWatch(client, self.frames_key(room))
+        finally:
+            with anyio.CancelScope(shield=True):
+                await client.aclose()
 
     async def wait(self, room: str, after: str | None, timeout: float) -> list[Delivery]:
-        """``read`` for an asyncio handler (its own connection blocks, not the loop)."""
-        position = after if after is not None else "$"
-        try:
-            answer: Any = await self._client().xread(
-                {self.frames_key(room): position}, block=max(1, int(timeout * 1000))
-            )
-        except redis.RedisError as exc:
-            raise BusUnavailable(
-                f"实时数据通道暂不可用，请稍后重试 ({type(exc).__name__})"
-            ) from None
-        return _deliveries(answer[0][1]) if answer else []
+        """``read`` for an asyncio handler (one wait; a stream keeps a ``watch`` open)."""
+        async with self.watch(room) as watching:
+            return await watching.wait(after, timeout)
 
     def resume(self, room: str, last_id: str | None) -> Resume:
         key = self.frames_key(room)
@@ -169,4 +164,22 @@ class RedisBus:
 
     def close(self) -> None:
         self.redis.close()
-        self._async.clear()  # their loops close them (each loop's client dies with it)
+
+
+class RedisWatch:
+    """One SSE stream's reads of its room (``RedisBus.watch``)."""
+
+    def __init__(self, client: aioredis.Redis, key: str) -> None:
+        self.client, self.key = client, key
+
+    async def wait(self, after: str | None, timeout: float) -> list[Delivery]:
+        position = after if after is not None else "$"
+        try:
+            answer: Any = await self.client.xread(
+                {self.key: position}, block=max(1, int(timeout * 1000))
+            )
+        except redis.RedisError as exc:
+            raise BusUnavailable(
+                f"实时数据通道暂不可用，请稍后重试 ({type(exc).__name__})"
+            ) from None
+        return _deliveries(answer[0][1]) if answer else []
