@@ -62,6 +62,8 @@ ROLES: dict[str, frozenset[Role] | str] = {
     "PUT /v1/analytics/rfm-groups": frozenset({A, O}),
     "GET /v1/live-sessions": frozenset({A, O, H, N}),
     "PUT /v1/live-sessions/{live_id}/costs": frozenset({A, O}),
+    # Hosts only their rooms (live.stream.api.rooms_of); the console page's cookie also serves.
+    "GET /v1/live/rooms/{room}/stream": frozenset({A, O, H}),
     "POST /v1/segments/preview": frozenset({A, O, N}),
     "GET /v1/segments": frozenset({A, O, N}),
     "POST /v1/segments": frozenset({A, O}),

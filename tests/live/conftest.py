@@ -61,9 +61,7 @@ def any_bus(request) -> Iterator[Bus]:
     bus.close()
 
 
-def live_event(
-    name: str, room: str | None, at: datetime, key: str, **properties: Any
-) -> NewEvent:
+def live_event(name: str, room: str | None, at: datetime, key: str, **properties: Any) -> NewEvent:
     props = dict(properties)
     if room is not None:
         props["room"] = room

@@ -52,7 +52,7 @@ def test_each_rooms_events_reach_its_own_source_and_its_frames_name_it(runtime):
     main, side = feed.rooms["main"].source, feed.rooms["side"].source
     assert isinstance(main, Tally) and isinstance(side, Tally)
     assert main.counts[spec.LIVE_JOINED] == 2 and side.counts[spec.LIVE_JOINED] == 2
-    (frame_id, frame), *_ = feed.bus.resume("main", None).frames
+    (_, frame), *_ = feed.bus.resume("main", None).frames
     assert frame["room"] == "main" and frame["type"] == "snapshot" and frame["orders"] == 2
 
 
