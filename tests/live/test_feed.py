@@ -165,3 +165,25 @@ def test_the_feed_thread_publishes_the_rooms_frames_as_events_are_committed(runt
         assert seen[0]["type"] == "snapshot"
     finally:
         thread.stop()
+
+
+def test_a_commit_that_appends_events_wakes_the_logs_tail_and_other_commits_do_not(runtime):
+    from liveloop.ingest.writer import EventWriter
+    from liveloop.store.engine import transaction
+    from liveloop.store.eventlog import APPENDED
+
+    seen = APPENDED.generation
+    with transaction(runtime.sessions):
+        pass  # a commit with no events
+    assert APPENDED.wait(seen, timeout=0) == seen
+    log_events(runtime, [live_event(spec.LIVE_JOINED, "main", NOW, "j")], NOW)
+    assert APPENDED.wait(seen, timeout=0) > seen
+
+    seen = APPENDED.generation
+    writer = EventWriter.for_store(runtime.settings.database_url, runtime.sessions)
+    try:
+        row = live_event(spec.LIVE_LIKED, "main", NOW, "w").row(NOW)
+        writer.submit([row]).result(timeout=30)  # the ingest path, its own SQLite engine
+    finally:
+        writer.close()
+    assert APPENDED.wait(seen, timeout=0) > seen

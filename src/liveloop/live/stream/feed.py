@@ -196,6 +196,7 @@ class Feed:
         self.snapshot_seconds, self.batch = snapshot_seconds, batch
         self.rooms: dict[str, _Room] = {}
         self.position = 0  # the last log id read
+        self.routed = 0  # live events handed to sources so far
 
     # -- reading the log ------------------------------------------------------------------
 
@@ -289,6 +290,7 @@ class Feed:
             pending.setdefault(room, []).append(event)
         for room in list(pending):
             self._flush(pending, room)
+        self.routed += len(events)
 
     def _flush(self, pending: dict[str, list[LoggedEvent]], room: str) -> None:
         events = pending.pop(room, None)
@@ -336,7 +338,9 @@ class FeedThread:
     most one process's feed publishes, and another takes over within ``lease_seconds`` of one
     dying), rebuilds whenever it (re)gains the lease, then loops: read new rows as soon as the
     store says they are committed (``store.eventlog.APPENDED``, in this process) or at the next
-    tick, and publish every ``tick_seconds``."""
+    tick, and publish every ``tick_seconds`` — sooner when live events came in, but never twice
+    within ``eager_seconds`` (a busy room's frames then come every ~100 ms, not waiting out the
+    tick)."""
 
     name = "live-feed"
     kind = "live"
@@ -347,11 +351,14 @@ class FeedThread:
         bus: Bus,
         *,
         tick_seconds: float = 0.25,
+        eager_seconds: float | None = 0.1,
         lease_seconds: float = 5.0,
         appended: Appended = APPENDED,
     ) -> None:
         self.make_feed, self.bus = make_feed, bus
         self.tick_seconds, self.lease_seconds = tick_seconds, lease_seconds
+        self.eager_seconds = eager_seconds
+        self._published_at = 0.0
         self.appended = appended
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.feed: Feed | None = None
@@ -397,14 +404,20 @@ class FeedThread:
                 self._stop.wait(1.0)
 
     def _run_tick(self, feed: Feed) -> None:
-        """One tick period: read as commits come in, then publish."""
-        due = time.monotonic() + self.tick_seconds
+        """Until the next frame is due: read as commits come in; then publish."""
+        due = self._published_at + self.tick_seconds
+        eager = None if self.eager_seconds is None else self._published_at + self.eager_seconds
+        routed = feed.routed
         seen = self.appended.generation
         while True:
             while feed.poll() >= feed.batch:
                 pass
-            remaining = due - time.monotonic()
+            now = time.monotonic()
+            if eager is not None and feed.routed > routed:
+                due = min(due, eager)
+            remaining = due - now
             if remaining <= 0 or self._stop.is_set():
                 break
             seen = self.appended.wait(seen, remaining)
         feed.publish_due()
+        self._published_at = time.monotonic()
