@@ -9,6 +9,7 @@ from bench import (
     identity_recompute,
     ingest_batch,
     journey_steps,
+    live_sse,
     segment_preview,
 )
 
@@ -22,3 +23,4 @@ if __name__ == "__main__":
     segment_preview.main()
     channels_send.main()
     journey_steps.main()
+    live_sse.main()
