@@ -160,3 +160,35 @@ def test_the_console_pages_session_cookie_is_enough_to_watch(runtime, served):
     assert kind == "snapshot"
     with httpx.Client(timeout=10, cookies={SESSION_COOKIE: "expired"}) as http:
         assert http.get(f"{url}/v1/live/rooms/main/stream").status_code == 401
+
+
+@pytest.mark.redis
+def test_across_processes_the_sse_id_is_the_redis_stream_id_and_resume_holds(runtime, redis_prefix):
+    from liveloop.live.stream.redis_bus import RedisBus
+    from tests.live.conftest import REDIS_URL
+
+    bus = use_bus(runtime, RedisBus(REDIS_URL, prefix=redis_prefix))
+    feed = register_feed(runtime, Tally, tick_seconds=0.05, lease_seconds=2)
+    with transaction(runtime.sessions) as session:
+        _, key = create_api_key(session, "console", Role.OPERATOR, NOW)
+    auth = {"Authorization": f"Bearer {key}"}
+    log_events(runtime, likes("main", 0, 4), NOW)
+    feed.start()
+    try:
+        with running_server(runtime) as url, httpx.Client(timeout=30) as http:
+            stream_url = f"{url}/v1/live/rooms/main/stream"
+            with http.stream("GET", stream_url, headers=auth) as response:
+                before = take(response, lambda got: len(got) >= 4)
+            headers = {**auth, "Last-Event-ID": before[-1][0]}
+            with http.stream("GET", stream_url, headers=headers) as response:
+                after = take(response, lambda got: len(got) >= 4)
+    finally:
+        feed.stop()
+        bus.close()
+    assert before[0][1] == "snapshot" and before[0][2]["counts"][spec.LIVE_LIKED] == 4
+    reader = RedisBus(REDIS_URL, prefix=redis_prefix)
+    entries = reader.redis.xrange(reader.frames_key("main"), min=before[0][0])
+    reader.close()
+    stream_ids = [entry_id.decode() for entry_id, _ in entries]
+    seen = [frame_id for frame_id, _, _ in before + after]
+    assert seen == stream_ids[: len(seen)]

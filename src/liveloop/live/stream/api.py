@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
 from liveloop.live.models import LiveSession
-from liveloop.live.stream.bus import BUS_ID, Bus, Delivery, Frame, bus_for
+from liveloop.live.stream.bus import BUS_ID, Bus, Delivery, Frame, Resume, bus_for
 from liveloop.live.webhook import ROOM
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, require_roles_or_console
 
@@ -82,10 +82,9 @@ def sse(frame_id: str | None, frame: Frame) -> bytes:
 
 
 async def _frames(
-    request: Request, bus: Bus, room: str, last_id: str | None
+    request: Request, bus: Bus, room: str, last_id: str | None, resumed: Resume
 ) -> AsyncIterator[bytes]:
     yield f"retry: {RETRY_MS}\n\n".encode()
-    resumed = await asyncio.to_thread(bus.resume, room, last_id)
     frames: list[Delivery] = resumed.frames
     if not frames and (last_id is None or resumed.gap):
         # A known room whose feed has published nothing yet: an empty snapshot, without an id
@@ -126,8 +125,10 @@ async def stream(
     """A snapshot, then every frame of the room; resumes after ``Last-Event-ID``."""
     bus = bus_for(runtime)
     last_id = last_event_header or last_event_id
+    # Before the answer starts, so a bus that does not answer is a 503 with its reason.
+    resumed = await asyncio.to_thread(bus.resume, room, last_id)
     return StreamingResponse(
-        _frames(request, bus, room, last_id),
+        _frames(request, bus, room, last_id, resumed),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

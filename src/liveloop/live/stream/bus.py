@@ -252,8 +252,12 @@ class _MemoryWatch:
 def open_bus(settings: Settings) -> Bus:
     """The bus the settings name (``live_bus``)."""
     if settings.live_bus == "redis":
-        from liveloop.live.stream.redis_bus import RedisBus
-
+        try:
+            from liveloop.live.stream.redis_bus import RedisBus
+        except ImportError as exc:
+            raise RuntimeError(
+                "LIVELOOP_LIVE_BUS=redis needs the Redis client: pip install 'liveloop[scale]'"
+            ) from exc
         return RedisBus(settings.redis_url)
     return MemoryBus()
 
