@@ -224,6 +224,7 @@ def run(mode: str, seconds: float, rate: int, consoles: int, workdir: Path) -> d
         _wait_ready(port)
         warm = _deliveries(PER_DELIVERY * 4, f"{mode}-warm")
         _send(port, source.write_key, source.signing_secret, warm, rate)
+        time.sleep(1.5)  # the room's first frame is out (even at the baseline's 1 s): it is known
         deliveries = _deliveries(int(seconds * rate), mode)
         loop = asyncio.new_event_loop()
         stop = asyncio.Event()

@@ -196,7 +196,6 @@ class Feed:
         self.snapshot_seconds, self.batch = snapshot_seconds, batch
         self.rooms: dict[str, _Room] = {}
         self.position = 0  # the last log id read
-        self.routed = 0  # live events handed to sources so far
 
     # -- reading the log ------------------------------------------------------------------
 
@@ -290,7 +289,6 @@ class Feed:
             pending.setdefault(room, []).append(event)
         for room in list(pending):
             self._flush(pending, room)
-        self.routed += len(events)
 
     def _flush(self, pending: dict[str, list[LoggedEvent]], room: str) -> None:
         events = pending.pop(room, None)
@@ -336,11 +334,10 @@ class FeedThread:
 
     It holds the bus's feed lease while it runs (always granted on the memory bus; on Redis at
     most one process's feed publishes, and another takes over within ``lease_seconds`` of one
-    dying), rebuilds whenever it (re)gains the lease, then loops: read new rows as soon as the
-    store says they are committed (``store.eventlog.APPENDED``, in this process) or at the next
-    tick, and publish every ``tick_seconds`` — sooner when live events came in, but never twice
-    within ``eager_seconds`` (a busy room's frames then come every ~100 ms, not waiting out the
-    tick)."""
+    dying), rebuilds whenever it (re)gains the lease, then loops: read the new rows and publish
+    every ``tick_seconds`` — sooner once the store says events were committed
+    (``store.eventlog.APPENDED``, in this process), but never twice within ``eager_seconds``: a
+    busy room's frames come every ~100 ms instead of waiting out the tick."""
 
     name = "live-feed"
     kind = "live"
@@ -359,6 +356,7 @@ class FeedThread:
         self.tick_seconds, self.lease_seconds = tick_seconds, lease_seconds
         self.eager_seconds = eager_seconds
         self._published_at = 0.0
+        self._seen = appended.generation  # the log's commit count as of the last read
         self.appended = appended
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.feed: Feed | None = None
@@ -404,20 +402,22 @@ class FeedThread:
                 self._stop.wait(1.0)
 
     def _run_tick(self, feed: Feed) -> None:
-        """Until the next frame is due: read as commits come in; then publish."""
+        """Wait until the next frame is due — at the tick, or ``eager_seconds`` after the last
+        one once a commit has appended events — then read the log and publish. The log is read
+        only right before publishing: reading on every commit would cost the ingest path the
+        GIL many times a frame for nothing a console sees sooner."""
         due = self._published_at + self.tick_seconds
         eager = None if self.eager_seconds is None else self._published_at + self.eager_seconds
-        routed = feed.routed
-        seen = self.appended.generation
-        while True:
-            while feed.poll() >= feed.batch:
-                pass
-            now = time.monotonic()
-            if eager is not None and feed.routed > routed:
+        seen = self._seen
+        while not self._stop.is_set():
+            if eager is not None and self.appended.generation != self._seen:
                 due = min(due, eager)
-            remaining = due - now
-            if remaining <= 0 or self._stop.is_set():
+            remaining = due - time.monotonic()
+            if remaining <= 0:
                 break
             seen = self.appended.wait(seen, remaining)
+        self._seen = self.appended.generation
+        while feed.poll() >= feed.batch:
+            pass
         feed.publish_due()
         self._published_at = time.monotonic()
