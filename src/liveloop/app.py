@@ -22,7 +22,10 @@ from liveloop.guides.api import router as guide_tasks_router
 from liveloop.identity.api import router as identity_router
 from liveloop.ingest import api as ingest
 from liveloop.journeys.api import router as journeys_router
+from liveloop.live.api import actions_router as live_actions_router
+from liveloop.live.api import rooms_router as live_rooms_router
 from liveloop.live.api import router as live_router
+from liveloop.live.api import shows_router as live_shows_router
 from liveloop.live.api import stream_router as live_stream_router
 from liveloop.live.api import webhook_router as live_webhook_router
 from liveloop.metrics import Metrics, MetricsMiddleware
@@ -77,6 +80,9 @@ def create_app(
     app.include_router(identity_router)
     app.include_router(analytics_router)
     app.include_router(live_router)
+    app.include_router(live_actions_router)
+    app.include_router(live_shows_router)
+    app.include_router(live_rooms_router)
     app.include_router(live_stream_router)
     app.include_router(segments_router)
     app.include_router(channels_api.router)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -24,6 +24,11 @@ from liveloop.runtime import Runtime
 from liveloop.sim.config import SHANGHAI, SimConfig
 from liveloop.store.engine import transaction
 
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from liveloop.live.service import ShowView
+
 app = typer.Typer(help="liveloop (回头客引擎): private-domain operations for food brands.")
 apikey_app = typer.Typer(help="API keys for machine clients.")
 app.add_typer(apikey_app, name="apikey")
@@ -35,6 +40,8 @@ identity_app = typer.Typer(help="OneID: the identity graph.")
 analytics_app = typer.Typer(help="Analytics jobs and models.")
 app.add_typer(analytics_app, name="analytics")
 app.add_typer(identity_app, name="identity")
+live_app = typer.Typer(help="直播 (live): rooms, shows, comments understood, simulated shows.")
+app.add_typer(live_app, name="live")
 console = Console()
 err = Console(stderr=True)
 
@@ -291,6 +298,9 @@ def demo(
     reset_password: Annotated[
         bool, typer.Option("--reset-password", help="Give the demo login a new password")
     ] = False,
+    show: Annotated[
+        bool, typer.Option("--show/--no-show", help="Keep a simulated live show running")
+    ] = True,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
@@ -337,6 +347,12 @@ def demo(
 
             # The brand keeps trading while the console is open, so journeys move.
             DemoFeed(runtime).start()
+        if show:
+            # A show runs in room main through the server's own signed webhook, so the host
+            # console moves; it waits for the server to answer.
+            local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+            demo_brand.start_show(runtime, config, f"http://{local}:{port}")
+            console.print("直播间 main: 模拟直播进行中 (`--no-show` to stop it)")
         _serve(runtime, host, port)
 
 
@@ -540,6 +556,291 @@ def identity_recompute(
         )
     if out is not None:
         console.print(f"Results in {out}")
+
+
+@live_app.command("simulate")
+def live_simulate(
+    room: Annotated[str, typer.Argument(help="The live room, e.g. main")],
+    speed: Annotated[
+        float, typer.Option(help="Times real time (0: as fast as the server takes it)", min=0)
+    ] = 1.0,
+    url: Annotated[str, typer.Option(help="The running `liveloop serve`")] = (
+        "http://127.0.0.1:8000"
+    ),
+    write_key: Annotated[
+        str,
+        typer.Option(
+            envvar="LIVELOOP_LIVE_WRITE_KEY",
+            help="Write key of a live_platform source (`liveloop sources create`)",
+        ),
+    ] = "",
+    secret: Annotated[
+        str,
+        typer.Option(envvar="LIVELOOP_LIVE_SIGNING_SECRET", help="That source's signing secret"),
+    ] = "",
+    seed: Annotated[int, typer.Option(help="Which show (same seed, same show)")] = 1,
+    minutes: Annotated[int, typer.Option(help="The show's length")] = 120,
+    viewers: Annotated[int, typer.Option(help="Distinct viewers over the show")] = 400,
+    scale: Annotated[
+        int,
+        typer.Option(help="The demo brand's size (`liveloop demo --scale`), whose members come"),
+    ] = 1_000,
+    brand_seed: Annotated[int, typer.Option(help="The demo brand's seed")] = SimConfig.seed,
+    live_session_id: Annotated[
+        int | None, typer.Option(help="The show (live session) the events name")
+    ] = None,
+    batch: Annotated[int, typer.Option(help="Events per delivery", min=1, max=500)] = 200,
+) -> None:
+    """Replay a simulated show into ROOM through the real signed webhook of a running server:
+    viewers coming and going (with a viewer drop), comments and clustered questions, VIP
+    arrivals, clicks, carts and orders."""
+    import dataclasses
+
+    from liveloop.sim.replay import DeliveryRefused, ReplayError, ServerUnreachable, Webhook
+    from liveloop.sim.replay import Progress as ReplayProgress
+    from liveloop.sim.replay import replay_show as replay
+    from liveloop.sim.shows import ShowConfig, generate_show
+
+    if not write_key or not secret:
+        err.print(
+            "[red]需要直播平台来源的 write key 和 signing secret[/red] (--write-key/--secret or "
+            "LIVELOOP_LIVE_WRITE_KEY/LIVELOOP_LIVE_SIGNING_SECRET; "
+            "`liveloop sources create NAME --kind live_platform` prints both)"
+        )
+        raise typer.Exit(2)
+    try:
+        brand = dataclasses.replace(
+            SimConfig(customers=scale, seed=brand_seed), end=_today_in_shanghai()
+        )
+        config = ShowConfig(seed=seed, room=room, minutes=minutes, viewers=viewers, brand=brand)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    show = generate_show(config)
+    truth = show.truth
+    console.print(
+        f"直播间 {room}: {len(show.events):,} 个事件, {truth.viewers} 位观众, {minutes} 分钟, "
+        f"{'全速' if speed == 0 else f'{speed:g} 倍速'} → {url}"
+    )
+    webhook = Webhook(url, room, write_key, secret)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("直播中", total=len(show.events))
+
+        def show_progress(p: ReplayProgress) -> None:
+            progress.update(
+                task,
+                completed=p.sent,
+                description=(
+                    f"第 {int(p.at // 60) + 1}/{minutes} 分钟 在线 {p.online} "
+                    f"订单 {p.orders} GMV ¥{p.gmv:,.2f}"
+                ),
+            )
+
+        try:
+            done = replay(
+                show,
+                webhook,
+                speed=speed,
+                batch=batch,
+                live_session_id=live_session_id,
+                on_progress=show_progress,
+            )
+        except ServerUnreachable as exc:
+            err.print(f"[red]无法连接服务器[/red] {exc} — is `liveloop serve` running?")
+            raise typer.Exit(1) from None
+        except DeliveryRefused as exc:
+            err.print(f"[red]服务器拒绝了投递 ({exc.status})[/red]: {exc.reason}", highlight=False)
+            raise typer.Exit(2) from None
+        except ReplayError as exc:  # pragma: no cover - every kind is caught above
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
+    table = Table("", "", title=f"直播间 {room} 模拟直播 (seed {seed})")
+    for label, value in (
+        ("已发送事件", f"{done.sent:,}"),
+        ("观众 / 最高在线", f"{truth.viewers} / {truth.peak_online}"),
+        ("观众流失", f"第 {truth.drop_minute} 分钟 {truth.drop_leavers} 人离开"),
+        ("VIP 进场", ", ".join(f"{v.name}({v.tier})" for v in truth.vips) or "–"),
+        ("问题聚类", ", ".join(f"{c.key}×{c.count}" for c in truth.clusters) or "–"),
+        ("订单 / GMV", f"{truth.orders} / ¥{truth.gmv:,.2f}"),
+    ):
+        table.add_row(label, value)
+    console.print(table)
+
+
+live_rooms_app = typer.Typer(help="Live rooms: list them or add one.")
+live_app.add_typer(live_rooms_app, name="rooms")
+live_shows_app = typer.Typer(help="Shows: list, schedule, start and end them.")
+live_app.add_typer(live_shows_app, name="shows")
+
+
+def _live_refused(exc: Exception) -> typer.Exit:
+    err.print(f"[red]{exc}[/red]")
+    return typer.Exit(2)
+
+
+@live_rooms_app.command("list")
+def live_rooms_list() -> None:
+    """List the rooms (connector settings without secrets)."""
+    from liveloop.live import service as lives
+
+    runtime = _open()
+    with transaction(runtime.read_sessions) as session:
+        rooms = lives.list_rooms(session)
+    table = Table("code", "name", "platform", "connector", title="live rooms")
+    for room in rooms:
+        settings = " ".join(f"{k}={v}" for k, v in room.connector.items())
+        secret = f" secret_ref={room.secret_ref}" if room.secret_ref else ""
+        table.add_row(room.code, room.name, lives.PLATFORM_NAMES[room.platform], settings + secret)
+    console.print(table)
+
+
+@live_rooms_app.command("add")
+def live_rooms_add(
+    code: Annotated[str, typer.Argument(help="The room code of /v1/live/{room}/events")],
+    name: Annotated[str, typer.Argument(help="The room's name, e.g. 视频号直播间")],
+    platform: Annotated[
+        str, typer.Option(help="own_h5, wechat_channels or wecom_living")
+    ] = "own_h5",
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(help="A non-secret connector setting KEY=VALUE (repeatable)"),
+    ] = None,
+    secret_ref: Annotated[
+        str | None, typer.Option(help="The setting that holds the connector's secret")
+    ] = None,
+) -> None:
+    """Add a room."""
+    from liveloop.live import service as lives
+
+    connector = {}
+    for item in setting or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            err.print(f"[red]--setting takes KEY=VALUE, not {item!r}[/red]")
+            raise typer.Exit(2)
+        connector[key.strip()] = value.strip()
+    runtime = _open()
+    try:
+        with transaction(runtime.sessions) as session:
+            room = lives.create_room(
+                session,
+                code=code,
+                name=name,
+                platform=platform,
+                now=runtime.clock.now(),
+                connector=connector,
+                secret_ref=secret_ref,
+            )
+    except lives.LiveError as exc:
+        raise _live_refused(exc) from None
+    console.print(f"Room {room.code} ({room.name}, {lives.PLATFORM_NAMES[room.platform]}) added.")
+
+
+def _show_row(show: ShowView, tz: ZoneInfo) -> list[str]:
+    from liveloop.live import service as lives
+
+    at = show.scheduled_at.astimezone(tz)
+    people = (show.host or "–") + (f" / {', '.join(show.controllers)}" if show.controllers else "")
+    return [
+        str(show.id),
+        at.strftime("%Y-%m-%d %H:%M"),
+        show.room,
+        show.title,
+        show.series or "–",
+        people,
+        lives.STATUS_NAMES.get(show.status, show.status),
+    ]
+
+
+@live_shows_app.command("list")
+def live_shows_list(
+    room: Annotated[str | None, typer.Option(help="Only this room")] = None,
+    status: Annotated[str | None, typer.Option(help="scheduled, live, ended or cancelled")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first")] = 20,
+) -> None:
+    """List shows, newest first."""
+    from liveloop.live import service as lives
+
+    runtime = _open()
+    with transaction(runtime.read_sessions) as session:
+        shows = lives.list_shows(session, room=room, status=status, limit=max(1, limit))
+    table = Table("id", "scheduled", "room", "title", "series", "host / 场控", "status")
+    for show in shows:
+        table.add_row(*_show_row(show, runtime.settings.tz))
+    console.print(table)
+
+
+@live_shows_app.command("schedule")
+def live_shows_schedule(
+    room: Annotated[str, typer.Argument(help="The room's code")],
+    title: Annotated[str, typer.Argument(help="The show's title")],
+    at: Annotated[str, typer.Option(help="Start, brand time: 2026-12-09 20:00")],
+    series: Annotated[str | None, typer.Option(help="e.g. 主食健康课")] = None,
+    host: Annotated[str | None, typer.Option(help="The host's username")] = None,
+    controller: Annotated[
+        list[str] | None, typer.Option(help="A 场控's username (repeatable)")
+    ] = None,
+    minutes: Annotated[int | None, typer.Option(help="Planned length in minutes")] = None,
+    members_only: Annotated[bool, typer.Option(help="Only members enter")] = False,
+    early_tier: Annotated[
+        str | None, typer.Option(help="Members of this tier and above enter early (银卡 …)")
+    ] = None,
+    early_minutes: Annotated[int, typer.Option(help="How early they enter")] = 0,
+) -> None:
+    """Schedule a show in a room."""
+    from liveloop.live import service as lives
+
+    runtime = _open()
+    try:
+        starts = datetime.fromisoformat(at)
+    except ValueError:
+        err.print(f"[red]--at must be a time like 2026-12-09 20:00, not {at!r}[/red]")
+        raise typer.Exit(2) from None
+    if starts.tzinfo is None:
+        starts = starts.replace(tzinfo=runtime.settings.tz)
+    spec = lives.ShowSpec(
+        room=room,
+        title=title,
+        scheduled_at=starts,
+        series=series,
+        host=host,
+        controllers=tuple(controller or ()),
+        planned_minutes=minutes,
+        audience=lives.AudienceRule(members_only, early_tier, early_minutes),
+    )
+    try:
+        with transaction(runtime.sessions) as session:
+            show = lives.schedule_show(session, spec, runtime.clock.now())
+    except lives.LiveError as exc:
+        raise _live_refused(exc) from None
+    console.print(
+        f"Show {show.id} scheduled: {' · '.join(_show_row(show, runtime.settings.tz)[1:4])}"
+    )
+
+
+def _move_show(live_id: int, start: bool) -> None:
+    from liveloop.live import service as lives
+
+    runtime = _open()
+    step = lives.start_show if start else lives.end_show
+    try:
+        with transaction(runtime.sessions) as session:
+            show = step(session, live_id, runtime.clock.now())
+    except lives.LiveError as exc:
+        raise _live_refused(exc) from None
+    console.print(f"Show {show.id} ({show.title}) is {show.status}.")
+
+
+@live_shows_app.command("start")
+def live_shows_start(live_id: int) -> None:
+    """Put a scheduled show on air (states Live Started)."""
+    _move_show(live_id, start=True)
+
+
+@live_shows_app.command("end")
+def live_shows_end(live_id: int) -> None:
+    """Take a show off air (states Live Ended)."""
+    _move_show(live_id, start=False)
 
 
 def _sim_config(scale: int, seed: int, end: date | None) -> SimConfig:

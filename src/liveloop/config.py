@@ -20,6 +20,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+# Live interaction records and actions: at least 3 years (2026 直播电商监督管理办法).
+MIN_LIVE_RETENTION_DAYS = 1095
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - the known-bad default
 
 
@@ -56,6 +58,11 @@ class Settings(BaseSettings):
     reminder_lead_days: int = Field(default=3, ge=0, le=60)
     # 团长 commission, a share of GMV: exact, at most four places (12.5% is 0.125).
     leader_commission_rate: Decimal = Field(default=Decimal("0.10"), ge=0, le=1, decimal_places=4)
+    # Live: how long a room's interaction records and its action log are kept, in days (the
+    # 2026 直播电商监督管理办法 asks for at least 3 years; prod refuses less), and the WeCom
+    # living (企业微信直播) app whose watch statistics the connector pulls after a show.
+    live_retention_days: int = Field(default=1095, ge=1, le=36500)
+    wecom_living_secret: SecretStr | None = None
 
     # Channels (docs/channels.md). A channel without credentials delivers to the console
     # outbox (消息 page) instead, so the demo "sends" everything there. Secrets are SecretStr:
@@ -143,6 +150,11 @@ class Settings(BaseSettings):
             raise UnsafeSettings(
                 "LIVELOOP_SECRET_KEY is the built-in default; set a random secret before "
                 "running with LIVELOOP_MODE=prod"
+            )
+        if self.mode != "dev" and self.live_retention_days < MIN_LIVE_RETENTION_DAYS:
+            raise UnsafeSettings(
+                f"LIVELOOP_LIVE_RETENTION_DAYS must be at least {MIN_LIVE_RETENTION_DAYS} "
+                "(3 years) in prod mode: live interaction records are kept that long"
             )
         if self.mode != "dev" and len(self.secret_key) < 32:
             raise UnsafeSettings("LIVELOOP_SECRET_KEY must be at least 32 characters in prod mode")

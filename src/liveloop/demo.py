@@ -1,6 +1,7 @@
 """``liveloop demo``: the demo brand (禾谷鲜生) built into the store through the real doors —
 simulated people, orders and lives, OneID, analytics, the built-in journeys for the last week —
-and a login that stays the same across restarts.
+and a login that stays the same across restarts; while the console is served, a simulated show
+runs in room ``main`` through the real signed webhook (``start_show``), so the host console moves.
 
 The CLI parses and prints; this module does the work. Progress goes to a ``Stages`` reporter:
 Rich's live display on a terminal, plain dated lines when the output is a file or a pipe (a
@@ -9,6 +10,8 @@ newcomer's ``make demo > log`` then shows what is happening instead of nothing f
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -25,15 +28,25 @@ from liveloop import bootstrap
 from liveloop.access import service as access
 from liveloop.access.contracts import Role
 from liveloop.analytics.service import run_analytics
+from liveloop.commerce import service as commerce
 from liveloop.config import Settings
+from liveloop.ingest import service as ingest
 from liveloop.journeys.service import builtins, switch_on
+from liveloop.live import service as lives
 from liveloop.profiles.service import count_customers
 from liveloop.runtime import Runtime
+from liveloop.sim import rooms
 from liveloop.sim.config import SimConfig
 from liveloop.sim.load import LoadReport, load_simulation, load_state
+from liveloop.sim.replay import OnAir, Webhook
+from liveloop.sim.rooms import prepare_next_show
+from liveloop.sim.shows import Show, ShowConfig
 from liveloop.store.engine import transaction
 
 DEMO_USER = "demo"
+SHOW_ROOM = "main"
+SHOW_STOCK = 500  # each shelf product's live allocation in the running show
+SHOW_SOURCE = "演示直播间"  # the live-platform source the demo's running show comes in through
 JOURNEYS_SINCE = timedelta(days=7)
 STAGES = (
     "模拟品牌数据 (simulating the demo brand)",
@@ -115,6 +128,7 @@ def build(runtime: Runtime, config: SimConfig, stages: Stages) -> Built:
     if state == "other":
         raise DemoRefused("this store holds data that is not the demo's; use an empty store")
     if state == "done":
+        _next_show(runtime)
         with transaction(runtime.read_sessions) as session:
             return Built(config.customers, count_customers(session), None)
     with stages.counted(STAGES[0], config.customers) as progress:
@@ -133,9 +147,16 @@ def build(runtime: Runtime, config: SimConfig, stages: Stages) -> Built:
     with stages.stage(STAGES[3]):
         runtime.run_tasks_until_idle()
         runtime.outbox.drain_until_idle(runtime.sessions, runtime.clock)
+    _next_show(runtime)
     with transaction(runtime.read_sessions) as session:
         customers = count_customers(session)
     return Built(config.customers, customers, report)
+
+
+def _next_show(runtime: Runtime) -> None:
+    """The rooms and the next weekly show (每周三晚8点 主食健康课) with its shelf and offers."""
+    with transaction(runtime.sessions) as session:
+        prepare_next_show(session, runtime.clock.now(), runtime.settings.tz)
 
 
 def login_file(settings: Settings) -> Path:
@@ -179,3 +200,87 @@ def _keep(path: Path, password: str) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as out:
         out.write(password + "\n")
+
+
+def start_show(runtime: Runtime, config: SimConfig, url: str, *, speed: float = 1.0) -> OnAir:
+    """Keep a simulated show running in room ``main`` of the server at ``url`` (started, or
+    about to start, in this process): two-hour shows back to back, each a new seed, watched by
+    the demo brand's people (``config``), sent through the real signed webhook; each show is a
+    live session, scheduled when it starts and closed when it ends."""
+    write_key, secret = show_source(runtime)
+    show = ShowConfig(seed=int(time.time()) // 60, room=SHOW_ROOM, brand=config)
+
+    def on_start(show: Show) -> int:
+        now = runtime.clock.now()
+        with transaction(runtime.sessions) as session:
+            on_air = lives.schedule_show(
+                session,
+                lives.ShowSpec(
+                    room=SHOW_ROOM,
+                    title="主食健康课 · 演示直播",
+                    series=rooms.SERIES,
+                    scheduled_at=now,
+                    host="小禾",
+                    controllers=("阿鲜",),
+                    planned_minutes=show.seconds // 60,
+                ),
+                now,
+            )
+            known = commerce.products_by_sku(session, [p.sku for p in show.truth.shelf])
+            shelf = [
+                lives.ShelfItemSpec(p.sku, min(p.price, known[p.sku].price), SHOW_STOCK)
+                for p in show.truth.shelf
+                if p.sku in known
+            ]
+            lives.set_shelf(session, on_air.id, shelf)
+            lives.set_offers(session, on_air.id, list(rooms.OFFERS), now)
+            lives.start_show(session, on_air.id, now)
+        return on_air.id
+
+    def on_end(show: Show, live_id: int | None) -> None:
+        if live_id is None:
+            return
+        with transaction(runtime.sessions) as session:
+            lives.end_show(session, live_id, runtime.clock.now())
+
+    webhook = Webhook(url, SHOW_ROOM, write_key, secret)
+    logging.getLogger("uvicorn.access").addFilter(_QuietShow(webhook.endpoint))
+    return OnAir(webhook, show, speed=speed, on_start=on_start, on_end=on_end).start()
+
+
+class _QuietShow(logging.Filter):
+    """Keeps the running show's accepted deliveries (one a second) out of the access log, so
+    the demo's terminal stays readable; a refused one is still logged."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__()
+        self.path = "/" + endpoint.split("/", 3)[-1]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and args[2] == self.path:
+            return not (isinstance(args[4], int) and args[4] < 400)
+        return True
+
+
+def show_source(runtime: Runtime) -> tuple[str, str]:
+    """The write key and signing secret of the demo show's live-platform source: created on the
+    first start, kept beside the demo login (readable by its owner only) for later starts."""
+    path = login_file(runtime.settings).with_suffix(".demo-show")
+    kept = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    with transaction(runtime.sessions) as session:
+        found = ingest.source_for_key(session, kept.get("write_key", ""))
+        if found is not None and found.signing_secret == kept.get("signing_secret"):
+            return kept["write_key"], kept["signing_secret"]
+        taken = {source.name for source in ingest.list_sources(session)}
+        name = next(
+            n
+            for n in (SHOW_SOURCE, *(f"{SHOW_SOURCE} {i}" for i in range(2, 1000)))
+            if n not in taken
+        )
+        created = ingest.create_source(
+            session, name, runtime.clock.now(), kind=ingest.SourceKind.LIVE_PLATFORM
+        )
+    secret = created.signing_secret or ""
+    _keep(path, json.dumps({"write_key": created.write_key, "signing_secret": secret}))
+    return created.write_key, secret

@@ -62,6 +62,18 @@ ROLES: dict[str, frozenset[Role] | str] = {
     "PUT /v1/analytics/rfm-groups": frozenset({A, O}),
     "GET /v1/live-sessions": frozenset({A, O, H, N}),
     "PUT /v1/live-sessions/{live_id}/costs": frozenset({A, O}),
+    "POST /v1/live-sessions/{live_id}/actions": frozenset({A, O, H}),
+    "GET /v1/live-sessions/{live_id}/actions": frozenset({A, O, H, N}),
+    "POST /v1/live-sessions": frozenset({A, O}),
+    "GET /v1/live-sessions/{live_id}": frozenset({A, O, H, N}),
+    "PATCH /v1/live-sessions/{live_id}": frozenset({A, O}),
+    "POST /v1/live-sessions/{live_id}/start": frozenset({A, O, H}),
+    "POST /v1/live-sessions/{live_id}/end": frozenset({A, O, H}),
+    "POST /v1/live-sessions/{live_id}/cancel": frozenset({A, O}),
+    "PUT /v1/live-sessions/{live_id}/shelf": frozenset({A, O}),
+    "PUT /v1/live-sessions/{live_id}/offers": frozenset({A, O}),
+    "GET /v1/live-rooms": frozenset({A, O, H, N}),
+    "POST /v1/live-rooms": frozenset({A, O}),
     # Hosts only their rooms (live.stream.api.rooms_of); the console page's cookie also serves.
     "GET /v1/live/rooms/{room}/stream": frozenset({A, O, H}),
     "POST /v1/segments/preview": frozenset({A, O, N}),
@@ -118,6 +130,7 @@ ROLES: dict[str, frozenset[Role] | str] = {
     "POST /v1/group": WRITE_KEY,
     "POST /v1/alias": WRITE_KEY,
     "POST /v1/live/{room}/events": WRITE_KEY,
+    "GET /v1/live/{room}/actions": WRITE_KEY,
 }
 
 
@@ -189,6 +202,7 @@ READS = [
     "/v1/analytics/scores?format=csv",
     "/v1/analytics/repurchase",
     "/v1/live-sessions",
+    "/v1/live-rooms",
     "/v1/segments",
     "/v1/messages",
     "/v1/messages/dead-letters",
@@ -255,6 +269,12 @@ CONSOLE: dict[str, frozenset[Role] | str] = {
     "GET /console/journeys/{key}": frozenset({A, O, N}),
     "POST /console/journeys/builtins/{key}": frozenset({A, O}),
     "POST /console/journeys/{key}/{action}": frozenset({A, O}),
+    "GET /console/live": frozenset({A, O, H, N}),
+    "POST /console/live": frozenset({A, O}),
+    "POST /console/live/rooms": frozenset({A, O}),
+    "GET /console/live/{live_id}": frozenset({A, O, H, N}),
+    "POST /console/live/{live_id}/shelf": frozenset({A, O}),
+    "POST /console/live/{live_id}/{action}": frozenset({A, O, H}),
     "GET /console/messages": frozenset({A, O}),
     "POST /console/messages/{message_id}/retry": frozenset({A, O}),
     "GET /console/segments": frozenset({A, O, N}),
@@ -267,6 +287,8 @@ CONSOLE: dict[str, frozenset[Role] | str] = {
     "POST /console/logout": ANY_USER,
 }
 FILL = {"{key}": "new-customer-welcome", "{format}": "csv", "{action}": "pause"}
+# The live page's {action} is start or end (pause is the journeys'), asked on show 1.
+FILL_LIVE = {"/console/live/{live_id}/{action}": "/console/live/1/end"}
 
 
 # Mounted but neither an API operation nor a console page: the document, its viewer, the
@@ -295,6 +317,8 @@ def _mounted(routes) -> Iterator[str]:
 
 
 def _url(path: str) -> str:
+    if path in FILL_LIVE:
+        return FILL_LIVE[path]
     for placeholder, value in FILL.items():
         path = path.replace(placeholder, value)
     return re.sub(r"\{[^}]+\}", "1", path)

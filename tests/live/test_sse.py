@@ -15,6 +15,7 @@ from liveloop import spec
 from liveloop.access.contracts import Role
 from liveloop.access.service import create_api_key, create_user, start_console_session
 from liveloop.live.jobs import register_feed
+from liveloop.live.service import schedule_live
 from liveloop.live.stream.bus import MemoryBus, use_bus
 from liveloop.live.stream.feed import Tally
 from liveloop.store.engine import transaction
@@ -151,6 +152,7 @@ def test_the_console_pages_session_cookie_is_enough_to_watch(runtime, served):
     with transaction(runtime.sessions) as session:
         host, _ = create_user(session, "host-1", Role.HOST, NOW, password="s3cret-密码-ok")
         token, _ = start_console_session(session, host, NOW, hours=1)
+        schedule_live(session, room="main", title="主食健康课", host="host-1", scheduled_at=NOW)
     with (
         httpx.Client(timeout=30, cookies={SESSION_COOKIE: token}) as http,
         http.stream("GET", f"{url}/v1/live/rooms/main/stream") as response,
@@ -160,6 +162,19 @@ def test_the_console_pages_session_cookie_is_enough_to_watch(runtime, served):
     assert kind == "snapshot"
     with httpx.Client(timeout=10, cookies={SESSION_COOKIE: "expired"}) as http:
         assert http.get(f"{url}/v1/live/rooms/main/stream").status_code == 401
+
+
+def test_a_host_opening_another_hosts_room_is_refused_with_a_reason(runtime, served):
+    url, _, _ = served
+    log_events(runtime, likes("side", 0, 1), NOW)
+    with transaction(runtime.sessions) as session:
+        schedule_live(session, room="side", title="烹饪演示", host="host-2", scheduled_at=NOW)
+        _, key = create_api_key(session, "host-1", Role.HOST, NOW)
+    answer = httpx.get(
+        f"{url}/v1/live/rooms/side/stream", headers={"Authorization": f"Bearer {key}"}, timeout=10
+    )
+    assert answer.status_code == 403
+    assert "side" in answer.json()["reason"]
 
 
 @pytest.mark.redis

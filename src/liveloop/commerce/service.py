@@ -7,7 +7,7 @@ Other packages import this module, ``commerce.events`` or ``commerce.contracts``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -307,6 +307,16 @@ def product(session: Session, sku: str) -> CatalogEntry | None:
     """One product by SKU, active or not."""
     row = session.scalars(select(Product).where(Product.sku == sku)).one_or_none()
     return CatalogEntry(row.sku, row.name, row.category, row.price) if row is not None else None
+
+
+def products_by_sku(
+    session: Session, skus: Collection[str], *, active_only: bool = False
+) -> dict[str, CatalogEntry]:
+    """The products of ``skus`` that exist (and are on sale, with ``active_only``), by SKU."""
+    query = select(Product).where(Product.sku.in_(sorted(set(skus))))
+    if active_only:
+        query = query.where(Product.active.is_(True))
+    return {p.sku: CatalogEntry(p.sku, p.name, p.category, p.price) for p in session.scalars(query)}
 
 
 def has_coupon_template(session: Session, code: str) -> bool:

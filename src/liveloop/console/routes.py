@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liveloop.access.service import attempt_login, end_console_session, start_console_session
 from liveloop.config import Settings
-from liveloop.console import analytics, guides, journeys, messages, segments, sources
+from liveloop.console import analytics, guides, journeys, live, messages, segments, sources
 from liveloop.console.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -66,6 +66,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(guides.router)
     app.include_router(segments.router)
     app.include_router(journeys.router)
+    app.include_router(live.router)
     app.state.secure_cookies = settings.secure_cookies
 
     @app.exception_handler(LoginRequired)

@@ -1,6 +1,7 @@
-"""Live over HTTP: the sessions, each session's cost inputs (主播费, 投流, 样品 …) that the live
-ROI report weighs GMV against, and the live-platform webhook (``/v1/live/{room}/events``,
-through ingestion's door: write key, body limit, rate, the group-commit writer).
+"""Live over HTTP: rooms and shows (``live.shows_api``), each session's cost inputs (主播费,
+投流, 样品 …) that the live ROI report weighs GMV against, and the live-platform webhook
+(``/v1/live/{room}/events``, through ingestion's door: write key, body limit, rate, the
+group-commit writer).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from liveloop.access.contracts import Role
@@ -18,8 +19,12 @@ from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.ingest import service as ingest
 from liveloop.live import mapping, webhook
 from liveloop.live import service as lives
+
+# The rooms' and shows' routes (list, one, schedule, change, start, end, shelf, offers).
+from liveloop.live.shows_api import rooms_router as rooms_router
+from liveloop.live.shows_api import shows_router as shows_router
 from liveloop.live.stream.api import router as stream_router
-from liveloop.web.deps import ReadSessionDep, SessionDep, require_roles
+from liveloop.web.deps import SessionDep, require_roles
 
 router = APIRouter(prefix="/v1/live-sessions", tags=["live"])
 # The webhook is documented beside the tracking API, whose answers it gives.
@@ -51,17 +56,6 @@ class Costs(BaseModel):
 
 def _out(live: lives.LiveView) -> LiveSessionOut:
     return LiveSessionOut.model_validate(live, from_attributes=True)
-
-
-@router.get("")
-def sessions(
-    session: ReadSessionDep,
-    _: Reader,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-) -> list[LiveSessionOut]:
-    """Newest first; ``before`` pages on by id."""
-    return [_out(live) for live in lives.list_lives(session, limit=limit, before=before)]
 
 
 @router.put("/{live_id}/costs")
@@ -106,3 +100,7 @@ async def live_events(room: Room, request: Request) -> Response:
     rows = mapping.event_rows(delivery, room, source, received_at)
     await ingest.write_events(request, source, rows)
     return Response(ingest.ACCEPTED, media_type="application/json")
+
+
+# The one-click actions and the own room's action feed: /v1/live/… (``live.actions_api``).
+from liveloop.live.actions_api import router as actions_router  # noqa: E402, F401

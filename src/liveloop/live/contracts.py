@@ -56,3 +56,25 @@ class ActionKind(StrEnum):
     SHELF_OFF = "shelf_off"
     PIN_COMMENT = "pin_comment"
     ANSWER_QUESTION = "answer_question"  # a question cluster marked answered
+
+
+class LivePlatform(StrEnum):
+    """Where a room's show airs (``live.rooms``): our own H5/小程序 room, whose events come in
+    through the signed webhook, or a platform room reached through its connector."""
+
+    OWN_H5 = "own_h5"
+    WECHAT_CHANNELS = "wechat_channels"  # 视频号
+    WECOM_LIVING = "wecom_living"  # 企业微信直播
+
+
+# Member tiers from lowest to highest, as a show's audience rule names them (早鸟入场 for tier ≥
+# 银卡). The member service of a later issue assigns them; live only compares them.
+MEMBER_TIERS: tuple[str, ...] = ("普通", "银卡", "金卡", "黑金")
+
+
+class OfferKind(StrEnum):
+    """What a show prepares to push (``live.offers``): a coupon, or a 福袋 (lucky bag) that
+    viewers enter by a 口令 comment or by watching long enough."""
+
+    COUPON = "coupon"
+    LUCKY_BAG = "lucky_bag"

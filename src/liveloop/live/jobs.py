@@ -1,17 +1,113 @@
-"""Live's background work: the stream feed (``register_feed``), a thread of the ``live`` kind of
-work that tails the event log into each room's frame source and publishes their frames."""
+"""Live's background work: the ``live-action`` outbox sender (an action to its room's
+connector), the pull of platform shows that ended (``live-platform-pulls``, every minute), the
+retention purge (``live-retention``, every 6 hours) and the stream feed (``register_feed``), a
+thread of the ``live`` kind of work that tails the event log into each room's frame source and
+publishes their frames for the host console's SSE."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from weakref import WeakKeyDictionary
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from liveloop.clock import Clock
+from liveloop.live import actions, platform_shows, retention
+from liveloop.live.connectors.base import DeliveryResult, Refused, Registry
+from liveloop.live.connectors.own_h5 import OwnH5Connector, WeChatChannelsConnector
 from liveloop.live.stream.bus import bus_for
 from liveloop.live.stream.feed import Feed, FeedThread, SourceFactory, Tally
 from liveloop.runtime import Runtime
+from liveloop.store.engine import transaction
+from liveloop.store.outbox import Envelope, Outbox, PermanentFailure, Sender
+from liveloop.store.worker import Task
+
+PULL_EVERY = timedelta(minutes=1)
+PURGE_EVERY = timedelta(hours=6)
+NO_CONNECTOR = "此平台没有接入连接器：请主播在平台中手动操作"
+
+_registries: WeakKeyDictionary[Outbox, Registry] = WeakKeyDictionary()
 
 
-def register(runtime: Runtime) -> None:
+def build_connectors(runtime: Runtime) -> Registry:
+    """Our own H5 room and 视频号 always; 企业微信直播 when its corp id and secret are set."""
+    registry = Registry()
+    registry.register(OwnH5Connector())
+    registry.register(WeChatChannelsConnector())
+    settings = runtime.settings
+    if settings.wecom_corp_id and settings.wecom_living_secret:
+        from liveloop.live.connectors.wecom_living import (
+            WeComLivingClient,
+            WeComLivingConnector,
+        )
+
+        client = WeComLivingClient(
+            settings.wecom_api_base,
+            settings.wecom_corp_id,
+            settings.wecom_living_secret.get_secret_value(),
+        )
+        registry.register(WeComLivingConnector(client))
+    return registry
+
+
+def register(runtime: Runtime, connectors: Registry | None = None) -> Registry:
+    """Declare live's work on ``runtime`` (once, unless ``connectors`` replaces the registry
+    ``build_connectors`` makes: tests)."""
     register_feed(runtime)
+    known = _registries.get(runtime.outbox)
+    if connectors is None and known is not None:
+        return known
+    registry = connectors if connectors is not None else build_connectors(runtime)
+    runtime.outbox.register(
+        actions.ACTION_KIND, action_sender(runtime.sessions, runtime.clock, registry)
+    )
+
+    def pull(factory: sessionmaker[Session], clock: Clock) -> int:
+        return platform_shows.pull_due(factory, clock, registry)
+
+    days = runtime.settings.live_retention_days
+
+    def purge(factory: sessionmaker[Session], clock: Clock) -> int:
+        with transaction(factory) as session:
+            return retention.purge(session, clock.now(), days)
+
+    runtime.tasks[:] = [t for t in runtime.tasks if not t.name.startswith("live-")]
+    runtime.add_task(Task("live-platform-pulls", pull, every=PULL_EVERY))
+    runtime.add_task(Task("live-retention", purge, every=PURGE_EVERY))
+    _registries[runtime.outbox] = registry
+    return registry
+
+
+def action_sender(factory: sessionmaker[Session], clock: Clock, registry: Registry) -> Sender:
+    """The ``live-action`` sender: the action to its room's connector, outside any
+    transaction; the answer recorded after. A refusal is final (its reason kept on the
+    action); anything else the outbox retries."""
+
+    def send(envelope: Envelope) -> None:
+        action_id = int(envelope.payload["action_id"])
+        with transaction(factory) as session:
+            found = actions.delivery_of(session, action_id)
+        if found is None:
+            raise PermanentFailure(f"live action {action_id} is not there")
+        delivery, platform, status = found
+        if status != "pending":
+            return  # settled by an earlier attempt
+        connector = registry.get(platform)
+        result: DeliveryResult | str
+        try:
+            result = (
+                connector.deliver(delivery)
+                if connector is not None
+                else DeliveryResult(delivered=False, note=NO_CONNECTOR)
+            )
+        except Refused as exc:
+            with transaction(factory) as session:
+                actions.record_delivery(session, action_id, exc.reason, clock.now())
+            raise
+        with transaction(factory) as session:
+            actions.record_delivery(session, action_id, result, clock.now())
+
+    return send
 
 
 def register_feed(

@@ -78,6 +78,8 @@ def _properties(event: PlatformEvent, room: str) -> dict[str, Any]:
     props: dict[str, Any] = {"room": room}
     if event.live_session_id is not None:
         props["live_session_id"] = event.live_session_id
+    if event.role is not None:
+        props["role"] = event.role
     data = getattr(event, "data", None)
     if isinstance(data, OrderData):
         props |= {

@@ -121,6 +121,9 @@ class PlatformEvent(_Model):
     occurred_at: AwareDatetime | None = None
     live_session_id: int | Text | None = None
     platform: Annotated[str, Field(max_length=32, pattern=NO_CONTROL_CHARS)] | None = None
+    # Who sent it when it is not a viewer: the host's or the room controller's (场控) own
+    # messages are labelled so, never counted as the audience's.
+    role: Literal["host", "controller"] | None = None
     viewer: Viewer
 
 

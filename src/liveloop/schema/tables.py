@@ -16,7 +16,7 @@ from liveloop.analytics.models import (
 from liveloop.commerce.models import Order, OrderItem, Product
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
 from liveloop.ingest.models import Source
-from liveloop.live.models import LiveAttendance, LiveSession
+from liveloop.live.models import LiveAttendance, LiveRoom, LiveSession, PreparedOffer, ShelfItem
 from liveloop.profiles.models import Consent, Customer, CustomerTag, ProfileCounters, TagRule
 from liveloop.store.base import Base
 from liveloop.store.consumers import ConsumerCursor, ConsumerFailure
@@ -40,15 +40,18 @@ __all__ = [
     "Identity",
     "IdentityMerge",
     "LiveAttendance",
+    "LiveRoom",
     "LiveSession",
     "LoginThrottle",
     "Order",
     "OrderItem",
     "OutboxMessage",
+    "PreparedOffer",
     "Product",
     "ProfileCounters",
     "RepurchasePrediction",
     "RfmGroupRule",
+    "ShelfItem",
     "Source",
     "TagRule",
     "User",

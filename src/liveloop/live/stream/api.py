@@ -12,8 +12,9 @@
 - A comment line ``: ping`` every 15 s without frames keeps proxies from closing the stream.
 - ``data`` is JSON: a commenter's text stays a JSON string; the console renders it as text,
   never as HTML.
-- Who: operators and admins any room; hosts their rooms only (``rooms_of``); the console's
-  page (cookie session) or an API key. An unknown room is a 404 with the reason.
+- Who: operators and admins any room; hosts and 场控 only the rooms of their shows
+  (``live.rooms.rooms_of``); the console's page (cookie session) or an API key. An unknown room
+  is a 404 with the reason, another host's room a 403.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from sqlalchemy.orm import Session
 
 from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
-from liveloop.live.models import LiveSession
+from liveloop.live.models import LiveRoom, LiveSession
+from liveloop.live.rooms import rooms_of
 from liveloop.live.stream.bus import BUS_ID, Bus, Delivery, Frame, Resume, bus_for
 from liveloop.live.webhook import ROOM
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, require_roles_or_console
@@ -47,20 +49,16 @@ DISCONNECT_CHECK_SECONDS = 2.0
 RETRY_MS = 2_000  # how soon EventSource reconnects after a drop
 
 
-def rooms_of(session: Session, principal: Principal) -> frozenset[str] | None:
-    """HOOK (piece B: ``live.service.rooms_of``): the rooms ``principal`` may watch, None for
-    all. Until rooms and their hosts are recorded, every role allowed here sees every room."""
-    return None
-
-
 def room_known(session: Session, bus: Bus, room: str) -> bool:
-    """HOOK (piece B adds rooms): a room is known when it has a show or the feed has frames of
-    it (it had events)."""
+    """A room is known when it was made (``live.rooms``), has a show, or the feed has frames of
+    it (events came in for it)."""
     if bus.has_room(room):
         return True
-    return (
-        session.scalar(select(LiveSession.id).where(LiveSession.room == room).limit(1)) is not None
-    )
+    made = session.scalar(select(LiveRoom.id).where(LiveRoom.code == room).limit(1))
+    if made is not None:
+        return True
+    show = session.scalar(select(LiveSession.id).where(LiveSession.room == room).limit(1))
+    return show is not None
 
 
 def admitted_room(

@@ -1,0 +1,312 @@
+"""Console page 直播 (live): the rooms (直播间), the show schedule — on air, upcoming, ended —
+and per show its detail: host and 场控, audience rule, the shelf (live price, allocated stock),
+the prepared coupons and 福袋, its costs. Operators and admins add rooms, schedule shows and
+edit a shelf; operators and the show's host or 场控 put it on air and take it off; analysts
+read; a host sees only the rooms of their shows (another room's show is not found)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from liveloop.access.contracts import Role
+from liveloop.access.service import ConsoleLogin
+from liveloop.console.auth import ConsoleUser, check_csrf
+from liveloop.errors import NO_CONTROL_CHARS
+from liveloop.live import service as lives
+from liveloop.live.contracts import MEMBER_TIERS, LivePlatform
+from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
+
+router = APIRouter(include_in_schema=False)
+
+READERS = {Role.ADMIN, Role.OPERATOR, Role.ANALYST, Role.HOST}
+EDITORS = {Role.ADMIN, Role.OPERATOR}
+ON_AIR = {Role.ADMIN, Role.OPERATOR, Role.HOST}
+ShowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Line = Annotated[str, Form(max_length=128, pattern=NO_CONTROL_CHARS)]
+OFFER_KINDS = {"coupon": "优惠券", "lucky_bag": "福袋"}
+ENDED_SHOWN = 20
+
+
+def _reader(user: ConsoleLogin) -> None:
+    if user.principal.role not in READERS:
+        raise HTTPException(403, "直播页面仅对运营、主播/场控、分析师开放")
+
+
+def _editor(user: ConsoleLogin) -> None:
+    if user.principal.role not in EDITORS:
+        raise HTTPException(403, "只有运营和管理员可以修改直播安排")
+
+
+def _templates() -> Any:
+    from liveloop.console.routes import templates
+
+    return templates
+
+
+def _page(
+    request: Request,
+    user: ConsoleLogin,
+    session: Any,
+    runtime: Any,
+    *,
+    error: str | None = None,
+    message: str | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    scope = lives.rooms_of(session, user.principal)
+    rooms = lives.list_rooms(session, scope)
+    now = runtime.clock.now()
+    context = {
+        "user": user,
+        "page": "live",
+        "rooms": rooms,
+        "room_names": {r.code: r.name for r in rooms},
+        "on_air": lives.list_shows(session, rooms=scope, status="live", limit=50),
+        "upcoming": lives.list_shows(
+            session, rooms=scope, status="scheduled", limit=50, soonest_first=True
+        ),
+        "ended": lives.list_shows(session, rooms=scope, status="ended", limit=ENDED_SHOWN),
+        "platforms": lives.PLATFORM_NAMES,
+        "tiers": MEMBER_TIERS,
+        "editor": user.principal.role in EDITORS,
+        "error": error,
+        "message": message,
+        "form": form
+        or {
+            "at": (now + timedelta(days=1))
+            .astimezone(runtime.settings.tz)
+            .strftime("%Y-%m-%dT20:00")
+        },
+        "tz": runtime.settings.tz,
+    }
+    return _templates().TemplateResponse(request, "live.html", context, status_code=status)
+
+
+@router.get("/console/live", response_class=HTMLResponse)
+def live_page(
+    request: Request, user: ConsoleUser, session: ReadSessionDep, runtime: RuntimeDep
+) -> Response:
+    _reader(user)
+    return _page(request, user, session, runtime)
+
+
+@router.post("/console/live/rooms", response_class=HTMLResponse)
+async def add_room(
+    request: Request,
+    user: ConsoleUser,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    code: Annotated[str, Form(max_length=64)] = "",
+    name: Line = "",
+    platform: Annotated[str, Form(max_length=24)] = LivePlatform.OWN_H5.value,
+) -> Response:
+    _editor(user)
+    await check_csrf(request, user.csrf_token)
+    try:
+        room = lives.create_room(
+            session, code=code.strip(), name=name, platform=platform, now=runtime.clock.now()
+        )
+    except lives.LiveError as exc:
+        return _page(request, user, session, runtime, error=str(exc), status=exc.status)
+    return _page(
+        request, user, session, runtime, message=f"已添加直播间「{room.name}」", status=201
+    )
+
+
+def _local(value: str, tz: Any) -> datetime:
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=tz)
+    except ValueError:
+        raise lives.LiveRefused("请填写开播时间,如 2026-12-09 20:00") from None
+
+
+def _whole(value: str, what: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 7:
+        raise lives.LiveRefused(f"{what}需要是整数")
+    return int(value)
+
+
+@router.post("/console/live", response_class=HTMLResponse)
+async def schedule(
+    request: Request,
+    user: ConsoleUser,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    room: Annotated[str, Form(max_length=64)] = "",
+    title: Line = "",
+    series: Line = "",
+    at: Annotated[str, Form(max_length=32)] = "",
+    minutes: Annotated[str, Form(max_length=8)] = "",
+    host: Annotated[str, Form(max_length=64, pattern=NO_CONTROL_CHARS)] = "",
+    controllers: Line = "",
+    members_only: Annotated[str, Form(max_length=8)] = "",
+    early_tier: Annotated[str, Form(max_length=8)] = "",
+    early_minutes: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    _editor(user)
+    await check_csrf(request, user.csrf_token)
+    form = {
+        "room": room,
+        "title": title,
+        "series": series,
+        "at": at,
+        "minutes": minutes,
+        "host": host,
+        "controllers": controllers,
+        "early_tier": early_tier,
+        "early_minutes": early_minutes,
+        "members_only": members_only,
+    }
+    try:
+        early = _whole(early_minutes, "提前入场分钟数") or 0
+        spec = lives.ShowSpec(
+            room=room,
+            title=title,
+            series=series.strip() or None,
+            scheduled_at=_local(at, runtime.settings.tz),
+            host=host.strip() or None,
+            controllers=tuple(c for c in controllers.replace(",", " ").split() if c),
+            planned_minutes=_whole(minutes, "计划时长"),
+            audience=lives.AudienceRule(
+                members_only=members_only == "on",
+                early_entry_tier=early_tier or None,
+                early_minutes=early if early_tier else 0,
+            ),
+        )
+        show = lives.schedule_show(session, spec, runtime.clock.now())
+    except lives.LiveError as exc:
+        return _page(request, user, session, runtime, error=str(exc), form=form, status=exc.status)
+    return RedirectResponse(f"/console/live/{show.id}", status_code=303)
+
+
+def _show_page(
+    request: Request,
+    user: ConsoleLogin,
+    session: Any,
+    runtime: Any,
+    live_id: int,
+    *,
+    error: str | None = None,
+    message: str | None = None,
+    status: int = 200,
+) -> Response:
+    scope = lives.rooms_of(session, user.principal)
+    try:
+        show = lives.get_show(session, live_id, scope)
+    except lives.UnknownShow:
+        raise HTTPException(404, "没有这场直播") from None
+    shelf = lives.shelf_of(session, show.id)
+    context = {
+        "user": user,
+        "page": "live",
+        "show": show,
+        "room_name": lives.room_name(session, show.room),
+        "shelf": shelf,
+        "blank_rows": range(max(3, 8 - len(shelf))),
+        "offers": lives.offers_of(session, show.id),
+        "offer_kinds": OFFER_KINDS,
+        "status_names": lives.STATUS_NAMES,
+        "editor": user.principal.role in EDITORS and show.status in ("scheduled", "live"),
+        "airs": user.principal.role in ON_AIR,
+        "cost_total": sum(show.costs.values(), Decimal("0")),
+        "error": error,
+        "message": message,
+        "tz": runtime.settings.tz,
+    }
+    return _templates().TemplateResponse(request, "live_show.html", context, status_code=status)
+
+
+@router.get("/console/live/{live_id}", response_class=HTMLResponse)
+def show_page(
+    request: Request,
+    live_id: ShowId,
+    user: ConsoleUser,
+    session: ReadSessionDep,
+    runtime: RuntimeDep,
+) -> Response:
+    _reader(user)
+    return _show_page(request, user, session, runtime, live_id)
+
+
+def _shelf_items(
+    skus: list[str], prices: list[str], stocks: list[str], shown: list[str]
+) -> list[lives.ShelfItemSpec]:
+    items = []
+    for n, sku in enumerate(skus):
+        sku = sku.strip()
+        price = prices[n].strip() if n < len(prices) else ""
+        stock = stocks[n].strip() if n < len(stocks) else ""
+        if not sku and not price and not stock:
+            continue  # an empty row of the form
+        if not sku:
+            raise lives.LiveRefused(f"第 {n + 1} 行缺少商品 SKU")
+        try:
+            amount = Decimal(price)
+        except InvalidOperation:
+            raise lives.LiveRefused(f"{sku} 的直播价需要是金额,如 39.90") from None
+        if not stock.isdigit() or len(stock) > 8:
+            raise lives.LiveRefused(f"{sku} 的直播库存需要是 0 或正整数")
+        on = shown[n] != "off" if n < len(shown) else True
+        items.append(lives.ShelfItemSpec(sku, amount, int(stock), on))
+    return items
+
+
+@router.post("/console/live/{live_id}/shelf", response_class=HTMLResponse)
+async def edit_shelf(
+    request: Request,
+    live_id: ShowId,
+    user: ConsoleUser,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    sku: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006 - FastAPI's form default
+    live_price: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006
+    stock: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006
+    on_shelf: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006
+) -> Response:
+    _editor(user)
+    await check_csrf(request, user.csrf_token)
+    scope = lives.rooms_of(session, user.principal)
+    try:
+        items = _shelf_items(sku, live_price, stock, on_shelf)
+        lives.set_shelf(session, live_id, items, scope)
+    except lives.UnknownShow:
+        raise HTTPException(404, "没有这场直播") from None
+    except lives.LiveError as exc:
+        return _show_page(
+            request, user, session, runtime, live_id, error=str(exc), status=exc.status
+        )
+    return RedirectResponse(f"/console/live/{live_id}", status_code=303)
+
+
+@router.post("/console/live/{live_id}/{action}", response_class=HTMLResponse)
+async def move(
+    request: Request,
+    live_id: ShowId,
+    action: Annotated[str, Path(pattern=r"^(start|end)$")],
+    user: ConsoleUser,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> Response:
+    if user.principal.role not in ON_AIR:
+        raise HTTPException(403, "只有运营和本场主播/场控可以开播或下播")
+    await check_csrf(request, user.csrf_token)
+    scope = lives.rooms_of(session, user.principal)
+    step = lives.start_show if action == "start" else lives.end_show
+    try:
+        step(session, live_id, runtime.clock.now(), scope)
+    except lives.UnknownShow:
+        raise HTTPException(404, "没有这场直播") from None
+    except lives.LiveError as exc:
+        return _show_page(
+            request, user, session, runtime, live_id, error=str(exc), status=exc.status
+        )
+    return RedirectResponse(f"/console/live/{live_id}", status_code=303)
