@@ -5,10 +5,13 @@ from bench import (
     basket_rules,
     channels_send,
     clv_fit,
+    content_clips,
+    content_search,
     eventlog_append,
     identity_recompute,
     ingest_batch,
     journey_steps,
+    live_processor,
     live_sse,
     segment_preview,
 )
@@ -23,4 +26,7 @@ if __name__ == "__main__":
     segment_preview.main()
     channels_send.main()
     journey_steps.main()
+    live_processor.main()
+    content_search.main(1_000_000, reuse=False)
+    content_clips.main()
     live_sse.main()

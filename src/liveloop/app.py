@@ -18,6 +18,7 @@ from liveloop.clock import Clock
 from liveloop.commerce.api import router as coupons_router
 from liveloop.config import Settings, get_settings
 from liveloop.console import routes as console
+from liveloop.content.api import router as content_router
 from liveloop.guides.api import router as guide_tasks_router
 from liveloop.identity.api import router as identity_router
 from liveloop.ingest import api as ingest
@@ -84,6 +85,7 @@ def create_app(
     app.include_router(live_shows_router)
     app.include_router(live_rooms_router)
     app.include_router(live_stream_router)
+    app.include_router(content_router)
     app.include_router(segments_router)
     app.include_router(channels_api.router)
     app.include_router(coupons_router)

@@ -25,6 +25,7 @@ from liveloop.channels import jobs as channels_jobs
 from liveloop.clock import Clock
 from liveloop.commerce import jobs as commerce_jobs
 from liveloop.config import Settings
+from liveloop.content import jobs as content_jobs
 from liveloop.guides import service as guides_service
 from liveloop.identity import jobs as identity_jobs
 from liveloop.identity import service as identity_service
@@ -71,9 +72,11 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
     journeys_jobs.register(runtime)
     channels_jobs.register(runtime, adapters=adapters)
     segments_jobs.register(runtime)
+    live_jobs.register(runtime)
     commerce_jobs.register(runtime)
     analytics_jobs.register(runtime)
     live_jobs.register(runtime)
+    content_jobs.register(runtime)
     return runtime
 
 

@@ -864,5 +864,60 @@ def _today_in_shanghai() -> date:
     return datetime.now(SHANGHAI).date()
 
 
+@live_app.command("understand")
+def live_understand(
+    source: Annotated[
+        str, typer.Argument(help="评论文件：每行一条，或表头含 text 列的 TSV；- 读标准输入")
+    ],
+) -> None:
+    """Read live comments (one a line, or a TSV with a text column) and print TSV
+    text, intent, aspect, sentiment — one line per comment, blank lines skipped."""
+    import sys
+
+    from liveloop.live.service import understand
+
+    if source == "-":
+        raw = sys.stdin.buffer.read()
+    elif not Path(source).is_file():
+        err.print(f"[red]找不到文件 {source} (no such file)[/red]")
+        raise typer.Exit(2)
+    else:
+        raw = Path(source).read_bytes()
+    try:
+        texts = _comments_of(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        err.print(f"[red]{source} 不是 UTF-8 编码 (not UTF-8): 第 {exc.start} 字节[/red]")
+        raise typer.Exit(2) from None
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    out = []
+    for start in range(0, len(texts), 2_000):
+        batch = texts[start : start + 2_000]
+        for text, reading in zip(batch, understand(batch), strict=True):
+            shown = " ".join(text.replace("\t", " ").splitlines())
+            out.append(f"{shown}\t{reading.intent}\t{reading.aspect}\t{reading.sentiment}\n")
+    sys.stdout.write("".join(out))
+
+
+def _comments_of(content: str) -> list[str]:
+    """The comments of a file: the ``text`` column when the first line is a TSV header (it
+    holds a tab, or is ``text`` alone), else every non-blank line."""
+    import csv
+
+    lines = content.splitlines()
+    if not lines:
+        return []
+    header = lines[0].split("\t")
+    if len(header) == 1 and header[0].strip() != "text":
+        return [line for line in lines if line.strip()]
+    columns = [name.strip() for name in header]
+    if "text" not in columns:
+        raise ValueError(f"TSV 表头没有 text 列 (no text column): {lines[0][:200]}")
+    rows = csv.reader(content.splitlines()[1:], delimiter="\t", quoting=csv.QUOTE_NONE)
+    at = columns.index("text")
+    return [row[at] for row in rows if len(row) > at and row[at].strip()]
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # them (docs/decisions/0023). ``redis_url`` is only read then.
     live_bus: Literal["memory", "redis"] = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # The content library's search index (default: beside a SQLite store, else ./); the
+    # table is the truth, the index is rebuilt from it when missing (decision 0025).
+    content_index_dir: Path | None = None
     reminder_lead_days: int = Field(default=3, ge=0, le=60)
     # 团长 commission, a share of GMV: exact, at most four places (12.5% is 0.125).
     leader_commission_rate: Decimal = Field(default=Decimal("0.10"), ge=0, le=1, decimal_places=4)

@@ -213,6 +213,8 @@ def start_show(runtime: Runtime, config: SimConfig, url: str, *, speed: float = 
     def on_start(show: Show) -> int:
         now = runtime.clock.now()
         with transaction(runtime.sessions) as session:
+            rooms.ensure_rooms(session, now)
+            rooms.ensure_offers(session, now)
             on_air = lives.schedule_show(
                 session,
                 lives.ShowSpec(
@@ -233,7 +235,11 @@ def start_show(runtime: Runtime, config: SimConfig, url: str, *, speed: float = 
                 if p.sku in known
             ]
             lives.set_shelf(session, on_air.id, shelf)
-            lives.set_offers(session, on_air.id, list(rooms.OFFERS), now)
+            prizes = commerce.products_by_sku(
+                session, [o.prize_sku for o in rooms.OFFERS if o.prize_sku], active_only=True
+            )
+            offers = [o for o in rooms.OFFERS if o.prize_sku is None or o.prize_sku in prizes]
+            lives.set_offers(session, on_air.id, offers, now)
             lives.start_show(session, on_air.id, now)
         return on_air.id
 

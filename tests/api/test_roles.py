@@ -74,6 +74,11 @@ ROLES: dict[str, frozenset[Role] | str] = {
     "PUT /v1/live-sessions/{live_id}/offers": frozenset({A, O}),
     "GET /v1/live-rooms": frozenset({A, O, H, N}),
     "POST /v1/live-rooms": frozenset({A, O}),
+    "GET /v1/content": frozenset({A, O, H, N}),
+    "POST /v1/content": frozenset({A, O}),
+    "GET /v1/content/search": frozenset({A, O, H, N}),
+    "GET /v1/content/{item_id}": frozenset({A, O, H, N}),
+    "PATCH /v1/content/{item_id}": frozenset({A, O}),
     # Hosts only their rooms (live.stream.api.rooms_of); the console page's cookie also serves.
     "GET /v1/live/rooms/{room}/stream": frozenset({A, O, H}),
     "POST /v1/segments/preview": frozenset({A, O, N}),
@@ -203,6 +208,7 @@ READS = [
     "/v1/analytics/repurchase",
     "/v1/live-sessions",
     "/v1/live-rooms",
+    "/v1/content",
     "/v1/segments",
     "/v1/messages",
     "/v1/messages/dead-letters",
@@ -274,7 +280,13 @@ CONSOLE: dict[str, frozenset[Role] | str] = {
     "POST /console/live/rooms": frozenset({A, O}),
     "GET /console/live/{live_id}": frozenset({A, O, H, N}),
     "POST /console/live/{live_id}/shelf": frozenset({A, O}),
-    "POST /console/live/{live_id}/{action}": frozenset({A, O, H}),
+    "POST /console/live/{live_id}/start": frozenset({A, O, H}),
+    "POST /console/live/{live_id}/end": frozenset({A, O, H}),
+    "GET /console/live/{live_id}/host": frozenset({A, O, H}),
+    "POST /console/live/{live_id}/actions": frozenset({A, O, H}),
+    "POST /console/live/{live_id}/handoff": frozenset({A, O, H}),
+    "GET /console/live/{live_id}/report": frozenset({A, O, H, N}),
+    "POST /console/live/{live_id}/report": frozenset({A, O}),
     "GET /console/messages": frozenset({A, O}),
     "POST /console/messages/{message_id}/retry": frozenset({A, O}),
     "GET /console/segments": frozenset({A, O, N}),
@@ -287,8 +299,6 @@ CONSOLE: dict[str, frozenset[Role] | str] = {
     "POST /console/logout": ANY_USER,
 }
 FILL = {"{key}": "new-customer-welcome", "{format}": "csv", "{action}": "pause"}
-# The live page's {action} is start or end (pause is the journeys'), asked on show 1.
-FILL_LIVE = {"/console/live/{live_id}/{action}": "/console/live/1/end"}
 
 
 # Mounted but neither an API operation nor a console page: the document, its viewer, the
@@ -317,8 +327,6 @@ def _mounted(routes) -> Iterator[str]:
 
 
 def _url(path: str) -> str:
-    if path in FILL_LIVE:
-        return FILL_LIVE[path]
     for placeholder, value in FILL.items():
         path = path.replace(placeholder, value)
     return re.sub(r"\{[^}]+\}", "1", path)

@@ -90,10 +90,10 @@ def test_a_key_of_another_show_is_refused(runtime):
 @pytest.mark.parametrize(
     ("kind", "target", "reason"),
     [
-        ("wave_hands", COUPON, "unknown action kind 'wave_hands'"),
-        (ActionKind.PUSH_COUPON, None, "push_coupon needs a target: the coupon template code"),
-        (ActionKind.PUSH_COUPON, "NO-SUCH", "no coupon template 'NO-SUCH'"),
-        (ActionKind.START_EXPLAINING, "SKU-NOPE", "no product with sku 'SKU-NOPE'"),
+        ("wave_hands", COUPON, "未知的操作 'wave_hands'"),
+        (ActionKind.PUSH_COUPON, None, r"需要指明对象 \(push_coupon needs a target: the coupon"),
+        (ActionKind.PUSH_COUPON, "NO-SUCH", "没有这个优惠券模板 'NO-SUCH'"),
+        (ActionKind.START_EXPLAINING, "SKU-NOPE", "没有这个商品 'SKU-NOPE'"),
         (ActionKind.ANSWER_QUESTION, "  ", "answer_question needs a target"),
         (ActionKind.PIN_COMMENT, None, "pin_comment needs a target: the comment id"),
     ],
@@ -114,7 +114,7 @@ def test_an_unknown_show_or_one_not_on_air_takes_no_action(runtime):
         scheduled = lives.schedule_live(
             session, room="main", title="下周", host=None, scheduled_at=runtime.clock.now()
         )
-    with pytest.raises(lives.ShowNotLive, match="scheduled, not on air"):
+    with pytest.raises(lives.ShowNotLive, match="直播未在进行中"):
         take(runtime, scheduled)
     live_id = show_on_air(runtime, room="other")
     with pytest.raises(lives.ActionRefused, match="is in room 'other'"):
@@ -207,19 +207,28 @@ def test_an_operator_takes_an_action_over_http_and_reads_the_show_s_log(client, 
 @pytest.mark.parametrize(
     ("body", "status", "reason"),
     [
-        ({"kind": "dance", "key": "a"}, 400, "unknown action kind"),
-        ({"kind": "push_coupon", "key": "a"}, 400, "needs a target"),
-        ({"kind": "push_coupon", "target": "NOPE", "key": "a"}, 400, "no coupon template"),
+        ({"kind": "dance", "key": "a"}, 400, "未知的操作"),
+        ({"kind": "push_coupon", "key": "a"}, 400, "需要指明对象"),
+        ({"kind": "push_coupon", "target": "NOPE", "key": "a"}, 400, "没有这个优惠券模板"),
         ({"kind": "push_coupon", "target": COUPON}, 422, "key"),
     ],
 )
 def test_bad_actions_over_http_get_a_4xx_with_a_reason(client, runtime, body, status, reason):
     live_id = show_on_air(runtime)
     answer = client.post(
-        f"/v1/live-sessions/{live_id}/actions", json=body, headers=bearer(runtime, Role.HOST)
+        f"/v1/live-sessions/{live_id}/actions", json=body, headers=bearer(runtime, Role.OPERATOR)
     )
     assert answer.status_code == status
     assert reason in answer.text
+
+
+def test_a_host_may_not_act_in_another_hosts_show(client, runtime):
+    live_id = show_on_air(runtime)  # host01's show
+    body = {"kind": "start_explaining", "target": SKU, "key": "other-host"}
+    answer = client.post(
+        f"/v1/live-sessions/{live_id}/actions", json=body, headers=bearer(runtime, Role.HOST)
+    )
+    assert answer.status_code == 404 and "没有这场直播" in answer.json()["reason"]
 
 
 def test_an_unknown_show_is_404_and_a_show_not_on_air_409_over_http(client, runtime):

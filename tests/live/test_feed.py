@@ -151,7 +151,7 @@ def test_a_room_quiet_for_longer_than_the_idle_time_gets_no_more_frames(runtime)
 def test_the_feed_thread_publishes_the_rooms_frames_as_events_are_committed(runtime):
     bus = use_bus(runtime, MemoryBus())
     thread = register_feed(runtime, Tally, tick_seconds=0.05)
-    assert bus_for(runtime) is bus and register_feed(runtime) is thread
+    assert bus_for(runtime) is bus and register_feed(runtime, Tally) is thread
     thread.start()
     try:
         log_events(runtime, show("main", 1), NOW)
@@ -187,3 +187,20 @@ def test_a_commit_that_appends_events_wakes_the_logs_tail_and_other_commits_do_n
     finally:
         writer.close()
     assert APPENDED.wait(seen, timeout=0) > seen
+
+
+def test_the_wired_feed_runs_the_stream_processor_and_rebuilds_it_to_the_same_figures(runtime):
+    from liveloop.live.jobs import processor_sources
+
+    log_events(runtime, show("main", 1), NOW)
+    tailing = Feed(runtime.read_sessions, runtime.clock, MemoryBus(), processor_sources(runtime))
+    tailing.poll()
+    tailing.publish_due()
+    (_, first), *_ = tailing.bus.read("main", "0-0", timeout=0)
+    assert first["type"] == "snapshot" and first["room"] == "main"
+    assert first["through"] == tailing.position
+    rebuilt = Feed(runtime.read_sessions, runtime.clock, MemoryBus(), processor_sources(runtime))
+    rebuilt.rebuild()
+    before = tailing.rooms["main"].source.snapshot(NOW)
+    after = rebuilt.rooms["main"].source.snapshot(NOW)
+    assert after["figures"] == before["figures"]

@@ -287,20 +287,32 @@ async def edit_shelf(
     return RedirectResponse(f"/console/live/{live_id}", status_code=303)
 
 
-@router.post("/console/live/{live_id}/{action}", response_class=HTMLResponse)
-async def move(
+@router.post("/console/live/{live_id}/start", response_class=HTMLResponse)
+async def start(
+    request: Request, live_id: ShowId, user: ConsoleUser, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    return await _move(request, live_id, user, session, runtime, lives.start_show)
+
+
+@router.post("/console/live/{live_id}/end", response_class=HTMLResponse)
+async def end(
+    request: Request, live_id: ShowId, user: ConsoleUser, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    return await _move(request, live_id, user, session, runtime, lives.end_show)
+
+
+async def _move(
     request: Request,
-    live_id: ShowId,
-    action: Annotated[str, Path(pattern=r"^(start|end)$")],
-    user: ConsoleUser,
-    session: SessionDep,
-    runtime: RuntimeDep,
+    live_id: int,
+    user: ConsoleLogin,
+    session: Any,
+    runtime: Any,
+    step: Any,
 ) -> Response:
     if user.principal.role not in ON_AIR:
         raise HTTPException(403, "只有运营和本场主播/场控可以开播或下播")
     await check_csrf(request, user.csrf_token)
     scope = lives.rooms_of(session, user.principal)
-    step = lives.start_show if action == "start" else lives.end_show
     try:
         step(session, live_id, runtime.clock.now(), scope)
     except lives.UnknownShow:

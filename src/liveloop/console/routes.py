@@ -17,7 +17,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liveloop.access.service import attempt_login, end_console_session, start_console_session
 from liveloop.config import Settings
-from liveloop.console import analytics, guides, journeys, live, messages, segments, sources
+from liveloop.console import (
+    analytics,
+    guides,
+    journeys,
+    live,
+    live_host,
+    live_report,
+    messages,
+    segments,
+    sources,
+)
 from liveloop.console.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -67,6 +77,8 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(segments.router)
     app.include_router(journeys.router)
     app.include_router(live.router)
+    app.include_router(live_report.router)
+    app.include_router(live_host.router)
     app.state.secure_cookies = settings.secure_cookies
 
     @app.exception_handler(LoginRequired)

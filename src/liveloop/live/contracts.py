@@ -78,3 +78,25 @@ class OfferKind(StrEnum):
 
     COUPON = "coupon"
     LUCKY_BAG = "lucky_bag"
+
+
+class FollowUp(StrEnum):
+    """The follow-up audiences of a show, found by its post-live report and saved as segments
+    (``live_audience`` rules) that the post-live journeys take in."""
+
+    BOUGHT = "bought"
+    WATCHED_NOT_BOUGHT = "watched_not_bought"  # watched ≥ N minutes and did not buy
+    CLICKED_NOT_PAID = "clicked_not_paid"
+    ASKED_UNANSWERED = "asked_unanswered"
+    INVITED_ABSENT = "invited_absent"  # booked the show (Live Reminder Set) and did not come
+    COMPLAINED = "complained"
+
+
+FOLLOW_UP_NAMES: dict[FollowUp, str] = {
+    FollowUp.BOUGHT: "已购买",
+    FollowUp.WATCHED_NOT_BOUGHT: "看了未买",
+    FollowUp.CLICKED_NOT_PAID: "点了未付款",
+    FollowUp.ASKED_UNANSWERED: "提问未获回复",
+    FollowUp.INVITED_ABSENT: "预约未到场",
+    FollowUp.COMPLAINED: "有投诉",
+}

@@ -3,7 +3,7 @@ come in through the webhook under the live spec's names (``liveloop.spec``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
@@ -91,5 +91,69 @@ def action_taken(
             "target": target,
             "by": by,
             "detail": dict(detail),
+        },
+    )
+
+
+# A show's follow-up audiences were found (its post-live report): segments saves each as a segment.
+LIVE_AUDIENCES_FOUND: Final = "Live Audiences Found"
+
+
+def audiences_found(
+    session: Session,
+    *,
+    at: datetime,
+    room: str,
+    live_session_id: int,
+    title: str,
+    started_at: datetime | None,
+    sizes: Mapping[str, int],
+) -> None:
+    """A show's follow-up audiences are in ``live_audience_members``: ``room``,
+    ``live_session_id``, ``title``, ``started_at``, ``sizes`` (people per audience). Stated
+    once per show; a report made again rewrites the members, which segments pick up on refresh."""
+    emit(
+        session,
+        LIVE_AUDIENCES_FOUND,
+        at=at,
+        source=SOURCE,
+        message_id=f"live-audiences:{live_session_id}",
+        properties={
+            "room": room,
+            "live_session_id": live_session_id,
+            "title": title,
+            "started_at": started_at.isoformat() if started_at else None,
+            "sizes": dict(sizes),
+        },
+    )
+
+
+# A show's post-live report was made: its clip candidates, for the content library.
+LIVE_REPORT_READY: Final = "Live Report Ready"
+
+
+def report_ready(
+    session: Session,
+    *,
+    at: datetime,
+    room: str,
+    live_session_id: int,
+    title: str,
+    clips: Sequence[Mapping[str, Any]],
+) -> None:
+    """A show's report is made: ``room``, ``live_session_id``, ``title``, ``clips`` (highlight
+    candidates: ``from_s``, ``to_s`` from the show's start, ``reason``, ``why``, ``comments``).
+    Stated each time the report is made (numbered by ``at``), so a remade report is news."""
+    emit(
+        session,
+        LIVE_REPORT_READY,
+        at=at,
+        source=SOURCE,
+        message_id=f"live-report:{live_session_id}:{at.isoformat()}",
+        properties={
+            "room": room,
+            "live_session_id": live_session_id,
+            "title": title,
+            "clips": [dict(clip) for clip in clips],
         },
     )

@@ -110,6 +110,27 @@ class LiveAttendance(Base):
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class LiveAudienceMember(Base):
+    """A person in one of a show's follow-up audiences (``contracts.FollowUp``), as its
+    post-live report found them; segments read these through ``live_audience`` rules."""
+
+    __tablename__ = "live_audience_members"
+
+    live_session_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    audience: Mapped[str] = mapped_column(String(24), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+
+
+class LiveReport(Base):
+    """The latest post-live report of a show (``live.reports``): one JSON document."""
+
+    __tablename__ = "live_reports"
+
+    live_session_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+
+
 # How a OneID merge treats attendance (see profiles.merge_policies).
 profiles.declare_merge_policy(
     "live_attendance",
@@ -118,3 +139,11 @@ profiles.declare_merge_policy(
 
 # The action log and the platforms' shows (piece C of issue 12) live in a module of their own.
 from liveloop.live import action_tables as _action_tables  # noqa: E402, F401
+
+profiles.declare_merge_policy(
+    "live_audience_members",
+    profiles.Handled(
+        "a show's audiences are written afresh when its report is made; segments over them "
+        "count living people only, so a merged-away person drops out"
+    ),
+)

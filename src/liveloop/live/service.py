@@ -20,6 +20,8 @@ from liveloop.live.actions import actions_of as actions_of
 from liveloop.live.actions import room_feed as room_feed
 from liveloop.live.actions import room_of_show as room_of_show
 from liveloop.live.actions import take_action as take_action
+from liveloop.live.audiences import audience_sizes as audience_sizes
+from liveloop.live.audiences import save_audiences as save_audiences
 from liveloop.live.errors import LiveConflict as LiveConflict
 from liveloop.live.errors import LiveError as LiveError
 from liveloop.live.errors import LiveRefused as LiveRefused
@@ -36,6 +38,10 @@ from liveloop.live.platform_shows import PlatformShowView as PlatformShowView
 from liveloop.live.platform_shows import link_platform_show as link_platform_show
 from liveloop.live.platform_shows import platform_show_of as platform_show_of
 from liveloop.live.platform_shows import repull as repull
+from liveloop.live.reports import ReportNotReady as ReportNotReady
+from liveloop.live.reports import ReportView as ReportView
+from liveloop.live.reports import make_report as make_report
+from liveloop.live.reports import report_of as report_of
 from liveloop.live.rooms import PLATFORM_NAMES as PLATFORM_NAMES
 from liveloop.live.rooms import RoomView as RoomView
 from liveloop.live.rooms import create_room as create_room
@@ -64,6 +70,8 @@ from liveloop.live.shows import may_enter as may_enter
 from liveloop.live.shows import schedule_show as schedule_show
 from liveloop.live.shows import start_show as start_show
 from liveloop.live.shows import update_show as update_show
+from liveloop.live.understand import understand as understand
+from liveloop.live.understand import warm_understanding as warm_understanding
 from liveloop.live.webhook import MAX_EVENTS, signature
 from liveloop.profiles import service as profiles
 

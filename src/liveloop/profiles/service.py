@@ -255,6 +255,16 @@ def profile_of(
     return profile
 
 
+def created_between(session: Session, start: datetime, end: datetime) -> frozenset[int]:
+    """The living people who became customers in [start, end] (a show's new customers)."""
+    query = select(Customer.id).where(
+        Customer.created_at >= start,
+        Customer.created_at <= end,
+        Customer.merged_into_id.is_(None),
+    )
+    return frozenset(session.scalars(query))
+
+
 def count_customers(session: Session) -> int:
     return (
         session.scalar(

@@ -14,6 +14,7 @@ from liveloop.analytics.models import (
     RfmGroupRule,
 )
 from liveloop.commerce.models import Order, OrderItem, Product
+from liveloop.content.models import ContentItem
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
 from liveloop.ingest.models import Source
 from liveloop.live.models import LiveAttendance, LiveRoom, LiveSession, PreparedOffer, ShelfItem
@@ -32,6 +33,7 @@ __all__ = [
     "ConsoleSession",
     "ConsumerCursor",
     "ConsumerFailure",
+    "ContentItem",
     "Customer",
     "CustomerScore",
     "CustomerTag",

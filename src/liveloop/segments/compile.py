@@ -48,7 +48,7 @@ from sqlalchemy.sql.operators import custom_op
 from liveloop import spec
 from liveloop.analytics.models import CustomerScore
 from liveloop.commerce.models import Order, OrderItem, OrderStatus, Product
-from liveloop.live.models import LiveSession
+from liveloop.live.models import LiveAudienceMember, LiveSession
 from liveloop.profiles.models import Consent, Customer, CustomerTag, ProfileCounters
 from liveloop.segments.rules import (
     COUNTER_FIELDS,
@@ -60,6 +60,7 @@ from liveloop.segments.rules import (
     Count,
     CounterCondition,
     EventCondition,
+    LiveAudienceCondition,
     LiveCondition,
     Not,
     Or,
@@ -84,6 +85,7 @@ scores = CustomerScore.__table__
 counters = ProfileCounters.__table__
 tags = CustomerTag.__table__
 consents = Consent.__table__
+audience_members = LiveAudienceMember.__table__
 
 
 @dataclass(frozen=True)
@@ -289,7 +291,34 @@ class _Compiler:
         )
         return customers.c.id.in_(enough)
 
+    def leaf_live_audience(self, cond: LiveAudienceCondition) -> ColumnElement[bool]:
+        show = cond.live_session_id or self.latest_audience_show(cond.room)
+        if show is None:
+            return false()
+        query = select(audience_members.c.customer_id).where(
+            audience_members.c.live_session_id == show,
+            audience_members.c.audience == cond.audience.value,
+        )
+        return self.member(audience_members.c.customer_id, query)
+
     # --- look-ups done while compiling ---------------------------------------------------------
+    def latest_audience_show(self, room: str | None) -> int | None:
+        """The latest show (of ``room``) that started by ``now`` and has follow-up audiences."""
+        query = (
+            select(LiveSession.id)
+            .where(
+                LiveSession.started_at.is_not(None),
+                LiveSession.started_at <= self.now,
+                LiveSession.id.in_(select(audience_members.c.live_session_id)),
+            )
+            .order_by(LiveSession.started_at.desc(), LiveSession.id.desc())
+            .limit(1)
+        )
+        if room is not None:
+            query = query.where(LiveSession.room == room)
+        found: int | None = self.session.scalar(query)
+        return found
+
     def last_lives(self, last: int, room: str | None) -> list[tuple[int, datetime]]:
         """The ``last`` most recent lives that started by ``now``, newest first."""
         query = select(LiveSession.id, LiveSession.started_at).where(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
@@ -24,10 +24,12 @@ def membership_changed(
     refresh: int,
     entered: Sequence[int],
     exited: Sequence[int],
+    origin: Mapping[str, Any] | None = None,
 ) -> None:
     """A saved segment's refresh number ``refresh`` let people in and out: one ``Segment
-    Entered`` or ``Segment Exited`` per person (``segment_id``, ``segment_name``), in bulk."""
-    properties = {"segment_id": segment_id, "segment_name": segment_name}
+    Entered`` or ``Segment Exited`` per person (``segment_id``, ``segment_name``, and what
+    made a system segment: ``follow_up``, ``live_session_id``, ``room``), in bulk."""
+    properties = {**(origin or {}), "segment_id": segment_id, "segment_name": segment_name}
     happened = [(SEGMENT_ENTERED, "entered", c) for c in entered] + [
         (SEGMENT_EXITED, "exited", c) for c in exited
     ]

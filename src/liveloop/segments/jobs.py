@@ -1,5 +1,6 @@
 """Segments' background work: saved segments' memberships refreshed every few minutes, with
-their Segment Entered / Segment Exited events."""
+their Segment Entered / Segment Exited events; and a show's follow-up audiences saved as
+segments as soon as live finds them (the ``segments-follow-ups`` consumer)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.clock import Clock
 from liveloop.runtime import Runtime
+from liveloop.segments import follow_ups
 from liveloop.segments.service import refresh_each
 from liveloop.store.worker import Task
 
@@ -17,6 +19,7 @@ REFRESH_EVERY = timedelta(minutes=5)
 
 def register(runtime: Runtime) -> None:
     runtime.add_task(Task("segment-refresh", refresh_segments, every=REFRESH_EVERY))
+    follow_ups.subscribe(runtime.consumers, runtime.settings.tz)
 
 
 def refresh_segments(factory: sessionmaker[Session], clock: Clock) -> int:

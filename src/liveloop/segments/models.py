@@ -31,6 +31,10 @@ class Segment(Base):
     refreshes: Mapped[int] = mapped_column(Integer, default=0)
     refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     members: Mapped[int] = mapped_column(Integer, default=0)
+    # What made the segment when the system did (a show's follow-up audience: live_session_id,
+    # follow_up, room); its Segment Entered / Exited events carry it, so journeys can pick
+    # "看了未买 of any show" by property. None for segments people make.
+    origin: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
 
 
 class SegmentMember(Base):

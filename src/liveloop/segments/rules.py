@@ -46,6 +46,7 @@ from pydantic import (
 )
 
 from liveloop.errors import DomainError
+from liveloop.live.contracts import FollowUp
 
 MAX_DEPTH = 8
 MAX_CONDITIONS = 50
@@ -411,6 +412,23 @@ class LiveCondition(BaseModel):
         return self.at_least or self.last
 
 
+class LiveAudienceCondition(BaseModel):
+    """In a follow-up audience of a show, as its post-live report found it: the show
+    ``live_session_id``, or the latest show (of ``room``) whose report found audiences."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["live_audience"]
+    audience: FollowUp
+    live_session_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    room: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+    @model_validator(mode="after")
+    def _one_show(self) -> LiveAudienceCondition:
+        if self.live_session_id is not None and self.room is not None:
+            raise ValueError("give live_session_id or room (its latest show), not both")
+        return self
+
+
 class And(BaseModel):
     model_config = ConfigDict(extra="forbid")
     and_: Annotated[list[Node], Field(alias="and", min_length=1, max_length=MAX_CONDITIONS)]
@@ -447,6 +465,7 @@ Condition = (
     | EventCondition
     | OrderCondition
     | LiveCondition
+    | LiveAudienceCondition
     | ConsentCondition
 )
 
@@ -461,13 +480,14 @@ Node = Annotated[
     | Annotated[EventCondition, Tag("event")]
     | Annotated[OrderCondition, Tag("order")]
     | Annotated[LiveCondition, Tag("live")]
+    | Annotated[LiveAudienceCondition, Tag("live_audience")]
     | Annotated[ConsentCondition, Tag("consent")],
     Discriminator(
         _kind,
         custom_error_type="unknown_condition",
         custom_error_message=(
             "a node is {'and': [...]}, {'or': [...]}, {'not': {...}} or a condition with "
-            "type trait, tag, score, counter, event, order, live or consent"
+            "type trait, tag, score, counter, event, order, live, live_audience or consent"
         ),
     ),
 ]

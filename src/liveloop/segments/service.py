@@ -97,6 +97,7 @@ class SegmentOut:
     updated_at: datetime
     refreshed_at: datetime | None
     members: int
+    origin: dict[str, Any] | None
 
     @classmethod
     def of(cls, row: Segment) -> SegmentOut:
@@ -111,6 +112,7 @@ class SegmentOut:
             updated_at=row.updated_at,
             refreshed_at=row.refreshed_at,
             members=row.members,
+            origin=dict(row.origin) if row.origin else None,
         )
 
 
@@ -200,6 +202,7 @@ def create_segment(
     created_by: str,
     now: datetime,
     description: str = "",
+    origin: dict[str, Any] | None = None,
 ) -> SegmentOut:
     """Save a segment (its rule validated first); memberships fill on the next refresh."""
     parse_rule(rule)
@@ -215,6 +218,7 @@ def create_segment(
         updated_at=now,
         refreshes=0,
         members=0,
+        origin=origin,
     )
     session.add(row)
     try:
@@ -367,6 +371,7 @@ def _refresh(session: Session, segment: Segment, now: datetime) -> Refreshed:
         refresh=number,
         entered=entered,
         exited=exited,
+        origin=segment.origin,
     )
     segment.members += len(entered) - len(exited)
     session.flush()

@@ -82,6 +82,12 @@ def ensure_rooms(session: Session, now: datetime) -> None:
             )
 
 
+def ensure_offers(session: Session, now: datetime) -> None:
+    """The coupon template the shows' prepared offers hand out."""
+    if not commerce.has_coupon_template(session, COUPON.code):
+        commerce.create_template(session, COUPON, now)
+
+
 def next_wednesday_evening(now: datetime, tz: ZoneInfo) -> datetime:
     """The next Wednesday 20:00 in the brand's zone that is still ahead of ``now``."""
     local = now.astimezone(tz)
@@ -99,8 +105,7 @@ def prepare_next_show(session: Session, now: datetime, tz: ZoneInfo) -> lives.Sh
     ):
         if show.status != "cancelled":
             return show
-    if not commerce.has_coupon_template(session, COUPON.code):
-        commerce.create_template(session, COUPON, now)
+    ensure_offers(session, now)
     show = lives.schedule_show(
         session,
         lives.ShowSpec(

@@ -2,7 +2,9 @@
 alike: compatibility forms folded (full-width letters, digits and punctuation to their plain
 forms), traditional characters to simplified (OpenCC's t2s), each emoji to its Chinese name in
 brackets (😋 → [好吃], it carries meaning), runs of one character or emoji cut to two (好好好好吃
-→ 好好吃, 哈哈哈哈 → 哈哈, ??? → ??, 👍👍👍 → [拇指向上][拇指向上]), and spaces collapsed."""
+→ 好好吃, 哈哈哈哈 → 哈哈, ??? → ??, 👍👍👍 → [拇指向上][拇指向上]), and spaces collapsed. The
+plain form is at most ``MAX_CHARS`` long, emoji names included (a flood of emoji grows when
+named, so it is cut again after)."""
 
 from __future__ import annotations
 
@@ -30,4 +32,4 @@ def normalise(text: str) -> str:
     plain = _simplified().convert(plain)
     plain = emoji.demojize(plain, language="zh", delimiters=("[", "]"))
     plain = _EMOJI_RUN.sub(r"\1\1", _RUN.sub(r"\1\1", plain))
-    return _SPACES.sub(" ", plain).strip()
+    return _SPACES.sub(" ", plain).strip()[:MAX_CHARS]
