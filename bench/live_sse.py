@@ -11,8 +11,7 @@ source has applied up to) reaches the event's log id — over every event and ev
 Baseline, same run, same load: the same server with the feed polling the log once a second and
 publishing once a second (what a console refreshed by a 1 s poll of the store would show).
 
-The room's frame source is the stream processor when it is there (``live.stream.processor``),
-else the ``Tally`` stand-in; the output says which.
+The room's frame source is the stream processor (``live.jobs.processor_sources``), as served.
 
 ``python -m bench.live_sse [--seconds 15] [--rate 2000] [--consoles 20]``
 """
@@ -23,7 +22,6 @@ import argparse
 import asyncio
 import base64
 import http.client
-import importlib.util
 import os
 import socket
 import sqlite3
@@ -58,30 +56,19 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _sources() -> tuple[Any, str]:
-    if importlib.util.find_spec("liveloop.live.stream.processor") is not None:
-        from liveloop.live.stream.processor import RoomProcessor, StreamEvent  # type: ignore
-
-        from liveloop.live.stream.feed import Converting
-
-        return (lambda room: Converting(RoomProcessor(room), StreamEvent.from_row)), "processor"
-    from liveloop.live.stream.feed import Tally
-
-    return Tally, "Tally"
-
-
 def serve(url: str, port: int, mode: str) -> None:
     """The server process: the app with live's feed, pushing (``push``) or polling (``poll``)."""
     import uvicorn
 
     from liveloop.app import create_app
+    from liveloop.live.jobs import processor_sources
     from liveloop.live.stream.bus import bus_for
     from liveloop.live.stream.feed import Feed, FeedThread
     from liveloop.store.eventlog import Appended
 
     settings = Settings(database_url=url, run_workers=False, _env_file=None)  # type: ignore[call-arg]
     runtime = bootstrap.open_runtime(settings, SystemClock())
-    sources, _ = _sources()
+    sources = processor_sources(runtime)
     bus = bus_for(runtime)
 
     def make_feed() -> Feed:
@@ -206,6 +193,23 @@ def _wait_ready(port: int) -> None:
     raise RuntimeError("the server did not start")
 
 
+def _wait_room(port: int, token: str) -> None:
+    """Until the room's stream answers (its first frame published; the processor's first
+    frame also loads the comment reader)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request(
+            "GET", f"/v1/live/rooms/{ROOM}/stream", headers={"Authorization": f"Bearer {token}"}
+        )
+        status = conn.getresponse().status
+        conn.close()
+        if status == 200:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the room never got a frame")
+
+
 def run(mode: str, seconds: float, rate: int, consoles: int, workdir: Path) -> dict[str, float]:
     path = workdir / f"{mode}.db"
     url = f"sqlite:///{path}"
@@ -224,7 +228,7 @@ def run(mode: str, seconds: float, rate: int, consoles: int, workdir: Path) -> d
         _wait_ready(port)
         warm = _deliveries(PER_DELIVERY * 4, f"{mode}-warm")
         _send(port, source.write_key, source.signing_secret, warm, rate)
-        time.sleep(1.5)  # the room's first frame is out (even at the baseline's 1 s): it is known
+        _wait_room(port, token)  # the room's first frame is out: its stream answers
         deliveries = _deliveries(int(seconds * rate), mode)
         loop = asyncio.new_event_loop()
         stop = asyncio.Event()
@@ -284,11 +288,10 @@ def run(mode: str, seconds: float, rate: int, consoles: int, workdir: Path) -> d
 
 
 def main(seconds: float = 15, rate: int = 2_000, consoles: int = 20) -> dict[str, Any]:
-    _, source_name = _sources()
     with tempfile.TemporaryDirectory() as tmp:
         push = run("push", seconds, rate, consoles, Path(tmp))
         poll = run("poll", seconds, rate, consoles, Path(tmp))
-    print(f"live SSE: {rate} events/s into one room, {consoles} consoles, source {source_name}")
+    print(f"live SSE: {rate} events/s into one room, {consoles} consoles, the stream processor")
     for name, figures in (
         ("liveloop (woken by the commit, a frame within 100–250 ms)", push),
         ("1 s poll", poll),
