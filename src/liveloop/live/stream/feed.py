@@ -85,7 +85,7 @@ _COLUMNS = (
 
 class FrameSource(Protocol):
     """A room's state, fed the room's events and asked for frames: the stream processor
-    (``RoomProcessor`` behind ``Converting``) or the ``Tally`` stand-in."""
+    (``RoomProcessor`` behind ``Converting``, ``live.jobs.processor_sources``) or ``Tally``."""
 
     def apply(self, events: Sequence[LoggedEvent]) -> None: ...
 
@@ -124,8 +124,8 @@ class Converting:
 
 class Tally:
     """The simplest real frame source: events counted by name, orders and GMV (each order once,
-    by ``order_id``). The feed's stand-in until the stream processor is plugged in, and the
-    tests' source. Idempotent by event id."""
+    by ``order_id``). The transport's tests' source, whose figures a test can state exactly.
+    Idempotent by event id."""
 
     def __init__(self, room: str) -> None:
         self.room = room
