@@ -12,6 +12,7 @@ from bench import (
     ingest_batch,
     journey_steps,
     live_processor,
+    live_sse,
     segment_preview,
 )
 
@@ -28,3 +29,4 @@ if __name__ == "__main__":
     live_processor.main()
     content_search.main(1_000_000, reuse=False)
     content_clips.main()
+    live_sse.main()

@@ -27,6 +27,7 @@ from liveloop.live.api import actions_router as live_actions_router
 from liveloop.live.api import rooms_router as live_rooms_router
 from liveloop.live.api import router as live_router
 from liveloop.live.api import shows_router as live_shows_router
+from liveloop.live.api import stream_router as live_stream_router
 from liveloop.live.api import webhook_router as live_webhook_router
 from liveloop.metrics import Metrics, MetricsMiddleware
 from liveloop.profiles.api import router as profiles_router
@@ -83,6 +84,7 @@ def create_app(
     app.include_router(live_actions_router)
     app.include_router(live_shows_router)
     app.include_router(live_rooms_router)
+    app.include_router(live_stream_router)
     app.include_router(content_router)
     app.include_router(segments_router)
     app.include_router(channels_api.router)

@@ -49,7 +49,8 @@ CONSUMERS: Final = "consumers"
 TASKS: Final = "tasks"
 OUTBOX: Final = "outbox"
 ANALYTICS: Final = "analytics"
-WORK_KINDS: Final = (CONSUMERS, TASKS, OUTBOX, ANALYTICS)
+LIVE: Final = "live"  # live's stream feed (the event log into each room's console frames)
+WORK_KINDS: Final = (CONSUMERS, TASKS, OUTBOX, ANALYTICS, LIVE)
 
 
 def open_runtime(
@@ -115,8 +116,9 @@ class Work:
 def start_work(
     runtime: Runtime, kinds: Iterable[str] = WORK_KINDS, *, poll_seconds: float | None = None
 ) -> Work:
-    """The work of ``kinds`` (see ``WORK_KINDS``) over a wired runtime, not yet started.
-    The analytics schedule runs only where the settings allow it."""
+    """The work of ``kinds`` (see ``WORK_KINDS``) over a wired runtime, not yet started. Each
+    background thread runs with its kind; the analytics schedule only where the settings allow
+    it."""
     chosen = frozenset(kinds)
     unknown = chosen - set(WORK_KINDS)
     if unknown:
@@ -133,6 +135,7 @@ def start_work(
     threads = [
         thread
         for thread in runtime.threads
-        if ANALYTICS in chosen and runtime.settings.analytics_schedule
+        if thread.kind in chosen
+        and (thread.kind != ANALYTICS or runtime.settings.analytics_schedule)
     ]
     return Work(runtime, chosen, worker, threads)

@@ -238,16 +238,24 @@ def worker(
     only: Annotated[
         list[str] | None,
         typer.Option(
-            help="Run only this kind of work (repeatable): consumers, tasks, outbox, analytics"
+            help="Run only this kind of work (repeatable): consumers, tasks, outbox, analytics, "
+            "live"
         ),
     ] = None,
 ) -> None:
     """Run a worker process: the same background work as ``serve`` — event consumers,
-    journeys' due steps and other periodic tasks, the outbox and the analytics schedule. Start
-    several on PostgreSQL to share the work; stop with Ctrl-C or SIGTERM (the pass finishes)."""
+    journeys' due steps and other periodic tasks, the outbox, the analytics schedule and, with
+    ``LIVELOOP_LIVE_BUS=redis``, live's stream feed (on the memory bus the server runs its own:
+    only its frames reach its consoles). Start several on PostgreSQL to share the work; stop
+    with Ctrl-C or SIGTERM (the pass finishes)."""
     import signal
 
-    kinds = only or list(bootstrap.WORK_KINDS)
+    settings = _settings()
+    kinds = only or [
+        kind
+        for kind in bootstrap.WORK_KINDS
+        if kind != bootstrap.LIVE or settings.live_bus == "redis"
+    ]
     unknown = sorted(set(kinds) - set(bootstrap.WORK_KINDS))
     if unknown:
         err.print(
@@ -255,7 +263,7 @@ def worker(
             f"(choose from {', '.join(bootstrap.WORK_KINDS)})"
         )
         raise typer.Exit(2)
-    runtime = bootstrap.wire(_open())
+    runtime = bootstrap.wire(_open(settings))
     work = bootstrap.start_work(runtime, kinds, poll_seconds=poll)
     signal.signal(signal.SIGTERM, lambda *_: work.worker.stop(timeout=0))
     console.print(

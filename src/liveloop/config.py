@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     snapshot_dir: Path | None = None
     analytics_engine: Literal["duckdb", "spark"] = "duckdb"
     analytics_schedule: bool = True
+    # Live: where the stream's frames travel to the host consoles' SSE. "memory" keeps them in
+    # the serving process (the embedded default: the feed runs there); "redis" puts each room's
+    # frames on a Redis stream, so a worker process runs the feed and every API process serves
+    # them (docs/decisions/0023). ``redis_url`` is only read then.
+    live_bus: Literal["memory", "redis"] = "memory"
+    redis_url: str = "redis://127.0.0.1:6379/0"
     # The content library's search index (default: beside a SQLite store, else ./); the
     # table is the truth, the index is rebuilt from it when missing (decision 0025).
     content_index_dir: Path | None = None

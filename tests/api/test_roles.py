@@ -79,6 +79,8 @@ ROLES: dict[str, frozenset[Role] | str] = {
     "GET /v1/content/search": frozenset({A, O, H, N}),
     "GET /v1/content/{item_id}": frozenset({A, O, H, N}),
     "PATCH /v1/content/{item_id}": frozenset({A, O}),
+    # Hosts only their rooms (live.stream.api.rooms_of); the console page's cookie also serves.
+    "GET /v1/live/rooms/{room}/stream": frozenset({A, O, H}),
     "POST /v1/segments/preview": frozenset({A, O, N}),
     "GET /v1/segments": frozenset({A, O, N}),
     "POST /v1/segments": frozenset({A, O}),

@@ -132,6 +132,7 @@ class Scheduler:
     """
 
     name = "analytics-schedule"
+    kind = "analytics"
 
     def __init__(
         self, runtime: Runtime, poll_seconds: float = 60.0, run: RunAnalytics = run_analytics

@@ -14,9 +14,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from liveloop.access.service import ConsoleLogin, console_login, same_secret
-from liveloop.web.deps import ReadSessionDep, RuntimeDep
+from liveloop.web.deps import SESSION_COOKIE, ReadSessionDep, RuntimeDep
 
-SESSION_COOKIE = "ll_session"
 LOGIN_CSRF_COOKIE = "ll_login_csrf"
 
 

@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.ingest.errors import Busy
 from liveloop.store.engine import make_engine, make_session_factory, transaction
-from liveloop.store.eventlog import append_rows
+from liveloop.store.eventlog import append_rows, mark_appended
 
 log = logging.getLogger(__name__)
 
@@ -301,6 +301,7 @@ def _sqlite_time(value: datetime) -> str:
 
 
 def _insert_sqlite(session: Session, rows: Sequence[Any]) -> int:
+    mark_appended(session)  # the commit then wakes the log's tails (store.eventlog.APPENDED)
     connection = session.connection()
     driver: Any = connection.connection.driver_connection
     before = driver.total_changes

@@ -24,11 +24,14 @@ from liveloop.live.room_gate import RoomGate
 # The rooms' and shows' routes (list, one, schedule, change, start, end, shelf, offers).
 from liveloop.live.shows_api import rooms_router as rooms_router
 from liveloop.live.shows_api import shows_router as shows_router
+from liveloop.live.stream.api import router as stream_router
 from liveloop.web.deps import SessionDep, require_roles
 
 router = APIRouter(prefix="/v1/live-sessions", tags=["live"])
 # The webhook is documented beside the tracking API, whose answers it gives.
 webhook_router = APIRouter(prefix="/v1", tags=["ingest"])
+# The host console's SSE (``/v1/live/rooms/{room}/stream``), included by the app beside these.
+__all__ = ["router", "stream_router", "webhook_router"]
 Reader = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.HOST, Role.ANALYST))]
 Editor = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
 CostItem = Annotated[str, Field(min_length=1, max_length=32, pattern=NO_CONTROL_CHARS)]

@@ -1,10 +1,13 @@
 """Live's background work: the ``live-action`` outbox sender (an action to its room's
 connector), the pull of platform shows that ended (``live-platform-pulls``, every minute), the
-retention purge (``live-retention``, every 6 hours) and each ended show's post-live report (the
-``live-reports`` consumer, following the profiles consumer)."""
+retention purge (``live-retention``, every 6 hours), each ended show's post-live report (the
+``live-reports`` consumer, following the profiles consumer) and the stream feed
+(``register_feed``), a thread of the ``live`` kind of work that tails the event log into each
+room's frame source and publishes their frames for the host console's SSE."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from weakref import WeakKeyDictionary
 
@@ -15,10 +18,16 @@ from liveloop.live import actions, platform_shows, reports, retention
 from liveloop.live.connectors.base import DeliveryResult, Refused, Registry
 from liveloop.live.connectors.own_h5 import OwnH5Connector, WeChatChannelsConnector
 from liveloop.live.shelf import shelf_of
+from liveloop.live.shows import current_show
+from liveloop.live.stream.bus import bus_for
+from liveloop.live.stream.feed import Converting, Feed, FeedThread, FrameSource, SourceFactory
+from liveloop.live.stream.processor import RoomProcessor, StreamEvent
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 from liveloop.store.outbox import Envelope, Outbox, PermanentFailure, Sender
 from liveloop.store.worker import Task
+
+log = logging.getLogger(__name__)
 
 PULL_EVERY = timedelta(minutes=1)
 PURGE_EVERY = timedelta(hours=6)
@@ -51,6 +60,7 @@ def build_connectors(runtime: Runtime) -> Registry:
 def register(runtime: Runtime, connectors: Registry | None = None) -> Registry:
     """Declare live's work on ``runtime`` (once, unless ``connectors`` replaces the registry
     ``build_connectors`` makes: tests)."""
+    register_feed(runtime, processor_sources(runtime))
     known = _registries.get(runtime.outbox)
     if connectors is None and known is not None:
         return known
@@ -106,3 +116,44 @@ def action_sender(factory: sessionmaker[Session], clock: Clock, registry: Regist
             actions.record_delivery(session, action_id, result, clock.now())
 
     return send
+
+
+def processor_sources(runtime: Runtime) -> SourceFactory:
+    """The stream processor for each room the feed meets, handed the shelf of the room's show on
+    air when it is made (a room's source is made afresh at each ``Live Started``)."""
+
+    def make(room: str) -> FrameSource:
+        processor = RoomProcessor(room)
+        try:
+            with runtime.read_sessions() as session:
+                show = current_show(session, room)
+                if show is not None:
+                    processor.set_shelf(shelf_of(session, show.id))
+        except Exception:  # figures without stock projections beat no figures
+            log.warning("live feed: the shelf of room %s could not be read", room, exc_info=True)
+        return Converting(processor, StreamEvent.from_row)
+
+    return make
+
+
+def register_feed(
+    runtime: Runtime,
+    sources: SourceFactory,
+    *,
+    tick_seconds: float = 0.25,
+    lease_seconds: float = 5.0,
+    horizon: timedelta = timedelta(hours=6),
+) -> FeedThread:
+    """Declare the feed on ``runtime`` (once: a second call keeps the first). ``sources`` makes
+    a room's frame source (``processor_sources``; tests pass ``live.stream.feed.Tally``)."""
+    for known in runtime.threads:
+        if isinstance(known, FeedThread):
+            return known
+    bus = bus_for(runtime)
+
+    def make_feed() -> Feed:
+        return Feed(runtime.read_sessions, runtime.clock, bus, sources, horizon=horizon)
+
+    thread = FeedThread(make_feed, bus, tick_seconds=tick_seconds, lease_seconds=lease_seconds)
+    runtime.add_thread(thread)
+    return thread

@@ -10,13 +10,14 @@ Invariants:
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, func, select, text
+from sqlalchemy import BigInteger, Integer, String, event, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from liveloop.store.base import Base, JSONDoc, UTCDateTime, utcnow
@@ -149,6 +150,7 @@ def emit(
 
 def append_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     """Append ready-made rows (the ingest hot path). Rows repeating a message id are skipped."""
+    mark_appended(session)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_APPEND_LOCK})
     stmt = dialect_insert(session)(Event).on_conflict_do_nothing(index_elements=["message_id"])
@@ -163,3 +165,49 @@ def append_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
 
 def last_event_id(session: Session) -> int:
     return session.scalar(select(func.coalesce(func.max(Event.id), 0))) or 0
+
+
+class Appended:
+    """Says "events were committed to the log" to whoever tails it in this process (live's
+    stream feed), so a tail wakes right after a commit instead of polling on a timer.
+
+    A generation number, not a flag: a waiter passes the generation it last saw and returns as
+    soon as it moved, so a commit between two waits is never missed; several waiters may wait at
+    once. It only ever wakes a tail early: a tail still reads ``id > position`` from the store,
+    so a commit in another process (which this signal never hears of) is found on its timer."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def notify(self) -> None:
+        with self._cond:
+            self._generation += 1
+            self._cond.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> int:
+        """Block until the generation differs from ``seen`` or ``timeout`` passes; returns the
+        generation now."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._generation != seen, timeout)
+            return self._generation
+
+
+# One per process: every session that appends marks itself (``mark_appended``) and the commit
+# listener below rings it; the ingest writer, whose SQLite path bypasses ``append_rows``, marks
+# its session too.
+APPENDED = Appended()
+
+
+def mark_appended(session: Session) -> None:
+    session.info["events_appended"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _ring_after_commit(session: Session) -> None:
+    if session.info.pop("events_appended", False):
+        APPENDED.notify()

@@ -35,9 +35,11 @@ class Task:
 
 
 class Background(Protocol):
-    """A thread of its own that starts and stops with the process."""
+    """A thread of its own that starts and stops with the process; ``kind`` is the kind of
+    work it is (``bootstrap.WORK_KINDS``: a process runs it when it runs that kind)."""
 
     name: str
+    kind: str
 
     def start(self) -> None: ...
 

@@ -1,6 +1,7 @@
 """FastAPI dependencies: ``SessionDep`` (one write transaction per request, committed before the
-response is sent), ``ReadSessionDep`` (a read-only one), ``ApiPrincipal`` (Bearer API key) and
-``require_roles`` for role checks."""
+response is sent), ``ReadSessionDep`` (a read-only one), ``ApiPrincipal`` (Bearer API key),
+``require_roles`` for role checks and ``require_roles_or_console`` for the few API routes the
+console's own pages call with their session cookie (an ``EventSource`` sends no headers)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from liveloop.access.contracts import Role
-from liveloop.access.service import Principal, resolve_api_key, touch_api_key
+from liveloop.access.service import Principal, console_login, resolve_api_key, touch_api_key
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 
@@ -70,6 +71,38 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     allowed = {Role.ADMIN, *roles}
 
     def check(principal: ApiPrincipal) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise HTTPException(403, f"role {principal.role.value} may not do this; needs {names}")
+        return principal
+
+    return check
+
+
+# The console's session cookie (``console.auth`` sets it).
+SESSION_COOKIE = "ll_session"
+
+
+def api_or_console_principal(
+    request: Request, session: ReadSessionDep, runtime: RuntimeDep
+) -> Principal:
+    """The Bearer key's principal, or without an Authorization header the signed-in console
+    user's. Only for reads (GET): a cookie rides along on cross-site requests, which a state
+    change must not trust without the console's CSRF token."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if "authorization" in request.headers or not token:
+        return api_principal(request, session, runtime)
+    login = console_login(session, token, runtime.clock.now())
+    if login is None:
+        raise HTTPException(401, "the console session has ended; sign in again")
+    return login.principal
+
+
+def require_roles_or_console(*roles: Role) -> Callable[[Principal], Principal]:
+    """``require_roles`` for a read the console's pages make with their session cookie."""
+    allowed = {Role.ADMIN, *roles}
+
+    def check(principal: Annotated[Principal, Depends(api_or_console_principal)]) -> Principal:
         if principal.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise HTTPException(403, f"role {principal.role.value} may not do this; needs {names}")
