@@ -13,10 +13,13 @@ A domain declares its background work in its own ``jobs`` module and nowhere els
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
+
+from sqlalchemy.orm import Session
 
 from liveloop import errors, schema
 from liveloop.analytics import jobs as analytics_jobs
@@ -72,12 +75,25 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
     journeys_jobs.register(runtime)
     channels_jobs.register(runtime, adapters=adapters)
     segments_jobs.register(runtime)
-    live_jobs.register(runtime)
     commerce_jobs.register(runtime)
     analytics_jobs.register(runtime)
-    live_jobs.register(runtime)
+    live_jobs.register(runtime, badges=live_badges)
     content_jobs.register(runtime)
     return runtime
+
+
+def live_badges(session: Session, customer_ids: Collection[int]) -> dict[int, Any]:
+    """The live room's badges: the profile's (tier, KOC, the last order) and the RFM group the
+    latest analytics run gave; RFM's VIP group is a VIP badge."""
+    groups = analytics_service.rfm_groups_of(session, customer_ids)
+    return {
+        customer: dataclasses.replace(
+            badge,
+            rfm_group=groups.get(customer),
+            vip=badge.vip or groups.get(customer) == "VIP",
+        )
+        for customer, badge in live_service.profile_badges(session, customer_ids).items()
+    }
 
 
 @dataclass

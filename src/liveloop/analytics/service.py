@@ -5,6 +5,7 @@ console. A failed run leaves the previous results in place and says why."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -169,6 +170,17 @@ def scores_for_profile(
         profiles.ScoresOut.model_validate(score, from_attributes=True) if score else None,
         [profiles.RepurchaseOut.model_validate(r, from_attributes=True) for r in repurchase],
     )
+
+
+def rfm_groups_of(session: Session, customer_ids: Iterable[int]) -> dict[int, str]:
+    """The people's RFM groups as the latest run scored them (VIP, 潜力客户 …)."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return {}
+    query = select(CustomerScore.customer_id, CustomerScore.rfm_group).where(
+        CustomerScore.customer_id.in_(ids), CustomerScore.rfm_group.is_not(None)
+    )
+    return {customer: group for customer, group in session.execute(query) if group}
 
 
 @dataclass(frozen=True)

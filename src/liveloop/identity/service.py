@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveloop.identity.contracts import IdentityType
+from liveloop.identity.extract import event_identifiers
 from liveloop.identity.identifiers import (
     PLACEHOLDERS,
     IdentityConflict,
@@ -53,6 +54,7 @@ __all__ = [
     "Resolution",
     "block_value",
     "create_customer_with_identities",
+    "find_person",
     "holder",
     "holder_of",
     "identifiers_of",
@@ -87,6 +89,26 @@ class MergeRecord:
     moved_identifiers: int
     merged_at: datetime
     split_at: datetime | None
+
+
+def find_person(
+    session: Session,
+    user_id: str | None,
+    anonymous_id: str | None,
+    context: Mapping[str, Any],
+) -> int | None:
+    """The living person an event's identifiers already name, without resolving anything (no
+    new person, no link, no merge): what the live room asks of a viewer the profiles consumer
+    has not reached yet."""
+    for kind, raw in event_identifiers(user_id, anonymous_id, {}, context):
+        try:
+            value = normalise(kind, raw)
+        except InvalidIdentifier:
+            continue
+        found = holder(session, kind, value)
+        if found is not None:
+            return profiles.survivor_of(session, found)
+    return None
 
 
 def create_customer_with_identities(

@@ -20,8 +20,9 @@ from liveloop.live.connectors.own_h5 import OwnH5Connector, WeChatChannelsConnec
 from liveloop.live.shelf import shelf_of
 from liveloop.live.shows import current_show
 from liveloop.live.stream.bus import bus_for
-from liveloop.live.stream.feed import Converting, Feed, FeedThread, FrameSource, SourceFactory
-from liveloop.live.stream.processor import RoomProcessor, StreamEvent
+from liveloop.live.stream.feed import Feed, FeedThread, FrameSource, SourceFactory
+from liveloop.live.stream.people import Badges, KnownViewers, profile_badges
+from liveloop.live.stream.processor import RoomProcessor
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 from liveloop.store.outbox import Envelope, Outbox, PermanentFailure, Sender
@@ -57,10 +58,13 @@ def build_connectors(runtime: Runtime) -> Registry:
     return registry
 
 
-def register(runtime: Runtime, connectors: Registry | None = None) -> Registry:
+def register(
+    runtime: Runtime, connectors: Registry | None = None, badges: Badges = profile_badges
+) -> Registry:
     """Declare live's work on ``runtime`` (once, unless ``connectors`` replaces the registry
-    ``build_connectors`` makes: tests)."""
-    register_feed(runtime, processor_sources(runtime))
+    ``build_connectors`` makes: tests). ``badges`` reads the viewers' badges (the composition
+    root adds the RFM group)."""
+    register_feed(runtime, processor_sources(runtime, badges))
     known = _registries.get(runtime.outbox)
     if connectors is None and known is not None:
         return known
@@ -118,9 +122,10 @@ def action_sender(factory: sessionmaker[Session], clock: Clock, registry: Regist
     return send
 
 
-def processor_sources(runtime: Runtime) -> SourceFactory:
+def processor_sources(runtime: Runtime, badges: Badges = profile_badges) -> SourceFactory:
     """The stream processor for each room the feed meets, handed the shelf of the room's show on
-    air when it is made (a room's source is made afresh at each ``Live Started``)."""
+    air when it is made (a room's source is made afresh at each ``Live Started``), its viewers
+    looked up as people with their badges (``live.stream.people``)."""
 
     def make(room: str) -> FrameSource:
         processor = RoomProcessor(room)
@@ -131,7 +136,7 @@ def processor_sources(runtime: Runtime) -> SourceFactory:
                     processor.set_shelf(shelf_of(session, show.id))
         except Exception:  # figures without stock projections beat no figures
             log.warning("live feed: the shelf of room %s could not be read", room, exc_info=True)
-        return Converting(processor, StreamEvent.from_row)
+        return KnownViewers(processor, runtime.read_sessions, badges)
 
     return make
 

@@ -70,6 +70,7 @@ from liveloop.live.shows import may_enter as may_enter
 from liveloop.live.shows import schedule_show as schedule_show
 from liveloop.live.shows import start_show as start_show
 from liveloop.live.shows import update_show as update_show
+from liveloop.live.stream.people import profile_badges as profile_badges
 from liveloop.live.understand import understand as understand
 from liveloop.live.understand import warm_understanding as warm_understanding
 from liveloop.live.webhook import MAX_EVENTS, signature

@@ -34,7 +34,7 @@ from liveloop.profiles.merge_policies import declare_merge_policy as declare_mer
 from liveloop.profiles.merge_policies import merge_policies as merge_policies
 from liveloop.profiles.merge_policies import names_carried_row as names_carried_row
 from liveloop.profiles.model_tags import replace_model_tags as replace_model_tags
-from liveloop.profiles.models import Customer, CustomerTag, TagRule
+from liveloop.profiles.models import Customer, CustomerTag, ProfileCounters, TagRule
 from liveloop.profiles.people import Person as Person
 from liveloop.profiles.people import born_on as born_on
 from liveloop.profiles.people import current_people as current_people
@@ -253,6 +253,45 @@ def profile_of(
     if requested_oneid and requested_oneid != alive.oneid:
         profile.resolved_from = requested_oneid
     return profile
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """What a live room shows beside a viewer: tier, tags, the last order."""
+
+    member_tier: str | None
+    tags: frozenset[str]
+    last_order_at: datetime | None
+
+
+def person_facts(session: Session, customer_ids: Iterable[int]) -> dict[int, PersonFacts]:
+    """The facts of the living people among ``customer_ids``, in three queries."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return {}
+    tiers = dict(
+        session.execute(
+            select(Customer.id, Customer.member_tier).where(
+                Customer.id.in_(ids), Customer.merged_into_id.is_(None)
+            )
+        ).all()
+    )
+    tags: dict[int, set[str]] = {}
+    for customer, tag in session.execute(
+        select(CustomerTag.customer_id, CustomerTag.tag).where(CustomerTag.customer_id.in_(ids))
+    ):
+        tags.setdefault(customer, set()).add(tag)
+    last = dict(
+        session.execute(
+            select(ProfileCounters.customer_id, ProfileCounters.last_order_at).where(
+                ProfileCounters.customer_id.in_(ids)
+            )
+        ).all()
+    )
+    return {
+        customer: PersonFacts(tier, frozenset(tags.get(customer, ())), last.get(customer))
+        for customer, tier in tiers.items()
+    }
 
 
 def created_between(session: Session, start: datetime, end: datetime) -> frozenset[int]:
