@@ -29,7 +29,8 @@ def remember(wake: Wake, name: str, value: Any) -> None:
 
 def variables(wake: Wake) -> dict[str, Any]:
     """Template variables: ``customer`` (name, oneid, city), ``journey``, ``trigger`` (the
-    entering event's properties), ``coupon`` once a step issued one, and — for journeys that
+    entering event's properties), ``coupon`` once a step issued one, ``content`` and ``asked``
+    once a content step found them, and — for journeys that
     name them in ``products`` — ``product`` (looked at most) and ``recommended``."""
     person = profiles.person_of(wake.session, wake.state.customer_id)
     if person is None:  # a state's person is a foreign key: only a broken store gets here
@@ -39,8 +40,9 @@ def variables(wake: Wake) -> dict[str, Any]:
         "journey": {"key": wake.journey.key, "name": wake.journey.name},
         "trigger": dict(wake.state.context.get("trigger", {})),
     }
-    if "coupon" in wake.state.context:
-        facts["coupon"] = wake.state.context["coupon"]
+    for found in ("coupon", "content", "asked"):  # once a step issued or found one
+        if found in wake.state.context:
+            facts[found] = wake.state.context[found]
     for name, kind in (("product", "most_viewed"), ("recommended", "recommended")):
         if kind not in wake.definition.products:
             continue

@@ -44,6 +44,7 @@ class StepOutcome(StrEnum):
     QUEUED = "queued"  # a message was queued
     ISSUED = "issued"  # a coupon was issued
     CREATED = "created"  # a guide task was created
+    FOUND = "found"  # content matching what the person asked was found
     SKIPPED = "skipped"  # nothing to do for this person (no phone, no product …)
     FAILED = "failed"
 

@@ -160,7 +160,9 @@ class Send(StepBase):
     template: str = Field(min_length=1, max_length=64)
     purpose: Literal["marketing", "service"] = "marketing"
     # Skip the message (outcome "skipped") for people the journey has no such fact for.
-    requires: list[Literal["product", "recommended", "coupon"]] = Field(default_factory=list)
+    requires: list[Literal["product", "recommended", "coupon", "content"]] = Field(
+        default_factory=list
+    )
 
 
 class IssueCoupon(StepBase):
@@ -172,6 +174,27 @@ class IssueCoupon(StepBase):
     template: str = Field(min_length=1, max_length=64)
     valid_hours: int | None = Field(default=None, ge=1, le=24 * 366)
     on_product: Literal["most_viewed", "recommended", "trigger"] | None = None
+
+
+class FindContent(StepBase):
+    """Find the content-library item that answers what the person asked in a show and left
+    open (提问未获回复), and keep it for the messages that follow: ``content`` (title, excerpt,
+    kind, id) and ``asked`` (their question). The show is the trigger's ``live_session_id``
+    (a follow-up segment's ``Segment Entered`` carries it), or else their latest show that
+    ended within ``within``. ``kind`` narrows to clips, recipes or 话术; ``excerpt`` is how
+    many characters of the item's body the messages get. When nothing matches the step goes
+    to ``on_none`` (default: the following step, where ``requires: [content]`` skips)."""
+
+    type: Literal["content"]
+    kind: Literal["clip", "recipe", "script"] | None = None
+    excerpt: int = Field(default=60, ge=0, le=500)
+    within: DurationText = "14d"
+    on_none: str | None = None
+
+    def targets(self) -> Iterator[str]:
+        yield from super().targets()
+        if self.on_none is not None:
+            yield self.on_none
 
 
 class Tag(StepBase):
@@ -280,6 +303,7 @@ class Exit(StepBase):
 Step = Annotated[
     Send
     | IssueCoupon
+    | FindContent
     | Tag
     | GuideTask
     | Webhook
@@ -292,7 +316,7 @@ Step = Annotated[
     | Exit,
     Field(discriminator="type"),
 ]
-ACTIONS = ("send", "coupon", "tag", "task", "webhook", "set_trait")
+ACTIONS = ("send", "coupon", "content", "tag", "task", "webhook", "set_trait")
 
 
 class Reentry(Strict):
@@ -348,6 +372,12 @@ class Journey(Strict):
             for target in step.targets():
                 if target not in known:
                     raise ValueError(f"step {step.id!r} goes to {target!r}, which is no step")
+        finds = any(isinstance(step, FindContent) for step in self.steps)
+        for step in self.steps:
+            if isinstance(step, Send) and "content" in step.requires and not finds:
+                raise ValueError(
+                    f"step {step.id!r} requires content, but no content step finds any"
+                )
         return self
 
     def step(self, step_id: str) -> Any:

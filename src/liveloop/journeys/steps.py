@@ -12,6 +12,7 @@ from typing import Any
 from liveloop.errors import DomainError
 from liveloop.journeys import context
 from liveloop.journeys import definition as d
+from liveloop.journeys.answers import find_content
 from liveloop.journeys.contracts import VARIANT, StepOutcome
 from liveloop.journeys.stepper import Executor, Outcome, Wake, happened, next_local, variant_of
 from liveloop.profiles import service as profiles
@@ -192,6 +193,7 @@ EXECUTORS: dict[str, Executor] = {
     "exit": exit_journey,
     "send": send,
     "coupon": issue_coupon,
+    "content": find_content,
     "tag": tag,
     "task": task,
     "webhook": webhook,

@@ -92,6 +92,19 @@ class FollowUp(StrEnum):
     COMPLAINED = "complained"
 
 
+@dataclass(frozen=True, slots=True)
+class AskedQuestion:
+    """A question a person asked in a show that the show left open (their 提问未获回复): what it
+    was about (``aspect``, the product's ``sku`` when one was named), the cluster's text and
+    the product's name, for a journey to answer with matching content."""
+
+    live_session_id: int
+    aspect: Aspect
+    sku: str | None
+    text: str
+    product: str | None = None
+
+
 FOLLOW_UP_NAMES: dict[FollowUp, str] = {
     FollowUp.BOUGHT: "已购买",
     FollowUp.WATCHED_NOT_BOUGHT: "看了未买",

@@ -118,7 +118,12 @@ class LiveAudienceMember(Base):
 
     live_session_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     audience: Mapped[str] = mapped_column(String(24), primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id"), primary_key=True, index=True
+    )
+    # What the report knows of this person in this audience: for 提问未获回复, the questions
+    # they asked that stayed open (``{"asked": [{aspect, sku, text, product}]}``); else null.
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
 
 
 class LiveReport(Base):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from liveloop import spec
 from liveloop.live import events
 from liveloop.live.audiences import save_audiences
+from liveloop.live.contracts import FollowUp
 from liveloop.live.models import LiveReport, LiveSession
 from liveloop.live.report.build import build_report
 from liveloop.profiles import service as profiles
@@ -62,7 +63,8 @@ def make_report(
         row = LiveReport(live_session_id=live_session_id)
         session.add(row)
     row.made_at, row.document = now, document
-    save_audiences(session, live_session_id, audiences, now)
+    details = {FollowUp.ASKED_UNANSWERED: asked_by_person(document)}
+    save_audiences(session, live_session_id, audiences, now, details)
     events.report_ready(
         session,
         at=now,
@@ -73,6 +75,19 @@ def make_report(
     )
     session.flush()
     return ReportView(live_session_id, now, document)
+
+
+def asked_by_person(document: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """Per asker, the report's open question clusters they asked (aspect, sku, text, product),
+    most askers first as the report orders them: what a journey answers with content."""
+    asked: dict[int, dict[str, Any]] = {}
+    for cluster in document.get("questions", {}).get("clusters", ()):
+        if cluster.get("status") != "open":
+            continue
+        entry = {key: cluster.get(key) for key in ("aspect", "sku", "text", "product")}
+        for customer_id in cluster.get("customer_ids", ()):
+            asked.setdefault(customer_id, {"asked": []})["asked"].append(entry)
+    return asked
 
 
 def report_of(session: Session, live_session_id: int) -> ReportView | None:

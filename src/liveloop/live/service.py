@@ -20,6 +20,7 @@ from liveloop.live.actions import actions_of as actions_of
 from liveloop.live.actions import room_feed as room_feed
 from liveloop.live.actions import room_of_show as room_of_show
 from liveloop.live.actions import take_action as take_action
+from liveloop.live.audiences import asked_of as asked_of
 from liveloop.live.audiences import audience_sizes as audience_sizes
 from liveloop.live.audiences import save_audiences as save_audiences
 from liveloop.live.errors import LiveConflict as LiveConflict
