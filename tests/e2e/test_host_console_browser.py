@@ -197,7 +197,9 @@ def test_the_host_console_follows_a_show_and_its_report_follows_the_end(
         assert page.inner_text("#toast").startswith("已执行：" + label), page.inner_text("#toast")
         with transaction(runtime.read_sessions) as session:
             taken = lives.actions_of(session, on_air.id)
-        assert taken and taken[-1].by and taken[-1].kind in {"push_coupon", "push_lucky_bag"}
+        pushed = [a for a in taken if a.kind == "push_coupon"]
+        assert pushed and pushed[-1].by == "wang" and pushed[-1].detail.get("alert")
+        assert pushed[-1].detail.get("offer_id")  # the show's prepared coupon
 
         # The shortcut help.
         page.click("[data-testid=figures]")
