@@ -2,7 +2,8 @@
 (function () {
   function draw(root) {
     if (!window.echarts) return;
-    root.querySelectorAll("[data-chart]").forEach(function (el) {
+    // the 直播复盘 page draws its own charts (live_report.js)
+    root.querySelectorAll("[data-chart]:not([data-report-chart])").forEach(function (el) {
       var data = JSON.parse(el.dataset.chart);
       var chart = echarts.getInstanceByDom(el) || echarts.init(el);
       chart.setOption({

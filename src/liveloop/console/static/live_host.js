@@ -183,7 +183,7 @@
       item.append(el("span", "time", clock(a.at)), el("span", "level", LEVELS[a.level] || "注意"), el("span", "msg", a.message));
       if (a.suggest) {
         const b = el("button", "small suggest", a.suggest.label);
-        b.addEventListener("click", () => act(a.suggest.kind, a.suggest.target, { alert: a.id }, a.suggest.label));
+        b.addEventListener("click", () => actOn(a));
         item.append(b);
       }
       list.append(item);
@@ -360,6 +360,22 @@
     flash(ok ? "已执行：" + label : "未执行：" + (reply.message || reply.detail || "请稍后再试"), !ok);
   }
 
+  // An alert's suggestion names the kind of offer ("发优惠券") but not which one: the room
+  // knows no offers. It takes the show's first prepared offer of that kind, as C and B do.
+  function actOn(alert) {
+    const { kind, target, label } = alert.suggest;
+    const detail = { alert: alert.id };
+    if (!target && (kind === "push_coupon" || kind === "push_lucky_bag")) {
+      const lucky = kind === "push_lucky_bag";
+      const offer = state.offers.find((o) => (o.kind === "lucky_bag") === lucky);
+      if (!offer) { flash("未执行：本场没有准备" + (lucky ? "福袋" : "优惠券"), true); return; }
+      detail.offer_id = offer.id;
+      act(kind, String(offer.target || offer.id), detail, label + "：" + offer.title);
+      return;
+    }
+    act(kind, target, detail, label);
+  }
+
   async function handoff(v) {
     const { ok, reply } = await post(root.dataset.handoff, { customer_id: v.customer_id, viewer: v.viewer });
     flash(ok ? `已交给导购：${v.nickname || "观众"}` : "未能交给导购：" + (reply.message || reply.detail || "请稍后再试"), !ok);
@@ -394,7 +410,7 @@
       if (top) act("answer_question", top.id, { text: top.text }, "已回答：" + top.text);
     } else if (e.key === "Enter") {
       const alert = [...state.alerts].reverse().find((a) => a.suggest);
-      if (alert) act(alert.suggest.kind, alert.suggest.target, { alert: alert.id }, alert.suggest.label);
+      if (alert) actOn(alert);
     } else {
       return;
     }
