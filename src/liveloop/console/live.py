@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from liveloop.access.contracts import Role
 from liveloop.access.service import ConsoleLogin
 from liveloop.console.auth import ConsoleUser, check_csrf
+from liveloop.console.live_report import ASPECT_NAMES
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.live import service as lives
 from liveloop.live.contracts import MEMBER_TIERS, LivePlatform
@@ -57,6 +58,7 @@ def _page(
     error: str | None = None,
     message: str | None = None,
     form: dict[str, str] | None = None,
+    script_form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
     scope = lives.rooms_of(session, user.principal)
@@ -84,6 +86,9 @@ def _page(
             .strftime("%Y-%m-%dT20:00")
         },
         "tz": runtime.settings.tz,
+        "scripts": lives.list_scripts(session),
+        "aspects": ASPECT_NAMES,
+        "script_form": script_form or {},
     }
     return _templates().TemplateResponse(request, "live.html", context, status_code=status)
 
@@ -117,6 +122,38 @@ async def add_room(
     return _page(
         request, user, session, runtime, message=f"已添加直播间「{room.name}」", status=201
     )
+
+
+@router.post("/console/live/scripts", response_class=HTMLResponse)
+async def set_script(
+    request: Request,
+    user: ConsoleUser,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    aspect: Annotated[str, Form(max_length=16)] = "",
+    sku: Annotated[str, Form(max_length=32)] = "",
+    text: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Set a 话术 of the library (for one product when a SKU is given)."""
+    _editor(user)
+    await check_csrf(request, user.csrf_token)
+    form = {"aspect": aspect, "sku": sku, "text": text}
+    try:
+        script = lives.set_script(
+            session,
+            aspect=aspect,
+            sku=sku or None,
+            text=text,
+            by=user.principal.name,
+            now=runtime.clock.now(),
+        )
+    except lives.LiveError as exc:
+        return _page(
+            request, user, session, runtime, error=str(exc), script_form=form, status=exc.status
+        )
+    what = ASPECT_NAMES.get(script.aspect.value, script.aspect.value)
+    target = f"「{script.product or script.sku}」" if script.sku else "所有商品"
+    return _page(request, user, session, runtime, message=f"已保存{target}的{what}话术")
 
 
 def _local(value: str, tz: Any) -> datetime:
