@@ -285,6 +285,7 @@ CONSOLE: dict[str, frozenset[Role] | str] = {
     "POST /console/live": frozenset({A, O}),
     "POST /console/live/rooms": frozenset({A, O}),
     "POST /console/live/scripts": frozenset({A, O}),
+    "POST /console/live/alert-rules": frozenset({A, O}),
     "GET /console/live/{live_id}": frozenset({A, O, H, N}),
     "POST /console/live/{live_id}/shelf": frozenset({A, O}),
     "POST /console/live/{live_id}/start": frozenset({A, O, H}),

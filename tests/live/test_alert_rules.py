@@ -120,3 +120,24 @@ def test_the_api_reads_and_replaces_a_rooms_rules(runtime, client):
     assert "surge" in bad.text and "drop_percent" in bad.text
     missing = client.put("/v1/live-rooms/nowhere/alert-rules", json={}, headers=headers["yunying"])
     assert missing.status_code == 404
+
+
+def test_the_live_pages_form_sets_a_rooms_rules_with_reasons_in_chinese(runtime, client):
+    import re
+
+    from tests.console.test_console_live import _login
+
+    seed_room(runtime)
+    _login(client, runtime, "yunying", Role.OPERATOR)
+    page = client.get("/console/live")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    form = {"csrf_token": csrf, "room": "main", "drop_percent": "50", "queue_count": ""}
+    saved = client.post("/console/live/alert-rules", data=form)
+    assert saved.status_code == 200 and "已保存「官方直播间」的提醒规则" in saved.text
+    assert "在线人数一分钟内下降超过(%) 50" in saved.text
+    with transaction(runtime.read_sessions) as session:
+        assert lives.alert_overrides_of(session, "main") == {"drop_percent": 50}
+    bad = client.post("/console/live/alert-rules", data={**form, "drop_percent": "0"})
+    assert bad.status_code == 422 and "的值不可用" in bad.text
+    word = client.post("/console/live/alert-rules", data={**form, "drop_percent": "很多"})
+    assert word.status_code == 422 and "需要是数字" in word.text

@@ -177,3 +177,29 @@ def test_the_api_sets_lists_and_deletes_scripts_and_refuses_a_bad_placeholder(ru
         == 404
     )
     assert client.get("/v1/live-scripts", headers=headers["yunying"]).json() == []
+
+
+def test_the_live_page_lists_the_library_and_its_form_sets_a_script(runtime, client):
+    from tests.console.test_console_live import _login
+
+    seed_catalog(runtime)
+    seed_room(runtime)
+    _login(client, runtime, "yunying", Role.OPERATOR)
+    page = client.get("/console/live")
+    assert "话术库" in page.text and "正在使用内置话术" in page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    form = {
+        "csrf_token": csrf,
+        "aspect": "price",
+        "sku": "RICE-5KG",
+        "text": "{product} 只要 {price} 元",
+    }
+    saved = client.post("/console/live/scripts", data=form)
+    assert saved.status_code == 200 and "已保存「五常大米 5kg」的价格话术" in saved.text
+    assert 'data-testid="script" data-aspect="price" data-sku="RICE-5KG"' in saved.text
+    bad = client.post("/console/live/scripts", data={**form, "text": "只要 {cost} 元"})
+    assert bad.status_code == 422 and "{cost} 不是可用的占位符" in bad.text
+    no_csrf = client.post(
+        "/console/live/scripts", data={k: v for k, v in form.items() if k != "csrf_token"}
+    )
+    assert no_csrf.status_code == 403
