@@ -148,7 +148,9 @@ def processor_sources(runtime: Runtime, badges: Badges = profile_badges) -> Sour
                     processor.set_shelf(shelf_of(session, show.id))
                 processor.set_scripts(scripts_for_room(session))
         except Exception:  # figures without stock projections beat no figures
-            log.warning("live feed: the shelf of room %s could not be read", room, exc_info=True)
+            log.warning(
+                "live feed: the shelf or 话术 of room %s could not be read", room, exc_info=True
+            )
         return KnownViewers(processor, runtime.read_sessions, badges)
 
     return make

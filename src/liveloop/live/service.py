@@ -1,7 +1,8 @@
 """Live facade: rooms and shows, each show's shelf and prepared offers, who may see which
 room; the host console's one-click actions and the own room's action feed; the shows a platform
-connector pulls; each ended show's post-live report and follow-up audiences; the record of who
-attended which live (handed to the profile counters); and how a platform signs a webhook
+connector pulls; each ended show's post-live report and follow-up audiences; the operator's
+话术 library (``live.scripts``) and each room's alert rules (``live.alert_rules``); the record
+of who attended which live (handed to the profile counters); and how a platform signs a webhook
 delivery (``webhook_signature``, for clients such as the show simulator)."""
 
 from __future__ import annotations
