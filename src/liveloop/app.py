@@ -26,6 +26,7 @@ from liveloop.journeys.api import router as journeys_router
 from liveloop.live.api import actions_router as live_actions_router
 from liveloop.live.api import rooms_router as live_rooms_router
 from liveloop.live.api import router as live_router
+from liveloop.live.api import scripts_router as live_scripts_router
 from liveloop.live.api import shows_router as live_shows_router
 from liveloop.live.api import stream_router as live_stream_router
 from liveloop.live.api import webhook_router as live_webhook_router
@@ -84,6 +85,7 @@ def create_app(
     app.include_router(live_actions_router)
     app.include_router(live_shows_router)
     app.include_router(live_rooms_router)
+    app.include_router(live_scripts_router)
     app.include_router(live_stream_router)
     app.include_router(content_router)
     app.include_router(segments_router)

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from liveloop.access.contracts import Role
 from liveloop.access.service import ConsoleLogin
 from liveloop.console.auth import ConsoleUser, check_csrf
+from liveloop.console.live_report import ASPECT_NAMES
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.live import service as lives
 from liveloop.live.contracts import MEMBER_TIERS, LivePlatform
@@ -29,6 +30,14 @@ ON_AIR = {Role.ADMIN, Role.OPERATOR, Role.HOST}
 ShowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Line = Annotated[str, Form(max_length=128, pattern=NO_CONTROL_CHARS)]
 OFFER_KINDS = {"coupon": "优惠券", "lucky_bag": "福袋"}
+# The alert rules the room list's form sets (the API sets every one).
+RULE_FIELDS = {
+    "drop_percent": "在线人数一分钟内下降超过(%)",
+    "stock_minutes": "预计售罄提前提醒(分钟)",
+    "queue_count": "等待问题达到(组)",
+    "queue_age_seconds": "问题等待超过(秒)",
+    "cooldown_seconds": "同一提醒的冷却时间(秒)",
+}
 ENDED_SHOWN = 20
 
 
@@ -57,6 +66,7 @@ def _page(
     error: str | None = None,
     message: str | None = None,
     form: dict[str, str] | None = None,
+    script_form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
     scope = lives.rooms_of(session, user.principal)
@@ -84,6 +94,11 @@ def _page(
             .strftime("%Y-%m-%dT20:00")
         },
         "tz": runtime.settings.tz,
+        "scripts": lives.list_scripts(session),
+        "room_rules": {r.code: lives.alert_overrides_of(session, r.code) for r in rooms},
+        "rule_fields": RULE_FIELDS,
+        "aspects": ASPECT_NAMES,
+        "script_form": script_form or {},
     }
     return _templates().TemplateResponse(request, "live.html", context, status_code=status)
 
@@ -116,6 +131,82 @@ async def add_room(
         return _page(request, user, session, runtime, error=str(exc), status=exc.status)
     return _page(
         request, user, session, runtime, message=f"已添加直播间「{room.name}」", status=201
+    )
+
+
+@router.post("/console/live/scripts", response_class=HTMLResponse)
+async def set_script(
+    request: Request,
+    user: ConsoleUser,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    aspect: Annotated[str, Form(max_length=16)] = "",
+    sku: Annotated[str, Form(max_length=32)] = "",
+    text: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Set a 话术 of the library (for one product when a SKU is given)."""
+    _editor(user)
+    await check_csrf(request, user.csrf_token)
+    form = {"aspect": aspect, "sku": sku, "text": text}
+    try:
+        script = lives.set_script(
+            session,
+            aspect=aspect,
+            sku=sku or None,
+            text=text,
+            by=user.principal.name,
+            now=runtime.clock.now(),
+        )
+    except lives.LiveError as exc:
+        return _page(
+            request, user, session, runtime, error=str(exc), script_form=form, status=exc.status
+        )
+    what = ASPECT_NAMES.get(script.aspect.value, script.aspect.value)
+    target = f"「{script.product or script.sku}」" if script.sku else "所有商品"
+    return _page(request, user, session, runtime, message=f"已保存{target}的{what}话术")
+
+
+@router.post("/console/live/alert-rules", response_class=HTMLResponse)
+async def set_alert_rules(
+    request: Request,
+    user: ConsoleUser,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    room: Annotated[str, Form(max_length=64)] = "",
+    drop_percent: Annotated[str, Form(max_length=8)] = "",
+    stock_minutes: Annotated[str, Form(max_length=8)] = "",
+    queue_count: Annotated[str, Form(max_length=8)] = "",
+    queue_age_seconds: Annotated[str, Form(max_length=8)] = "",
+    cooldown_seconds: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Replace a room's alert rules with the numbers filled in (a blank one: the default)."""
+    _editor(user)
+    await check_csrf(request, user.csrf_token)
+    given = {
+        "drop_percent": drop_percent,
+        "stock_minutes": stock_minutes,
+        "queue_count": queue_count,
+        "queue_age_seconds": queue_age_seconds,
+        "cooldown_seconds": cooldown_seconds,
+    }
+    try:
+        overrides: dict[str, Any] = {}
+        for name, value in given.items():
+            if value.strip():
+                try:
+                    number = float(value)
+                except ValueError:
+                    raise lives.LiveRefused(f"{RULE_FIELDS[name]} 需要是数字") from None
+                overrides[name] = int(number) if number.is_integer() else number
+        lives.set_alert_rules(session, room, overrides)
+    except lives.LiveError as exc:
+        return _page(request, user, session, runtime, error=str(exc), status=exc.status)
+    return _page(
+        request,
+        user,
+        session,
+        runtime,
+        message=f"已保存「{lives.room_name(session, room)}」的提醒规则,下一场直播开播时生效",
     )
 
 

@@ -21,6 +21,9 @@ from liveloop.live import mapping, webhook
 from liveloop.live import service as lives
 from liveloop.live.room_gate import RoomGate
 
+# The 话术 library and each room's alert rules (``live.scripts_api``).
+from liveloop.live.scripts_api import router as scripts_router
+
 # The rooms' and shows' routes (list, one, schedule, change, start, end, shelf, offers).
 from liveloop.live.shows_api import rooms_router as rooms_router
 from liveloop.live.shows_api import shows_router as shows_router
@@ -31,7 +34,7 @@ router = APIRouter(prefix="/v1/live-sessions", tags=["live"])
 # The webhook is documented beside the tracking API, whose answers it gives.
 webhook_router = APIRouter(prefix="/v1", tags=["ingest"])
 # The host console's SSE (``/v1/live/rooms/{room}/stream``), included by the app beside these.
-__all__ = ["router", "stream_router", "webhook_router"]
+__all__ = ["router", "scripts_router", "stream_router", "webhook_router"]
 Reader = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.HOST, Role.ANALYST))]
 Editor = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
 CostItem = Annotated[str, Field(min_length=1, max_length=32, pattern=NO_CONTROL_CHARS)]

@@ -15,10 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.clock import Clock
 from liveloop.live import actions, platform_shows, reports, retention
+from liveloop.live.alert_rules import alert_rules_of
 from liveloop.live.connectors.base import DeliveryResult, Refused, Registry
 from liveloop.live.connectors.own_h5 import OwnH5Connector, WeChatChannelsConnector
+from liveloop.live.scripts import scripts_for_room
 from liveloop.live.shelf import shelf_of
 from liveloop.live.shows import current_show
+from liveloop.live.stream.alerts import AlertRules
 from liveloop.live.stream.bus import bus_for
 from liveloop.live.stream.feed import Feed, FeedThread, FrameSource, SourceFactory
 from liveloop.live.stream.people import Badges, KnownViewers, profile_badges
@@ -123,19 +126,31 @@ def action_sender(factory: sessionmaker[Session], clock: Clock, registry: Regist
 
 
 def processor_sources(runtime: Runtime, badges: Badges = profile_badges) -> SourceFactory:
-    """The stream processor for each room the feed meets, handed the shelf of the room's show on
-    air when it is made (a room's source is made afresh at each ``Live Started``), its viewers
-    looked up as people with their badges (``live.stream.people``)."""
+    """The stream processor for each room the feed meets, made with the room's alert rules and
+    handed the shelf of the room's show on air and the operator's 话术 library when it is made (a
+    room's source is made afresh at each ``Live Started``), its viewers looked up as people with
+    their badges (``live.stream.people``)."""
 
     def make(room: str) -> FrameSource:
-        processor = RoomProcessor(room)
+        try:
+            with runtime.read_sessions() as session:
+                rules = alert_rules_of(session, room)
+        except Exception:  # the default rules beat no processor
+            log.warning(
+                "live feed: the alert rules of room %s could not be read", room, exc_info=True
+            )
+            rules = AlertRules()
+        processor = RoomProcessor(room, rules=rules)
         try:
             with runtime.read_sessions() as session:
                 show = current_show(session, room)
                 if show is not None:
                     processor.set_shelf(shelf_of(session, show.id))
+                processor.set_scripts(scripts_for_room(session))
         except Exception:  # figures without stock projections beat no figures
-            log.warning("live feed: the shelf of room %s could not be read", room, exc_info=True)
+            log.warning(
+                "live feed: the shelf or 话术 of room %s could not be read", room, exc_info=True
+            )
         return KnownViewers(processor, runtime.read_sessions, badges)
 
     return make

@@ -8,7 +8,18 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy import (
+    text as sql,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from liveloop.profiles import service as profiles
@@ -61,6 +72,9 @@ class LiveRoom(Base):
     connector: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     secret_ref: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The operator's overrides of the room's alert thresholds (``live.alert_rules``); the
+    # defaults of ``AlertRules`` fill the rest.
+    alert_rules: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
 
 
 class ShelfItem(Base):
@@ -134,6 +148,32 @@ class LiveReport(Base):
     live_session_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     made_at: Mapped[datetime] = mapped_column(UTCDateTime)
     document: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
+
+
+class LiveScript(Base):
+    """An operator's 话术 (``live.scripts``): the suggested answer to a question of one aspect,
+    for one product (``sku``) or any (``sku`` NULL); the product's wins."""
+
+    __tablename__ = "live_scripts"
+    # NULLs are distinct in a unique constraint: the partial index keeps one answer per aspect
+    # for any product.
+    __table_args__ = (
+        UniqueConstraint("aspect", "sku"),
+        Index(
+            "uq_live_scripts_aspect_any",
+            "aspect",
+            unique=True,
+            sqlite_where=sql("sku IS NULL"),
+            postgresql_where=sql("sku IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    aspect: Mapped[str] = mapped_column(String(16))
+    sku: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(64))
 
 
 # How a OneID merge treats attendance (see profiles.merge_policies).

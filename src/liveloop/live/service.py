@@ -1,7 +1,8 @@
 """Live facade: rooms and shows, each show's shelf and prepared offers, who may see which
 room; the host console's one-click actions and the own room's action feed; the shows a platform
-connector pulls; each ended show's post-live report and follow-up audiences; the record of who
-attended which live (handed to the profile counters); and how a platform signs a webhook
+connector pulls; each ended show's post-live report and follow-up audiences; the operator's
+话术 library (``live.scripts``) and each room's alert rules (``live.alert_rules``); the record
+of who attended which live (handed to the profile counters); and how a platform signs a webhook
 delivery (``webhook_signature``, for clients such as the show simulator)."""
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from liveloop.live.actions import actions_of as actions_of
 from liveloop.live.actions import room_feed as room_feed
 from liveloop.live.actions import room_of_show as room_of_show
 from liveloop.live.actions import take_action as take_action
+from liveloop.live.alert_rules import AlertRulesIn as AlertRulesIn
+from liveloop.live.alert_rules import alert_overrides_of as alert_overrides_of
+from liveloop.live.alert_rules import alert_rules_dict as alert_rules_dict
+from liveloop.live.alert_rules import alert_rules_of as alert_rules_of
+from liveloop.live.alert_rules import set_alert_rules as set_alert_rules
 from liveloop.live.audiences import asked_of as asked_of
 from liveloop.live.audiences import audience_sizes as audience_sizes
 from liveloop.live.audiences import save_audiences as save_audiences
@@ -50,6 +56,12 @@ from liveloop.live.rooms import get_room as get_room
 from liveloop.live.rooms import list_rooms as list_rooms
 from liveloop.live.rooms import room_name as room_name
 from liveloop.live.rooms import rooms_of as rooms_of
+from liveloop.live.scripts import ScriptView as ScriptView
+from liveloop.live.scripts import UnknownScript as UnknownScript
+from liveloop.live.scripts import delete_script as delete_script
+from liveloop.live.scripts import list_scripts as list_scripts
+from liveloop.live.scripts import scripts_for_room as scripts_for_room
+from liveloop.live.scripts import set_script as set_script
 from liveloop.live.sessions import LiveView as LiveView
 from liveloop.live.sessions import list_lives as list_lives
 from liveloop.live.sessions import set_costs as set_costs
@@ -71,6 +83,7 @@ from liveloop.live.shows import may_enter as may_enter
 from liveloop.live.shows import schedule_show as schedule_show
 from liveloop.live.shows import start_show as start_show
 from liveloop.live.shows import update_show as update_show
+from liveloop.live.stream.alerts import AlertRules as AlertRules
 from liveloop.live.stream.people import profile_badges as profile_badges
 from liveloop.live.understand import understand as understand
 from liveloop.live.understand import warm_understanding as warm_understanding

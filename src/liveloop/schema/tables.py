@@ -17,7 +17,14 @@ from liveloop.commerce.models import Order, OrderItem, Product
 from liveloop.content.models import ContentItem
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
 from liveloop.ingest.models import Source
-from liveloop.live.models import LiveAttendance, LiveRoom, LiveSession, PreparedOffer, ShelfItem
+from liveloop.live.models import (
+    LiveAttendance,
+    LiveRoom,
+    LiveScript,
+    LiveSession,
+    PreparedOffer,
+    ShelfItem,
+)
 from liveloop.profiles.models import Consent, Customer, CustomerTag, ProfileCounters, TagRule
 from liveloop.store.base import Base
 from liveloop.store.consumers import ConsumerCursor, ConsumerFailure
@@ -43,6 +50,7 @@ __all__ = [
     "IdentityMerge",
     "LiveAttendance",
     "LiveRoom",
+    "LiveScript",
     "LiveSession",
     "LoginThrottle",
     "Order",

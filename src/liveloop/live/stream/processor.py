@@ -38,6 +38,7 @@ from liveloop.live.stream.figures import ZERO, Second, ShelfItem, money, show_fi
 from liveloop.live.stream.questions import (
     AnswerWriter,
     Asked,
+    Scripts,
     mentioned_sku,
     name_keys,
     without_names,
@@ -171,6 +172,7 @@ class RoomProcessor:
         self.people: dict[int, PersonBadge] = {}
         self.shelf: dict[str, ShelfItem] = {}
         self._names: list[tuple[str, str]] = []
+        self.scripts: dict[tuple[Aspect, str | None], str] = {}
         self.show = Show(rules, self.ring_seconds)
         self._bucket: Second | None = None
         self._handlers: dict[str, Callable[[StreamEvent, float, Second | None], None]] = {
@@ -243,6 +245,20 @@ class RoomProcessor:
         self._names = name_keys(shelf)
         board = self.show.board
         for cluster in board.open_clusters():  # their answers quote the shelf
+            board.changed[cluster.id] = cluster
+
+    def set_scripts(self, scripts: Scripts | Iterable[Any]) -> None:
+        """The operator's 话术 library (``live.service.scripts_for_room`` or any views with
+        ``aspect``, ``sku`` and ``text``; or a mapping (aspect, sku) → text): the suggested
+        answers use it before the built-in templates, and open clusters are framed again."""
+        if isinstance(scripts, Mapping):
+            table = {(Aspect(a), s): str(t) for (a, s), t in scripts.items()}
+        else:
+            views: Iterable[Any] = scripts
+            table = {(Aspect(v.aspect), v.sku): str(v.text) for v in views}
+        self.scripts = table
+        board = self.show.board
+        for cluster in board.open_clusters():
             board.changed[cluster.id] = cluster
 
     def set_people(self, people: Mapping[int, PersonBadge]) -> None:
@@ -538,7 +554,9 @@ class RoomProcessor:
             "last_event_id": self.last_id,
             "figures": show_figures(show, self.shelf, self.window, at, second),
             "seconds": seconds,
-            "questions": [c.frame(self.shelf, show.sold()) for c in show.board.take_changed()],
+            "questions": [
+                c.frame(self.shelf, show.sold(), self.scripts) for c in show.board.take_changed()
+            ],
             "alerts": show.alerts.take_new(),
             "comments": [self._comment(e, r) for e, r in show.comments],
             "arrivals": self._arrivals(show, at),
@@ -574,7 +592,7 @@ class RoomProcessor:
                     rows.append(slot.row())
         sold = show.sold()
         audience = show.audience
-        clusters = [c.frame(self.shelf, sold) for c in show.board.clusters.values()]
+        clusters = [c.frame(self.shelf, sold, self.scripts) for c in show.board.clusters.values()]
         clusters.sort(key=lambda c: (c["status"] != "open", -c["askers"], c["first_at"]))
         present_of_note = []  # in the room now, with a badge worth showing
         for viewer in audience.viewers.values():

@@ -16,8 +16,10 @@ Invariants:
 - an answered cluster is closed: a later question starts a new one, and the old keeps when it
   was answered (the report's missed-question rate is open ÷ all at the show's end);
 - a suggested answer is rendered from the shelf when the cluster is framed (current price and
-  stock), never with a placeholder left in it. An LLM may write a better one off the hot path
-  (``QuestionBoard.suggest``); the processor itself never calls the network.
+  stock), never with a placeholder left in it: the operator's 话术 for the product and aspect,
+  else theirs for the aspect, else the built-in template (``suggested_answer``). An LLM may
+  write a better one off the hot path (``QuestionBoard.suggest``); the processor itself never
+  calls the network.
 """
 
 from __future__ import annotations
@@ -82,8 +84,8 @@ _FRAME = re.compile("|".join(map(re.escape, FRAME_WORDS)))
 _NOT_WORD = re.compile(r"[\W_]+")
 _NAME_PIECES = re.compile(r"[\s/,，、()（）·\-]+")
 
-# 话术: the template answer per aspect, with and without a product (the first form needs
-# {name}, {price} and {stock}). The operator's editable library replaces these later.
+# 话术: the built-in template answer per aspect, with and without a product (the first form
+# needs {name}, {price} and {stock}). The operator's library (``live.scripts``) goes first.
 TEMPLATES: dict[Aspect, tuple[str, str]] = {
     Aspect.PRICE: (
         "今天直播间到手价 {price} 元，{name} 直播专享，点下方小黄车就能下单～",
@@ -126,6 +128,13 @@ TEMPLATES: dict[Aspect, tuple[str, str]] = {
         "这个问题主播马上回答，大家稍等～",
     ),
 }
+
+
+# The placeholders an operator's 话术 may use (``live.scripts`` refuses any other brace).
+SCRIPT_PLACEHOLDERS = ("{product}", "{price}", "{stock}")
+_PLACEHOLDER = re.compile(r"\{(?:product|price|stock)\}")
+# The operator's 话术 by (aspect, sku); sku None is the aspect's answer for any product.
+Scripts = Mapping[tuple[Aspect, str | None], str]
 
 
 class AnswerWriter(Protocol):
@@ -194,9 +203,16 @@ class Cluster:
         self.mentions += 1
         self.last_at = max(self.last_at, asked.at)
 
-    def frame(self, shelf: Mapping[str, ShelfItem], sold: Mapping[str, int]) -> dict[str, Any]:
+    def frame(
+        self,
+        shelf: Mapping[str, ShelfItem],
+        sold: Mapping[str, int],
+        scripts: Scripts | None = None,
+    ) -> dict[str, Any]:
         item = shelf.get(self.sku) if self.sku else None
-        answer, source = self.suggestion or (template_answer(self.aspect, item, sold), "template")
+        answer, source = self.suggestion or suggested_answer(
+            self.aspect, self.sku, item, sold, scripts or {}
+        )
         askers = len(self.askers)
         return {
             "id": self.id,
@@ -258,6 +274,50 @@ def template_answer(aspect: Aspect, item: ShelfItem | None, sold: Mapping[str, i
     if item.attributes:
         values["attributes"] = "：" + "，".join(f"{k}{v}" for k, v in item.attributes.items())
     return with_product.format(**values)
+
+
+def render_script(text: str, item: ShelfItem | None, sold: Mapping[str, int]) -> str | None:
+    """An operator's 话术 with its placeholders filled from the shelf; None when a value it
+    needs is unknown (no product, no live price, unlimited stock) or anything that still looks
+    like a placeholder would show (a product named "{price}"), so the caller falls back."""
+    used = set(_PLACEHOLDER.findall(text))
+    if item is None:
+        return None if used or "{" in text or "}" in text else text
+    rendered = text
+    for placeholder in used:
+        if placeholder == "{product}":
+            value = item.name
+        elif placeholder == "{price}":
+            if item.live_price is None:
+                return None
+            value = str(item.live_price)
+        else:
+            if item.stock is None:
+                return None
+            value = str(max(item.stock - sold.get(item.sku, 0), 0))
+        rendered = rendered.replace(placeholder, value)
+    if _PLACEHOLDER.search(rendered) or "{" in rendered or "}" in rendered:
+        return None
+    return rendered
+
+
+def suggested_answer(
+    aspect: Aspect,
+    sku: str | None,
+    item: ShelfItem | None,
+    sold: Mapping[str, int],
+    scripts: Scripts,
+) -> tuple[str, str]:
+    """(answer, source) for a cluster: the operator's 话术 for this product and aspect, else
+    theirs for the aspect, each only when it renders whole (``source`` = ``script``); else the
+    built-in template (``template``)."""
+    for key in ((aspect, sku), (aspect, None)) if sku is not None else ((aspect, None),):
+        text = scripts.get(key)
+        if text is not None:
+            rendered = render_script(text, item, sold)
+            if rendered is not None:
+                return rendered, "script"
+    return template_answer(aspect, item, sold), "template"
 
 
 class QuestionBoard:
