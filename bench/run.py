@@ -12,6 +12,7 @@ from bench import (
     ingest_batch,
     journey_steps,
     live_processor,
+    live_report,
     live_sse,
     segment_preview,
 )
@@ -30,3 +31,4 @@ if __name__ == "__main__":
     content_search.main(1_000_000, reuse=False)
     content_clips.main()
     live_sse.main()
+    live_report.main()

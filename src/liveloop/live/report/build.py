@@ -93,27 +93,31 @@ MINUTE_FLOWS = (
 def show_events(
     session: Session, room: str, started_at: datetime, ended_at: datetime
 ) -> Iterator[StreamEvent]:
-    """The show's events from the log in id order, read in pages."""
+    """The show's events from the log in id order, read in pages.
+
+    The ids come first, from the (name, timestamp) index alone; then each page is read by its
+    ids (the primary key) and filtered to the room. Paging with ``id > last`` on the full filter
+    instead made SQLite search and sort the whole show's range again for every page (the index
+    serves the names and times, not the id order): quadratic, 34 s of a 4-hour show's report."""
     in_room = Event.properties["room"].as_string()
-    after = 0
-    while True:
-        rows = session.scalars(
-            select(Event)
+    ids = list(
+        session.scalars(
+            select(Event.id)
             .where(
-                Event.id > after,
                 Event.name.in_(NAMES),
                 Event.timestamp >= started_at - timedelta(minutes=1),
                 Event.timestamp <= ended_at + GRACE,
-                in_room == room,
             )
             .order_by(Event.id)
-            .limit(BATCH)
+        )
+    )
+    for start in range(0, len(ids), BATCH):
+        page = ids[start : start + BATCH]
+        rows = session.scalars(
+            select(Event).where(Event.id.in_(page), in_room == room).order_by(Event.id)
         ).all()
-        if not rows:
-            return
         for row in rows:
             yield StreamEvent.from_row(row)
-        after = rows[-1].id
 
 
 def build_report(
