@@ -26,6 +26,7 @@ from liveloop.live.stream.bus import bus_for
 from liveloop.live.stream.feed import Feed, FeedThread, FrameSource, SourceFactory
 from liveloop.live.stream.people import Badges, KnownViewers, profile_badges
 from liveloop.live.stream.processor import RoomProcessor
+from liveloop.live.understand import warm_understanding
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 from liveloop.store.outbox import Envelope, Outbox, PermanentFailure, Sender
@@ -67,7 +68,7 @@ def register(
     """Declare live's work on ``runtime`` (once, unless ``connectors`` replaces the registry
     ``build_connectors`` makes: tests). ``badges`` reads the viewers' badges (the composition
     root adds the RFM group)."""
-    register_feed(runtime, processor_sources(runtime, badges))
+    register_feed(runtime, processor_sources(runtime, badges), warm=True)
     known = _registries.get(runtime.outbox)
     if connectors is None and known is not None:
         return known
@@ -163,6 +164,7 @@ def register_feed(
     tick_seconds: float = 0.25,
     lease_seconds: float = 5.0,
     horizon: timedelta = timedelta(hours=6),
+    warm: bool = False,
 ) -> FeedThread:
     """Declare the feed on ``runtime`` (once: a second call keeps the first). ``sources`` makes
     a room's frame source (``processor_sources``; tests pass ``live.stream.feed.Tally``)."""
@@ -172,6 +174,8 @@ def register_feed(
     bus = bus_for(runtime)
 
     def make_feed() -> Feed:
+        if warm:  # the comment reader trains once, before the first show's comments wait on it
+            warm_understanding()
         return Feed(runtime.read_sessions, runtime.clock, bus, sources, horizon=horizon)
 
     thread = FeedThread(make_feed, bus, tick_seconds=tick_seconds, lease_seconds=lease_seconds)

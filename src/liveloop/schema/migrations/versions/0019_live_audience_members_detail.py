@@ -1,7 +1,7 @@
 """what each person in a show's follow-up audience asked (live_audience_members.detail)
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-07 02:30:00
 """
 
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "0019"
 # The lead re-chains this after 0018 when both are merged.
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
