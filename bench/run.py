@@ -14,6 +14,8 @@ from bench import (
     live_processor,
     live_report,
     live_sse,
+    live_understand,
+    live_webhook,
     segment_preview,
 )
 
@@ -27,7 +29,9 @@ if __name__ == "__main__":
     segment_preview.main()
     channels_send.main()
     journey_steps.main()
+    live_understand.main()
     live_processor.main()
+    live_webhook.main()
     content_search.main(1_000_000, reuse=False)
     content_clips.main()
     live_sse.main()
