@@ -100,14 +100,30 @@
   }
 
   // --- products and offers --------------------------------------------------------------
+  let productsDrawn = null;  // what the table shows, so a frame that changes nothing keeps its buttons
   function renderProducts(products) {
     const body = $("products");
-    body.replaceChildren();
     const bySku = new Map(products.map((p) => [p.sku, p]));
     const shelf = state.shelf.length ? state.shelf : products.map((p) => ({ sku: p.sku, name: p.name }));
     const ranked = shelf
       .map((item, index) => ({ item, index, figures: bySku.get(item.sku) || {} }))
       .sort((a, b) => ((b.figures.clicks || 0) + (b.figures.carts || 0)) - ((a.figures.clicks || 0) + (a.figures.carts || 0)));
+    const drawn = JSON.stringify(ranked.map(({ item, figures }) => [
+      item.sku, figures.on_air || state.onAir === item.sku, figures.clicks, figures.carts,
+      value(figures.gmv), figures.stock_left, item.stock,
+    ]));
+    if (drawn === productsDrawn) {
+      // Only the seconds on air move: change that text, leave the rows (and their buttons).
+      for (const { item, figures } of ranked) {
+        const row = body.querySelector(`tr[data-sku="${CSS.escape(item.sku)}"]`);
+        if (row && (figures.on_air || state.onAir === item.sku)) {
+          row.children[2].textContent = "讲解中 " + show("dur", figures.seconds_on_air);
+        }
+      }
+      return;
+    }
+    productsDrawn = drawn;
+    body.replaceChildren();
     for (const { item, index, figures } of ranked) {
       const row = el("tr");
       row.dataset.sku = item.sku;
