@@ -6,12 +6,14 @@ read; a host sees only the rooms of their shows (another room's show is not foun
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from liveloop.access.contracts import Role
 from liveloop.access.service import ConsoleLogin
@@ -20,6 +22,7 @@ from liveloop.console.live_report import ASPECT_NAMES
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.live import service as lives
 from liveloop.live.contracts import MEMBER_TIERS, LivePlatform
+from liveloop.runtime import Runtime
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -392,13 +395,17 @@ async def end(
     return await _move(request, live_id, user, session, runtime, lives.end_show)
 
 
+# start_show or end_show: (session, show id, now, the caller's rooms) → the show.
+Move = Callable[[Session, int, datetime, frozenset[str] | None], lives.ShowView]
+
+
 async def _move(
     request: Request,
     live_id: int,
     user: ConsoleLogin,
-    session: Any,
-    runtime: Any,
-    step: Any,
+    session: Session,
+    runtime: Runtime,
+    step: Move,
 ) -> Response:
     if user.principal.role not in ON_AIR:
         raise HTTPException(403, "只有运营和本场主播/场控可以开播或下播")

@@ -27,11 +27,10 @@ from sqlalchemy.orm import Session
 
 from liveloop import spec
 from liveloop.live import events as live_events
-from liveloop.live.contracts import FollowUp, Reading
+from liveloop.live.contracts import FollowUp
 from liveloop.live.models import LiveSession
 from liveloop.live.stream.figures import gpm, money, ratio
-from liveloop.live.stream.processor import RoomProcessor, StreamEvent, by_host
-from liveloop.live.understand import understand
+from liveloop.live.stream.processor import RoomProcessor, StreamEvent
 from liveloop.store.base import to_money
 from liveloop.store.eventlog import Event
 
@@ -133,8 +132,8 @@ def build_report(
     booked it; ``new_customers`` the viewers who became customers during it."""
     if show.started_at is None or show.ended_at is None:
         raise ValueError("a show's report is made once it has started and ended")
-    recorder = _Recorder()
-    processor = RoomProcessor(show.room, reader=recorder)
+    # Every comment in each tick (a console's frame carries only the latest few).
+    processor = RoomProcessor(show.room, comments_per_frame=None)
     processor.set_shelf(shelf)
     start = int(show.started_at.timestamp())
     end = int(show.ended_at.timestamp())
@@ -145,13 +144,10 @@ def build_report(
     pending: list[StreamEvent] = []
 
     def flush(until: int) -> None:
-        # The reader is handed the batch's new viewer comments in order: pair them back up,
-        # as the console's frames carry only the latest few of a busy minute.
-        said = [e for e in pending if _viewer_comment(e, processor)]
         processor.apply(pending)
         pending.clear()
-        comments.extend(_comment(e, r) for e, r in zip(said, recorder.take(), strict=True))
         frame = processor.tick(datetime.fromtimestamp(until, UTC))
+        comments.extend(c for c in frame["comments"] if not c["by_host"])
         _take(frame, minutes, markers)
 
     for event in show_events(session, show.room, show.started_at, show.ended_at):
@@ -171,43 +167,6 @@ def build_report(
     audiences = _audiences(processor, comments, invited)
     document["audiences"] = {a.value: len(people) for a, people in audiences.items()}
     return document, audiences
-
-
-class _Recorder:
-    """The processor's comment reader, keeping what it read for the report."""
-
-    def __init__(self) -> None:
-        self.readings: list[Reading] = []
-
-    def __call__(self, texts: Sequence[str]) -> list[Reading]:
-        read = understand(texts)
-        self.readings.extend(read)
-        return read
-
-    def take(self) -> list[Reading]:
-        out, self.readings = self.readings, []
-        return out
-
-
-def _viewer_comment(event: StreamEvent, processor: RoomProcessor) -> bool:
-    return (
-        event.name == spec.LIVE_COMMENT_POSTED
-        and event.id > processor.last_id
-        and event.properties.get("room", processor.room) == processor.room
-        and not by_host(event)
-    )
-
-
-def _comment(event: StreamEvent, reading: Reading) -> dict[str, Any]:
-    return {
-        "at": event.timestamp.timestamp(),
-        "customer_id": event.customer_id,
-        "nickname": event.nickname,
-        "text": str(event.properties.get("text", "")),
-        "intent": reading.intent.value,
-        "aspect": reading.aspect.value,
-        "sentiment": reading.sentiment.value,
-    }
 
 
 def _take(

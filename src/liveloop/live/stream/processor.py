@@ -43,7 +43,7 @@ from liveloop.live.stream.questions import (
     name_keys,
     without_names,
 )
-from liveloop.live.stream.show import Show
+from liveloop.live.stream.show import COMMENTS_PER_FRAME, Show
 from liveloop.live.stream.viewers import PersonBadge, Viewer, badge_of
 from liveloop.live.understand import understand
 from liveloop.store.base import to_money
@@ -156,7 +156,10 @@ class RoomProcessor:
         rules: AlertRules = AlertRules(),
         reader: Reader = understand,
         window_minutes: int = 5,
+        comments_per_frame: int | None = COMMENTS_PER_FRAME,
     ) -> None:
+        """``comments_per_frame``: how many of the latest comments a tick carries (a console
+        shows a few; None keeps every comment, as the post-live report reads them all)."""
         if window_minutes < 1:
             raise ValueError("window_minutes must be at least 1")
         self.room = room
@@ -173,7 +176,8 @@ class RoomProcessor:
         self.shelf: dict[str, ShelfItem] = {}
         self._names: list[tuple[str, str]] = []
         self.scripts: dict[tuple[Aspect, str | None], str] = {}
-        self.show = Show(rules, self.ring_seconds)
+        self.comments_per_frame = comments_per_frame
+        self.show = Show(rules, self.ring_seconds, comments_per_frame=comments_per_frame)
         self._bucket: Second | None = None
         self._handlers: dict[str, Callable[[StreamEvent, float, Second | None], None]] = {
             spec.LIVE_JOINED: self._joined,
@@ -472,6 +476,7 @@ class RoomProcessor:
             live_session_id=props.get("live_session_id"),
             title=props.get("title"),
             host=props.get("host"),
+            comments_per_frame=self.comments_per_frame,
         )
         self._bucket = None
         self._bucket_at(int(at))

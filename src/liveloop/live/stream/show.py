@@ -31,6 +31,7 @@ class Show:
         live_session_id: Any = None,
         title: str | None = None,
         host: str | None = None,
+        comments_per_frame: int | None = COMMENTS_PER_FRAME,
     ) -> None:
         self.live_session_id = live_session_id
         self.title = title
@@ -48,7 +49,7 @@ class Show:
         self.markers: list[dict[str, Any]] = []
         self.new_markers: list[dict[str, Any]] = []
         self.orders_seen: deque[tuple[int, str]] = deque()  # (second, buyer) for windows
-        self.comments: deque[tuple[StreamEvent, Reading | None]] = deque(maxlen=COMMENTS_PER_FRAME)
+        self.comments: deque[tuple[StreamEvent, Reading | None]] = deque(maxlen=comments_per_frame)
         self.arrivals: deque[str] = deque(maxlen=ARRIVALS_PER_FRAME)
         self.arrivals_since_tick = 0
         self.welcomes: list[tuple[float, str]] = []  # (joined at, viewer) to alert if fresh
