@@ -175,7 +175,7 @@ def test_the_host_console_follows_a_show_and_its_report_follows_the_end(
                         "viewer": {"anonymous_id": "curious-1", "nickname": "<b>小明</b>"},
                         "data": {"text": SCRIPT},
                         "live_session_id": on_air.id,
-                    }
+                    },
                 ],
             )
 
