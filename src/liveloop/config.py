@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     # living (企业微信直播) app whose watch statistics the connector pulls after a show.
     live_retention_days: int = Field(default=1095, ge=1, le=36500)
     wecom_living_secret: SecretStr | None = None
+    # Live: the question queue's suggested answers written by an LLM through an
+    # OpenAI-compatible endpoint (the base URL its /chat/completions hangs under, the model,
+    # the key); unset, the template or the operator's 话术 answers (docs/live.md).
+    live_answer_llm_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    live_answer_llm_model: str | None = Field(default=None, min_length=1, max_length=128)
+    live_answer_llm_key: SecretStr | None = None
 
     # Channels (docs/channels.md). A channel without credentials delivers to the console
     # outbox (消息 page) instead, so the demo "sends" everything there. Secrets are SecretStr:
@@ -158,6 +164,11 @@ class Settings(BaseSettings):
             raise UnsafeSettings(
                 f"LIVELOOP_LIVE_RETENTION_DAYS must be at least {MIN_LIVE_RETENTION_DAYS} "
                 "(3 years) in prod mode: live interaction records are kept that long"
+            )
+        if (self.live_answer_llm_url is None) != (self.live_answer_llm_model is None):
+            raise ValueError(
+                "LIVELOOP_LIVE_ANSWER_LLM_URL and LIVELOOP_LIVE_ANSWER_LLM_MODEL go together: "
+                "set both to have an LLM write the live answers, or neither"
             )
         if self.mode != "dev" and len(self.secret_key) < 32:
             raise UnsafeSettings("LIVELOOP_SECRET_KEY must be at least 32 characters in prod mode")

@@ -24,6 +24,7 @@ from liveloop.live.shows import current_show
 from liveloop.live.stream.alerts import AlertRules
 from liveloop.live.stream.bus import bus_for
 from liveloop.live.stream.feed import Feed, FeedThread, FrameSource, SourceFactory
+from liveloop.live.stream.llm_answers import AnswerDesk, ChatAnswerWriter, answering
 from liveloop.live.stream.people import Badges, KnownViewers, profile_badges
 from liveloop.live.stream.processor import RoomProcessor
 from liveloop.live.understand import warm_understanding
@@ -152,9 +153,30 @@ def processor_sources(runtime: Runtime, badges: Badges = profile_badges) -> Sour
             log.warning(
                 "live feed: the shelf or 话术 of room %s could not be read", room, exc_info=True
             )
-        return KnownViewers(processor, runtime.read_sessions, badges)
+        return answering(room, KnownViewers(processor, runtime.read_sessions, badges), desk)
 
+    desk = answer_desk(runtime)
     return make
+
+
+def answer_desk(runtime: Runtime) -> AnswerDesk | None:
+    """The process's LLM answer desk when an endpoint is configured (declared once)."""
+    settings = runtime.settings
+    if settings.live_answer_llm_url is None or settings.live_answer_llm_model is None:
+        return None
+    for known in runtime.threads:
+        if isinstance(known, AnswerDesk):
+            return known
+    key = settings.live_answer_llm_key
+    desk = AnswerDesk(
+        ChatAnswerWriter(
+            settings.live_answer_llm_url,
+            settings.live_answer_llm_model,
+            key.get_secret_value() if key else None,
+        )
+    )
+    runtime.add_thread(desk)
+    return desk
 
 
 def register_feed(
