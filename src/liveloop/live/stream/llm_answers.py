@@ -32,7 +32,6 @@ import httpx
 from liveloop.live.contracts import Aspect
 from liveloop.live.stream.feed import Frame, FrameSource
 from liveloop.live.stream.figures import ShelfItem
-from liveloop.live.stream.people import KnownViewers
 from liveloop.live.stream.processor import RoomProcessor
 
 log = logging.getLogger(__name__)
@@ -230,8 +229,3 @@ class Answering:
 
     def snapshot(self, now: datetime) -> Frame:
         return self.source.snapshot(now)
-
-
-def answering(room: str, source: KnownViewers, desk: AnswerDesk | None) -> FrameSource:
-    """``source`` with the desk's answers, when the process has a desk."""
-    return source if desk is None else Answering(room, source, source.processor, desk)
