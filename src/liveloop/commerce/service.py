@@ -37,6 +37,7 @@ from liveloop.commerce.coupons.templates import TemplateSpec as TemplateSpec
 from liveloop.commerce.coupons.templates import TemplateView as TemplateView
 from liveloop.commerce.coupons.templates import create_template as create_template
 from liveloop.commerce.coupons.templates import get_template as get_template
+from liveloop.commerce.coupons.templates import list_templates as list_templates
 from liveloop.commerce.models import CouponTemplate, Order, OrderItem, Product
 from liveloop.store.base import to_money
 
