@@ -38,6 +38,14 @@ if TYPE_CHECKING:
     from liveloop.journeys.builtin import BuiltIn, BuiltInStatus
 
 JourneyDefinition = d.Journey  # a journey's validated definition, for the console
+DefinitionError = d.DefinitionError
+
+
+def parse_definition(document: str | dict[str, Any]) -> JourneyDefinition:
+    """A journey definition checked as ``save_journey`` checks it (without storing it)."""
+    return d.parse(document)
+
+
 JOURNEYS_TASK = "journeys"
 SCAN_EVERY = timedelta(minutes=1)
 log = logging.getLogger(__name__)
