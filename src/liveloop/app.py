@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse
 
 from liveloop import __version__, bootstrap, errors
 from liveloop.almanac.api import router as calendar_router
-from liveloop.campaigns.api import router as campaigns_router
 from liveloop.analytics.api import router as analytics_router
+from liveloop.campaigns.api import router as campaigns_router
 from liveloop.channels import api as channels_api
 from liveloop.clock import Clock
 from liveloop.commerce.api import router as coupons_router

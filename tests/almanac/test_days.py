@@ -91,7 +91,7 @@ def test_brand_date_rules_are_read_the_way_operators_write_them(text, shown):
 
 @pytest.mark.parametrize("text", ["每月32日", "2月30日", "2026-02-30", "每周三", "", "18"])
 def test_a_rule_that_names_no_day_is_refused_in_chinese(text):
-    with pytest.raises(CalendarRefused, match="[日期规则没有不是需要]"):
+    with pytest.raises(CalendarRefused, match=r"[日期规则没有不是需要]"):
         parse_rule(text)
 
 

@@ -86,17 +86,16 @@ def test_scheduling_dongzhi_makes_the_show_and_the_journey_once(store_brand):
 def test_a_refused_show_leaves_no_campaign_behind(brand):
     with pytest.raises(lives.LiveRefused, match="已经过去"):
         schedule(brand, year=2025)  # 冬至 2025 is past on the world's clock
-    with pytest.raises(lives.UnknownRoom):
-        with transaction(brand.runtime.sessions) as session:
-            campaigns.schedule_campaign(
-                session,
-                "dongzhi-dumplings",
-                2026,
-                room="nowhere",
-                now=brand.clock.now(),
-                by="ops",
-                tz=brand.runtime.settings.tz,
-            )
+    with pytest.raises(lives.UnknownRoom), transaction(brand.runtime.sessions) as session:
+        campaigns.schedule_campaign(
+            session,
+            "dongzhi-dumplings",
+            2026,
+            room="nowhere",
+            now=brand.clock.now(),
+            by="ops",
+            tz=brand.runtime.settings.tz,
+        )
     with transaction(brand.runtime.read_sessions) as session:
         assert campaigns.list_campaigns(session, tz=brand.runtime.settings.tz) == []
         assert journeys.list_journeys(session) == []
