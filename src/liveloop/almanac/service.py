@@ -114,6 +114,8 @@ def next_day(session: Session, name: str, after: date, *, tz: ZoneInfo) -> Calen
     once = session.scalar(
         select(BrandDate.on).where(BrandDate.name == name, BrandDate.every == "once")
     )
+    if after >= date(MAX_YEAR, 12, 31):
+        return None
     start = after + timedelta(days=1)
     if once is not None:
         return CalendarDay(once, name, DayKind.BRAND) if once >= start else None

@@ -11,6 +11,7 @@ room is taken then) is shown in Chinese and nothing is written.
 from __future__ import annotations
 
 import calendar as months
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -171,21 +172,26 @@ async def schedule(
     user: ConsoleUser,
     session: SessionDep,
     runtime: RuntimeDep,
-    template: Annotated[str, Form(max_length=64, pattern=r"^[a-z][a-z0-9-]*$")],
-    year: Annotated[int, Form(ge=1901, le=2199)],
-    room: Annotated[str, Form(max_length=32)],
-    month: Annotated[str, Form(max_length=7, pattern=r"^\d{4}-\d{1,2}$")] = "",
+    template: Annotated[str, Form(max_length=64)] = "",
+    year: Annotated[str, Form(max_length=4)] = "",
+    room: Annotated[str, Form(max_length=32)] = "",
+    month: Annotated[str, Form(max_length=7)] = "",
 ) -> Response:
     _reader(user)
-    await check_csrf(request, user.csrf_token)
     if user.principal.role not in EDITORS:
         raise HTTPException(403, "只有运营和管理员可以安排活动")
+    await check_csrf(request, user.csrf_token)
+    shown = month if re.fullmatch(r"\d{4}-\d{1,2}", month) else None
+    if not template or not year.isdigit() or not room:
+        return _page(
+            request, user, session, runtime, shown, error="请选择活动模板、年份和直播间", status=422
+        )
     try:
         with session.begin_nested():
             found = campaigns.schedule_campaign(
                 session,
                 template,
-                year,
+                int(year),
                 room=room,
                 now=runtime.clock.now(),
                 by=user.principal.name,
@@ -193,6 +199,6 @@ async def schedule(
             )
     except DomainError as exc:
         status = exc.status if 400 <= exc.status < 500 else 422
-        return _page(request, user, session, runtime, month or None, error=str(exc), status=status)
+        return _page(request, user, session, runtime, shown, error=str(exc), status=status)
     target = f"/console/calendar?month={found.day.strftime('%Y-%m')}&done={found.name}"
     return RedirectResponse(target, status_code=303)
