@@ -39,7 +39,8 @@ steps: [{id: mark, type: tag, add: [冬至已邀约]}]
 """
 
 
-def test_a_calendar_journey_enters_its_audience_three_days_before_the_day_once(world):
+def test_a_calendar_journey_enters_its_audience_three_days_before_the_day_once(store_world):
+    world = store_world
     fans = [world.person(f"饺子粉{i}") for i in range(3)]
     other = world.person("路人")
     for person in fans:
@@ -129,7 +130,7 @@ steps: [{id: mark, type: tag, add: [会员日已提醒]}]
         ),
         ("{calendar: 冬至}", "trigger.calendar", "二选一"),
         ("{calendar: 冬至, offset_days: 90, audience: {type: tag, tag: x}}", "offset_days", "-60"),
-        ("{calendar: 冬至, at: 25:00, audience: {type: tag, tag: x}}", "at", "10:00"),
+        ("{calendar: 冬至, at: 25:00, audience: {type: tag, tag: x}}", "at", "24 小时制"),
         ("{calendar: 冬至, audience: {type: tag, tag: x}, when: 1}", "when", "不认识这一项"),
         ("{calendar: 冬至, year: 3000, audience: {type: tag, tag: x}}", "year", "1901-2199"),
     ],

@@ -132,6 +132,7 @@ def _page(
         coming = almanac.next_day(session, template.day, today - timedelta(days=1), tz=tz)
         year = coming.date.year if coming is not None else None
         rows.append(TemplateRow(template, coming, year, year in years.get(template.key, set())))
+    rows.sort(key=lambda row: row.next.date if row.next is not None else date.max)
     context = {
         "user": user,
         "page": "calendar",

@@ -538,8 +538,11 @@ _CHINESE = {
 
 def _reason(error: Any) -> str:
     message = str(error["msg"]).removeprefix("Value error, ")
-    if error["loc"][:2] == ("trigger", "calendar") and error["type"] in _CHINESE:
-        return f"{_CHINESE[error['type']]} ({message})"
+    if error["loc"][:2] == ("trigger", "calendar"):
+        if error["type"] in _CHINESE:
+            return f"{_CHINESE[error['type']]} ({message})"
+        if error["loc"][-1] == "at":
+            return f"时间需要写成 24 小时制的 时:分,如 10:00 ({message})"
     return message
 
 
