@@ -4,6 +4,7 @@ whatever is retried; and the journey running on its days."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -159,3 +160,24 @@ def test_the_campaigns_api_schedules_idempotently_and_lists(client, brand):
     assert past.status_code == 422 and "已经过去" in past.json()["reason"]
     analyst = api_key(brand.runtime, "analyst")
     assert client.post("/v1/campaigns", json=body, headers=analyst).status_code == 403
+
+
+def test_two_operators_scheduling_at_once_make_one_campaign(store_brand):
+    """Both press 安排 at the same moment: the unique (template, year) row lets one through;
+    the other waits for it and answers the same campaign, with no second show."""
+    world = store_brand
+    start = threading.Barrier(2)
+    answers: list[campaigns.CampaignView] = []
+
+    def press() -> None:
+        start.wait()
+        answers.append(schedule(world))
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(answers) == 2 and answers[0].id == answers[1].id
+    assert sorted(a.created for a in answers) == [False, True]
+    assert count(world, select(func.count()).select_from(LiveSession)) == 1
