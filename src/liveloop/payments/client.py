@@ -96,6 +96,7 @@ class WeChatPayClient:
                 out_trade_no=out_trade_no,
                 amount={"total": fen(amount), "currency": "CNY"},
                 payer={"openid": openid},
+                notify_url=self.notify_url,
                 pay_type=WeChatPayType.MINIPROG,
             ),
         )

@@ -10,7 +10,9 @@ the demo's payments. Tests hand in their own (``install``).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from liveloop.config import Settings
 from liveloop.payments import keys
@@ -60,7 +62,7 @@ def gateway(runtime: Runtime) -> Gateway:
     with _LOCK:
         known = _GATEWAYS.get(id(runtime))
         if known is None:
-            known = _GATEWAYS[id(runtime)] = build(runtime.settings)
+            known = _GATEWAYS[id(runtime)] = build(runtime.settings, now=runtime.clock.now)
         return known
 
 
@@ -71,7 +73,13 @@ def forget(runtime: Runtime) -> None:
         known.close()
 
 
-def build(settings: Settings, orders: OrderBook | None = None) -> Gateway:
+def build(
+    settings: Settings,
+    orders: OrderBook | None = None,
+    *,
+    now: Callable[[], datetime] | None = None,
+) -> Gateway:
+    """``now``: the local provider's clock (its notifications' timestamps), the runtime's."""
     if orders is None:
         if not _DEFAULT_ORDERS:
             raise RuntimeError("no order book: payments.jobs.register(runtime) sets commerce's")
@@ -83,7 +91,7 @@ def build(settings: Settings, orders: OrderBook | None = None) -> Gateway:
         )
         return Gateway(client, Verifier(credentials), orders)
     local = keys.LocalKeys.load_or_create(settings.wechatpay_local_path())
-    provider = LocalWeChatPay(local)
+    provider = LocalWeChatPay(local, now=now)
     server = LocalServer(provider)
     credentials = local.merchant_credentials()
     client = WeChatPayClient(credentials, server.base_url, settings.wechatpay_notify_url)
