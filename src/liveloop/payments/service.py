@@ -66,6 +66,7 @@ class RefundView:
     attempts: int
     last_error: str | None
     succeeded_at: datetime | None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -291,6 +292,17 @@ def reconcile(
 # --- refunds -----------------------------------------------------------------------------
 
 
+def paid_through_wechat(session: Session, order_no: str) -> bool:
+    return (
+        session.scalar(
+            select(Payment.id).where(
+                Payment.out_trade_no == order_no, Payment.state == PaymentState.PAID
+            )
+        )
+        is not None
+    )
+
+
 def request_refund(
     session: Session,
     *,
@@ -365,7 +377,7 @@ def attempt_refund(gateway: Gateway, refund: RefundView) -> RefundAttempt:
 
 def _request(gateway: Gateway, refund: RefundView) -> dict[str, Any]:
     return gateway.client.refund(
-        refund.out_refund_no, refund.order_no, refund.amount, refund.total, "退款"
+        refund.out_refund_no, refund.order_no, refund.amount, refund.total, refund.reason or "退款"
     )
 
 
@@ -431,6 +443,7 @@ def _refund_view(row: RefundSend) -> RefundView:
         row.attempts,
         row.last_error,
         row.succeeded_at,
+        row.reason,
     )
 
 
