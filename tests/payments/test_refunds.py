@@ -12,7 +12,7 @@ from liveloop import bootstrap
 from liveloop.payments import service
 from liveloop.payments.contracts import PaymentError, RefundState, UnknownPayment
 from liveloop.store.engine import transaction
-from tests.payments.test_notify import OPENID
+from tests.payments.test_notify import OPENID, auth
 
 
 def paid_order(runtime, pay, book, provider, order_no: str, amount: str) -> None:
@@ -39,7 +39,7 @@ def drain(runtime, clock, rounds: int = 12) -> None:
 
 
 def test_a_refund_refused_three_times_is_retried_with_one_refund_number_until_done(
-    runtime, pay, book, provider, clock
+    client, runtime, pay, book, provider, clock
 ):
     bootstrap.wire(runtime)
     paid_order(runtime, pay, book, provider, "GB1", "59.00")
@@ -68,6 +68,11 @@ def test_a_refund_refused_three_times_is_retried_with_one_refund_number_until_do
     assert failing is not None
     assert failing.refunds[0].state == RefundState.FAILED
     assert "SYSTEM_ERROR" in (failing.refunds[0].last_error or "")
+
+    listed = client.get(
+        "/v1/payments/refunds?state=failed", headers=auth(runtime, "operator")
+    ).json()
+    assert [(r["out_refund_no"], r["attempts"]) for r in listed] == [("GB1-R1", 1)]
 
     drain(runtime, clock)
     assert provider.refund_requests == ["GB1-R1"] * 4

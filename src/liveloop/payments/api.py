@@ -6,6 +6,7 @@
   with ``{"code": "FAIL", "message": "…"}`` and WeChat retries.
 - ``POST /v1/payments/wechatpay/jsapi`` — a 小程序 order for one of our orders: the parameters
   the 小程序 passes to ``wx.requestPayment``.
+- ``GET /v1/payments/refunds`` — refund sends, by state (the failed and abnormal ones retry).
 - ``GET /v1/payments/{order_no}`` — its payment and refunds.
 """
 
@@ -16,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +27,7 @@ from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
 from liveloop.payments import gateway as gateways
 from liveloop.payments import service
-from liveloop.payments.contracts import NOTIFY_PATH, UnknownPayment
+from liveloop.payments.contracts import NOTIFY_PATH, RefundState, UnknownPayment
 from liveloop.payments.notify import NotificationRefused
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
@@ -153,6 +154,22 @@ class PaymentOut(BaseModel):
     paid_by: str | None = Field(description="notify or query (reconciliation)")
     created_at: datetime
     refunds: list[RefundOut]
+
+
+class RefundListed(RefundOut):
+    order_no: str
+
+
+@router.get("/v1/payments/refunds", response_model=list[RefundListed])
+def list_refunds(
+    session: ReadSessionDep,
+    _: Reader,
+    state: Annotated[list[RefundState] | None, Query(description="e.g. failed, abnormal")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[RefundListed]:
+    """Refund sends, newest first: ``?state=failed&state=abnormal`` lists those still trying."""
+    views = service.refunds(session, states=tuple(state or ()), limit=limit)
+    return [RefundListed.model_validate(view) for view in views]
 
 
 @router.get("/v1/payments/{order_no}", response_model=PaymentOut)

@@ -467,9 +467,11 @@ def get_payment(session: Session, order_no: str) -> PaymentView | None:
     )
 
 
-def refunds(session: Session, *, states: tuple[str, ...] = ()) -> list[RefundView]:
+def refunds(
+    session: Session, *, states: tuple[str, ...] = (), limit: int = 100
+) -> list[RefundView]:
     """Refund sends, newest first (``states`` to filter: e.g. the failed and abnormal ones)."""
-    query = select(RefundSend).order_by(RefundSend.id.desc())
+    query = select(RefundSend).order_by(RefundSend.id.desc()).limit(limit)
     if states:
         query = query.where(RefundSend.state.in_(states))
     return [_refund_view(r) for r in session.scalars(query)]
