@@ -54,6 +54,9 @@ def _fail(status: int, message: str) -> JSONResponse:
     responses={
         400: {"description": '{"code": "FAIL", "message": …}: not a valid notification'},
         401: {"description": '{"code": "FAIL", "message": …}: signature or timestamp refused'},
+        404: {"description": '{"code": "FAIL", "message": …}: no payment for its order'},
+        409: {"description": '{"code": "FAIL", "message": …}: the order cannot take it'},
+        413: {"description": '{"code": "FAIL", "message": …}: larger than 64 KiB'},
     },
 )
 async def wechatpay_notify(request: Request) -> Response:

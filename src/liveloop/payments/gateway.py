@@ -10,6 +10,7 @@ the demo's payments. Tests hand in their own (``install``).
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,7 +39,9 @@ class Gateway:
             self.server.close()
 
 
-_GATEWAYS: dict[int, Gateway] = {}
+# By runtime (a runtime is not hashable); the weak reference tells a runtime from a later one
+# that happens to get the same id.
+_GATEWAYS: dict[int, tuple[weakref.ref[Runtime], Gateway]] = {}
 _DEFAULT_ORDERS: list[OrderBook] = []
 _LOCK = threading.Lock()
 
@@ -51,9 +54,9 @@ def default_orders(orders: OrderBook) -> None:
 def install(runtime: Runtime, gateway: Gateway) -> Gateway:
     with _LOCK:
         previous = _GATEWAYS.pop(id(runtime), None)
-        _GATEWAYS[id(runtime)] = gateway
-    if previous is not None and previous is not gateway:
-        previous.close()
+        _GATEWAYS[id(runtime)] = (weakref.ref(runtime), gateway)
+    if previous is not None and previous[1] is not gateway:
+        previous[1].close()
     return gateway
 
 
@@ -61,16 +64,20 @@ def gateway(runtime: Runtime) -> Gateway:
     """This runtime's gateway, built from its settings on first use."""
     with _LOCK:
         known = _GATEWAYS.get(id(runtime))
-        if known is None:
-            known = _GATEWAYS[id(runtime)] = build(runtime.settings, now=runtime.clock.now)
-        return known
+        if known is not None and known[0]() is runtime:
+            return known[1]
+        if known is not None:
+            known[1].close()
+        built = build(runtime.settings, now=runtime.clock.now)
+        _GATEWAYS[id(runtime)] = (weakref.ref(runtime), built)
+        return built
 
 
 def forget(runtime: Runtime) -> None:
     with _LOCK:
         known = _GATEWAYS.pop(id(runtime), None)
     if known is not None:
-        known.close()
+        known[1].close()
 
 
 def build(
