@@ -24,6 +24,8 @@ class Payable:
     amount: Decimal  # what WeChat must collect, yuan
     description: str  # what the buyer sees in WeChat (≤ 127 characters)
     paid: bool
+    # Why it cannot be paid now (cancelled, say), in the operator's words; None: it can.
+    refused: str | None = None
 
 
 class OrderBook(Protocol):

@@ -110,6 +110,8 @@ def request_jsapi(
             raise UnknownPayment(f"没有订单 {order_no}")
         if payable.paid or (known is not None and known.state == PaymentState.PAID):
             raise PaymentConflict(f"订单 {order_no} 已支付")
+        if payable.refused is not None:
+            raise PaymentConflict(payable.refused)
         if payable.amount <= 0:
             raise PaymentConflict(f"订单 {order_no} 无需支付(金额为 0)")
         reuse = (

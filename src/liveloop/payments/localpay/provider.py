@@ -47,7 +47,7 @@ class Notification:
     id: str
 
 
-def _rfc3339(at: datetime) -> str:
+def rfc3339(at: datetime) -> str:
     return at.astimezone(CHINA).isoformat(timespec="seconds")
 
 
@@ -225,7 +225,7 @@ class LocalWeChatPay:
             "out_trade_no": order["out_trade_no"],
             "channel": "ORIGINAL",
             "user_received_account": "支付用户零钱",
-            "create_time": _rfc3339(self.now()),
+            "create_time": rfc3339(self.now()),
             "status": self.refund_result,
             "amount": {
                 "total": order["amount"]["total"],
@@ -273,7 +273,7 @@ class LocalWeChatPay:
                     trade_state_desc="支付成功",
                     bank_type="OTHERS",
                     transaction_id="42" + secrets.token_hex(13),
-                    success_time=_rfc3339(self.now()),
+                    success_time=rfc3339(self.now()),
                     notification_id=secrets.token_hex(18),
                 )
             return self.notification(out_trade_no)
@@ -333,4 +333,4 @@ class LocalWeChatPay:
         with self.lock:
             for refund in self.refunds.values():
                 if refund["status"] == "PROCESSING":
-                    refund.update(status="SUCCESS", success_time=_rfc3339(self.now()))
+                    refund.update(status="SUCCESS", success_time=rfc3339(self.now()))
