@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from liveloop.payments import gateway as gateways
+from liveloop.payments import service
 from liveloop.payments.client import ProviderRefusal
-from liveloop.payments.contracts import NOTIFY_PATH
+from liveloop.payments.contracts import NOTIFY_PATH, PaymentConflict
 from liveloop.payments.keys import CredentialsIncomplete, LocalKeys, new_private_key_pem
 from liveloop.payments.keys import public_key_pem as public_of
 from tests.conftest import make_settings
@@ -97,5 +98,24 @@ def test_without_credentials_the_local_provider_pays_end_to_end_over_http(runtim
         assert (
             LocalKeys.load_or_create(keys_dir).cert_serial == gateway.client.credentials.cert_serial
         )
+    finally:
+        gateways.forget(runtime)
+
+
+def test_the_demo_buyer_pays_through_the_local_provider_once(runtime, book):
+    gateway = gateways.install(
+        runtime, gateways.build(runtime.settings, book, now=runtime.clock.now)
+    )
+    try:
+        book.place("SO-BUY", "49.00")
+        now = runtime.clock.now()
+        assert service.pay_locally(
+            runtime.sessions, runtime.read_sessions, gateway, "SO-BUY", OPENID, now
+        )
+        with pytest.raises(PaymentConflict):
+            service.pay_locally(
+                runtime.sessions, runtime.read_sessions, gateway, "SO-BUY", OPENID, now
+            )
+        assert [no for no, _, _ in book.payments] == ["SO-BUY"]
     finally:
         gateways.forget(runtime)

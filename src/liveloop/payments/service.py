@@ -477,3 +477,29 @@ def refunds(
     if states:
         query = query.where(RefundSend.state.in_(states))
     return [_refund_view(r) for r in session.scalars(query)]
+
+
+# --- the demo's buyer --------------------------------------------------------------------
+
+
+def pay_locally(
+    factory: sessionmaker[Session],
+    read_factory: sessionmaker[Session],
+    gateway: Gateway,
+    order_no: str,
+    openid: str,
+    at: datetime,
+) -> bool:
+    """What a buyer's 小程序 does with the local provider (no credentials): the JSAPI prepay,
+    ``wx.requestPayment``, and the signed notification it sends, verified and applied as the
+    notify endpoint would. True when it paid the order now. Refused with real credentials."""
+    if gateway.provider is None:
+        raise PaymentError("pay_locally needs the local provider (no WeChat Pay credentials)")
+    order = request_jsapi(factory, read_factory, gateway, order_no, openid, at)
+    notification = gateway.provider.pay(order.prepay_id)
+    if notification is None:
+        raise PaymentError(f"the local provider does not know prepay {order.prepay_id}")
+    headers = {name.lower(): value for name, value in notification.headers.items()}
+    verified = gateway.verifier.verify(headers, notification.body.encode(), at)
+    with transaction(factory) as session:
+        return apply_notification(session, gateway, verified, at).paid_now
