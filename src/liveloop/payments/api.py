@@ -68,7 +68,8 @@ async def wechatpay_notify(request: Request) -> Response:
 
 
 def receive_notification(runtime: Runtime, headers: Headers, body: bytes) -> Response:
-    """Verify, then apply once. A replay is answered from a read, without taking the writer."""
+    """Verify, then apply once. A replay is answered from the ids this process saw committed,
+    else from a read — never by taking the store's writer."""
     gateway = gateways.gateway(runtime)
     now = runtime.clock.now()
     try:
@@ -76,12 +77,17 @@ def receive_notification(runtime: Runtime, headers: Headers, body: bytes) -> Res
     except NotificationRefused as refused:
         log.info("WeChat Pay notification refused: %s", refused.reason)
         return _fail(refused.status, refused.reason)
+    if verified.id in gateway.processed:
+        return Response(status_code=204)
     with transaction(runtime.read_sessions) as session:
-        if service.seen_notification(session, verified.id):
-            return Response(status_code=204)
+        seen = service.seen_notification(session, verified.id)
+    if seen:
+        gateway.processed.add(verified.id)
+        return Response(status_code=204)
     try:
         with transaction(runtime.sessions) as session:
             service.apply_notification(session, gateway, verified, now)
+        gateway.processed.add(verified.id)
     except NotificationRefused as refused:
         log.warning("WeChat Pay notification %s not applied: %s", verified.id, refused.reason)
         return _fail(refused.status, refused.reason)
