@@ -25,6 +25,12 @@ def shop(runtime) -> Shop:
     return Shop(runtime)
 
 
+@pytest.fixture
+def store_shop(store_runtime) -> Shop:
+    """On SQLite and on PostgreSQL."""
+    return Shop(store_runtime)
+
+
 def _events(shop: Shop, name: str) -> list[dict]:
     with transaction(shop.runtime.read_sessions) as session:
         return [
@@ -32,7 +38,8 @@ def _events(shop: Shop, name: str) -> list[dict]:
         ]
 
 
-def test_an_order_told_twice_and_the_log_replayed_credits_its_points_once(shop):
+def test_an_order_told_twice_and_the_log_replayed_credits_its_points_once(store_shop):
+    shop = store_shop
     zhang = shop.person("张秀英")
     shop.paid(zhang, "SO1", "120.00")
     shop.paid(zhang, "SO1", "120.00", message_id="sdk-copy-of-SO1")  # the SDK's own event
@@ -67,7 +74,8 @@ def test_a_refund_inside_the_window_takes_the_points_back_from_frozen(shop):
     assert shop.reconcile().ok
 
 
-def test_a_refund_after_the_points_were_spent_leaves_a_visible_debt(shop):
+def test_a_refund_after_the_points_were_spent_leaves_a_visible_debt(store_shop):
+    shop = store_shop
     zhang = shop.person("张秀英")
     shop.paid(zhang, "SO1", "120.00")
     shop.paid(zhang, "SO2", "40.00")
@@ -92,7 +100,8 @@ def test_a_refund_after_the_points_were_spent_leaves_a_visible_debt(shop):
     assert shop.reconcile().ok
 
 
-def test_partial_refunds_claw_back_and_return_pro_rata_and_a_full_one_settles_the_rest(shop):
+def test_partial_refunds_claw_back_and_return_pro_rata_and_a_full_one_settles_the_rest(store_shop):
+    shop = store_shop
     zhang = shop.person("张秀英")
     shop.paid(zhang, "SO0", "300.00")
     shop.later(days=8)
@@ -139,7 +148,8 @@ def test_interactions_earn_points_within_a_daily_cap(shop):
     assert shop.member(zhang).available == 26
 
 
-def test_lots_expire_at_the_end_of_the_nth_month_oldest_first(shop, runtime):
+def test_lots_expire_at_the_end_of_the_nth_month_oldest_first(shop):
+    runtime = shop.runtime
     with transaction(runtime.sessions) as session:
         loyalty.set_points_rules(session, PointsRules(expire_after_months=1), shop.now, "test")
     zhang = shop.person("张秀英")
@@ -160,7 +170,8 @@ def test_lots_expire_at_the_end_of_the_nth_month_oldest_first(shop, runtime):
     assert shop.reconcile().ok
 
 
-def test_reconciliation_notices_a_balance_that_is_not_its_entries(shop, runtime):
+def test_reconciliation_notices_a_balance_that_is_not_its_entries(shop):
+    runtime = shop.runtime
     zhang = shop.person("张秀英")
     shop.paid(zhang, "SO1", "100.00")
     found = shop.reconcile()
