@@ -104,3 +104,14 @@ def test_tier_rules_that_cannot_mean_one_thing_are_refused():
                 TierRule(name="金卡", threshold=Decimal("500")),
             ]
         )
+
+
+def test_an_imported_tier_is_kept_until_the_first_window_ends(shop):
+    from liveloop.profiles.service import NewCustomer, create_customer
+
+    with transaction(shop.runtime.sessions) as session:
+        li = create_customer(session, NewCustomer(name="李静", member_tier="金卡"), shop.now, "crm")
+    shop.paid(li, "SO1", "20.00")
+    assert shop.member(li).tier == "金卡" and _profile_tier(shop, li) == "金卡"
+    shop.later(days=93)
+    assert shop.member(li).tier == "基础"

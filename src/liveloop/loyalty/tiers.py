@@ -55,14 +55,19 @@ def _change(
 def ensure_member(
     session: Session, customer_id: int, at: datetime, tz: ZoneInfo, rules: TierRules | None = None
 ) -> LoyaltyMember:
-    """The member row, made (基础, a window from ``at``) the first time."""
+    """The member row, made the first time with a window from ``at``: at the tier the profile
+    already names when it is one of ours (an imported member list is honoured until the first
+    window ends: no downgrade before it), else 基础."""
     member = session.get(LoyaltyMember, customer_id)
     if member is not None:
         return member
     rules = rules or tier_rules(session)
+    facts = profiles.person_facts(session, [customer_id]).get(customer_id)
+    known = facts.member_tier if facts is not None else None
+    tier = known if known in TIERS else BASIC
     member = LoyaltyMember(
         customer_id=customer_id,
-        tier=BASIC,
+        tier=tier,
         tier_since=at,
         window_start=at,
         window_end=add_months(at, rules.window_months, tz),
@@ -71,14 +76,14 @@ def ensure_member(
     )
     session.add(member)
     session.flush()
-    profiles.set_member_tier(session, customer_id, BASIC, at)
+    profiles.set_member_tier(session, customer_id, tier, at)
     events.tier_changed(
         session,
         at=at,
         customer_id=customer_id,
         key=f"{customer_id}:joined",
         from_tier=None,
-        to_tier=BASIC,
+        to_tier=tier,
         reason="joined",
         growth="0.00",
     )
