@@ -36,6 +36,7 @@ OneId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-
 
 
 class BenefitsOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     birthday_coupon: str | None
     early_entry_minutes: int
     nutrition_advisor: bool
