@@ -154,3 +154,18 @@ class Reconciliation:
             and not self.mismatched_lots
             and self.total == 0
         )
+
+
+@dataclass(frozen=True)
+class PointsOverview:
+    """The brand's side of the ledger: points handed out, spent, expired and clawed back, what
+    members hold (available, frozen) and owe, and how many members owe."""
+
+    issued: int
+    redeemed: int
+    expired: int
+    clawed_back: int
+    available: int
+    frozen: int
+    owed: int
+    members_owing: int

@@ -24,6 +24,7 @@ from liveloop.loyalty.contracts import (
     LedgerPage,
     MemberBenefits,
     MemberView,
+    PointsOverview,
     PointsSpent,
     PostingKind,
     Reconciliation,
@@ -284,6 +285,42 @@ def tier_rules(session: Session) -> TierRules:
 
 def set_tier_rules(session: Session, new: TierRules, at: datetime, by: str) -> TierRules:
     return rules.set_tier_rules(session, new, at, by)
+
+
+def points_overview(session: Session) -> PointsOverview:
+    """The ledger's totals by account kind (the brand's accounts hold the other side of each
+    posting, so ``issued`` is negative in the ledger and shown here as points handed out)."""
+    brand = dict(
+        session.execute(
+            select(PointsAccount.kind, PointsAccount.balance).where(
+                PointsAccount.customer_id.is_(None)
+            )
+        ).all()
+    )
+    held = dict(
+        session.execute(
+            select(PointsAccount.kind, func.sum(PointsAccount.balance))
+            .where(PointsAccount.customer_id.is_not(None))
+            .group_by(PointsAccount.kind)
+        ).all()
+    )
+    owing = session.execute(
+        select(func.count(), func.coalesce(func.sum(PointsAccount.balance), 0)).where(
+            PointsAccount.customer_id.is_not(None),
+            PointsAccount.kind == AccountKind.AVAILABLE,
+            PointsAccount.balance < 0,
+        )
+    ).one()
+    return PointsOverview(
+        issued=-int(brand.get(AccountKind.ISSUED, 0)),
+        redeemed=int(brand.get(AccountKind.REDEEMED, 0)),
+        expired=int(brand.get(AccountKind.EXPIRED, 0)),
+        clawed_back=int(brand.get(AccountKind.CLAWED_BACK, 0)),
+        available=int(held.get(AccountKind.AVAILABLE, 0) or 0),
+        frozen=int(held.get(AccountKind.FROZEN, 0) or 0),
+        owed=-int(owing[1] or 0),
+        members_owing=int(owing[0] or 0),
+    )
 
 
 def reconcile(session: Session) -> Reconciliation:
