@@ -10,6 +10,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
+from liveloop.loyalty.contracts import Benefits
 from liveloop.store.eventlog import emit
 
 POINTS_EARNED: Final = "Points Earned"
@@ -230,9 +231,12 @@ def tier_changed(
     to_tier: str,
     reason: str,
     growth: str,
+    benefits: Benefits,
 ) -> None:
     """A member's tier changed: ``from`` (null for a new member), ``to``, ``reason``
-    (``upgrade``, ``regrade`` at the window's end, ``merge``), ``growth`` (yuan)."""
+    (``joined``, ``upgrade``, ``regrade`` at the window's end, ``merge``), ``growth`` (yuan),
+    and the new tier's benefits (``birthday_coupon``, ``early_entry_minutes``,
+    ``nutrition_advisor``) for journeys to act on."""
     emit(
         session,
         TIER_CHANGED,
@@ -240,5 +244,13 @@ def tier_changed(
         source=SOURCE,
         message_id=f"tier-changed:{key}",
         customer_id=customer_id,
-        properties={"from": from_tier, "to": to_tier, "reason": reason, "growth": growth},
+        properties={
+            "from": from_tier,
+            "to": to_tier,
+            "reason": reason,
+            "growth": growth,
+            "birthday_coupon": benefits.birthday_coupon,
+            "early_entry_minutes": benefits.early_entry_minutes,
+            "nutrition_advisor": benefits.nutrition_advisor,
+        },
     )

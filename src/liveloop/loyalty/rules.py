@@ -95,7 +95,7 @@ class TierRules(Strict):
             TierRule(
                 name=GOLD,
                 threshold=Decimal("5000"),
-                birthday_coupon="birthday_30",
+                birthday_coupon="birthday_50",
                 early_entry_minutes=30,
                 nutrition_advisor=True,
             ),

@@ -49,6 +49,7 @@ def _change(
         to_tier=tier,
         reason=reason,
         growth=str(member.growth),
+        benefits=tier_rules(session).rule(tier).benefits(),
     )
 
 
@@ -86,6 +87,7 @@ def ensure_member(
         to_tier=tier,
         reason="joined",
         growth="0.00",
+        benefits=rules.rule(tier).benefits(),
     )
     return member
 
