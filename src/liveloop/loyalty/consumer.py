@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from liveloop import spec
 from liveloop.identity import events as identity_events
-from liveloop.loyalty import points, tiers
+from liveloop.loyalty import points, refunds, tiers
 from liveloop.loyalty.rules import REWARDABLE
 from liveloop.profiles import service as profiles
 from liveloop.store.consumers import Consumers
@@ -131,7 +131,7 @@ def _refunded(session: Session, person: int, event: LoggedEvent, tz: ZoneInfo) -
             tz=tz,
             order_no=order_no,
         )
-    points.on_refund(
+    refunds.on_refund(
         session,
         customer_id=person,
         order_no=order_no,

@@ -1,21 +1,19 @@
 """Points by business fact: earned on a paid order (frozen for the after-sales window, then
 released), rewarded for interactions and UGC (a daily cap per person and event), spent at
-checkout, returned and clawed back pro rata when an order is refunded, expired lot by lot, and
-adjusted by an operator. Each is one posting on the ledger, unique on its source key:
+checkout, expired lot by lot, adjusted by an operator, moved on a OneID merge (refunds are in
+``refunds``). Each is one posting on the ledger, unique on its source key:
 
-    order:{no}:earn          refund:{refund_no}:clawback    lot:{id}:release
-    event:{message_id}:reward  refund:{refund_no}:return    lot:{id}:expire
-    (the caller's key):spend   adjust:{client key}          merge:{merge_id}:transfer
+    order:{no}:earn            lot:{id}:release     adjust:{client key}
+    event:{message_id}:reward  lot:{id}:expire      merge:{merge_id}:transfer
+    (the caller's key):spend
 
-A claw-back is never skipped: what the order's frozen lot no longer holds comes from the
-available balance, which may go below zero — the member then owes it, and later points pay the
-debt first. Pro rata is cumulative (what the order's refunds so far call for, less what was
-already taken), so partial refunds never drift by rounding and a full refund takes it all.
+Lots: every credit is a lot that ends at the end of the N-th month after it was earned; what
+is debited is taken from the lots ending soonest (``settle_lots``), and a member who owes
+points pays the debt from the next lots first.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from zoneinfo import ZoneInfo
@@ -40,16 +38,17 @@ def expiry_of(earned_at: datetime, rules: PointsRules, tz: ZoneInfo) -> datetime
     return add_months(month_start(earned_at, tz), rules.expire_after_months + 1, tz)
 
 
-def _whole(points: Decimal) -> int:
+def whole(points: Decimal) -> int:
+    """Whole points, rounded down."""
     return int(points.to_integral_value(rounding=ROUND_DOWN))
 
 
-def _state(session: Session, customer_id: int) -> tuple[int, int]:
+def state(session: Session, customer_id: int) -> tuple[int, int]:
     balances = balances_of(session, customer_id)
     return balances[A.value], balances[F.value]
 
 
-def _new_lot(
+def new_lot(
     session: Session,
     posted: Posted,
     customer_id: int,
@@ -116,7 +115,7 @@ def earn_for_order(
     """A paid order's points (``earn_per_yuan`` × total, whole points), frozen until its
     after-sales window closes. Returns the points (0: none, or posted before)."""
     rules = points_rules(session)
-    points = _whole(total * rules.earn_per_yuan)
+    points = whole(total * rules.earn_per_yuan)
     if points <= 0:
         return 0
     frozen_until = at + timedelta(days=after_sales_days)
@@ -135,7 +134,7 @@ def earn_for_order(
     )
     if not posted.new:
         return 0
-    _new_lot(
+    new_lot(
         session,
         posted,
         customer_id,
@@ -145,7 +144,7 @@ def earn_for_order(
         frozen_until=frozen_until,
         order_no=order_no,
     )
-    available, frozen = _state(session, customer_id)
+    available, frozen = state(session, customer_id)
     events.points_earned(
         session,
         at=at,
@@ -204,9 +203,9 @@ def reward(
     if not posted.new:
         return 0
     expires_at = expiry_of(at, rules, tz)
-    _new_lot(session, posted, customer_id, points, at, expires_at)
+    new_lot(session, posted, customer_id, points, at, expires_at)
     settle_lots(session, customer_id)  # a member who owes pays the debt first
-    available, frozen = _state(session, customer_id)
+    available, frozen = state(session, customer_id)
     events.points_earned(
         session,
         at=at,
@@ -253,7 +252,7 @@ def release_due(session: Session, now: datetime, limit: int = 500) -> int:
         lot.status = LotStatus.AVAILABLE
         session.flush()
         settle_lots(session, lot.customer_id)
-        available, frozen = _state(session, lot.customer_id)
+        available, frozen = state(session, lot.customer_id)
         events.points_released(
             session,
             at=at,
@@ -303,7 +302,7 @@ def spend(
             source_key,
             known.points,
             value_of(known.points, rules),
-            _state(session, customer_id)[0],
+            state(session, customer_id)[0],
         )
     available = balances_of(session, customer_id)[A.value]
     if available < points:
@@ -321,7 +320,7 @@ def spend(
         details={"value": str(value)},
     )
     settle_lots(session, customer_id)
-    after, frozen = _state(session, customer_id)
+    after, frozen = state(session, customer_id)
     if posted.new:
         events.points_spent(
             session,
@@ -335,187 +334,6 @@ def spend(
             value=str(value),
         )
     return PointsSpent(posted.posting_id, source_key, points, value, after)
-
-
-# ---- refunds -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RefundOutcome:
-    clawed_back: int
-    returned: int
-
-
-def _share(points: int, refunded: Decimal, total: Decimal, full: bool) -> int:
-    """The part of ``points`` that ``refunded`` of ``total`` calls for (all, when full)."""
-    if full or total <= 0 or refunded >= total:
-        return points
-    return _whole(Decimal(points) * refunded / total)
-
-
-def on_refund(
-    session: Session,
-    *,
-    customer_id: int,
-    order_no: str,
-    refund_no: str,
-    refunded_before: Decimal,
-    refunded_after: Decimal,
-    order_total: Decimal,
-    full: bool,
-    at: datetime,
-    tz: ZoneInfo,
-) -> RefundOutcome:
-    """A refund of ``order_no``: its earned points clawed back and the points spent on it
-    returned, each pro rata to what has been refunded so far."""
-    clawed = _claw_back(
-        session,
-        customer_id,
-        order_no,
-        refund_no,
-        refunded_before,
-        refunded_after,
-        order_total,
-        full,
-        at,
-    )
-    returned = _return_spent(
-        session,
-        customer_id,
-        order_no,
-        refund_no,
-        refunded_before,
-        refunded_after,
-        order_total,
-        full,
-        at,
-        tz,
-    )
-    return RefundOutcome(clawed, returned)
-
-
-def _claw_back(
-    session: Session,
-    customer_id: int,
-    order_no: str,
-    refund_no: str,
-    before: Decimal,
-    after: Decimal,
-    total: Decimal,
-    full: bool,
-    at: datetime,
-) -> int:
-    earned = find_posting(session, f"order:{order_no}:earn")
-    if earned is None:
-        return 0
-    owner = customer_id  # the person who stands for the buyer now (balances follow merges)
-    points = _share(earned.points, after, total, full) - _share(earned.points, before, total, False)
-    if points <= 0:
-        return 0
-    lot = session.scalar(select(PointsLot).where(PointsLot.posting_id == earned.id))
-    from_frozen = (
-        min(points, lot.remaining) if lot is not None and lot.status == LotStatus.FROZEN else 0
-    )
-    from_available = points - from_frozen
-    legs = [brand(AccountKind.CLAWED_BACK, points)]
-    if from_frozen:
-        legs.append(Leg(F, owner, -from_frozen))
-    if from_available:
-        legs.append(Leg(A, owner, -from_available, may_go_negative=True))
-    source_key = f"refund:{refund_no}:clawback"
-    posted = post(
-        session,
-        source_key=source_key,
-        kind=PostingKind.CLAWBACK,
-        customer_id=owner,
-        at=at,
-        legs=legs,
-        memo=f"订单 {order_no} 退款追回 {points} 积分",
-        order_no=order_no,
-        details={
-            "refund_no": refund_no,
-            "from_frozen": from_frozen,
-            "from_available": from_available,
-        },
-    )
-    if not posted.new:
-        return 0
-    if lot is not None and from_frozen:
-        lot.remaining -= from_frozen
-        if lot.remaining == 0:
-            lot.status = LotStatus.CLOSED
-    session.flush()
-    settle_lots(session, owner)
-    available, frozen = _state(session, owner)
-    events.points_clawed_back(
-        session,
-        at=at,
-        customer_id=owner,
-        source_key=source_key,
-        points=points,
-        available=available,
-        frozen=frozen,
-        order_no=order_no,
-        refund_no=refund_no,
-        owed=max(-available, 0),
-    )
-    return points
-
-
-def _return_spent(
-    session: Session,
-    customer_id: int,
-    order_no: str,
-    refund_no: str,
-    before: Decimal,
-    after: Decimal,
-    total: Decimal,
-    full: bool,
-    at: datetime,
-    tz: ZoneInfo,
-) -> int:
-    spent = list(
-        session.execute(
-            select(PointsPosting.id, PointsPosting.points).where(
-                PointsPosting.order_no == order_no, PointsPosting.kind == PostingKind.SPEND
-            )
-        )
-    )
-    if not spent:
-        return 0
-    owner, total_spent = customer_id, sum(p for _, p in spent)
-    points = _share(total_spent, after, total, full) - _share(total_spent, before, total, False)
-    if points <= 0:
-        return 0
-    source_key = f"refund:{refund_no}:return"
-    posted = post(
-        session,
-        source_key=source_key,
-        kind=PostingKind.RETURN,
-        customer_id=owner,
-        at=at,
-        legs=[brand(AccountKind.REDEEMED, -points), Leg(A, owner, points)],
-        memo=f"订单 {order_no} 退款退回抵扣的 {points} 积分",
-        order_no=order_no,
-        details={"refund_no": refund_no},
-    )
-    if not posted.new:
-        return 0
-    _new_lot(session, posted, owner, points, at, expiry_of(at, points_rules(session), tz))
-    settle_lots(session, owner)
-    available, frozen = _state(session, owner)
-    events.points_returned(
-        session,
-        at=at,
-        customer_id=owner,
-        source_key=source_key,
-        points=points,
-        available=available,
-        frozen=frozen,
-        order_no=order_no,
-        refund_no=refund_no,
-    )
-    return points
 
 
 # ---- expiry, adjustments, merges ----------------------------------------------------------------
@@ -549,7 +367,7 @@ def expire_due(session: Session, now: datetime, limit: int = 500) -> int:
             details={"lot": lot.id},
         )
         settle_lots(session, lot.customer_id)
-        available, frozen = _state(session, lot.customer_id)
+        available, frozen = state(session, lot.customer_id)
         events.points_expired(
             session,
             at=lot.expires_at,
@@ -602,10 +420,10 @@ def adjust(
     )
     if posted.new and points > 0:
         expires_at = expiry_of(at, points_rules(session), tz)
-        _new_lot(session, posted, customer_id, points, at, expires_at)
+        new_lot(session, posted, customer_id, points, at, expires_at)
     settle_lots(session, customer_id)
     if posted.new and points > 0:
-        available, frozen = _state(session, customer_id)
+        available, frozen = state(session, customer_id)
         events.points_earned(
             session,
             at=at,
@@ -627,7 +445,7 @@ def transfer_on_merge(
 ) -> None:
     """OneID merged ``merged_id`` into ``survivor_id``: their balances move to the survivor in
     one posting (a debt too), and their lots with them."""
-    available, frozen = _state(session, merged_id)
+    available, frozen = state(session, merged_id)
     legs = []
     if available:
         legs += [
