@@ -31,6 +31,7 @@ from liveloop.live.api import scripts_router as live_scripts_router
 from liveloop.live.api import shows_router as live_shows_router
 from liveloop.live.api import stream_router as live_stream_router
 from liveloop.live.api import webhook_router as live_webhook_router
+from liveloop.loyalty.api import router as loyalty_router
 from liveloop.metrics import Metrics, MetricsMiddleware
 from liveloop.profiles.api import router as profiles_router
 from liveloop.profiles.api import rules_router as tag_rules_router
@@ -93,6 +94,7 @@ def create_app(
     app.include_router(channels_api.router)
     app.include_router(coupons_router)
     app.include_router(orders_router)
+    app.include_router(loyalty_router)
     app.include_router(guide_tasks_router)
     app.include_router(journeys_router)
     event_writer = ingest.mount(app, runtime)
