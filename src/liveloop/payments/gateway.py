@@ -83,6 +83,13 @@ def install(runtime: Runtime, gateway: Gateway) -> Gateway:
     return gateway
 
 
+def built(runtime: Runtime) -> bool:
+    """Whether this runtime's gateway exists (building one may start the local provider)."""
+    with _LOCK:
+        known = _GATEWAYS.get(id(runtime))
+        return known is not None and known[0]() is runtime
+
+
 def gateway(runtime: Runtime) -> Gateway:
     """This runtime's gateway, built from its settings on first use."""
     with _LOCK:
