@@ -1,6 +1,7 @@
 """Placing an order: its lines priced from the catalog (or a price set upstream, e.g. a live
 price or a group-buy tier), its coupon priced and redeemed, its points spent, all in the
-placing transaction; the order is ``created`` and ``Order Placed`` logged.
+placing transaction (points through ``loyalty.service.spend_points``); the order is
+``created`` and ``Order Placed`` logged.
 
 The order number is the idempotency key: the same request again answers the order as it is
 (``created=False``), the same number with other content is refused (409).
@@ -26,6 +27,7 @@ from liveloop.commerce.coupons.redemption import PricedLine, mark_redeemed, pric
 from liveloop.commerce.models import Order, OrderItem, Product
 from liveloop.commerce.orders.errors import OrderConflict, OrderRefused
 from liveloop.commerce.orders.views import OrderView, _view, order_view
+from liveloop.loyalty import service as loyalty
 from liveloop.profiles.service import survivor_of
 from liveloop.store.base import to_money
 
@@ -101,8 +103,8 @@ def place_order(session: Session, request: OrderRequest, *, at: datetime, source
     points_value = Decimal("0.00")
     if request.points > 0:
         # Points are spent below, once the order row holds its number; here they are only
-        # valued, so that the total is known before anything is written.
-        points_value = _points_value(request)
+        # valued (by loyalty's rate), so that the total is known before anything is written.
+        points_value = _points_value(session, request)
     total = subtotal - coupon_discount - points_value
     if total < 0:
         raise OrderRefused(
@@ -142,7 +144,7 @@ def place_order(session: Session, request: OrderRequest, *, at: datetime, source
     if redemption is not None:
         mark_redeemed(session, redemption, request.order_no, at)
     if request.points > 0:
-        _spend_points(session, request, at)
+        _spend_points(session, request, at, points_value)
     by_sku = [products[line.sku] for line in request.lines]
     events.order_placed(
         session,
@@ -235,16 +237,24 @@ def _priced_items(
 
 
 # ---- Points at checkout -------------------------------------------------------------------
-# THE call site where points are spent (inside the placing transaction, after the order row
-# holds its number, keyed by it so a replay cannot spend twice). Points at checkout open when
-# ``loyalty.service.spend_points`` exists (issue 13's loyalty package); until then an order
-# asking to spend points is refused, never placed at full price behind the buyer's back.
-POINTS_CLOSED = "积分抵扣尚未开通 (points at checkout are not available yet)"
+# THE call site where points are spent: ``loyalty.service.spend_points`` inside the placing
+# transaction, after the order row holds its number, keyed by it (``order:{no}:spend``) so a
+# replayed checkout cannot spend twice; a short balance (积分不足, 409) refuses the whole order
+# and nothing is written. Refunds give the points back pro rata (loyalty reads Order Refunded).
+def _points_value(session: Session, request: OrderRequest) -> Decimal:
+    return loyalty.points_value(session, request.points)
 
 
-def _points_value(request: OrderRequest) -> Decimal:
-    raise OrderRefused(f"{request.order_no}: {POINTS_CLOSED}")
-
-
-def _spend_points(session: Session, request: OrderRequest, at: datetime) -> None:
-    raise OrderRefused(f"{request.order_no}: {POINTS_CLOSED}")
+def _spend_points(session: Session, request: OrderRequest, at: datetime, value: Decimal) -> None:
+    spent = loyalty.spend_points(
+        session,
+        customer_id=request.customer_id,
+        points=request.points,
+        source_key=f"order:{request.order_no}:spend",
+        at=at,
+        order_no=request.order_no,
+    )
+    if spent.value != value:  # the rate changed between pricing and spending: price again
+        raise OrderConflict(
+            f"{request.order_no}: 积分抵扣价值刚刚变化,请重新下单 (the points' value just changed)"
+        )
