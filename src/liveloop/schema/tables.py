@@ -6,6 +6,7 @@ import liveloop.campaigns.models
 import liveloop.channels.models
 import liveloop.guides.models
 import liveloop.journeys.models
+import liveloop.loyalty.models
 import liveloop.segments.models  # noqa: F401
 from liveloop.access.models import ApiKey, ConsoleSession, LoginThrottle, User
 from liveloop.analytics.models import (
@@ -15,7 +16,7 @@ from liveloop.analytics.models import (
     RepurchasePrediction,
     RfmGroupRule,
 )
-from liveloop.commerce.models import Order, OrderItem, Product
+from liveloop.commerce.models import Order, OrderItem, OrderRefund, Product
 from liveloop.content.models import ContentItem
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
 from liveloop.ingest.models import Source
@@ -27,6 +28,7 @@ from liveloop.live.models import (
     PreparedOffer,
     ShelfItem,
 )
+from liveloop.payments.models import Payment, PaymentNotification, RefundSend
 from liveloop.profiles.models import Consent, Customer, CustomerTag, ProfileCounters, TagRule
 from liveloop.store.base import Base
 from liveloop.store.consumers import ConsumerCursor, ConsumerFailure
@@ -57,10 +59,14 @@ __all__ = [
     "LoginThrottle",
     "Order",
     "OrderItem",
+    "OrderRefund",
     "OutboxMessage",
+    "Payment",
+    "PaymentNotification",
     "PreparedOffer",
     "Product",
     "ProfileCounters",
+    "RefundSend",
     "RepurchasePrediction",
     "RfmGroupRule",
     "ShelfItem",
