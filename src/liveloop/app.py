@@ -15,6 +15,7 @@ from liveloop import __version__, bootstrap, errors
 from liveloop.analytics.api import router as analytics_router
 from liveloop.channels import api as channels_api
 from liveloop.clock import Clock
+from liveloop.commerce.api import products_router
 from liveloop.commerce.api import router as coupons_router
 from liveloop.config import Settings, get_settings
 from liveloop.console import routes as console
@@ -91,6 +92,7 @@ def create_app(
     app.include_router(segments_router)
     app.include_router(channels_api.router)
     app.include_router(coupons_router)
+    app.include_router(products_router)
     app.include_router(guide_tasks_router)
     app.include_router(journeys_router)
     event_writer = ingest.mount(app, runtime)

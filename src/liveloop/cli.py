@@ -222,6 +222,34 @@ def import_customers_command(
     _import("customers", path, rejects)
 
 
+@import_app.command("products")
+def import_products_command(
+    path: Path,
+    rejects: Annotated[Path | None, typer.Option(help="Where to write rejected rows")] = None,
+) -> None:
+    """Import products/SKUs (CSV or Excel, keyed by SKU); bad rows go to FILE.rejects.csv with
+    their row, columns and reason."""
+    from liveloop.ingest.service import ImportFileError, import_products
+
+    if not path.is_file():
+        err.print(f"[red]No such file: {path}[/red]")
+        raise typer.Exit(2)
+    runtime = _open()
+    try:
+        with console.status(f"importing products from {path.name}"):
+            report = import_products(runtime.sessions, path, runtime.clock.now(), rejects)
+    except ImportFileError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(
+        f"{report.rows} rows: {report.created} products created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.rejected)} rows rejected."
+    )
+    if report.rejects_file:
+        console.print(f"Rejected rows and reasons: {report.rejects_file}")
+        raise typer.Exit(1)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",

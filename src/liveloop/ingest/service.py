@@ -17,6 +17,8 @@ from liveloop.ingest.imports import import_customers as import_customers
 from liveloop.ingest.imports import import_orders as import_orders
 from liveloop.ingest.messages import MAX_BATCH_BYTES as MAX_BATCH_BYTES
 from liveloop.ingest.messages import parse_object as parse_object
+from liveloop.ingest.product_imports import ProductImportReport as ProductImportReport
+from liveloop.ingest.product_imports import import_products as import_products
 from liveloop.ingest.sources import NewSource as NewSource
 from liveloop.ingest.sources import SourceError as SourceError
 from liveloop.ingest.sources import SourceInfo as SourceInfo

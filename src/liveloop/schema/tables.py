@@ -13,10 +13,10 @@ from liveloop.analytics.models import (
     RepurchasePrediction,
     RfmGroupRule,
 )
-from liveloop.commerce.models import Order, OrderItem, Product
+from liveloop.commerce.models import Order, OrderItem, Product, RegionalPool
 from liveloop.content.models import ContentItem
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
-from liveloop.ingest.models import Source
+from liveloop.ingest.models import LedgerRefusal, Source
 from liveloop.live.models import (
     LiveAttendance,
     LiveRoom,
@@ -48,6 +48,7 @@ __all__ = [
     "IdentifierBlock",
     "Identity",
     "IdentityMerge",
+    "LedgerRefusal",
     "LiveAttendance",
     "LiveRoom",
     "LiveScript",
@@ -59,6 +60,7 @@ __all__ = [
     "PreparedOffer",
     "Product",
     "ProfileCounters",
+    "RegionalPool",
     "RepurchasePrediction",
     "RfmGroupRule",
     "ShelfItem",
