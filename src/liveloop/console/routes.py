@@ -25,6 +25,7 @@ from liveloop.console import (
     live_host,
     live_report,
     messages,
+    products,
     segments,
     sources,
 )
@@ -74,6 +75,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(analytics.router)
     app.include_router(messages.router)
     app.include_router(guides.router)
+    app.include_router(products.router)
     app.include_router(segments.router)
     app.include_router(journeys.router)
     app.include_router(live.router)

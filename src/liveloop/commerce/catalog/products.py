@@ -393,7 +393,7 @@ def _view(
         spu=row.spu,
         spec=row.spec,
         pool=row.pool,
-        pool_label=pools[row.pool][0] if row.pool in pools else None,
+        pool_label=pools[row.pool][0] if row.pool is not None and row.pool in pools else None,
         provinces=_provinces(row, pools),
         months_on_sale=tuple(row.months_on_sale) if row.months_on_sale else None,
         peak_months=tuple(row.peak_months or ()),
