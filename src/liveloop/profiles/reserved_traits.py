@@ -11,7 +11,7 @@ the traits document as they are, and the reserved ones also fill the profile's c
 | ``birthday`` | ``birthday`` | an ISO date or date-time (1900 … the event's day) |
 | ``address.city`` | ``city`` | text, cut to 32 |
 | ``address.state`` | ``province`` | text, cut to 32 (广东省, 广东 …) |
-| ``createdAt`` | ``created_at`` | an ISO date-time; moves the person's "customer since" earlier, never later |
+| ``createdAt`` | ``created_at`` | an ISO date-time; "customer since" moves earlier, never later |
 
 ``phone`` and ``email`` are identifiers (``identity.extract``), not fields. A value that cannot
 be read is ignored for its field — the field keeps what it had — and the reason is kept in the
