@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, HTTPException, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -170,8 +170,7 @@ async def import_file(
     request: Request,
     user: ConsoleUser,
     runtime: RuntimeDep,
-    file: UploadFile,
-    csrf_token: Annotated[str, Form(max_length=64)] = "",
+    file: UploadFile | None = None,
 ) -> Response:
     if not _reader(user):
         raise HTTPException(403, "只有运营和管理员可以导入商品")
@@ -185,8 +184,10 @@ async def import_file(
 
 
 async def _import(
-    runtime: RuntimeDep, file: UploadFile
+    runtime: RuntimeDep, file: UploadFile | None
 ) -> tuple[ProductImportReport | None, str | None, int]:
+    if file is None:
+        return None, "请选择要导入的商品文件", 400
     name = Path(file.filename or "products.csv").name
     suffix = Path(name).suffix.lower()
     if suffix not in (".csv", ".xlsx", ".xlsm"):

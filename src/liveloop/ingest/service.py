@@ -15,6 +15,9 @@ from liveloop.ingest.errors import NotAllowed as NotAllowed
 from liveloop.ingest.imports import ImportFileError as ImportFileError
 from liveloop.ingest.imports import import_customers as import_customers
 from liveloop.ingest.imports import import_orders as import_orders
+from liveloop.ingest.ledger import RefusalView as RefusalView
+from liveloop.ingest.ledger import ledger_refusals as ledger_refusals
+from liveloop.ingest.ledger import refusal_counts as refusal_counts
 from liveloop.ingest.messages import MAX_BATCH_BYTES as MAX_BATCH_BYTES
 from liveloop.ingest.messages import parse_object as parse_object
 from liveloop.ingest.product_imports import ProductImportReport as ProductImportReport
@@ -23,7 +26,9 @@ from liveloop.ingest.sources import NewSource as NewSource
 from liveloop.ingest.sources import SourceError as SourceError
 from liveloop.ingest.sources import SourceInfo as SourceInfo
 from liveloop.ingest.sources import SourceKind as SourceKind
+from liveloop.ingest.sources import UnknownSource as UnknownSource
 from liveloop.ingest.sources import create_source as create_source
 from liveloop.ingest.sources import disable_source as disable_source
 from liveloop.ingest.sources import list_sources as list_sources
+from liveloop.ingest.sources import set_order_ledger as set_order_ledger
 from liveloop.ingest.sources import source_for_key as source_for_key
