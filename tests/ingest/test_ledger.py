@@ -192,7 +192,9 @@ def test_the_sources_page_switches_a_ledger_and_shows_what_it_refused(client, ru
 def test_the_cli_marks_a_source_as_a_ledger(cli):
     created = cli("sources", "create", "ERP", "--order-ledger")
     assert created.exit_code == 0, created.output
-    assert "Order ledgers (their Order Completed become orders): ERP" in cli("sources", "list").output
+    assert (
+        "Order ledgers (their Order Completed become orders): ERP" in cli("sources", "list").output
+    )
     assert cli("sources", "ledger", "ERP", "--off").exit_code == 0
     assert "Order ledgers" not in cli("sources", "list").output
     assert cli("sources", "ledger", "nope").exit_code == 2
