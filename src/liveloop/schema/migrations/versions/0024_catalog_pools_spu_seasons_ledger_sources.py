@@ -2,7 +2,7 @@
 ledger events they refused
 
 Revision ID: 0024
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-07 14:30:00
 """
 
@@ -16,8 +16,8 @@ from sqlalchemy.dialects import postgresql
 import liveloop.store.base
 
 revision: str = "0024"
-# The lead re-chains this after the others when merged.
-down_revision: str | None = "0019"
+# The lead re-chains this after the others when merged (on h-catalog: after h-orders' 0020).
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
