@@ -11,18 +11,28 @@ What it reads, as Segment's e-commerce spec sends it:
   ``coupon`` (kept on the order; a code of the source's, not a liveloop coupon), ``revenue`` /
   ``total`` (kept as the source reported them; the order's own total is its lines less the
   discount), ``channel``;
-- ``Order Refunded``: ``order_id``, ``reason``; the whole order is refunded.
+- ``Order Refunded``: ``order_id``, ``reason``; with ``products[{sku | product_id,
+  quantity}]`` and/or ``total`` (or ``amount``) only those units / that amount are refunded
+  (``commerce.refund_order_part``, settled: the source returned the money), numbered by
+  ``refund_id`` when the event has one, else by the event; without either, what is left of the
+  order is refunded.
+
+An order paid elsewhere is recorded in one go (``commerce.record_order``): commerce's own
+``Order Completed`` is logged with it, because that domain event is what the profile counters,
+RFM and segments count; the source's event stays in the timeline.
 
 The same ``order_id`` twice is one order (commerce keys orders by number), so a replayed or
 re-sent event changes nothing. An event that cannot become an order — an unknown SKU, nobody
-identified, a refund of an order never seen, a partial refund (``products`` listed) — stays in
+identified, a refund of an order never seen or of more than is left — stays in
 the log as it is and its refusal is recorded once (``ledger_refusals``: the event, the order
 number, the reason in Chinese), shown on the console's sources page; the consumer goes on.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +57,8 @@ log = logging.getLogger(__name__)
 LEDGER_CONSUMER = "order-ledger"
 NAMES = frozenset({spec.ORDER_COMPLETED, spec.ORDER_REFUNDED})
 MAX_LINES = 200
+# What commerce takes as a refund number (WeChat Pay's out_refund_no).
+REFUND_NO = re.compile(r"^[A-Za-z0-9_\-|*@]{1,64}$")
 _SOURCES = "ingest.ledger_sources"  # the ledger sources, read once per batch (session.info)
 
 
@@ -141,16 +153,47 @@ def _complete(session: Session, event: LoggedEvent, order_no: str | None) -> Non
 def _refund(session: Session, event: LoggedEvent, order_no: str | None) -> None:
     if order_no is None:
         raise LedgerRefused("缺少订单号 order_id (or longer than 64 characters)")
-    if event.properties.get("products"):
-        raise LedgerRefused("暂不支持按商品部分退款,请退整单 (partial refunds are not taken yet)")
-    reason = event.properties.get("reason")
-    commerce.refund_order(
+    props = event.properties
+    given = props.get("reason")
+    reason = given[:200] if isinstance(given, str) and given.strip() else "来源退款"
+    products = props.get("products")
+    amount = _amount(props.get("total", props.get("amount")), "退款金额")
+    if not products and amount is None:
+        commerce.refund_order(
+            session, order_no, refunded_at=event.timestamp, reason=reason, source=event.source
+        )
+        return
+    lines = (
+        [
+            commerce.RefundLineRequest(quantity=line.quantity, sku=line.sku)
+            for line in _lines(products)
+        ]
+        if products
+        else None
+    )
+    commerce.refund_order_part(
         session,
         order_no,
-        refunded_at=event.timestamp,
-        reason=reason[:200] if isinstance(reason, str) and reason.strip() else "来源退款",
+        refund_no=_refund_no(props, event),
+        amount=amount,
+        lines=lines,
+        reason=reason,
+        at=event.timestamp,
         source=event.source,
+        settled=True,
     )
+
+
+def _refund_no(props: Mapping[str, Any], event: LoggedEvent) -> str:
+    """The refund's number: the source's ``refund_id`` when it is one commerce can hold, else
+    one made from the event (a replay of the event is the same refund)."""
+    given = props.get("refund_id")
+    if isinstance(given, str | int) and not isinstance(given, bool):
+        text = str(given).strip()
+        if REFUND_NO.match(text):
+            return text
+    digest = hashlib.sha256(f"{event.source}\n{event.message_id}".encode()).hexdigest()
+    return f"ledger-{digest[:40]}"
 
 
 def _lines(products: Any) -> list[commerce.OrderLine]:
