@@ -26,57 +26,59 @@ RICE_5 = {
 }
 
 
-def test_a_product_in_two_specs_is_created_read_and_listed(client, runtime):
-    op = auth(runtime, "operator")
-    first = client.post("/v1/products", json=RICE_5, headers=op)
+def test_a_product_in_two_specs_is_created_read_and_listed(store_client, store_runtime):
+    op = auth(store_runtime, "operator")
+    first = store_client.post("/v1/products", json=RICE_5, headers=op)
     assert first.status_code == 201, first.text
     assert first.json()["pool_label"] == "南方籼米区"
     assert "广东省" in first.json()["provinces"] and "北京市" not in first.json()["provinces"]
     ten = {**RICE_5, "sku": "RICE-XIAN-10KG", "name": "马坝油粘籼米 10kg", "spec": "10kg"}
-    assert client.post("/v1/products", json=ten, headers=op).status_code == 201
+    assert store_client.post("/v1/products", json=ten, headers=op).status_code == 201
 
-    detail = client.get("/v1/products/RICE-XIAN-5KG", headers=auth(runtime, "guide")).json()
+    detail = store_client.get(
+        "/v1/products/RICE-XIAN-5KG", headers=auth(store_runtime, "guide")
+    ).json()
     assert [(s["sku"], s["spec"]) for s in detail["skus"]] == [
         ("RICE-XIAN-10KG", "10kg"),
         ("RICE-XIAN-5KG", "5kg"),
     ]
     assert detail["peak_months"] == [10, 11] and detail["price"] == "69.90"
 
-    found = client.get("/v1/products", params={"q": "丝苗"}, headers=op).json()
+    found = store_client.get("/v1/products", params={"q": "丝苗"}, headers=op).json()
     assert found["total"] == 1 and found["rows"][0]["sku"] == "RICE-XIAN-5KG"
-    page = client.get("/v1/products", params={"spu": "RICE-XIAN", "page_size": 1}, headers=op)
+    page = store_client.get("/v1/products", params={"spu": "RICE-XIAN", "page_size": 1}, headers=op)
     assert page.json()["total"] == 2 and len(page.json()["rows"]) == 1
     # A search for a LIKE wildcard finds nothing rather than everything.
-    assert client.get("/v1/products", params={"q": "%"}, headers=op).json()["total"] == 0
+    assert store_client.get("/v1/products", params={"q": "%"}, headers=op).json()["total"] == 0
 
 
-def test_a_sku_is_sold_only_in_its_pool_and_while_on_sale(client, runtime):
-    op = auth(runtime, "operator")
-    client.post("/v1/products", json=RICE_5, headers=op)
+def test_a_sku_is_sold_only_in_its_pool_and_while_on_sale(store_client, store_runtime):
+    op = auth(store_runtime, "operator")
+    store_client.post("/v1/products", json=RICE_5, headers=op)
     jing = {**RICE_5, "sku": "RICE-JING-5KG", "name": "五常稻花香粳米 5kg", "pool": "north"}
     jing |= {"spu": "RICE-JING"}
-    client.post("/v1/products", json=jing, headers=op)
-    with transaction(runtime.read_sessions) as session:
+    store_client.post("/v1/products", json=jing, headers=op)
+    with transaction(store_runtime.read_sessions) as session:
         refused = commerce.sellable_in(session, ["RICE-XIAN-5KG", "RICE-JING-5KG"], "广东")
         assert list(refused) == ["RICE-JING-5KG"] and "北方粳米区" in refused["RICE-JING-5KG"]
         assert commerce.sellable_in(session, ["RICE-XIAN-5KG"], "广东省") == {}
         assert "RICE-XIAN-5KG" in commerce.sellable_in(session, ["RICE-XIAN-5KG"], "黑龙江")
 
-    off = client.post("/v1/products/RICE-XIAN-5KG/deactivate", headers=op)
+    off = store_client.post("/v1/products/RICE-XIAN-5KG/deactivate", headers=op)
     assert off.status_code == 200 and off.json()["active"] is False
-    assert client.post("/v1/products/RICE-XIAN-5KG/deactivate", headers=op).status_code == 200
-    with transaction(runtime.read_sessions) as session:
+    assert store_client.post("/v1/products/RICE-XIAN-5KG/deactivate", headers=op).status_code == 200
+    with transaction(store_runtime.read_sessions) as session:
         assert "下架" in commerce.sellable_in(session, ["RICE-XIAN-5KG"], "广东")["RICE-XIAN-5KG"]
         assert "RICE-XIAN-5KG" not in commerce.known_skus(session)
 
     # A pool changed moves every SKU in it at once.
-    moved = client.put(
+    moved = store_client.put(
         "/v1/product-pools/north",
         json={"label": "北方粳米区", "provinces": ["北京", "广东"]},
         headers=op,
     )
     assert moved.status_code == 200 and moved.json()["provinces"] == ["北京市", "广东省"]
-    with transaction(runtime.read_sessions) as session:
+    with transaction(store_runtime.read_sessions) as session:
         assert commerce.sellable_in(session, ["RICE-JING-5KG"], "广东") == {}
 
 

@@ -56,9 +56,9 @@ def orders(runtime):
         }
 
 
-def test_order_completed_from_a_ledger_source_becomes_one_order(client, runtime):
-    auth = shop(runtime)
-    client.post(
+def test_order_completed_from_a_ledger_source_becomes_one_order(store_client, store_runtime):
+    auth = shop(store_runtime)
+    store_client.post(
         "/v1/identify", json={"userId": "M1", "traits": {"phone": "13800138000"}}, headers=auth
     )
     body = completed(
@@ -68,15 +68,15 @@ def test_order_completed_from_a_ledger_source_becomes_one_order(client, runtime)
         revenue=139.7,
         coupon="YZ-NEW",
     )
-    send(client, auth, body)
-    send(client, auth, body)  # re-sent with a new messageId: still one order
-    drain(runtime)
+    send(store_client, auth, body)
+    send(store_client, auth, body)  # re-sent with a new messageId: still one order
+    drain(store_runtime)
 
-    found = orders(runtime)
+    found = orders(store_runtime)
     assert list(found) == ["YZ-1001"]
     status, total, discount, lines, person = found["YZ-1001"]
     assert (status, total, discount, lines) == ("paid", Decimal("139.90"), Decimal("10.00"), 2)
-    with transaction(runtime.read_sessions) as session:
+    with transaction(store_runtime.read_sessions) as session:
         # Counted once on the profile: commerce's own Order Completed, not the source's.
         assert session.get(ProfileCounters, person).orders == 1
         order = session.scalar(select(Order).where(Order.order_no == "YZ-1001"))
@@ -100,18 +100,20 @@ def test_order_refunded_refunds_the_order_once(client, runtime):
         assert ledger_refusals(session) == []
 
 
-def test_what_cannot_become_an_order_is_kept_with_its_reason_and_the_rest_goes_on(client, runtime):
-    auth = shop(runtime)
-    send(client, auth, completed("YZ-9", [{"sku": "CAVIAR-50G", "quantity": 1}]))
-    send(client, auth, completed("YZ-10", [{"sku": "MILK-1L", "quantity": "lots"}]))
+def test_what_cannot_become_an_order_is_kept_with_its_reason_and_the_rest_goes_on(
+    store_client, store_runtime
+):
+    auth = shop(store_runtime)
+    send(store_client, auth, completed("YZ-9", [{"sku": "CAVIAR-50G", "quantity": 1}]))
+    send(store_client, auth, completed("YZ-10", [{"sku": "MILK-1L", "quantity": "lots"}]))
     send(
-        client,
+        store_client,
         auth,
         {"userId": "M1", "event": "Order Refunded", "properties": {"order_id": "NEVER-SEEN"}},
     )
-    send(client, auth, completed("YZ-11", [{"sku": "MILK-1L"}]))
+    send(store_client, auth, completed("YZ-11", [{"sku": "MILK-1L"}]))
     send(
-        client,
+        store_client,
         auth,
         {
             "userId": "M1",
@@ -119,19 +121,19 @@ def test_what_cannot_become_an_order_is_kept_with_its_reason_and_the_rest_goes_o
             "properties": {"order_id": "YZ-11", "total": "500.00"},
         },
     )
-    drain(runtime)
+    drain(store_runtime)
 
-    assert list(orders(runtime)) == ["YZ-11"]
-    assert orders(runtime)["YZ-11"][0] == "paid"
-    with transaction(runtime.read_sessions) as session:
+    assert list(orders(store_runtime)) == ["YZ-11"]
+    assert orders(store_runtime)["YZ-11"][0] == "paid"
+    with transaction(store_runtime.read_sessions) as session:
         refused = {r.order_no: r.reason for r in ledger_refusals(session)}
         assert failures(session) == []
         assert refusal_counts(session) == {"有赞商城": 4}
     assert "CAVIAR-50G" in refused["YZ-9"] and "数量" in refused["YZ-10"]
     assert "NEVER-SEEN" in refused and "YZ-11" in refused
     # The events themselves stay in the log.
-    drain(runtime)
-    with transaction(runtime.read_sessions) as session:
+    drain(store_runtime)
+    with transaction(store_runtime.read_sessions) as session:
         assert len(ledger_refusals(session)) == 4
 
 
@@ -201,10 +203,10 @@ def test_the_cli_marks_a_source_as_a_ledger(cli):
     assert cli("sources", "ledger", "nope").exit_code == 2
 
 
-def test_a_partial_refund_by_products_or_amount_refunds_only_that_once(client, runtime):
-    auth = shop(runtime)
+def test_a_partial_refund_by_products_or_amount_refunds_only_that_once(store_client, store_runtime):
+    auth = shop(store_runtime)
     lines = [{"sku": "RICE-XIAN-5KG", "quantity": 2}, {"sku": "MILK-1L", "quantity": 1}]
-    send(client, auth, completed("YZ-20", lines))
+    send(store_client, auth, completed("YZ-20", lines))
     part = {
         "userId": "M1",
         "event": "Order Refunded",
@@ -214,17 +216,17 @@ def test_a_partial_refund_by_products_or_amount_refunds_only_that_once(client, r
             "products": [{"sku": "RICE-XIAN-5KG", "quantity": 1}],
         },
     }
-    send(client, auth, part)
-    send(client, auth, part)  # re-sent: the same refund number, refunded once
-    drain(runtime)
-    with transaction(runtime.read_sessions) as session:
+    send(store_client, auth, part)
+    send(store_client, auth, part)  # re-sent: the same refund number, refunded once
+    drain(store_runtime)
+    with transaction(store_runtime.read_sessions) as session:
         order = commerce.get_order(session, "YZ-20")
         assert order.status == "paid" and order.refunded_amount == Decimal("69.90")
         assert ledger_refusals(session) == []
 
     rest = {"userId": "M1", "event": "Order Refunded", "properties": {"order_id": "YZ-20"}}
-    send(client, auth, rest)
-    drain(runtime)
-    with transaction(runtime.read_sessions) as session:
+    send(store_client, auth, rest)
+    drain(store_runtime)
+    with transaction(store_runtime.read_sessions) as session:
         order = commerce.get_order(session, "YZ-20")
         assert order.status == "refunded" and order.refunded_amount == order.total

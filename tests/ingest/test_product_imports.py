@@ -38,9 +38,11 @@ def rejects_of(path):
         return list(csv.reader(handle))
 
 
-def test_good_rows_land_and_bad_rows_are_reported_with_row_column_and_reason(tmp_path, runtime):
+def test_good_rows_land_and_bad_rows_are_reported_with_row_column_and_reason(
+    tmp_path, store_runtime
+):
     source = write_csv(tmp_path / "商品.csv", HEADER, ROWS)
-    report = import_products(runtime.sessions, source, runtime.clock.now())
+    report = import_products(store_runtime.sessions, source, store_runtime.clock.now())
 
     assert (report.rows, report.created, len(report.rejected)) == (5, 2, 3)
     lines = rejects_of(report.rejects_file)
@@ -54,7 +56,7 @@ def test_good_rows_land_and_bad_rows_are_reported_with_row_column_and_reason(tmp
     assert by_row["6"][1] == "旺季月份" and "旺季月份须在在售月份之内" in by_row["6"][2]
     assert by_row["4"][3:] == ROWS[2]  # the row as it was, to mend and import again
 
-    with transaction(runtime.read_sessions) as session:
+    with transaction(store_runtime.read_sessions) as session:
         rice = commerce.get_product(session, "RICE-XIAN-5KG")
         assert rice.product.months_on_sale == (1, 2, 3, 9, 10, 11, 12)
         assert rice.product.pool == "south" and len(rice.skus) == 2
@@ -62,7 +64,7 @@ def test_good_rows_land_and_bad_rows_are_reported_with_row_column_and_reason(tmp
         assert commerce.list_products(session, q="鸡蛋").total == 0
         assert commerce.list_products(session, q="水饺").total == 0
 
-    again = import_products(runtime.sessions, source, runtime.clock.now())
+    again = import_products(store_runtime.sessions, source, store_runtime.clock.now())
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
 
 
