@@ -18,6 +18,7 @@ from liveloop.campaigns.api import router as campaigns_router
 from liveloop.channels import api as channels_api
 from liveloop.clock import Clock
 from liveloop.commerce.api import orders_router
+from liveloop.commerce.api import products_router
 from liveloop.commerce.api import router as coupons_router
 from liveloop.config import Settings, get_settings
 from liveloop.console import routes as console
@@ -99,6 +100,7 @@ def create_app(
     app.include_router(orders_router)
     app.include_router(loyalty_router)
     app.include_router(payments_router)
+    app.include_router(products_router)
     app.include_router(guide_tasks_router)
     app.include_router(journeys_router)
     app.include_router(calendar_router)

@@ -32,6 +32,7 @@ from liveloop.content import jobs as content_jobs
 from liveloop.guides import service as guides_service
 from liveloop.identity import jobs as identity_jobs
 from liveloop.identity import service as identity_service
+from liveloop.ingest import jobs as ingest_jobs
 from liveloop.journeys import jobs as journeys_jobs
 from liveloop.live import jobs as live_jobs
 from liveloop.live import service as live_service
@@ -74,6 +75,7 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
     """Every domain's background work, declared on ``runtime`` (idempotent). ``adapters``
     replaces the channel adapters built from the settings (tests)."""
     identity_jobs.register(runtime)
+    ingest_jobs.register(runtime)
     journeys_jobs.register(runtime)
     channels_jobs.register(runtime, adapters=adapters)
     segments_jobs.register(runtime)

@@ -125,6 +125,9 @@ def sources_create(
     rate: Annotated[
         int | None, typer.Option(help="Events per second this source may send (default: no limit)")
     ] = None,
+    order_ledger: Annotated[
+        bool, typer.Option(help="Its Order Completed / Order Refunded events become orders")
+    ] = False,
 ) -> None:
     """Create a source; its write key (and a live platform's signing secret) is printed once."""
     from liveloop.ingest import service as sources
@@ -133,7 +136,12 @@ def sources_create(
     try:
         with transaction(runtime.sessions) as session:
             created = sources.create_source(
-                session, name, runtime.clock.now(), kind=kind, rate_limit_per_s=rate
+                session,
+                name,
+                runtime.clock.now(),
+                kind=kind,
+                rate_limit_per_s=rate,
+                order_ledger=order_ledger,
             )
     except sources.SourceError as exc:
         err.print(f"[red]{exc}[/red]")
@@ -164,6 +172,30 @@ def sources_list() -> None:
             "active" if source.active else "disabled",
         )
     console.print(table)
+    ledgers = [source.name for source in rows if source.order_ledger]
+    if ledgers:
+        console.print(f"Order ledgers (their Order Completed become orders): {', '.join(ledgers)}")
+
+
+@sources_app.command("ledger")
+def sources_ledger(
+    name: str,
+    on: Annotated[
+        bool, typer.Option("--on/--off", help="Mark or unmark as an order ledger")
+    ] = True,
+) -> None:
+    """Mark a source as an order ledger: its Order Completed / Order Refunded become orders."""
+    from liveloop.ingest import service as sources
+
+    runtime = _open()
+    try:
+        with transaction(runtime.sessions) as session:
+            sources.set_order_ledger(session, name, on)
+    except sources.SourceError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    state = "is an order ledger now" if on else "is no longer an order ledger"
+    console.print(f"Source {name} {state}.")
 
 
 @sources_app.command("disable")
@@ -220,6 +252,34 @@ def import_customers_command(
 ) -> None:
     """Import members/customers; bad rows go to FILE.rejects.csv with reasons."""
     _import("customers", path, rejects)
+
+
+@import_app.command("products")
+def import_products_command(
+    path: Path,
+    rejects: Annotated[Path | None, typer.Option(help="Where to write rejected rows")] = None,
+) -> None:
+    """Import products/SKUs (CSV or Excel, keyed by SKU); bad rows go to FILE.rejects.csv with
+    their row, columns and reason."""
+    from liveloop.ingest.service import ImportFileError, import_products
+
+    if not path.is_file():
+        err.print(f"[red]No such file: {path}[/red]")
+        raise typer.Exit(2)
+    runtime = _open()
+    try:
+        with console.status(f"importing products from {path.name}"):
+            report = import_products(runtime.sessions, path, runtime.clock.now(), rejects)
+    except ImportFileError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(
+        f"{report.rows} rows: {report.created} products created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.rejected)} rows rejected."
+    )
+    if report.rejects_file:
+        console.print(f"Rejected rows and reasons: {report.rejects_file}")
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -109,6 +109,17 @@ ROLES: dict[str, frozenset[Role] | str] = {
     "POST /v1/channels/sms/replies": PROVIDER,
     "GET /v1/channels/wecom/callback": PROVIDER,
     "POST /v1/channels/wecom/callback": PROVIDER,
+    "GET /v1/products": frozenset({A, O, H, G, N, I}),
+    "POST /v1/products": frozenset({A, O, I}),
+    "GET /v1/products/{sku}": frozenset({A, O, H, G, N, I}),
+    "PATCH /v1/products/{sku}": frozenset({A, O, I}),
+    "POST /v1/products/{sku}/deactivate": frozenset({A, O, I}),
+    "POST /v1/products/{sku}/activate": frozenset({A, O, I}),
+    "GET /v1/product-pools": frozenset({A, O, H, G, N, I}),
+    "PUT /v1/product-pools/{name}": frozenset({A, O, I}),
+    "GET /v1/sources": frozenset({A, O}),
+    "PUT /v1/sources/{name}/order-ledger": frozenset({A, O}),
+    "GET /v1/sources/{name}/ledger-refusals": frozenset({A, O}),
     "GET /v1/coupon-templates": frozenset({A, O, H, G}),
     "POST /v1/coupon-templates": frozenset({A, O}),
     "GET /v1/coupon-templates/{code}": frozenset({A, O, H, G}),
@@ -239,6 +250,8 @@ READS = [
     "/v1/message-templates",
     "/v1/coupons",
     "/v1/orders",
+    "/v1/products",
+    "/v1/sources",
     "/v1/guide-tasks",
     "/v1/journeys",
     "/v1/identity/merges",
@@ -327,9 +340,19 @@ CONSOLE: dict[str, frozenset[Role] | str] = {
     "POST /console/segments/{segment_id}/refresh": frozenset({A, O}),
     "GET /console/sources": frozenset({A, O}),
     "POST /console/sources": frozenset({A, O}),
+    "POST /console/sources/ledger": frozenset({A, O}),
+    "GET /console/products": frozenset({A, O, H, G, N}),
+    "GET /console/products/{sku}": frozenset({A, O, H, G, N}),
+    "POST /console/products/{sku}/{switch}": frozenset({A, O}),
+    "POST /console/products/import": frozenset({A, O}),
     "POST /console/logout": ANY_USER,
 }
-FILL = {"{key}": "new-customer-welcome", "{format}": "csv", "{action}": "pause"}
+FILL = {
+    "{key}": "new-customer-welcome",
+    "{format}": "csv",
+    "{action}": "pause",
+    "{switch}": "deactivate",
+}
 
 
 # Mounted but neither an API operation nor a console page: the document, its viewer, the

@@ -28,6 +28,7 @@ from liveloop.console import (
     members,
     messages,
     orders,
+    products,
     segments,
     sources,
 )
@@ -79,6 +80,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(guides.router)
     app.include_router(orders.router)
     app.include_router(members.router)
+    app.include_router(products.router)
     app.include_router(segments.router)
     app.include_router(journeys.router)
     app.include_router(calendar.router)

@@ -16,10 +16,10 @@ from liveloop.analytics.models import (
     RepurchasePrediction,
     RfmGroupRule,
 )
-from liveloop.commerce.models import Order, OrderItem, OrderRefund, Product
+from liveloop.commerce.models import Order, OrderItem, OrderRefund, Product, RegionalPool
 from liveloop.content.models import ContentItem
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
-from liveloop.ingest.models import Source
+from liveloop.ingest.models import LedgerRefusal, Source
 from liveloop.live.models import (
     LiveAttendance,
     LiveRoom,
@@ -52,6 +52,7 @@ __all__ = [
     "IdentifierBlock",
     "Identity",
     "IdentityMerge",
+    "LedgerRefusal",
     "LiveAttendance",
     "LiveRoom",
     "LiveScript",
@@ -67,6 +68,7 @@ __all__ = [
     "Product",
     "ProfileCounters",
     "RefundSend",
+    "RegionalPool",
     "RepurchasePrediction",
     "RfmGroupRule",
     "ShelfItem",
