@@ -324,6 +324,7 @@ CONSOLE: dict[str, frozenset[Role] | str] = {
     "POST /console/live/alert-rules": frozenset({A, O}),
     "GET /console/live/{live_id}": frozenset({A, O, H, N}),
     "POST /console/live/{live_id}/shelf": frozenset({A, O}),
+    "POST /console/live/{live_id}/offers": frozenset({A, O}),
     "POST /console/live/{live_id}/start": frozenset({A, O, H}),
     "POST /console/live/{live_id}/end": frozenset({A, O, H}),
     "GET /console/live/{live_id}/host": frozenset({A, O, H}),
