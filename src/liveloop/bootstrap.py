@@ -37,6 +37,7 @@ from liveloop.live import jobs as live_jobs
 from liveloop.live import service as live_service
 from liveloop.runtime import Runtime
 from liveloop.segments import jobs as segments_jobs
+from liveloop.subscriptions import jobs as subscriptions_jobs
 from liveloop.store.consumers import Consumers
 from liveloop.store.worker import Worker
 
@@ -76,6 +77,7 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
     channels_jobs.register(runtime, adapters=adapters)
     segments_jobs.register(runtime)
     commerce_jobs.register(runtime)
+    subscriptions_jobs.register(runtime)
     analytics_jobs.register(runtime)
     live_jobs.register(runtime, badges=live_badges)
     content_jobs.register(runtime)
