@@ -115,7 +115,7 @@ def open_cycle(
         return False
     number = sub.next_cycle
     order_no = ordering.cycle_order_no(sub.id, number)
-    inserted = affected(
+    inserted = (
         session.execute(
             dialect_insert(session)(SubscriptionCycle)
             .values(
@@ -131,7 +131,9 @@ def open_cycle(
                 updated_at=at,
             )
             .on_conflict_do_nothing()
-        )
+            .returning(SubscriptionCycle.id)
+        ).scalar()
+        is not None  # RETURNING: psycopg reports -1 rows for ON CONFLICT DO NOTHING
     )
     following = next_free(session, sub.id, number + 1)
     advanced = affected(

@@ -25,6 +25,7 @@ from liveloop.commerce import events as commerce_events
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 from liveloop.store.eventlog import LoggedEvent
+from liveloop.store.outbox import Outbox
 from liveloop.store.worker import Task
 from liveloop.subscriptions import service
 from liveloop.subscriptions.charging import AwaitingPayment, Charger
@@ -39,17 +40,18 @@ CYCLES_EVERY = timedelta(minutes=10)
 CHARGES_EVERY = timedelta(minutes=5)
 EXPIRY_EVERY = timedelta(hours=1)
 
-_chargers: WeakKeyDictionary[Runtime, Charger] = WeakKeyDictionary()
+# The charger in use per runtime (keyed by its outbox: a runtime itself is not hashable).
+_chargers: WeakKeyDictionary[Outbox, Charger] = WeakKeyDictionary()
 
 
 def register(runtime: Runtime, charger: Charger | None = None) -> Charger:
     """Declare subscriptions' work on ``runtime`` (once; ``charger`` replaces the one in use:
     tests, or a provider that charges a stored payer)."""
-    known = _chargers.get(runtime)
+    known = _chargers.get(runtime.outbox)
     if known is not None and charger is None:
         return known
     active = charger if charger is not None else AwaitingPayment()
-    _chargers[runtime] = active
+    _chargers[runtime.outbox] = active
     tz = runtime.settings.tz
 
     def remind(factory: sessionmaker[Session], clock: Clock) -> int:
@@ -60,7 +62,7 @@ def register(runtime: Runtime, charger: Charger | None = None) -> Charger:
         return open_due_cycles(factory, clock, runtime)
 
     def charges(factory: sessionmaker[Session], clock: Clock) -> int:
-        return charge_due(factory, clock, runtime, _chargers[runtime])
+        return charge_due(factory, clock, runtime, _chargers[runtime.outbox])
 
     def expiry(factory: sessionmaker[Session], clock: Clock) -> int:
         with transaction(factory) as session:

@@ -172,6 +172,13 @@ def skip(
         raise SubscriptionConflict(f"订阅已{_STATE_WORDS[sub.state]}，不能跳过 (it is {sub.state})")
     plan = session.get_one(SubscriptionPlan, sub.plan_id)
     number = sub.next_cycle if cycle is None else cycle
+    already = session.scalars(
+        select(SubscriptionCycle.status).where(
+            SubscriptionCycle.subscription_id == sub.id, SubscriptionCycle.number == number
+        )
+    ).one_or_none()
+    if already == CycleStatus.SKIPPED:
+        return view(session, sub)
     if number < sub.next_cycle:
         raise SubscriptionConflict(f"第{number}期已到期，不能跳过 (cycle {number} is already due)")
     if number > sub.next_cycle + 52:

@@ -169,24 +169,23 @@ def _post(
     detail: Mapping[str, Any] | None = None,
 ) -> bool:
     """One ledger line, unless its business fact is there already (then False)."""
-    return bool(
-        affected(
-            session.execute(
-                dialect_insert(session)(MembershipEntry)
-                .values(
-                    membership_id=membership.id,
-                    kind=kind,
-                    source_key=source_key,
-                    deliveries=deliveries,
-                    amount=amount,
-                    order_no=order_no,
-                    at=at,
-                    detail=dict(detail or {}),
-                )
-                .on_conflict_do_nothing(index_elements=["source_key"])
-            )
+    # RETURNING, not the row count: psycopg reports -1 rows for ON CONFLICT DO NOTHING.
+    posted = session.execute(
+        dialect_insert(session)(MembershipEntry)
+        .values(
+            membership_id=membership.id,
+            kind=kind,
+            source_key=source_key,
+            deliveries=deliveries,
+            amount=amount,
+            order_no=order_no,
+            at=at,
+            detail=dict(detail or {}),
         )
-    )
+        .on_conflict_do_nothing(index_elements=["source_key"])
+        .returning(MembershipEntry.id)
+    ).scalar()
+    return posted is not None
 
 
 def row(session: Session, membership_id: int, *, lock: bool = False) -> Membership:

@@ -128,7 +128,7 @@ def save_membership_plan(
         raise SubscriptionRefused(
             "会员商品与权益商品不能相同 (the membership SKU is not its delivery)"
         )
-    _product_name(session, spec.sku)
+    price = _price(session, spec.sku)
     _product_name(session, spec.delivery_sku)
     clash = session.scalars(
         select(MembershipPlan).where(
@@ -144,7 +144,7 @@ def save_membership_plan(
         plan = MembershipPlan(code=spec.code, created_at=now)
         session.add(plan)
     plan.name, plan.sku, plan.deliveries = spec.name, spec.sku, spec.deliveries
-    plan.price = _price(session, spec.sku)
+    plan.price = price
     plan.delivery_sku, plan.delivery_quantity = spec.delivery_sku, spec.delivery_quantity
     plan.term_days, plan.active = spec.term_days, spec.active
     session.flush()

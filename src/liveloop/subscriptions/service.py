@@ -8,6 +8,7 @@ Other packages import this module, ``subscriptions.events`` or ``subscriptions.c
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +39,7 @@ from liveloop.subscriptions.memberships import PaidLine as PaidLine
 from liveloop.subscriptions.memberships import expire as _expire
 from liveloop.subscriptions.memberships import grant_from_order as grant_from_order
 from liveloop.subscriptions.memberships import membership_for as membership_for
+from liveloop.subscriptions.memberships import refund as _refund
 from liveloop.subscriptions.memberships import row as _membership_row
 from liveloop.subscriptions.memberships import use_delivery as use_delivery
 from liveloop.subscriptions.memberships import view as _membership_view
@@ -173,3 +175,10 @@ def paid_lines(products: Sequence[dict[str, object]]) -> list[PaidLine]:
 def expire_memberships(session: Session, *, at: datetime) -> int:
     """Memberships whose term ended are expired; returns how many."""
     return _expire(session, at=at)
+
+
+def refund_membership(
+    session: Session, membership_id: int, *, reason: str, at: datetime, source: str
+) -> MembershipView:
+    """Refund a paid membership's unused deliveries pro rata (``memberships.refund``)."""
+    return _refund(session, membership_id, reason=reason, at=at, source=source)

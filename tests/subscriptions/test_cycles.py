@@ -1,0 +1,172 @@
+"""Cycles coming due: one order per cycle however often the task runs, reminders once, the
+charge retried on its back-off, the renewal when paid; skip, pause, resume, cancel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from liveloop.store.engine import transaction
+from liveloop.subscriptions import events
+from liveloop.subscriptions import jobs
+from liveloop.subscriptions import service as subs
+from liveloop.subscriptions.contracts import SubscriptionConflict, SubscriptionRefused
+
+
+def test_the_due_task_run_twice_makes_one_order_per_cycle(store_shop):
+    shop = store_shop
+    sub = shop.subscribe()
+    assert sub.created and sub.next_on == shop.today()
+    assert shop.subscribe().id == sub.id and not shop.subscribe().created  # same key: same one
+    rt = shop.runtime
+    assert jobs.open_due_cycles(rt.sessions, shop.clock, rt) == 1
+    assert jobs.open_due_cycles(rt.sessions, shop.clock, rt) == 0
+    with transaction(rt.sessions) as session:  # a second worker that read the old due list
+        assert not subs.open_cycle(session, sub.id, at=shop.clock.now(), tz=shop.tz, source="t")
+    shop.run()
+    (order,) = shop.orders("SUB")
+    assert order.order_no == f"SUB{sub.id}-1" and order.total == Decimal("79.90")
+    view = shop.subscription(sub.id)
+    assert [(c.number, c.status) for c in view.cycles] == [(1, "paid")]
+    assert view.delivered_cycles == 1 and view.next_cycle == 2
+    assert len(shop.events(events.SUBSCRIPTION_RENEWED)) == 1
+
+
+def test_a_reminder_comes_the_plans_days_before_each_cycle_once(shop):
+    first = shop.today() + timedelta(days=5)
+    sub = shop.subscribe(first_on=first)
+    shop.run()
+    assert shop.events(events.SUBSCRIPTION_CYCLE_DUE) == []
+    shop.clock.advance(days=3)  # two days before
+    shop.run()
+    shop.run()
+    (due,) = shop.events(events.SUBSCRIPTION_CYCLE_DUE)
+    assert due["cycle"] == 1 and due["due_on"] == first.isoformat()
+    assert due["product_name"] == "五常稻花香粳米 5kg" and due["amount"] == "79.90"
+    assert due["subscription_id"] == sub.id
+
+
+def test_a_failed_charge_is_retried_after_1_6_and_24_hours_then_renewed(shop):
+    shop.charger.refusals = 3
+    sub = shop.subscribe()
+    shop.run()
+    failed = shop.events(events.SUBSCRIPTION_PAYMENT_FAILED)
+    assert [f["attempt"] for f in failed] == [1]
+    for hours, attempts in ((1, 2), (6, 3)):
+        shop.clock.advance(hours=hours - 0.1)
+        shop.run()
+        assert len(shop.charger.calls) == attempts - 1  # not yet
+        shop.clock.advance(hours=0.1)
+        shop.run()
+        assert len(shop.charger.calls) == attempts
+    with transaction(shop.runtime.read_sessions) as session:
+        (waiting,) = subs.awaiting_retry(session)
+    assert waiting.attempts == 3 and waiting.last_failure == "余额不足"
+    assert waiting.next_attempt_at == shop.clock.now() + timedelta(hours=24)
+    assert shop.orders("SUB") == []  # nothing paid yet
+    shop.clock.advance(hours=24)
+    shop.run()
+    assert len(shop.charger.calls) == 4
+    assert [c.attempt for c in shop.charger.calls] == [1, 2, 3, 4]
+    assert {c.order_no for c in shop.charger.calls} == {f"SUB{sub.id}-1"}
+    assert len(shop.orders("SUB")) == 1
+    renewed = shop.events(events.SUBSCRIPTION_RENEWED)
+    assert [(r["cycle"], r["order_id"]) for r in renewed] == [(1, f"SUB{sub.id}-1")]
+    assert shop.subscription(sub.id).state == "active"
+
+
+def test_every_retry_failing_pauses_the_subscription_and_says_so(shop):
+    shop.charger.refusals = 99
+    sub = shop.subscribe()
+    shop.run()
+    for hours in (1, 6, 24):
+        shop.clock.advance(hours=hours)
+        shop.run()
+    failed = shop.events(events.SUBSCRIPTION_PAYMENT_FAILED)
+    assert [(f["attempt"], f["final"]) for f in failed] == [
+        (1, False),
+        (2, False),
+        (3, False),
+        (4, True),
+    ]
+    view = shop.subscription(sub.id)
+    assert view.state == "paused" and view.pause_reason == "payment_failed"
+    assert view.cycles[0].status == "failed"
+    shop.clock.advance(days=3)
+    shop.run()
+    assert len(shop.charger.calls) == 4  # no fifth attempt
+    assert shop.orders("SUB") == []
+
+
+def test_skip_pause_resume_move_the_next_cycles(shop):
+    sub = shop.subscribe(first_on=shop.today() + timedelta(days=1))
+    first = sub.next_on
+    with transaction(shop.runtime.sessions) as session:
+        skipped = subs.skip(session, sub.id, cycle=None, at=shop.clock.now(), tz=shop.tz)
+        assert skipped.next_cycle == 2 and skipped.upcoming[0] > first
+        again = subs.skip(session, sub.id, cycle=1, at=shop.clock.now(), tz=shop.tz)
+        assert again.next_cycle == 2  # skipping twice changes nothing
+        paused = subs.pause(session, sub.id, at=shop.clock.now(), tz=shop.tz)
+        assert paused.state == "paused"
+    before = shop.subscription(sub.id).next_on
+    shop.clock.advance(days=10)
+    shop.run()
+    assert shop.orders("SUB") == []  # nothing comes due while paused
+    with transaction(shop.runtime.sessions) as session:
+        resumed = subs.resume(session, sub.id, at=shop.clock.now(), tz=shop.tz)
+    assert resumed.state == "active" and resumed.next_on == before + timedelta(days=10)
+    opened = shop.subscribe(key="k2")
+    shop.run()  # its first cycle is due today and opened
+    with transaction(shop.runtime.sessions) as session:
+        with pytest.raises(SubscriptionConflict):
+            subs.skip(session, opened.id, cycle=1, at=shop.clock.now(), tz=shop.tz)
+        with pytest.raises(SubscriptionRefused):
+            subs.subscribe(
+                session,
+                subs.SubscribeRequest("old", shop.customer, "rice", shop.today() - timedelta(1)),
+                at=shop.clock.now(),
+                tz=shop.tz,
+                source="t",
+            )
+
+
+def test_cancel_refunds_the_paid_cycle_not_delivered_and_withdraws_the_unpaid(shop):
+    sub = shop.subscribe()
+    shop.run()  # cycle 1 paid, not shipped
+    with transaction(shop.runtime.sessions) as session:
+        subs.change_address(session, sub.id, {"city": "长春"}, at=shop.clock.now())
+        cancelled = subs.cancel(
+            session, sub.id, reason="搬家了", at=shop.clock.now(), source="test"
+        )
+        again = subs.cancel(session, sub.id, reason="再次", at=shop.clock.now(), source="test")
+    assert cancelled.state == "cancelled" and cancelled.refunded == Decimal("79.90")
+    assert again.refunded == Decimal("79.90")
+    assert cancelled.address == {"city": "长春"}
+    assert [c.status for c in cancelled.cycles] == ["refunded"]
+    (order,) = shop.orders("SUB")
+    assert order.status == "refunded"
+    (event,) = shop.events(events.SUBSCRIPTION_CANCELLED)
+    assert event["refunded"] == "79.90" and event["cycles_refunded"] == 1
+    shop.clock.advance(days=40)
+    shop.run()
+    assert len(shop.orders("SUB")) == 1  # no further cycle
+
+
+def test_a_fixed_term_plan_ends_after_its_last_paid_cycle(shop):
+    with transaction(shop.runtime.sessions) as session:
+        subs.save_plan(
+            session,
+            subs.PlanSpec(
+                "milk", "鲜奶两周", "RICE-JING-5KG", 1, "weekly", Decimal("50"), cycles=2
+            ),
+            shop.clock.now(),
+        )
+    sub = shop.subscribe(key="m", plan="milk")
+    for _ in range(4):
+        shop.run()
+        shop.clock.advance(days=7)
+    view = shop.subscription(sub.id)
+    assert view.state == "ended" and view.delivered_cycles == 2 and view.next_on is None
+    assert len(shop.orders("SUB")) == 2
