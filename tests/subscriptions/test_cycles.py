@@ -9,8 +9,7 @@ from decimal import Decimal
 import pytest
 
 from liveloop.store.engine import transaction
-from liveloop.subscriptions import events
-from liveloop.subscriptions import jobs
+from liveloop.subscriptions import events, jobs
 from liveloop.subscriptions import service as subs
 from liveloop.subscriptions.contracts import SubscriptionConflict, SubscriptionRefused
 
