@@ -140,8 +140,8 @@ def _grant(
     membership.paid = to_money(membership.paid + line.amount)
     membership.updated_at = at
     session.flush()
-    emit = events.membership_bought if first else events.membership_renewed
-    emit(
+    announce = events.membership_bought if first else events.membership_renewed
+    announce(
         session,
         at=at,
         source=source,

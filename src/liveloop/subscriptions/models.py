@@ -168,9 +168,16 @@ class MembershipEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
 
 
-# How a OneID merge treats these tables (profiles.merge_policies): a subscription or a
-# membership goes where its customer goes, and back on split.
-profiles.declare_merge_policy("subscriptions", profiles.Carried(key="subscribe_key"))
+# How a OneID merge treats these tables (profiles.merge_policies): both stay with whom they
+# were made for; readers follow the merge chain, and each cycle's or delivery's order is
+# placed for the survivor (``ordering``).
+profiles.declare_merge_policy(
+    "subscriptions",
+    profiles.Follows(
+        "a subscription stays with whom subscribed; listings follow merged_into, and each "
+        "cycle's order goes to the survivor"
+    ),
+)
 profiles.declare_merge_policy(
     "memberships",
     profiles.Follows(

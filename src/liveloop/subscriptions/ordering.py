@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from liveloop.commerce import service as commerce
+from liveloop.profiles import service as profiles
 from liveloop.subscriptions.contracts import CYCLE_ORDER_PREFIX, DELIVERY_ORDER_PREFIX
 
 # Order states in which the goods have left the warehouse: a cycle in one is delivered.
@@ -48,7 +49,7 @@ def place(
         commerce.record_order(
             session,
             order_no=order_no,
-            customer_id=customer_id,
+            customer_id=profiles.survivor_of(session, customer_id),
             lines=[commerce.OrderLine(sku, quantity, unit_price)],
             placed_at=at,
             channel=channel,
@@ -76,7 +77,7 @@ def pay(
     commerce.record_order(
         session,
         order_no=order_no,
-        customer_id=customer_id,
+        customer_id=profiles.survivor_of(session, customer_id),
         lines=[commerce.OrderLine(sku, quantity, unit_price)],
         placed_at=at,
         channel=channel,
