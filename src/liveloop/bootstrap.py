@@ -37,9 +37,9 @@ from liveloop.live import jobs as live_jobs
 from liveloop.live import service as live_service
 from liveloop.runtime import Runtime
 from liveloop.segments import jobs as segments_jobs
-from liveloop.subscriptions import jobs as subscriptions_jobs
 from liveloop.store.consumers import Consumers
 from liveloop.store.worker import Worker
+from liveloop.subscriptions import jobs as subscriptions_jobs
 
 log = logging.getLogger(__name__)
 

@@ -27,6 +27,7 @@ from liveloop.console import (
     messages,
     segments,
     sources,
+    subscriptions,
 )
 from liveloop.console.auth import (
     LOGIN_CSRF_COOKIE,
@@ -74,6 +75,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(analytics.router)
     app.include_router(messages.router)
     app.include_router(guides.router)
+    app.include_router(subscriptions.router)
     app.include_router(segments.router)
     app.include_router(journeys.router)
     app.include_router(live.router)
