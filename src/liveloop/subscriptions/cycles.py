@@ -373,3 +373,21 @@ def order_paid(session: Session, order_no: str, *, at: datetime, source: str) ->
 def _unit_price(plan: SubscriptionPlan, amount: Decimal | None = None) -> Decimal:
     total = plan.price if amount is None else amount
     return (total / plan.quantity).quantize(Decimal("0.01"))
+
+
+def pay_cycle(
+    session: Session,
+    order_no: str,
+    *,
+    at: datetime,
+    source: str,
+    transaction_id: str | None = None,
+) -> bool:
+    """The customer paid a cycle's order at checkout (not through the charger): the cycle
+    paid and its order recorded paid. False when it was paid already or is not awaiting."""
+    cycle_id = session.scalar(
+        select(SubscriptionCycle.id).where(SubscriptionCycle.order_no == order_no)
+    )
+    if cycle_id is None:
+        return False
+    return mark_paid(session, cycle_id, at=at, source=source, transaction_id=transaction_id)
