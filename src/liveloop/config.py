@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # table is the truth, the index is rebuilt from it when missing (decision 0025).
     content_index_dir: Path | None = None
     reminder_lead_days: int = Field(default=3, ge=0, le=60)
+    # Orders (docs/orders.md): an unpaid order is cancelled this many minutes after it was
+    # placed; a delivered one is confirmed (确认收货) this many days after delivery.
+    order_pay_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
+    order_confirm_days: int = Field(default=7, ge=1, le=90)
     # 团长 commission, a share of GMV: exact, at most four places (12.5% is 0.125).
     leader_commission_rate: Decimal = Field(default=Decimal("0.10"), ge=0, le=1, decimal_places=4)
     # Live: how long a room's interaction records and its action log are kept, in days (the

@@ -14,7 +14,7 @@ from liveloop.analytics.models import (
     RepurchasePrediction,
     RfmGroupRule,
 )
-from liveloop.commerce.models import Order, OrderItem, Product
+from liveloop.commerce.models import Order, OrderItem, OrderRefund, Product
 from liveloop.content.models import ContentItem
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
 from liveloop.ingest.models import Source
@@ -56,6 +56,7 @@ __all__ = [
     "LoginThrottle",
     "Order",
     "OrderItem",
+    "OrderRefund",
     "OutboxMessage",
     "PreparedOffer",
     "Product",
