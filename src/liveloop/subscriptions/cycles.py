@@ -9,7 +9,7 @@ guarded UPDATE naming the attempt, so two workers recording the same attempt rec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -201,6 +201,53 @@ def attempts_due(session: Session, *, at: datetime, limit: int = 100) -> list[At
     ]
 
 
+def prepare_attempt(
+    session: Session, attempt: Attempt, *, at: datetime, source: str
+) -> Attempt | None:
+    """Before charging: the cycle's order as it stands. Paid meanwhile (the customer paid it
+    themselves): the cycle is paid and there is nothing to charge (None). Cancelled by commerce
+    for going unpaid too long: placed again as ``SUB{id}-{n}-{attempt}`` and charged as that.
+    None too when the attempt was taken by another worker."""
+    cycle = session.scalars(
+        for_update(
+            session, select(SubscriptionCycle).where(SubscriptionCycle.id == attempt.cycle_id)
+        )
+    ).one_or_none()
+    number = attempt.charge.attempt
+    if (
+        cycle is None
+        or cycle.order_no is None
+        or cycle.status != CycleStatus.AWAITING_PAYMENT
+        or cycle.attempts != number - 1
+    ):
+        return None
+    found = ordering.state(session, cycle.order_no)
+    if found in ordering.PAID:
+        mark_paid(session, cycle.id, at=at, source=source, recorded_by_commerce=True)
+        return None
+    if found == "cancelled":
+        sub = session.get_one(Subscription, cycle.subscription_id)
+        plan = session.get_one(SubscriptionPlan, sub.plan_id)
+        order_no = ordering.cycle_order_no(sub.id, cycle.number, number)
+        ordering.place(
+            session,
+            order_no=order_no,
+            customer_id=sub.customer_id,
+            sku=plan.sku,
+            quantity=plan.quantity,
+            unit_price=_unit_price(plan, cycle.amount),
+            address=sub.address or {},
+            channel=sub.channel,
+            at=at,
+            source=source,
+            attributes={"subscription_id": sub.id, "cycle": cycle.number, "attempt": number},
+        )
+        cycle.order_no, cycle.updated_at = order_no, at
+        session.flush()
+        return Attempt(attempt.cycle_id, replace(attempt.charge, order_no=order_no))
+    return attempt
+
+
 def record_attempt(
     session: Session,
     attempt: Attempt,
@@ -334,17 +381,11 @@ def mark_paid(
     if not recorded_by_commerce and cycle.order_no:
         ordering.pay(
             session,
-            order_no=cycle.order_no,
-            customer_id=sub.customer_id,
-            sku=plan.sku,
-            quantity=plan.quantity,
-            unit_price=_unit_price(plan, cycle.amount),
-            address=sub.address or {},
-            channel=sub.channel,
+            cycle.order_no,
+            amount=cycle.amount,
+            transaction_id=transaction_id or f"charge:{cycle.order_no}",
             at=at,
             source=source,
-            attributes={"subscription_id": sub.id, "cycle": cycle.number},
-            transaction_id=transaction_id,
         )
     events.renewed(
         session,

@@ -101,7 +101,11 @@ def charge_due(
     with transaction(factory) as session:
         attempts = service.attempts_due(session, at=now)
     recorded = 0
-    for attempt in attempts:
+    for due in attempts:
+        with transaction(factory) as session:
+            attempt = service.prepare_attempt(session, due, at=now, source=SOURCE)
+        if attempt is None:
+            continue
         try:
             result = charger(attempt.charge)
         except Exception as exc:  # a provider's fault is a failed attempt, retried on back-off

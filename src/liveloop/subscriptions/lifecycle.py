@@ -324,19 +324,11 @@ def cancel(
         if cycle.status == CycleStatus.AWAITING_PAYMENT:
             cycle.status, cycle.next_attempt_at = CycleStatus.CANCELLED, None
             ordering.cancel(session, cycle.order_no, at=at, reason=reason, source=source)
-        elif not ordering.has_left(session, cycle.order_no):
+        elif ordering.cancel(session, cycle.order_no, at=at, reason=reason, source=source):
+            # Paid and not shipped: commerce cancels it (so it never ships) and refunds it in
+            # full under the order's own number.
             cycle.status = CycleStatus.REFUNDED
-            cycle.refund_no = f"{cycle.order_no}-R"
-            if cycle.amount > 0:
-                ordering.refund(
-                    session,
-                    cycle.order_no,
-                    refund_no=cycle.refund_no,
-                    amount=cycle.amount,
-                    reason=reason,
-                    at=at,
-                    source=source,
-                )
+            cycle.refund_no = cycle.order_no
             refunded += cycle.amount
             count += 1
     sub.refunded = to_money(sub.refunded + refunded)

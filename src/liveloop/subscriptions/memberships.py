@@ -32,6 +32,7 @@ from liveloop.store.base import to_money
 from liveloop.store.engine import dialect_insert, for_update
 from liveloop.subscriptions import events, ordering
 from liveloop.subscriptions.contracts import (
+    DELIVERY_ORDER_PREFIX,
     EntryKind,
     MembershipStatus,
     SubscriptionConflict,
@@ -251,6 +252,15 @@ def use_delivery(
         source=source,
         attributes={"membership_id": membership.id, "delivery": number},
     )
+    # A ¥0 order: paid at once, so it is fulfilled like any other.
+    ordering.pay(
+        session,
+        order_no,
+        amount=Decimal("0"),
+        transaction_id=f"membership:{order_no}",
+        at=at,
+        source=source,
+    )
     events.membership_delivery_used(
         session,
         at=at,
@@ -338,7 +348,7 @@ def refund(
     total = to_money(sum((g.amount for g in owed), Decimal("0")))
     unused = max(0, membership.deliveries_granted - membership.deliveries_used)
     number = _refunds_made(session, membership.id) + 1
-    refund_no = f"{ordering.DELIVERY_ORDER_PREFIX}{membership.id}-R{number}"
+    refund_no = f"{DELIVERY_ORDER_PREFIX}{membership.id}-R{number}"
     if not _post(
         session,
         membership,

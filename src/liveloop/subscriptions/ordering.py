@@ -1,8 +1,10 @@
 """The orders subscriptions makes, through commerce's facade — the one module that knows how.
 
-Cycle orders are numbered from the subscription and the cycle (``SUB{id}-{n}``), delivery
-orders from the membership and the delivery (``MBR{id}-{n}``): commerce does nothing on an
-order number it knows, so placing the same cycle's order twice makes one order.
+A cycle's order is numbered from the subscription and the cycle (``SUB{id}-{n}``); when
+commerce cancels it for going unpaid past ``LIVELOOP_ORDER_PAY_MINUTES`` while its charge is
+still being retried, the next attempt places it again as ``SUB{id}-{n}-{attempt}``. A delivery
+order is numbered from the membership and the delivery (``MBR{id}-{n}``). Commerce does nothing
+on an order number it knows, so placing the same one twice makes one order.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from liveloop.subscriptions.contracts import CYCLE_ORDER_PREFIX, DELIVERY_ORDER_
 
 # Order states in which the goods have left the warehouse: a cycle in one is delivered.
 GONE = {"shipped", "delivered", "completed"}
+PAID = {"paid", *GONE}
 
 
-def cycle_order_no(subscription_id: int, cycle: int) -> str:
-    return f"{CYCLE_ORDER_PREFIX}{subscription_id}-{cycle}"
+def cycle_order_no(subscription_id: int, cycle: int, attempt: int = 1) -> str:
+    base = f"{CYCLE_ORDER_PREFIX}{subscription_id}-{cycle}"
+    return base if attempt <= 1 else f"{base}-{attempt}"
 
 
 def delivery_order_no(membership_id: int, delivery: int) -> str:
@@ -44,54 +48,56 @@ def place(
     source: str,
     attributes: Mapping[str, Any],
 ) -> None:
-    """The order of a cycle or a delivery, awaiting payment (a ¥0 one is paid at once)."""
-    if unit_price == 0:
-        commerce.record_order(
-            session,
+    """The order of a cycle or a delivery, created (awaiting payment)."""
+    commerce.place_order(
+        session,
+        commerce.OrderRequest(
             order_no=order_no,
             customer_id=profiles.survivor_of(session, customer_id),
-            lines=[commerce.OrderLine(sku, quantity, unit_price)],
-            placed_at=at,
+            lines=(commerce.OrderLine(sku, quantity, unit_price),),
             channel=channel,
-            source=source,
-            attributes={**attributes, "address": dict(address)},
-        )
+            address={k: str(v) for k, v in address.items()} or None,
+            attributes=dict(attributes),
+        ),
+        at=at,
+        source=source,
+    )
 
 
 def pay(
     session: Session,
-    *,
     order_no: str,
-    customer_id: int,
-    sku: str,
-    quantity: int,
-    unit_price: Decimal,
-    address: Mapping[str, Any],
-    channel: str,
+    *,
+    amount: Decimal,
+    transaction_id: str,
     at: datetime,
     source: str,
-    attributes: Mapping[str, Any],
-    transaction_id: str | None,
-) -> None:
-    """The order is paid (a charge went through): commerce records it paid."""
-    commerce.record_order(
+) -> bool:
+    """Record the order paid (a charge went through, or a ¥0 delivery); False when commerce
+    found it cancelled meanwhile (it then refunds the payment in full by itself)."""
+    view = commerce.pay_order(
         session,
-        order_no=order_no,
-        customer_id=profiles.survivor_of(session, customer_id),
-        lines=[commerce.OrderLine(sku, quantity, unit_price)],
-        placed_at=at,
-        channel=channel,
+        order_no,
+        amount=amount,
+        transaction_id=transaction_id[:64],
+        paid_at=at,
         source=source,
-        attributes={
-            **attributes,
-            "address": dict(address),
-            **({"transaction_id": transaction_id} if transaction_id else {}),
-        },
     )
+    return view.status in PAID
 
 
-def cancel(session: Session, order_no: str, *, at: datetime, reason: str, source: str) -> None:
-    """An unpaid order that will not be paid (its charge failed for good)."""
+def state(session: Session, order_no: str) -> str | None:
+    view = commerce.get_order(session, order_no)
+    return view.status if view is not None else None
+
+
+def cancel(session: Session, order_no: str, *, at: datetime, reason: str, source: str) -> bool:
+    """Cancel an order not yet shipped — unpaid, or paid (commerce then refunds it in full
+    under the order number); False when it has shipped or was already cancelled."""
+    if state(session, order_no) not in ("created", "paid"):
+        return False
+    commerce.cancel_order(session, order_no, reason=reason, at=at, source=source)
+    return True
 
 
 def refund(
@@ -104,11 +110,13 @@ def refund(
     at: datetime,
     source: str,
 ) -> None:
-    """Refund ``amount`` of a paid order under ``refund_no`` (one number per refund: a retry
-    of it refunds nothing twice)."""
-    commerce.refund_order(session, order_no, refunded_at=at, reason=reason, source=source)
+    """Refund ``amount`` of a paid order under ``refund_no`` (one number per refund: payments
+    retries it with that number, so it never pays twice)."""
+    commerce.refund_order_part(
+        session, order_no, refund_no=refund_no, amount=amount, reason=reason, at=at, source=source
+    )
 
 
 def has_left(session: Session, order_no: str) -> bool:
     """Whether the order's goods have left the warehouse (shipped or later)."""
-    return False
+    return state(session, order_no) in GONE
