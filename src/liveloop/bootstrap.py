@@ -35,6 +35,7 @@ from liveloop.identity import service as identity_service
 from liveloop.journeys import jobs as journeys_jobs
 from liveloop.live import jobs as live_jobs
 from liveloop.live import service as live_service
+from liveloop.payments import jobs as payments_jobs
 from liveloop.runtime import Runtime
 from liveloop.segments import jobs as segments_jobs
 from liveloop.store.consumers import Consumers
@@ -77,6 +78,7 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
     channels_jobs.register(runtime, adapters=adapters)
     segments_jobs.register(runtime)
     commerce_jobs.register(runtime)
+    payments_jobs.register(runtime)
     subscriptions_jobs.register(runtime)
     analytics_jobs.register(runtime)
     live_jobs.register(runtime, badges=live_badges)

@@ -26,6 +26,7 @@ from liveloop.live.models import (
     PreparedOffer,
     ShelfItem,
 )
+from liveloop.payments.models import Payment, PaymentNotification, RefundSend
 from liveloop.profiles.models import Consent, Customer, CustomerTag, ProfileCounters, TagRule
 from liveloop.store.base import Base
 from liveloop.store.consumers import ConsumerCursor, ConsumerFailure
@@ -58,9 +59,12 @@ __all__ = [
     "OrderItem",
     "OrderRefund",
     "OutboxMessage",
+    "Payment",
+    "PaymentNotification",
     "PreparedOffer",
     "Product",
     "ProfileCounters",
+    "RefundSend",
     "RepurchasePrediction",
     "RfmGroupRule",
     "ShelfItem",
