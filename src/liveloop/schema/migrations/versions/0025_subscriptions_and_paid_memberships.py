@@ -1,7 +1,7 @@
 """subscriptions, cycles, paid memberships and their ledger
 
 Revision ID: 0025
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-07 14:12:48
 """
 
@@ -15,7 +15,7 @@ import liveloop.store.base
 
 revision: str = "0025"
 # The lead re-chains this after the others when merged.
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
