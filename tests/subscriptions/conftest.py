@@ -23,6 +23,9 @@ from liveloop.subscriptions import jobs
 from liveloop.subscriptions import service as subs
 from liveloop.subscriptions.contracts import Cadence
 
+# The local WeChat Pay v3 server's fixtures, for the tests that pay through it.
+from tests.payments.conftest import local_keys, local_server, provider  # noqa: F401
+
 
 @dataclass
 class ScriptedCharger:
