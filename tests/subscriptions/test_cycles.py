@@ -174,3 +174,42 @@ def test_a_fixed_term_plan_ends_after_its_last_paid_cycle(shop):
     view = shop.subscription(sub.id)
     assert view.state == "ended" and view.delivered_cycles == 2 and view.next_on is None
     assert len(shop.orders("SUB")) == 2
+
+
+def test_a_charge_taken_after_commerce_cancelled_the_order_is_refunded_and_retried(shop):
+    from liveloop.commerce import service as commerce
+
+    sub = shop.subscribe()
+    order_no = f"SUB{sub.id}-1"
+
+    class CancelledMeanwhile:
+        """Takes the money just after commerce's unpaid-order timeout cancelled the order."""
+
+        calls = 0
+
+        def __call__(self, charge):
+            self.calls += 1
+            if self.calls == 1:
+                with transaction(shop.runtime.sessions) as session:
+                    commerce.cancel_order(
+                        session,
+                        charge.order_no,
+                        reason="超时未付款",
+                        at=shop.clock.now(),
+                        source="commerce:auto",
+                    )
+            return subs.ChargeResult(paid=True, transaction_id=f"T{self.calls}")
+
+    jobs.register(shop.runtime, charger=CancelledMeanwhile())
+    shop.run()
+    with transaction(shop.runtime.read_sessions) as session:
+        first = commerce.get_order(session, order_no)
+        (waiting,) = subs.awaiting_retry(session)
+    assert first is not None and first.status == "cancelled"
+    assert first.refunded_amount == Decimal("79.90")  # the money went back
+    assert waiting.attempts == 1 and "超时取消" in (waiting.last_failure or "")
+    assert shop.events(events.SUBSCRIPTION_RENEWED) == []
+    shop.clock.advance(hours=1)
+    shop.run()
+    (renewed,) = shop.events(events.SUBSCRIPTION_RENEWED)
+    assert renewed["order_id"] == f"{order_no}-2"

@@ -31,6 +31,8 @@ from liveloop.subscriptions.guards import affected
 from liveloop.subscriptions.lifecycle import local_day, next_free, opened, schedule_of
 from liveloop.subscriptions.models import Subscription, SubscriptionCycle, SubscriptionPlan
 
+CANCELLED_MEANWHILE = "订单已超时取消，款项已原路退回 (the order was cancelled meanwhile; refunded)"
+
 
 def remind(session: Session, *, at: datetime, tz: ZoneInfo, source: str, limit: int = 500) -> int:
     """``Subscription Cycle Due`` for each active subscription whose next cycle is within its
@@ -261,14 +263,27 @@ def record_attempt(
     (by another worker, or the order was paid meanwhile)."""
     number = attempt.charge.attempt
     if result.paid:
-        return mark_paid(
+        # The money is taken: commerce records it first. If commerce cancelled the order in
+        # the meantime (unpaid too long), it refunds that payment in full by itself, and this
+        # attempt counts as failed; the next one places the order again.
+        order_no = attempt.charge.order_no
+        if ordering.pay(
             session,
-            attempt.cycle_id,
+            order_no,
+            amount=attempt.charge.amount,
+            transaction_id=result.transaction_id or f"charge:{order_no}",
             at=at,
             source=source,
-            transaction_id=result.transaction_id,
-            attempt=number,
-        )
+        ):
+            return mark_paid(
+                session,
+                attempt.cycle_id,
+                at=at,
+                source=source,
+                attempt=number,
+                recorded_by_commerce=True,
+            )
+        result = ChargeResult(paid=False, reason=CANCELLED_MEANWHILE)
     retry_at = (
         at + timedelta(hours=RETRY_AFTER_HOURS[number - 1])
         if number <= len(RETRY_AFTER_HOURS)
@@ -406,8 +421,8 @@ def order_paid(session: Session, order_no: str, *, at: datetime, source: str) ->
     cycle_id = session.scalar(
         select(SubscriptionCycle.id).where(SubscriptionCycle.order_no == order_no)
     )
-    if cycle_id is None:
-        return False
+    if cycle_id is None or ordering.state(session, order_no) not in ordering.PAID:
+        return False  # a payment for an order already cancelled: commerce refunds it
     return mark_paid(session, cycle_id, at=at, source=source, recorded_by_commerce=True)
 
 
