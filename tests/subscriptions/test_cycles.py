@@ -213,3 +213,27 @@ def test_a_charge_taken_after_commerce_cancelled_the_order_is_refunded_and_retri
     shop.run()
     (renewed,) = shop.events(events.SUBSCRIPTION_RENEWED)
     assert renewed["order_id"] == f"{order_no}-2"
+
+
+def test_two_workers_opening_the_same_cycles_at_once_make_one_order_each(store_shop):
+    import threading
+
+    shop = store_shop
+    made = [shop.subscribe(key=f"c{n}") for n in range(5)]
+    rt = shop.runtime
+    start = threading.Barrier(4)
+    opened: list[int] = []
+
+    def worker() -> None:
+        start.wait()
+        opened.append(jobs.open_due_cycles(rt.sessions, shop.clock, rt))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(opened) == 5
+    assert sorted(o.order_no for o in shop.orders("SUB")) == sorted(f"SUB{s.id}-1" for s in made)
+    for sub in made:
+        assert [c.number for c in shop.subscription(sub.id).cycles] == [1]
