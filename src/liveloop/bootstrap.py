@@ -35,6 +35,7 @@ from liveloop.identity import service as identity_service
 from liveloop.journeys import jobs as journeys_jobs
 from liveloop.live import jobs as live_jobs
 from liveloop.live import service as live_service
+from liveloop.loyalty import jobs as loyalty_jobs
 from liveloop.payments import jobs as payments_jobs
 from liveloop.runtime import Runtime
 from liveloop.segments import jobs as segments_jobs
@@ -77,6 +78,7 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
     journeys_jobs.register(runtime)
     channels_jobs.register(runtime, adapters=adapters)
     segments_jobs.register(runtime)
+    loyalty_jobs.register(runtime)
     commerce_jobs.register(runtime)
     payments_jobs.register(runtime)
     subscriptions_jobs.register(runtime)

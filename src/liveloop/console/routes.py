@@ -24,7 +24,9 @@ from liveloop.console import (
     live,
     live_host,
     live_report,
+    members,
     messages,
+    orders,
     segments,
     sources,
     subscriptions,
@@ -75,6 +77,8 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(analytics.router)
     app.include_router(messages.router)
     app.include_router(guides.router)
+    app.include_router(orders.router)
+    app.include_router(members.router)
     app.include_router(subscriptions.router)
     app.include_router(segments.router)
     app.include_router(journeys.router)

@@ -4,6 +4,7 @@
 import liveloop.channels.models
 import liveloop.guides.models
 import liveloop.journeys.models
+import liveloop.loyalty.models
 import liveloop.segments.models
 import liveloop.subscriptions.models  # noqa: F401
 from liveloop.access.models import ApiKey, ConsoleSession, LoginThrottle, User
