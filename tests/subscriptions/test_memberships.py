@@ -105,3 +105,26 @@ def test_the_ledger_rebuilt_by_a_fresh_consumer_grants_nothing_new(shop):
     m = membership(shop)
     assert (m.deliveries_granted, m.deliveries_used) == (4, 1)
     assert [e.kind for e in m.entries] == ["bought", "delivery_used"]
+
+
+def test_the_refund_is_pro_rata_to_what_was_paid_after_the_orders_discount(shop):
+    with transaction(shop.runtime.sessions) as session:
+        record_order(
+            session,
+            order_no="SO-M9",
+            customer_id=shop.customer,
+            lines=[OrderLine("MEMBER-VINEGAR", 1)],
+            placed_at=shop.clock.now(),
+            channel="mini_program",
+            source="test",
+            discount=Decimal("19.00"),  # paid 180.00
+        )
+    shop.run()
+    m = membership(shop)
+    assert m.paid == Decimal("180.00")
+    with transaction(shop.runtime.sessions) as session:
+        subs.use_delivery(session, m.id, address={}, at=shop.clock.now(), source="t")
+        refunded = subs.refund_membership(
+            session, m.id, reason="退", at=shop.clock.now(), source="t"
+        )
+    assert refunded.refunded == Decimal("135.00")  # 3 of 4 × 45.00

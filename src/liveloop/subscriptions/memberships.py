@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from liveloop.commerce import service as commerce
 from liveloop.profiles import service as profiles
 from liveloop.store.base import to_money
 from liveloop.store.engine import dialect_insert, for_update
@@ -73,11 +74,21 @@ def grant_from_order(
             select(MembershipPlan).where(MembershipPlan.sku.in_({line.sku for line in lines}))
         )
     }
+    if not plans:
+        return []
+    # What the customer paid for the line (after the order's coupon and points), from the
+    # order itself when commerce has it: the refund is pro rata to that, not to the list price.
+    order = commerce.get_order(session, order_no)
+    paid: dict[str, Decimal] = {}
+    for view in order.lines if order is not None else ():
+        paid[view.sku] = paid.get(view.sku, Decimal("0")) + view.paid_amount
     granted = []
     for line in lines:
         plan = plans.get(line.sku)
         if plan is None or line.quantity <= 0:
             continue
+        if line.sku in paid:
+            line = PaidLine(line.sku, line.quantity, paid[line.sku])
         granted.append(_grant(session, plan, order_no, customer_id, line, at, source))
     return granted
 
