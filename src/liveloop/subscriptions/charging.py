@@ -37,7 +37,7 @@ class Charger(Protocol):
     def __call__(self, charge: Charge) -> ChargeResult: ...
 
 
-NOT_PAID = "顾客尚未支付 (the customer has not paid the order yet)"
+NOT_PAID = "本期订单尚未支付"  # shown to the customer (the journey quotes it)
 
 
 class AwaitingPayment:

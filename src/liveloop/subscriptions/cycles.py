@@ -31,7 +31,7 @@ from liveloop.subscriptions.guards import affected
 from liveloop.subscriptions.lifecycle import local_day, next_free, opened, schedule_of
 from liveloop.subscriptions.models import Subscription, SubscriptionCycle, SubscriptionPlan
 
-CANCELLED_MEANWHILE = "订单已超时取消，款项已原路退回 (the order was cancelled meanwhile; refunded)"
+CANCELLED_MEANWHILE = "订单已超时取消，款项已原路退回"  # shown to the customer
 
 
 def remind(session: Session, *, at: datetime, tz: ZoneInfo, source: str, limit: int = 500) -> int:
