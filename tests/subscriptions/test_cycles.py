@@ -237,3 +237,49 @@ def test_two_workers_opening_the_same_cycles_at_once_make_one_order_each(store_s
     assert sorted(o.order_no for o in shop.orders("SUB")) == sorted(f"SUB{s.id}-1" for s in made)
     for sub in made:
         assert [c.number for c in shop.subscription(sub.id).cycles] == [1]
+
+
+def test_a_prepaid_term_delivers_at_zero_and_cancelling_refunds_the_cycles_not_delivered(shop):
+    from liveloop.commerce import service as commerce
+
+    with transaction(shop.runtime.sessions) as session:
+        sub = subs.subscribe(
+            session,
+            subs.SubscribeRequest("pre", shop.customer, "rice", shop.today(), prepay=True),
+            at=shop.clock.now(),
+            tz=shop.tz,
+            source="test",
+        )
+    prepay = f"SUB{sub.id}-P"
+    assert sub.prepaid_order_no == prepay and sub.prepaid_cycles == 12
+    shop.run()
+    assert [o.order_no for o in shop.orders("SUB")] == [prepay]  # cycles wait for the prepay
+    with transaction(shop.runtime.sessions) as session:  # the customer pays it (WeChat)
+        paid = commerce.pay_order(
+            session,
+            prepay,
+            amount=Decimal("958.80"),
+            transaction_id="wx-1",
+            paid_at=shop.clock.now(),
+            source="wechatpay",
+        )
+    assert paid.status == "paid"
+    shop.run()
+    with transaction(shop.runtime.sessions) as session:
+        commerce.ship_order(session, f"SUB{sub.id}-1", at=shop.clock.now(), source="test")
+    shop.clock.advance(days=31)
+    shop.run()
+    view = shop.subscription(sub.id)
+    assert [(c.number, c.status, c.amount) for c in view.cycles] == [
+        (1, "paid", Decimal("0.00")),
+        (2, "paid", Decimal("0.00")),
+    ]
+    assert shop.charger.calls == []  # nothing charged per cycle
+    with transaction(shop.runtime.sessions) as session:
+        cancelled = subs.cancel(session, sub.id, reason="搬走了", at=shop.clock.now(), source="t")
+        order = commerce.get_order(session, prepay)
+    assert cancelled.refunded == Decimal("878.90")  # 11 of 12 cycles × 79.90
+    assert order is not None
+    assert [(r.refund_no, r.amount) for r in order.refunds] == [(f"{prepay}-R", Decimal("878.90"))]
+    (event,) = shop.events(events.SUBSCRIPTION_CANCELLED)
+    assert event["cycles_refunded"] == 11

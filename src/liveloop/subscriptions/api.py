@@ -92,6 +92,10 @@ class SubscribeIn(BaseModel):
     channel: Annotated[str, Field(min_length=1, max_length=24, pattern=r"^[a-z_]+$")] = (
         "mini_program"
     )
+    prepay: bool = Field(
+        default=False,
+        description="pay the whole fixed term up front: one order (SUB{id}-P) for every cycle",
+    )
 
 
 class CycleOut(BaseModel):
@@ -125,6 +129,9 @@ class SubscriptionOut(BaseModel):
     paused_on: date | None
     pause_reason: str | None
     refunded: Decimal
+    prepaid_order_no: str | None
+    prepaid_cycles: int
+    prepaid_at: datetime | None
     created_at: datetime
     cancelled_at: datetime | None
     upcoming: list[date]
@@ -257,6 +264,7 @@ def subscribe(
             body.first_on,
             body.address,
             body.channel,
+            body.prepay,
         ),
         at=runtime.clock.now(),
         tz=runtime.settings.tz,

@@ -28,7 +28,13 @@ from liveloop.subscriptions.contracts import (
     SubscriptionState,
 )
 from liveloop.subscriptions.guards import affected
-from liveloop.subscriptions.lifecycle import local_day, next_free, opened, schedule_of
+from liveloop.subscriptions.lifecycle import (
+    local_day,
+    next_free,
+    opened,
+    schedule_of,
+    unit_price,
+)
 from liveloop.subscriptions.models import Subscription, SubscriptionCycle, SubscriptionPlan
 
 CANCELLED_MEANWHILE = "订单已超时取消，款项已原路退回"  # shown to the customer
@@ -53,8 +59,10 @@ def remind(session: Session, *, at: datetime, tz: ZoneInfo, source: str, limit: 
     for sub, plan in rows:
         if (sub.next_on - today).days > plan.remind_days:
             continue
-        if plan.cycles is not None and opened(session, sub.id) >= plan.cycles:
+        count = opened(session, sub.id)
+        if plan.cycles is not None and count >= plan.cycles:
             continue
+        prepaid = sub.prepaid_order_no is not None and count < sub.prepaid_cycles
         moved = affected(
             session.execute(
                 update(Subscription)
@@ -77,7 +85,7 @@ def remind(session: Session, *, at: datetime, tz: ZoneInfo, source: str, limit: 
             plan=plan.code,
             plan_name=plan.name,
             product_name=product.name if product else plan.sku,
-            amount=plan.price,
+            amount=Decimal("0") if prepaid else plan.price,
         )
         sent += 1
     return sent
@@ -113,8 +121,12 @@ def open_cycle(
     if sub is None or sub.state != SubscriptionState.ACTIVE or sub.next_on > local_day(at, tz):
         return False
     plan = session.get_one(SubscriptionPlan, sub.plan_id)
-    if plan.cycles is not None and opened(session, sub.id) >= plan.cycles:
+    count = opened(session, sub.id)
+    if plan.cycles is not None and count >= plan.cycles:
         return False
+    prepaid = sub.prepaid_order_no is not None and count < sub.prepaid_cycles
+    if prepaid and sub.prepaid_at is None:
+        return False  # its cycles wait for the prepay to be paid
     number = sub.next_cycle
     order_no = ordering.cycle_order_no(sub.id, number)
     inserted = (
@@ -126,9 +138,9 @@ def open_cycle(
                 due_on=sub.next_on,
                 status=CycleStatus.AWAITING_PAYMENT,
                 order_no=order_no,
-                amount=plan.price,
+                amount=Decimal("0") if prepaid else plan.price,
                 attempts=0,
-                next_attempt_at=at,
+                next_attempt_at=None if prepaid else at,
                 created_at=at,
                 updated_at=at,
             )
@@ -158,13 +170,26 @@ def open_cycle(
         customer_id=sub.customer_id,
         sku=plan.sku,
         quantity=plan.quantity,
-        unit_price=_unit_price(plan),
+        unit_price=Decimal("0") if prepaid else unit_price(plan),
         address=sub.address or {},
         channel=sub.channel,
         at=at,
         source=source,
-        attributes={"subscription_id": sub.id, "cycle": number},
+        attributes={"subscription_id": sub.id, "cycle": number}
+        | ({"prepaid_by": sub.prepaid_order_no} if prepaid else {}),
     )
+    if prepaid:  # covered by the prepay: its ¥0 order is paid at once
+        cycle_id = session.scalar(
+            select(SubscriptionCycle.id).where(SubscriptionCycle.order_no == order_no)
+        )
+        if cycle_id is not None:
+            mark_paid(
+                session,
+                cycle_id,
+                at=at,
+                source=source,
+                transaction_id=f"prepaid:{sub.prepaid_order_no}",
+            )
     return bool(advanced)
 
 
@@ -237,7 +262,7 @@ def prepare_attempt(
             customer_id=sub.customer_id,
             sku=plan.sku,
             quantity=plan.quantity,
-            unit_price=_unit_price(plan, cycle.amount),
+            unit_price=unit_price(plan, cycle.amount),
             address=sub.address or {},
             channel=sub.channel,
             at=at,
@@ -416,19 +441,32 @@ def mark_paid(
     return True
 
 
+def prepay_paid(session: Session, order_no: str, *, at: datetime) -> bool:
+    """A subscription's prepay order is paid: its prepaid cycles may come (once)."""
+    return bool(
+        affected(
+            session.execute(
+                update(Subscription)
+                .where(Subscription.prepaid_order_no == order_no, Subscription.prepaid_at.is_(None))
+                .values(prepaid_at=at, updated_at=at)
+                .execution_options(synchronize_session=False)
+            )
+        )
+    )
+
+
 def order_paid(session: Session, order_no: str, *, at: datetime, source: str) -> bool:
-    """Commerce says a cycle's order is paid (the customer paid it themselves)."""
+    """Commerce says a cycle's order (or a prepay) is paid (the customer paid it)."""
+    if ordering.state(session, order_no) not in ordering.PAID:
+        return False  # a payment for an order already cancelled: commerce refunds it
+    if order_no.endswith("-P"):
+        return prepay_paid(session, order_no, at=at)
     cycle_id = session.scalar(
         select(SubscriptionCycle.id).where(SubscriptionCycle.order_no == order_no)
     )
-    if cycle_id is None or ordering.state(session, order_no) not in ordering.PAID:
-        return False  # a payment for an order already cancelled: commerce refunds it
+    if cycle_id is None:
+        return False
     return mark_paid(session, cycle_id, at=at, source=source, recorded_by_commerce=True)
-
-
-def _unit_price(plan: SubscriptionPlan, amount: Decimal | None = None) -> Decimal:
-    total = plan.price if amount is None else amount
-    return (total / plan.quantity).quantize(Decimal("0.01"))
 
 
 def pay_cycle(
@@ -439,8 +477,25 @@ def pay_cycle(
     source: str,
     transaction_id: str | None = None,
 ) -> bool:
-    """The customer paid a cycle's order at checkout (not through the charger): the cycle
-    paid and its order recorded paid. False when it was paid already or is not awaiting."""
+    """The customer paid a cycle's order (or the prepay) at checkout, not through the
+    charger: the order recorded paid in commerce and the cycle paid. False when it was paid
+    already or is not awaiting payment."""
+    if order_no.endswith("-P"):
+        known = session.scalar(
+            select(Subscription.id).where(Subscription.prepaid_order_no == order_no)
+        )
+        total = ordering.order_total(session, order_no)
+        if known is None or total is None:
+            return False
+        ordering.pay(
+            session,
+            order_no,
+            amount=total,
+            transaction_id=transaction_id or f"checkout:{order_no}",
+            at=at,
+            source=source,
+        )
+        return prepay_paid(session, order_no, at=at)
     cycle_id = session.scalar(
         select(SubscriptionCycle.id).where(SubscriptionCycle.order_no == order_no)
     )

@@ -32,6 +32,7 @@ from liveloop.subscriptions.contracts import (
 from liveloop.subscriptions.guards import affected
 from liveloop.subscriptions.models import Subscription, SubscriptionCycle, SubscriptionPlan
 from liveloop.subscriptions.plans import plan_row
+from liveloop.subscriptions.prorata import unused_refund
 from liveloop.subscriptions.schedule import Schedule
 from liveloop.subscriptions.views import CycleView, SubscriptionView
 
@@ -47,10 +48,19 @@ class SubscribeRequest:
     first_on: date
     address: Mapping[str, Any] = field(default_factory=dict)
     channel: str = "mini_program"
+    # Pay the whole fixed term up front: one order for every cycle (``SUB{id}-P``); each
+    # cycle then comes as a ¥0 order, and cancelling refunds the cycles not delivered.
+    prepay: bool = False
 
 
 def local_day(at: datetime, tz: ZoneInfo) -> date:
     return at.astimezone(tz).date()
+
+
+def unit_price(plan: SubscriptionPlan, amount: Decimal | None = None) -> Decimal:
+    """A cycle's order line's unit price (a plan's price divides by its quantity to the fen)."""
+    total = plan.price if amount is None else amount
+    return (total / plan.quantity).quantize(Decimal("0.01"))
 
 
 def schedule_of(sub: Subscription, plan: SubscriptionPlan) -> Schedule:
@@ -70,6 +80,10 @@ def subscribe(
         raise SubscriptionConflict(f"订阅计划 {plan.name} 已下架 (plan {plan.code} is off sale)")
     if not profiles.exists(session, request.customer_id):
         raise SubscriptionRefused(f"没有这位顾客 (no customer {request.customer_id})")
+    if request.prepay and plan.cycles is None:
+        raise SubscriptionRefused(
+            "只有固定期数的计划可以预付 (only a fixed-term plan can be prepaid)"
+        )
     today = local_day(at, tz)
     if request.first_on < today:
         raise SubscriptionRefused("首期日期不能早于今天 (the first cycle cannot be in the past)")
@@ -91,6 +105,7 @@ def subscribe(
             delivered_cycles=0,
             reminded_cycle=0,
             refunded=Decimal("0"),
+            prepaid_cycles=0,
             created_at=at,
             updated_at=at,
         )
@@ -100,6 +115,23 @@ def subscribe(
     sub = session.scalars(
         select(Subscription).where(Subscription.subscribe_key == request.key)
     ).one()
+    if inserted is not None and request.prepay and plan.cycles is not None:
+        sub.prepaid_order_no = ordering.prepay_order_no(sub.id)
+        sub.prepaid_cycles = plan.cycles
+        session.flush()
+        ordering.place(
+            session,
+            order_no=sub.prepaid_order_no,
+            customer_id=sub.customer_id,
+            sku=plan.sku,
+            quantity=plan.quantity * plan.cycles,
+            unit_price=unit_price(plan),
+            address=sub.address or {},
+            channel=sub.channel,
+            at=at,
+            source=source,
+            attributes={"subscription_id": sub.id, "prepaid_cycles": plan.cycles},
+        )
     if inserted is not None:
         events.subscription_started(
             session,
@@ -310,7 +342,7 @@ def cancel(
         updated_at=at,
     ):
         raise SubscriptionConflict(f"订阅已{_STATE_WORDS[sub.state]}，不能取消 (it is {sub.state})")
-    refunded, count = Decimal("0"), 0
+    refunded, count, delivered_prepaid = Decimal("0"), 0, 0
     for cycle in session.scalars(
         select(SubscriptionCycle)
         .where(
@@ -326,11 +358,33 @@ def cancel(
             ordering.cancel(session, cycle.order_no, at=at, reason=reason, source=source)
         elif ordering.cancel(session, cycle.order_no, at=at, reason=reason, source=source):
             # Paid and not shipped: commerce cancels it (so it never ships) and refunds it in
-            # full under the order's own number.
+            # full under the order's own number (nothing, for a prepaid cycle's ¥0 order).
             cycle.status = CycleStatus.REFUNDED
             cycle.refund_no = cycle.order_no
-            refunded += cycle.amount
-            count += 1
+            if cycle.amount > 0:
+                refunded += cycle.amount
+                count += 1
+        elif cycle.amount == 0:
+            delivered_prepaid += 1  # a prepaid cycle whose goods have left
+    if sub.prepaid_order_no is not None:
+        if sub.prepaid_at is None:
+            ordering.cancel(session, sub.prepaid_order_no, at=at, reason=reason, source=source)
+        else:
+            # The prepay back pro rata to the prepaid cycles not delivered, exact to the fen.
+            paid = ordering.order_total(session, sub.prepaid_order_no) or Decimal("0")
+            back = unused_refund(paid, sub.prepaid_cycles, delivered_prepaid)
+            if back > 0:
+                ordering.refund(
+                    session,
+                    sub.prepaid_order_no,
+                    refund_no=f"{sub.prepaid_order_no}-R",
+                    amount=back,
+                    reason=reason,
+                    at=at,
+                    source=source,
+                )
+            refunded += back
+            count += sub.prepaid_cycles - delivered_prepaid
     sub.refunded = to_money(sub.refunded + refunded)
     session.flush()
     events.subscription_cancelled(
@@ -435,6 +489,9 @@ def view(
         paused_on=sub.paused_on,
         pause_reason=sub.pause_reason,
         refunded=sub.refunded,
+        prepaid_order_no=sub.prepaid_order_no,
+        prepaid_cycles=sub.prepaid_cycles,
+        prepaid_at=sub.prepaid_at,
         created_at=sub.created_at,
         cancelled_at=sub.cancelled_at,
         upcoming=tuple(upcoming),

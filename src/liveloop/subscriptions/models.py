@@ -76,6 +76,12 @@ class Subscription(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
     refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    # Prepaid (a fixed-term plan paid for up front): one order for ``prepaid_cycles`` cycles,
+    # paid at ``prepaid_at``; each of those cycles then has a ¥0 order, and a cancel refunds
+    # the prepay pro rata to the prepaid cycles not delivered.
+    prepaid_order_no: Mapped[str | None] = mapped_column(String(64), unique=True)
+    prepaid_cycles: Mapped[int] = mapped_column(Integer, default=0)
+    prepaid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -30,6 +30,24 @@ def cycle_order_no(subscription_id: int, cycle: int, attempt: int = 1) -> str:
     return base if attempt <= 1 else f"{base}-{attempt}"
 
 
+def prepay_order_no(subscription_id: int) -> str:
+    return f"{CYCLE_ORDER_PREFIX}{subscription_id}-P"
+
+
+def order_total(session: Session, order_no: str) -> Decimal | None:
+    """What the order asks to be paid, or None when there is no such order."""
+    view = commerce.get_order(session, order_no)
+    return view.total if view is not None else None
+
+
+def paid_total(session: Session, order_no: str) -> Decimal:
+    """What the buyer paid for the order (after its coupon and points), less refunds."""
+    view = commerce.get_order(session, order_no)
+    if view is None or view.status not in PAID:
+        return Decimal("0")
+    return view.total - view.refunded_amount
+
+
 def delivery_order_no(membership_id: int, delivery: int) -> str:
     return f"{DELIVERY_ORDER_PREFIX}{membership_id}-{delivery}"
 

@@ -26,6 +26,7 @@ from liveloop.subscriptions.cycles import open_cycle as open_cycle
 from liveloop.subscriptions.cycles import order_paid as order_paid
 from liveloop.subscriptions.cycles import pay_cycle as pay_cycle
 from liveloop.subscriptions.cycles import prepare_attempt as prepare_attempt
+from liveloop.subscriptions.cycles import prepay_paid as prepay_paid
 from liveloop.subscriptions.cycles import record_attempt as record_attempt
 from liveloop.subscriptions.cycles import remind as remind
 from liveloop.subscriptions.lifecycle import SubscribeRequest as SubscribeRequest

@@ -56,6 +56,9 @@ class SubscriptionView:
     paused_on: date | None
     pause_reason: str | None
     refunded: Decimal
+    prepaid_order_no: str | None
+    prepaid_cycles: int
+    prepaid_at: datetime | None
     created_at: datetime
     cancelled_at: datetime | None
     upcoming: tuple[date, ...]  # the next cycles' dates (skipped ones left out)

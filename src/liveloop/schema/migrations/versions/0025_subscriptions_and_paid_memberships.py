@@ -108,6 +108,9 @@ def upgrade() -> None:
         sa.Column("cancelled_at", liveloop.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("cancel_reason", sa.String(length=200), nullable=True),
         sa.Column("refunded", liveloop.store.base.Money(), nullable=False),
+        sa.Column("prepaid_order_no", sa.String(length=64), nullable=True),
+        sa.Column("prepaid_cycles", sa.Integer(), nullable=False),
+        sa.Column("prepaid_at", liveloop.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", liveloop.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", liveloop.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -119,6 +122,7 @@ def upgrade() -> None:
             name=op.f("fk_subscriptions_plan_id_subscription_plans"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subscriptions")),
+        sa.UniqueConstraint("prepaid_order_no", name=op.f("uq_subscriptions_prepaid_order_no")),
         sa.UniqueConstraint("subscribe_key", name=op.f("uq_subscriptions_subscribe_key")),
     )
     with op.batch_alter_table("subscriptions", schema=None) as batch_op:
