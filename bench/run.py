@@ -16,6 +16,7 @@ from bench import (
     live_sse,
     live_understand,
     live_webhook,
+    orders_place,
     segment_preview,
 )
 
@@ -36,3 +37,4 @@ if __name__ == "__main__":
     content_clips.main()
     live_sse.main()
     live_report.main()
+    orders_place.main()
