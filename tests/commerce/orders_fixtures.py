@@ -19,6 +19,7 @@ from liveloop.commerce.service import (
 )
 from liveloop.identity.contracts import IdentityType
 from liveloop.identity.service import create_customer_with_identities
+from liveloop.loyalty import service as loyalty
 from liveloop.profiles.service import NewCustomer
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
@@ -67,6 +68,21 @@ def seed(runtime: Runtime, now: datetime, *, coupons: int = 1) -> dict[str, obje
             for i in range(coupons)
         ]
     return {"buyer": buyer, "coupons": codes}
+
+
+def give_points(runtime: Runtime, buyer: int, points: int) -> None:
+    """An operator's credit: ``points`` the buyer can spend (100 points = ¥1 by default)."""
+    with transaction(runtime.sessions) as session:
+        loyalty.adjust_points(
+            session,
+            customer_id=buyer,
+            points=points,
+            reason="测试积分",
+            key=f"test:{buyer}:{points}",
+            at=runtime.clock.now(),
+            by="test",
+            tz=runtime.settings.tz,
+        )
 
 
 def request(order_no: str, buyer: int, **kw: object) -> OrderRequest:

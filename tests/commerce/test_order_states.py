@@ -25,8 +25,9 @@ from liveloop.commerce.service import (
     place_order,
     ship_order,
 )
+from liveloop.errors import DomainError
 from liveloop.store.engine import transaction
-from tests.commerce.orders_fixtures import Shop, events_named, request, seed
+from tests.commerce.orders_fixtures import Shop, events_named, give_points, request, seed
 
 
 def _place(runtime, no="A1", **kw):
@@ -265,7 +266,6 @@ def test_bad_orders_are_refused_before_anything_is_written(shop):
         ({"lines": (OrderLine("NOPE", 1),)}, "没有这个商品"),
         ({"lines": (OrderLine("SOY-500", 0),)}, "数量"),
         ({"lines": (OrderLine("SOY-500", 1, Decimal("-1")),)}, "单价"),
-        ({"points": 100}, "积分抵扣尚未开通"),
     ]:
         with pytest.raises(OrderRefused, match=message) as refused:
             _place(shop, **kw)
@@ -299,3 +299,26 @@ def test_orders_list_newest_first_by_pages_and_status(shop):
         assert [o.order_no for o in paid.rows] == ["L1"]
         mine = list_orders(session, customer_id=shop.seeded["buyer"], limit=10)
         assert len(mine.rows) == 5
+
+
+def test_points_are_spent_at_checkout_once_and_a_short_balance_refuses_the_order(shop):
+    from liveloop.loyalty import service as loyalty
+
+    buyer = shop.seeded["buyer"]
+    with pytest.raises(DomainError, match="积分不足") as short:  # loyalty's refusal
+        _place(shop, points=500)
+    assert short.value.status == 409
+    with transaction(shop.sessions) as session:
+        assert get_order(session, "A1") is None
+    give_points(shop.runtime, buyer, 1_000)
+    placed = _place(shop, points=550, coupon_code=shop.seeded["coupons"][0])
+    assert (placed.points_used, placed.points_value) == (550, Decimal("5.50"))
+    assert placed.total == Decimal("99.70") - Decimal("10.00") - Decimal("5.50")
+    assert sum(line.paid_amount for line in placed.lines) == placed.total
+    again = _place(shop, points=550, coupon_code=shop.seeded["coupons"][0])
+    assert not again.created
+    with transaction(shop.sessions) as session:
+        member = loyalty.member_of(session, buyer, shop.clock.now())
+    assert member is not None and member.available == 450
+    (event,) = events_named(shop, events.ORDER_PLACED)
+    assert (event.properties["points"], event.properties["points_value"]) == (550, "5.50")

@@ -122,7 +122,7 @@ def test_refunds_over_http_by_amount_and_by_lines(shop):
         ("/v1/orders", body("W9", lines=[]), 422, None),
         ("/v1/orders", body("W9", lines=[{"sku": "NOPE", "quantity": 1}]), 422, "没有这个商品"),
         ("/v1/orders", body("W9", lines=[{"sku": "SOY-500", "quantity": 0}]), 422, None),
-        ("/v1/orders", body("W9", points=100), 422, "积分抵扣尚未开通"),
+        ("/v1/orders", body("W9", points=100), 409, "积分不足"),
         ("/v1/orders", body("W9", customer={"type": "phone", "value": "12"}), 422, "客户标识无效"),
         ("/v1/orders", body("W9", customer={"type": "email", "value": "a@b.cn"}), 422, None),
         ("/v1/orders", body("W9", coupon_code="AAAA"), 404, None),

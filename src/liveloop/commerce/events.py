@@ -203,9 +203,11 @@ def order_cancelled(
     reason: str,
     was_paid: bool,
     refund_no: str | None,
+    points: int = 0,
 ) -> None:
     """An order was cancelled before it shipped: ``order_id``, ``reason``, ``was_paid``,
-    ``refund_no`` (the full refund it opened, when it was paid)."""
+    ``refund_no`` (the full refund it opened, when it was paid), ``points`` (spent on it at
+    checkout: an unpaid order's go back with this event, a paid one's with its refund)."""
     _moved(
         session,
         ORDER_CANCELLED,
@@ -213,7 +215,7 @@ def order_cancelled(
         source,
         order_no,
         customer_id,
-        {"reason": reason, "was_paid": was_paid, "refund_no": refund_no},
+        {"reason": reason, "was_paid": was_paid, "refund_no": refund_no, "points": points},
     )
 
 

@@ -44,7 +44,6 @@ from liveloop.commerce.orders.buyers import resolve_buyer as resolve_buyer
 from liveloop.commerce.orders.errors import OrderConflict as OrderConflict
 from liveloop.commerce.orders.errors import OrderRefused as OrderRefused
 from liveloop.commerce.orders.errors import UnknownOrder as UnknownOrder
-from liveloop.commerce.orders.placing import POINTS_CLOSED as POINTS_CLOSED
 from liveloop.commerce.orders.placing import OrderLine as OrderLine
 from liveloop.commerce.orders.placing import OrderRequest as OrderRequest
 from liveloop.commerce.orders.placing import place_order as place_order

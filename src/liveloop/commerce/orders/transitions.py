@@ -295,6 +295,7 @@ def cancel_order(
         reason=reason,
         was_paid=was_paid,
         refund_no=refund.refund_no if refund is not None else None,
+        points=order.points_used,
     )
     return order_view(session, order).said(changed=True)
 
