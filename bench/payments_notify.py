@@ -16,7 +16,9 @@ Checks after the run: every order paid (commerce's ``orders.paid_at``), every pa
 one ``payment_notifications`` row and one ``Order Completed`` per order.
 
 Baseline, in the same run and server: a tenth as many other orders, sent the same way by one
-sender (no concurrency: no replay ever races another).
+sender (no concurrency: no replay ever races another). On a shared machine the wall-clock
+rate follows the load; the run also says how many notifications the app's processes handle
+per CPU-second they used (PostgreSQL's own processes not counted).
 
 ``python -m bench.payments_notify [--orders N] [--senders C] [--store sqlite|postgresql|both]``
 """
@@ -221,6 +223,23 @@ def start_server(url: str, keys_dir: Path, port: int, workers: int) -> subproces
     raise RuntimeError("the server did not start")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children (uvicorn's workers) so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (OSError, IndexError, ValueError):
+            continue
+        pending += [int(child) for child in children]
+    return total
+
+
 def check(url: str, count: int) -> None:
     engine = create_engine(url)
     with engine.connect() as connection:
@@ -264,7 +283,9 @@ def run(store: str, orders: int, senders: int) -> dict[str, float]:
             port = _free_port()
             server = start_server(url, keys_dir, port, 2 if store == "postgresql" else 1)
             try:
+                cpu_before = cpu_seconds(server.pid)
                 sent, seconds = send_all(port, keys, main_orders, senders, seed=1)
+                cpu = cpu_seconds(server.pid) - cpu_before
                 base_sent, base_seconds = send_all(port, keys, base_orders, 1, seed=2)
             finally:
                 server.terminate()
@@ -280,6 +301,8 @@ def run(store: str, orders: int, senders: int) -> dict[str, float]:
         "notifications": sent,
         "notifications_per_s": sent / seconds,
         "one_sender_per_s": base_sent / base_seconds,
+        "per_server_cpu_s": sent / cpu if cpu > 0 else 0.0,
+        "load": os.getloadavg()[0],
     }
     result["ratio"] = result["notifications_per_s"] / result["one_sender_per_s"]
     workers = "2 workers" if store == "postgresql" else "1 worker"
@@ -287,7 +310,8 @@ def run(store: str, orders: int, senders: int) -> dict[str, float]:
         f"payments notify ({store}, {workers}): {orders:,} orders, {sent:,} notifications "
         f"(1-16 each, {senders} senders) at {result['notifications_per_s']:,.0f}/s, every "
         f"order paid once; one sender {result['one_sender_per_s']:,.0f}/s; "
-        f"ratio {result['ratio']:.2f}"
+        f"ratio {result['ratio']:.2f}; {result['per_server_cpu_s']:,.0f} per CPU-second of "
+        f"the app's processes; load {result['load']:.1f}"
     )
     return result
 

@@ -129,3 +129,28 @@ def test_a_refund_needs_a_paid_wechat_payment_and_a_sane_amount(runtime, pay, bo
                 reason="",
                 at=runtime.clock.now(),
             )
+
+
+def test_a_refund_wechat_refuses_for_good_is_not_retried_and_says_why(
+    runtime, pay, book, provider, clock
+):
+    bootstrap.wire(runtime)
+    paid_order(runtime, pay, book, provider, "GB4", "30.00")
+    with transaction(runtime.sessions) as session:
+        for number in ("GB4-R1", "GB4-R2"):  # ¥20 twice on a ¥30 order
+            service.request_refund(
+                session,
+                refund_no=number,
+                order_no="GB4",
+                amount=Decimal("20.00"),
+                reason="退差价",
+                at=clock.now(),
+            )
+    drain(runtime, clock, rounds=3)
+    assert provider.refund_requests == ["GB4-R1", "GB4-R2"]  # the second once: no retry
+    with transaction(runtime.read_sessions) as session:
+        by_number = {r.out_refund_no: r for r in service.refunds(session)}
+    assert by_number["GB4-R1"].state == RefundState.SUCCEEDED
+    assert by_number["GB4-R2"].state == RefundState.FAILED
+    assert "NOT_ENOUGH" in (by_number["GB4-R2"].last_error or "")
+    assert book.settled == [("GB4-R1", True)]
