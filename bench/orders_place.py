@@ -6,13 +6,13 @@ several concurrent keep-alive clients each place orders of 1–3 lines priced fr
 half of them with the buyer's own ¥10-off coupon (满20), the buyer named by phone — four in
 five already known, one in five new (OneID creates them, as an import does). A 201 means the
 order is committed, priced, its coupon redeemed, ``Order Placed`` (and ``Coupon Applied``)
-logged; the run checks every order and every coupon is in the store.
+logged; the run checks every order, coupon and points spend is in the store.
+
+and a quarter spending 200 points (¥2.00, ``loyalty.spend_points`` in the placing transaction).
 
 Baseline, in the same run and store: the same number of orders (same lines, same buyers, no
-coupons — the import takes none) through ``liveloop import orders`` (``ingest.import_orders``:
-a CSV, 500 orders a transaction, in-process — no HTTP, one commit per chunk).
-
-Points at checkout are not in it yet: they open when loyalty's ``spend_points`` lands.
+coupons or points — the import takes neither) through ``liveloop import orders``
+(``ingest.import_orders``: a CSV, 500 orders a transaction, in-process — no HTTP).
 
 ``python -m bench.orders_place [--orders N] [--clients C]``
 """
@@ -44,11 +44,13 @@ from liveloop.config import Settings
 from liveloop.identity.contracts import IdentityType
 from liveloop.identity.service import create_customer_with_identities
 from liveloop.ingest.service import import_orders
+from liveloop.loyalty import service as loyalty
 from liveloop.profiles.service import NewCustomer
 from liveloop.store.engine import transaction
 
 SKUS = 40
 KNOWN_SHARE = 0.8
+POINTS = 200
 
 
 def phone(i: int) -> str:
@@ -69,7 +71,8 @@ def plan(orders: int, seed: int = 13) -> list[dict[str, Any]]:
         coupon = i < known and i % 2 == 0
         if coupon:
             lines[0]["quantity"] = 3  # ≥ ¥29.70: over the coupon's 满20
-        out.append({"lines": lines, "buyer": buyer, "coupon": coupon})
+        points = POINTS if i < known and i % 4 == 1 else 0  # a quarter spend ¥2 of points
+        out.append({"lines": lines, "buyer": buyer, "coupon": coupon, "points": points})
     rng.shuffle(out)
     return out
 
@@ -113,6 +116,17 @@ def seed_store(url: str, orders: int) -> tuple[str, dict[int, str]]:
                     coupons[i] = commerce.issue_coupon(
                         session, "BENCH10", person, now, idempotency_key=f"b{i}", source="bench"
                     ).code
+                elif i % 4 == 1:
+                    loyalty.adjust_points(
+                        session,
+                        customer_id=person,
+                        points=POINTS,
+                        reason="压测积分",
+                        key=f"bench:{i}",
+                        at=now,
+                        by="bench",
+                        tz=runtime.settings.tz,
+                    )
     runtime.close()
     return key, coupons
 
@@ -128,6 +142,8 @@ def bodies(planned: list[dict[str, Any]], coupons: dict[int, str]) -> list[bytes
         }
         if order["coupon"]:
             body["coupon_code"] = coupons[order["buyer"]]
+        if order["points"]:
+            body["points"] = order["points"]
         out.append(orjson.dumps(body))
     return out
 
@@ -207,15 +223,16 @@ def main(orders: int = 20_000, clients: int = 8) -> dict[str, float]:
         runtime.close()
         db = sqlite3.connect(Path(tmp) / "liveloop.db")
         placed = db.execute("SELECT count(*) FROM orders WHERE order_no LIKE 'H%'").fetchone()[0]
-        redeemed = db.execute("SELECT count(*) FROM coupons WHERE status = 'redeemed'").fetchone()[
-            0
-        ]
+        taken = db.execute("SELECT count(*) FROM coupons WHERE status = 'redeemed'")
+        redeemed = taken.fetchone()[0]
+        spent = db.execute("SELECT count(*) FROM orders WHERE points_used > 0").fetchone()[0]
         db.close()
     want_coupons = sum(order["coupon"] for order in planned)
-    if placed != orders or redeemed != want_coupons or report.imported != orders:
+    want_points = sum(bool(order["points"]) for order in planned)
+    if (placed, redeemed, spent, report.imported) != (orders, want_coupons, want_points, orders):
         raise RuntimeError(
             f"{orders} orders sent: {placed} placed, {redeemed}/{want_coupons} coupons, "
-            f"{report.imported} imported"
+            f"{spent}/{want_points} with points, {report.imported} imported"
         )
     result = {
         "orders": orders,
@@ -225,7 +242,8 @@ def main(orders: int = 20_000, clients: int = 8) -> dict[str, float]:
     result["ratio"] = result["api_orders_per_s"] / result["import_orders_per_s"]
     print(
         f"orders: POST /v1/orders {result['api_orders_per_s']:,.0f} orders/s "
-        f"({orders:,} orders, {want_coupons:,} with a coupon, {clients} clients); "
+        f"({orders:,} orders, {want_coupons:,} with a coupon, {want_points:,} with points, "
+        f"{clients} clients); "
         f"import {result['import_orders_per_s']:,.0f} orders/s; api/import {result['ratio']:.2f}"
     )
     return result

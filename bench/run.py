@@ -16,6 +16,7 @@ from bench import (
     live_sse,
     live_understand,
     live_webhook,
+    orders_place,
     payments_notify,
     segment_preview,
 )
@@ -37,4 +38,5 @@ if __name__ == "__main__":
     content_clips.main()
     live_sse.main()
     live_report.main()
+    orders_place.main()
     payments_notify.main()

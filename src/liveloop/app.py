@@ -40,6 +40,8 @@ from liveloop.profiles.api import router as profiles_router
 from liveloop.profiles.api import rules_router as tag_rules_router
 from liveloop.runtime import Runtime
 from liveloop.segments.api import router as segments_router
+from liveloop.subscriptions.api import memberships_router
+from liveloop.subscriptions.api import router as subscriptions_router
 from liveloop.system_api import router as system_router
 from liveloop.web.api_keys import router as access_router
 from liveloop.web.openapi import declare_errors
@@ -98,6 +100,8 @@ def create_app(
     app.include_router(coupons_router)
     app.include_router(orders_router)
     app.include_router(loyalty_router)
+    app.include_router(subscriptions_router)
+    app.include_router(memberships_router)
     app.include_router(payments_router)
     app.include_router(products_router)
     app.include_router(guide_tasks_router)

@@ -42,6 +42,7 @@ from liveloop.runtime import Runtime
 from liveloop.segments import jobs as segments_jobs
 from liveloop.store.consumers import Consumers
 from liveloop.store.worker import Worker
+from liveloop.subscriptions import jobs as subscriptions_jobs
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
     loyalty_jobs.register(runtime)
     commerce_jobs.register(runtime)
     payments_jobs.register(runtime)
+    subscriptions_jobs.register(runtime)
     analytics_jobs.register(runtime)
     live_jobs.register(runtime, badges=live_badges)
     content_jobs.register(runtime)

@@ -38,7 +38,7 @@ from liveloop.journeys.service import builtins, switch_on
 from liveloop.live import service as lives
 from liveloop.profiles.service import count_customers
 from liveloop.runtime import Runtime
-from liveloop.sim import rooms
+from liveloop.sim import rooms, subscribers
 from liveloop.sim.config import SimConfig
 from liveloop.sim.load import LoadReport, load_simulation, load_state
 from liveloop.sim.replay import OnAir, Webhook
@@ -144,6 +144,9 @@ def build(runtime: Runtime, config: SimConfig, stages: Stages) -> Built:
         now = runtime.clock.now()
         for key in builtins():
             switch_on(session, key, by=DEMO_USER, now=now, since=now - JOURNEYS_SINCE)
+    with transaction(runtime.sessions) as session:
+        # 周期购 and 醋文化会员 with a little history, for the console's 订阅 page.
+        subscribers.plant(session, runtime.clock.now(), runtime.settings.tz)
     with stages.stage(STAGES[1]):
         bootstrap.wire(runtime)
         runtime.consumers.run_until_idle(runtime.sessions, runtime.clock)

@@ -31,6 +31,7 @@ from liveloop.console import (
     products,
     segments,
     sources,
+    subscriptions,
 )
 from liveloop.console.auth import (
     LOGIN_CSRF_COOKIE,
@@ -81,6 +82,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(orders.router)
     app.include_router(members.router)
     app.include_router(products.router)
+    app.include_router(subscriptions.router)
     app.include_router(segments.router)
     app.include_router(journeys.router)
     app.include_router(calendar.router)

@@ -7,7 +7,8 @@ import liveloop.channels.models
 import liveloop.guides.models
 import liveloop.journeys.models
 import liveloop.loyalty.models
-import liveloop.segments.models  # noqa: F401
+import liveloop.segments.models
+import liveloop.subscriptions.models  # noqa: F401
 from liveloop.access.models import ApiKey, ConsoleSession, LoginThrottle, User
 from liveloop.analytics.models import (
     AnalyticsReport,
