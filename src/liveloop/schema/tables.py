@@ -2,8 +2,10 @@
 
 # Domains added later register their tables by importing their models module.
 import liveloop.channels.models
+import liveloop.groupbuy.models
 import liveloop.guides.models
 import liveloop.journeys.models
+import liveloop.presale.models
 import liveloop.segments.models  # noqa: F401
 from liveloop.access.models import ApiKey, ConsoleSession, LoginThrottle, User
 from liveloop.analytics.models import (

@@ -1,0 +1,103 @@
+"""Group-buy's orders, through commerce's facade only: a join is an order of the campaign's
+SKU at the group's top price, paid in the joining transaction; what a closed group owes a
+member back is a refund of that order under a number derived from the group and the order
+(``refund_no``), which commerce keeps once (idempotent per number) and payments sends to the
+provider, retried with the same number until it says done."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from liveloop.commerce import service as commerce
+from liveloop.commerce.contracts import RefundStatus
+
+CHANNEL = "groupbuy"
+REFUND_NO_MAX = 64  # WeChat Pay v3's out_refund_no: at most 64 characters
+
+
+def refund_no(group_code: str, order_no: str) -> str:
+    """The one refund number of a member's order in a group: readable while it fits the
+    provider's 64 characters, else the group and a digest of the order number — the same
+    string every time, so a retry never asks for a second refund."""
+    number = f"GB-{group_code}-{order_no}"
+    if len(number) <= REFUND_NO_MAX:
+        return number
+    digest = hashlib.sha256(order_no.encode()).hexdigest()[:20]
+    return f"GB-{group_code[: REFUND_NO_MAX - 25]}-{digest}"
+
+
+def pay_join(
+    session: Session,
+    *,
+    order_no: str,
+    customer_id: int,
+    sku: str,
+    price: Decimal,
+    transaction_id: str,
+    group_code: str,
+    at: datetime,
+    source: str,
+) -> Decimal:
+    """Place the join's order (one unit of ``sku`` at ``price``) and record its payment;
+    returns what was paid."""
+    order = commerce.place_order(
+        session,
+        commerce.OrderRequest(
+            order_no=order_no,
+            customer_id=customer_id,
+            lines=(commerce.OrderLine(sku, 1, price),),
+            channel=CHANNEL,
+            attributes={"groupbuy": group_code},
+        ),
+        at=at,
+        source=source,
+    )
+    commerce.pay_order(
+        session,
+        order_no,
+        amount=order.total,
+        transaction_id=transaction_id,
+        paid_at=at,
+        source=source,
+    )
+    return order.total
+
+
+def request_refund(
+    session: Session,
+    *,
+    order_no: str,
+    number: str,
+    amount: Decimal,
+    reason: str,
+    at: datetime,
+    source: str,
+) -> None:
+    """Ask commerce for the refund (a second ask under the same number changes nothing)."""
+    commerce.refund_order_part(
+        session, order_no, refund_no=number, amount=amount, reason=reason, at=at, source=source
+    )
+
+
+@dataclass(frozen=True)
+class RefundSeen:
+    """A refund as commerce holds it."""
+
+    amount: Decimal
+    status: RefundStatus
+
+
+def refund_seen(session: Session, order_no: str, number: str) -> RefundSeen | None:
+    """Commerce's refund of ``order_no`` under ``number``, or None when commerce holds none."""
+    order = commerce.get_order(session, order_no)
+    if order is None:
+        return None
+    for refund in order.refunds:
+        if refund.refund_no == number:
+            return RefundSeen(refund.amount, RefundStatus(refund.status))
+    return None
