@@ -19,6 +19,7 @@ from liveloop.access.service import attempt_login, end_console_session, start_co
 from liveloop.config import Settings
 from liveloop.console import (
     analytics,
+    groupbuy,
     guides,
     journeys,
     live,
@@ -74,6 +75,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(analytics.router)
     app.include_router(messages.router)
     app.include_router(guides.router)
+    app.include_router(groupbuy.router)
     app.include_router(segments.router)
     app.include_router(journeys.router)
     app.include_router(live.router)
