@@ -36,7 +36,7 @@ def test_a_campaign_is_created_opened_and_joined_over_http(shop, client, keys):
         "code": "RICE-API",
         "name": "东北大米 拼团",
         "sku": "RICE-DB-5KG",
-        "tiers": [{"size": 3, "price": "59"}, {"size": 5, "price": "49"}],
+        "tiers": [{"size": 2, "price": "59"}, {"size": 3, "price": "49"}],
         "window_hours": 24,
         "max_size": 3,
         "per_person_limit": 1,
@@ -59,7 +59,7 @@ def test_a_campaign_is_created_opened_and_joined_over_http(shop, client, keys):
     assert refused.status_code == 422 and "应低于" in refused.json()["reason"]
     made = client.post("/v1/group-buys/campaigns", json=body, headers=keys[Role.OPERATOR])
     assert made.status_code == 201, made.text
-    assert [t["price"] for t in made.json()["tiers"]] == ["59.00", "49.00"]
+    assert [(t["size"], t["price"]) for t in made.json()["tiers"]] == [(2, "59.00"), (3, "49.00")]
 
     checkout = keys[Role.INTEGRATOR]
     join = {"oneid": oneid(shop, "团长"), "order_no": "API-1", "transaction_id": "wx-1"}
@@ -85,13 +85,14 @@ def test_a_campaign_is_created_opened_and_joined_over_http(shop, client, keys):
     state = client.get(f"/v1/group-buys/groups/{group}", headers=keys[Role.ANALYST]).json()
     assert (state["status"], state["final_price"], state["member_count"]) == (
         "succeeded",
-        "59.00",
+        "49.00",
         3,
     )
+    assert [m["refund_amount"] for m in state["members"]] == ["10.00"] * 3
     assert [m["order_no"] for m in state["members"]] == ["API-1", "API-2", "API-3"]
     books = client.get(f"/v1/group-buys/groups/{group}/reconciliation", headers=keys[Role.ANALYST])
     assert books.status_code == 200 and books.json()["balanced"] is True
-    assert books.json()["paid_total"] == "177.00" and books.json()["owed_total"] == "0.00"
+    assert books.json()["paid_total"] == "177.00" and books.json()["owed_total"] == "30.00"
 
 
 def test_unknown_people_and_groups_are_refused_with_a_reason(shop, client, keys):

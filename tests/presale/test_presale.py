@@ -77,7 +77,7 @@ def test_reminders_go_before_the_window_opens_and_before_it_closes_once_each(cou
     assert {e["stage"] for e in opening} == {"opening"}
     counter.clock.advance(days=1)
     counter.balance(payer.deposit_order_no)
-    counter.clock.advance(days=3)  # a day before the window closes
+    counter.clock.advance(days=4)  # a day before the window closes
     counter.run()
     closing = [e for e in logged(counter, events.PRESALE_BALANCE_DUE) if e["stage"] == "closing"]
     assert [e["order_id"] for e in closing] == [forgetter.deposit_order_no]

@@ -125,7 +125,7 @@ def refunds_of(session: Session, code: str) -> list[RefundView]:
         .join(PresaleOrder, PresaleOrder.id == PresaleRefund.presale_order_id)
         .where(PresaleOrder.presale_id == presale.id)
         .order_by(PresaleRefund.id)
-    ).tuples()
+    )
     return [
         RefundView(
             deposit_order_no=order.deposit_order_no,

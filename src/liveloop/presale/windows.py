@@ -97,7 +97,7 @@ def forfeit_due(session: Session, now: datetime, *, source: str, limit: int = 10
             )
             .order_by(PresaleOrder.id)
             .limit(limit)
-        ).tuples()
+        )
     )
     forfeited = 0
     for row, presale in rows:
