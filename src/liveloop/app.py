@@ -33,6 +33,7 @@ from liveloop.live.api import stream_router as live_stream_router
 from liveloop.live.api import webhook_router as live_webhook_router
 from liveloop.metrics import Metrics, MetricsMiddleware
 from liveloop.presale.api import router as presale_router
+from liveloop.payments.api import router as payments_router
 from liveloop.profiles.api import router as profiles_router
 from liveloop.profiles.api import rules_router as tag_rules_router
 from liveloop.runtime import Runtime
@@ -95,6 +96,7 @@ def create_app(
     app.include_router(coupons_router)
     app.include_router(groupbuy_router)
     app.include_router(presale_router)
+    app.include_router(payments_router)
     app.include_router(guide_tasks_router)
     app.include_router(journeys_router)
     event_writer = ingest.mount(app, runtime)

@@ -37,6 +37,7 @@ from liveloop.journeys import jobs as journeys_jobs
 from liveloop.live import jobs as live_jobs
 from liveloop.live import service as live_service
 from liveloop.presale import jobs as presale_jobs
+from liveloop.payments import jobs as payments_jobs
 from liveloop.runtime import Runtime
 from liveloop.segments import jobs as segments_jobs
 from liveloop.store.consumers import Consumers
@@ -80,6 +81,7 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
     commerce_jobs.register(runtime)
     groupbuy_jobs.register(runtime)
     presale_jobs.register(runtime)
+    payments_jobs.register(runtime)
     analytics_jobs.register(runtime)
     live_jobs.register(runtime, badges=live_badges)
     content_jobs.register(runtime)

@@ -15,7 +15,7 @@ from liveloop.analytics.models import (
     RepurchasePrediction,
     RfmGroupRule,
 )
-from liveloop.commerce.models import Order, OrderItem, Product
+from liveloop.commerce.models import Order, OrderItem, OrderRefund, Product
 from liveloop.content.models import ContentItem
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
 from liveloop.ingest.models import Source
@@ -27,6 +27,7 @@ from liveloop.live.models import (
     PreparedOffer,
     ShelfItem,
 )
+from liveloop.payments.models import Payment, PaymentNotification, RefundSend
 from liveloop.profiles.models import Consent, Customer, CustomerTag, ProfileCounters, TagRule
 from liveloop.store.base import Base
 from liveloop.store.consumers import ConsumerCursor, ConsumerFailure
@@ -57,10 +58,14 @@ __all__ = [
     "LoginThrottle",
     "Order",
     "OrderItem",
+    "OrderRefund",
     "OutboxMessage",
+    "Payment",
+    "PaymentNotification",
     "PreparedOffer",
     "Product",
     "ProfileCounters",
+    "RefundSend",
     "RepurchasePrediction",
     "RfmGroupRule",
     "ShelfItem",
