@@ -32,8 +32,8 @@ from liveloop.live.api import shows_router as live_shows_router
 from liveloop.live.api import stream_router as live_stream_router
 from liveloop.live.api import webhook_router as live_webhook_router
 from liveloop.metrics import Metrics, MetricsMiddleware
-from liveloop.presale.api import router as presale_router
 from liveloop.payments.api import router as payments_router
+from liveloop.presale.api import router as presale_router
 from liveloop.profiles.api import router as profiles_router
 from liveloop.profiles.api import rules_router as tag_rules_router
 from liveloop.runtime import Runtime

@@ -36,8 +36,8 @@ from liveloop.identity import service as identity_service
 from liveloop.journeys import jobs as journeys_jobs
 from liveloop.live import jobs as live_jobs
 from liveloop.live import service as live_service
-from liveloop.presale import jobs as presale_jobs
 from liveloop.payments import jobs as payments_jobs
+from liveloop.presale import jobs as presale_jobs
 from liveloop.runtime import Runtime
 from liveloop.segments import jobs as segments_jobs
 from liveloop.store.consumers import Consumers

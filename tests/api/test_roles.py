@@ -122,6 +122,7 @@ ROLES: dict[str, frozenset[Role] | str] = {
     "POST /v1/group-buys/campaigns": frozenset({A, O}),
     "GET /v1/group-buys/campaigns/{code}": frozenset({A, O, N, I}),
     "POST /v1/group-buys/campaigns/{code}/groups": frozenset({A, O, I}),
+    "POST /v1/group-buys/campaigns/{code}/orders": frozenset({A, O, I}),
     "GET /v1/group-buys/groups": frozenset({A, O, N, I}),
     "GET /v1/group-buys/groups/{group}": frozenset({A, O, N, I}),
     "POST /v1/group-buys/groups/{group}/members": frozenset({A, O, I}),

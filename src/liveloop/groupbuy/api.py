@@ -14,12 +14,13 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
-from liveloop.errors import NO_CONTROL_CHARS
+from liveloop.errors import NO_CONTROL_CHARS, error_body
 from liveloop.groupbuy import service as groupbuy
 from liveloop.groupbuy.contracts import GroupBuyRefused, GroupStatus, RefundKind, RefundState
 from liveloop.profiles import service as profiles
@@ -75,12 +76,30 @@ class CampaignOut(BaseModel):
 
 
 class JoinIn(BaseModel):
-    """The buyer (by OneID), their order number and the payment that paid it."""
+    """The buyer (by OneID) and their order: with ``transaction_id``, an order placed and paid
+    now (the brand's checkout took the money); without, an order placed here
+    (``POST /campaigns/{code}/orders``) and already paid through ``/v1/payments``."""
 
     model_config = ConfigDict(extra="forbid")
     oneid: Annotated[str, Field(min_length=1, max_length=32)]
     order_no: OrderNo
-    transaction_id: Annotated[str, Field(min_length=1, max_length=64, pattern=NO_CONTROL_CHARS)]
+    transaction_id: (
+        Annotated[str, Field(min_length=1, max_length=64, pattern=NO_CONTROL_CHARS)] | None
+    ) = None
+
+
+class OrderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    oneid: Annotated[str, Field(min_length=1, max_length=32)]
+    order_no: OrderNo
+
+
+class JoinOrderOut(BaseModel):
+    order_no: str
+    campaign: str
+    sku: str
+    total: Decimal = Field(description="what the buyer pays, through /v1/payments")
+    status: str
 
 
 class JoinedOut(BaseModel):
@@ -91,6 +110,18 @@ class JoinedOut(BaseModel):
     group_status: GroupStatus
     member_count: int
     replayed: bool
+
+
+def _answer(joined: groupbuy.Joined, response: Response) -> JoinedOut | JSONResponse:
+    """201 (200 for a replay); a prepaid order whose join was refused: 409 with the reason and
+    the refund that gives the order back in full (committed: the refund must not be lost)."""
+    if joined.refused is not None:
+        body = error_body(409, f"{joined.refused}；订单已全额退款 (the order is refunded in full)")
+        body["refund_no"] = joined.refund_no
+        return JSONResponse(body, status_code=409)
+    if joined.replayed:
+        response.status_code = 200
+    return JoinedOut.model_validate(joined, from_attributes=True)
 
 
 class MemberOut(BaseModel):
@@ -218,7 +249,24 @@ def get_campaign(code: CampaignCode, session: ReadSessionDep, _: Reader) -> Camp
     )
 
 
-@router.post("/campaigns/{code}/groups", status_code=201)
+@router.post("/campaigns/{code}/orders", status_code=201)
+def place_join_order(
+    code: CampaignCode, body: OrderIn, session: SessionDep, runtime: RuntimeDep, principal: Checkout
+) -> JoinOrderOut:
+    """The order a buyer pays (one unit at the top price, through ``/v1/payments``) before
+    opening or joining a group with it."""
+    placed = groupbuy.place_join_order(
+        session,
+        code,
+        customer_id=_person(session, body.oneid),
+        order_no=body.order_no,
+        at=runtime.clock.now(),
+        source=f"api:{principal.name}"[:64],
+    )
+    return JoinOrderOut.model_validate(placed, from_attributes=True)
+
+
+@router.post("/campaigns/{code}/groups", status_code=201, response_model=JoinedOut)
 def open_group(
     code: CampaignCode,
     body: JoinIn,
@@ -226,7 +274,7 @@ def open_group(
     runtime: RuntimeDep,
     principal: Checkout,
     response: Response,
-) -> JoinedOut:
+) -> JoinedOut | JSONResponse:
     """A leader opens a group and takes its first slot (200 when the order number repeats)."""
     joined = groupbuy.open_group(
         session,
@@ -237,9 +285,7 @@ def open_group(
         at=runtime.clock.now(),
         source=f"api:{principal.name}"[:64],
     )
-    if joined.replayed:
-        response.status_code = 200
-    return JoinedOut.model_validate(joined, from_attributes=True)
+    return _answer(joined, response)
 
 
 @router.get("/groups")
@@ -261,7 +307,7 @@ def get_group(group: GroupCode, session: ReadSessionDep, _: Reader) -> GroupOut:
     return _group(groupbuy.get_group(session, group))
 
 
-@router.post("/groups/{group}/members", status_code=201)
+@router.post("/groups/{group}/members", status_code=201, response_model=JoinedOut)
 def join_group(
     group: GroupCode,
     body: JoinIn,
@@ -269,7 +315,7 @@ def join_group(
     runtime: RuntimeDep,
     principal: Checkout,
     response: Response,
-) -> JoinedOut:
+) -> JoinedOut | JSONResponse:
     """Take the group's next slot with a paid order: 409 when it is full or closed or the
     buyer is past the per-person limit; 200 with the same slot when the order number repeats."""
     joined = groupbuy.join_group(
@@ -281,9 +327,7 @@ def join_group(
         at=runtime.clock.now(),
         source=f"api:{principal.name}"[:64],
     )
-    if joined.replayed:
-        response.status_code = 200
-    return JoinedOut.model_validate(joined, from_attributes=True)
+    return _answer(joined, response)
 
 
 @router.get("/groups/{group}/reconciliation")

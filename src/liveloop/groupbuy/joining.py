@@ -21,6 +21,7 @@ again is a replay and returns the member as it is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -30,7 +31,12 @@ from sqlalchemy.orm import Session
 
 from liveloop.groupbuy import checkout, closing, events
 from liveloop.groupbuy.campaigns import campaign_row, ladder_of
-from liveloop.groupbuy.contracts import GroupBuyConflict, GroupStatus, UnknownGroup
+from liveloop.groupbuy.contracts import (
+    GroupBuyConflict,
+    GroupBuyRefused,
+    GroupStatus,
+    UnknownGroup,
+)
 from liveloop.groupbuy.models import (
     GroupBuyBuyer,
     GroupBuyCampaign,
@@ -53,6 +59,9 @@ class Joined:
     group_status: GroupStatus
     member_count: int
     replayed: bool = False
+    # A prepaid order whose join was refused: why, and the refund that gives it all back.
+    refused: str | None = None
+    refund_no: str | None = None
 
 
 def open_group(
@@ -61,11 +70,12 @@ def open_group(
     *,
     leader_id: int,
     order_no: str,
-    transaction_id: str,
+    transaction_id: str | None,
     at: datetime,
     source: str,
 ) -> Joined:
-    """A leader opens a group of the campaign and takes its first slot with a paid order."""
+    """A leader opens a group of the campaign and takes its first slot with a paid order
+    (``transaction_id`` None: the order was paid before, through payments; see ``_prepaid``)."""
     known = _member_by_order(session, order_no)
     if known is not None:
         group = session.get_one(GroupBuyGroup, known.group_id)
@@ -73,6 +83,22 @@ def open_group(
             raise GroupBuyConflict(f"订单号 {order_no} 已用于其他拼团 (order number taken)")
         return _joined(group, known, replayed=True)
     campaign = campaign_row(session, campaign_code)
+    if transaction_id is None:
+        return _prepaid(
+            session,
+            order_no,
+            at,
+            source,
+            lambda: open_group(
+                session,
+                campaign_code,
+                leader_id=leader_id,
+                order_no=order_no,
+                transaction_id=_PREPAID,
+                at=at,
+                source=source,
+            ),
+        )
     if not campaign.starts_at <= at < campaign.ends_at:
         raise GroupBuyConflict(
             f"活动「{campaign.name}」不在开团时间内 (the campaign is not open for new groups)"
@@ -114,11 +140,12 @@ def join_group(
     *,
     customer_id: int,
     order_no: str,
-    transaction_id: str,
+    transaction_id: str | None,
     at: datetime,
     source: str,
 ) -> Joined:
-    """A person takes the next slot of an open group with a paid order (see the module)."""
+    """A person takes the next slot of an open group with a paid order (see the module;
+    ``transaction_id`` None: the order was paid before, through payments — ``_prepaid``)."""
     group = session.scalars(select(GroupBuyGroup).where(GroupBuyGroup.code == group_code)).first()
     if group is None:
         raise UnknownGroup(f"没有拼团 {group_code} (no such group)")
@@ -127,6 +154,22 @@ def join_group(
         if known.group_id != group.id or known.customer_id != customer_id:
             raise GroupBuyConflict(f"订单号 {order_no} 已用于其他拼团 (order number taken)")
         return _joined(group, known, replayed=True)
+    if transaction_id is None:
+        return _prepaid(
+            session,
+            order_no,
+            at,
+            source,
+            lambda: join_group(
+                session,
+                group_code,
+                customer_id=customer_id,
+                order_no=order_no,
+                transaction_id=_PREPAID,
+                at=at,
+                source=source,
+            ),
+        )
     campaign = session.get_one(GroupBuyCampaign, group.campaign_id)
     return _join(session, campaign, group, customer_id, order_no, transaction_id, at, source)
 
@@ -166,17 +209,32 @@ def _join(
     if already is not None:
         raise GroupBuyConflict(f"您已在拼团 {group.code} 中 (already a member of this group)")
     _count_join(session, campaign, customer_id)
-    paid = checkout.pay_join(
-        session,
-        order_no=order_no,
-        customer_id=customer_id,
-        sku=campaign.sku,
-        price=group.top_price,
-        transaction_id=transaction_id,
-        group_code=group.code,
-        at=at,
-        source=source,
-    )
+    if transaction_id == _PREPAID:
+        prepaid = checkout.paid_order(
+            session,
+            order_no=order_no,
+            customer_id=customer_id,
+            sku=campaign.sku,
+            price=group.top_price,
+        )
+        if prepaid is None:
+            raise GroupBuyRefused(
+                f"订单 {order_no} 不是该顾客已付款的一件 ¥{group.top_price} 拼团订单 "
+                "(not a paid join order of this buyer at the group's price)"
+            )
+        paid = prepaid
+    else:
+        paid = checkout.pay_join(
+            session,
+            order_no=order_no,
+            customer_id=customer_id,
+            sku=campaign.sku,
+            price=group.top_price,
+            transaction_id=transaction_id,
+            group_code=group.code,
+            at=at,
+            source=source,
+        )
     member = GroupBuyMember(
         group_id=group.id,
         slot=slot,
@@ -205,6 +263,44 @@ def _join(
         closing.close(session, group, at=at, source=source)
         session.refresh(group)
     return _joined(group, member)
+
+
+# Marks a join whose order was paid before it (the transaction id is the order's own).
+_PREPAID = "\x00prepaid"
+
+
+def _prepaid(
+    session: Session, order_no: str, at: datetime, source: str, attempt: Callable[[], Joined]
+) -> Joined:
+    """A join with an order paid before it (through payments' WeChat Pay): the join runs in a
+    savepoint; if the slot is refused — the group filled or closed, or the limit was reached,
+    while the buyer paid — the savepoint is undone and the order refunded in full at once (one
+    refund, sent by payments until done), and the answer says so (``refused``, ``refund_no``).
+    An order that is not such a paid order is refused outright."""
+    try:
+        with session.begin_nested():
+            return attempt()
+    except GroupBuyConflict as exc:
+        if checkout.paid_order_exists(session, order_no):
+            number = checkout.refund_refused(
+                session,
+                order_no=order_no,
+                reason=f"拼团未成功加入，全额退款：{exc}"[:200],
+                at=at,
+                source=source,
+            )
+            return Joined(
+                group="",
+                slot=0,
+                customer_id=0,
+                order_no=order_no,
+                paid=Decimal("0.00"),
+                group_status=GroupStatus.OPEN,
+                member_count=0,
+                refused=str(exc),
+                refund_no=number,
+            )
+        raise
 
 
 def _count_join(session: Session, campaign: GroupBuyCampaign, customer_id: int) -> None:
@@ -248,3 +344,43 @@ def _joined(group: GroupBuyGroup, member: GroupBuyMember, *, replayed: bool = Fa
         member_count=group.member_count,
         replayed=replayed,
     )
+
+
+@dataclass(frozen=True)
+class JoinOrder:
+    """A join's order placed unpaid: the buyer pays ``total`` through WeChat Pay, then joins
+    (or opens) with ``order_no``."""
+
+    order_no: str
+    campaign: str
+    sku: str
+    total: Decimal
+    status: str
+
+
+def place_join_order(
+    session: Session,
+    campaign_code: str,
+    *,
+    customer_id: int,
+    order_no: str,
+    at: datetime,
+    source: str,
+) -> JoinOrder:
+    """Place the order a buyer pays before opening or joining a group of the campaign: one
+    unit of its SKU at the top price. Placing the same order number again changes nothing."""
+    campaign = campaign_row(session, campaign_code)
+    if not campaign.starts_at <= at < campaign.ends_at:
+        raise GroupBuyConflict(f"活动「{campaign.name}」不在拼团时间内 (the campaign is not on)")
+    price = top_price(ladder_of(session, campaign.id))
+    order = checkout.place_unpaid(
+        session,
+        order_no=order_no,
+        customer_id=customer_id,
+        sku=campaign.sku,
+        price=price,
+        campaign_code=campaign.code,
+        at=at,
+        source=source,
+    )
+    return JoinOrder(order.order_no, campaign.code, campaign.sku, order.total, order.status)

@@ -19,8 +19,10 @@ from liveloop.groupbuy.campaigns import get_campaign as get_campaign
 from liveloop.groupbuy.campaigns import list_campaigns as list_campaigns
 from liveloop.groupbuy.checkout import refund_no as refund_no
 from liveloop.groupbuy.joining import Joined as Joined
+from liveloop.groupbuy.joining import JoinOrder as JoinOrder
 from liveloop.groupbuy.joining import join_group as join_group
 from liveloop.groupbuy.joining import open_group as open_group
+from liveloop.groupbuy.joining import place_join_order as place_join_order
 from liveloop.groupbuy.listing import GroupView as GroupView
 from liveloop.groupbuy.listing import MemberView as MemberView
 from liveloop.groupbuy.listing import get_group as get_group

@@ -8,6 +8,7 @@ retried with the same number until the provider says done."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -18,18 +19,22 @@ from liveloop.commerce import service as commerce
 from liveloop.commerce.contracts import RefundStatus
 
 CHANNEL = "presale"
-REFUND_NO_MAX = 64  # WeChat Pay v3's out_refund_no: at most 64 characters
+REFUND_NO_MAX = 64  # WeChat Pay v3's out_refund_no: at most 64 characters …
+REFUND_NO = re.compile(r"^[A-Za-z0-9_\-|*@]{1,64}$")  # … of these
+UNSAFE = re.compile(r"[^A-Za-z0-9_\-|*@]")
 
 
 def refund_no(presale_code: str, order_no: str) -> str:
-    """The one refund number of a presale order: readable while it fits the provider's 64
-    characters, else the presale and a digest of the order number — the same string every
-    time, so a retry never asks for a second refund."""
+    """The one refund number of an order here: ``PS-{presale}-{order_no}`` while that fits
+    WeChat Pay's ``out_refund_no`` (64 of A-Z a-z 0-9 _-|*@), else the code's safe part and a
+    digest of the order number — the same string every time, so a retry never asks for a
+    second refund."""
     number = f"PS-{presale_code}-{order_no}"
-    if len(number) <= REFUND_NO_MAX:
+    if len(number) <= REFUND_NO_MAX and REFUND_NO.fullmatch(number):
         return number
-    digest = hashlib.sha256(order_no.encode()).hexdigest()[:20]
-    return f"PS-{presale_code[: REFUND_NO_MAX - 25]}-{digest}"
+    digest = hashlib.sha256(f"{presale_code}:{order_no}".encode()).hexdigest()[:24]
+    safe = UNSAFE.sub("_", presale_code)[: REFUND_NO_MAX - 28]
+    return f"PS-{safe}-{digest}"
 
 
 def pay_part(
