@@ -131,6 +131,7 @@ ROLES: dict[str, frozenset[Role] | str] = {
     "POST /v1/presales": frozenset({A, O}),
     "GET /v1/presales/{code}": frozenset({A, O, N, I}),
     "POST /v1/presales/{code}/deposits": frozenset({A, O, I}),
+    "POST /v1/presales/{code}/orders": frozenset({A, O, I}),
     "POST /v1/presales/{code}/orders/{deposit_order_no}/balance": frozenset({A, O, I}),
     "POST /v1/presales/{code}/cancel": frozenset({A, O}),
     "GET /v1/presales/{code}/refunds": frozenset({A, O, N, I}),

@@ -14,12 +14,13 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
+from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
-from liveloop.errors import NO_CONTROL_CHARS
+from liveloop.errors import NO_CONTROL_CHARS, error_body
 from liveloop.presale import service as presales
 from liveloop.presale.contracts import (
     PresaleOrderStatus,
@@ -98,16 +99,35 @@ class PresaleDetail(PresaleOut):
 
 
 class DepositIn(BaseModel):
+    """With ``transaction_id``: the order is placed and paid now (the brand's checkout took the
+    money); without: ``order_no`` was placed here (``POST /{code}/orders``) and paid through
+    ``/v1/payments``."""
+
     model_config = ConfigDict(extra="forbid")
     oneid: Annotated[str, Field(min_length=1, max_length=32)]
     order_no: OrderNo
-    transaction_id: TransactionId
+    transaction_id: TransactionId | None = None
 
 
 class BalanceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     order_no: OrderNo
-    transaction_id: TransactionId
+    transaction_id: TransactionId | None = None
+
+
+class PartOrderIn(BaseModel):
+    """The order to pay through ``/v1/payments``: the deposit (``oneid``) or, with
+    ``deposit_order_no``, that presale order's balance."""
+
+    model_config = ConfigDict(extra="forbid")
+    order_no: OrderNo
+    oneid: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    deposit_order_no: OrderNo | None = None
+
+
+class PartOrderOut(BaseModel):
+    order_no: str
+    total: Decimal
 
 
 class CancelIn(BaseModel):
@@ -169,7 +189,35 @@ def get_presale(code: PresaleCode, session: ReadSessionDep, _: Reader) -> Presal
     )
 
 
-@router.post("/{code}/deposits", status_code=201)
+def _refused(refused: presales.RefusedPayment) -> JSONResponse:
+    body = error_body(409, f"{refused.reason}；订单已全额退款 (the order is refunded in full)")
+    body["refund_no"] = refused.refund_no
+    return JSONResponse(body, status_code=409)
+
+
+@router.post("/{code}/orders", status_code=201)
+def place_part_order(
+    code: PresaleCode,
+    body: PartOrderIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: Checkout,
+) -> PartOrderOut:
+    """The deposit's (or a balance's) order, placed unpaid: the buyer pays it through
+    ``/v1/payments``, then it is recorded with ``/deposits`` (or ``…/balance``)."""
+    order_no, total = presales.place_part_order(
+        session,
+        code,
+        customer_id=_person(session, body.oneid) if body.oneid else None,
+        order_no=body.order_no,
+        deposit_order_no=body.deposit_order_no,
+        at=runtime.clock.now(),
+        source=f"api:{principal.name}"[:64],
+    )
+    return PartOrderOut(order_no=order_no, total=total)
+
+
+@router.post("/{code}/deposits", status_code=201, response_model=OrderOut)
 def pay_deposit(
     code: PresaleCode,
     body: DepositIn,
@@ -177,7 +225,7 @@ def pay_deposit(
     runtime: RuntimeDep,
     principal: Checkout,
     response: Response,
-) -> OrderOut:
+) -> OrderOut | JSONResponse:
     """A buyer paid the deposit: one unit of the quota is theirs (409 when sold out or the
     balance window has opened; 200 with the same order when the order number repeats)."""
     view = presales.pay_deposit(
@@ -189,12 +237,14 @@ def pay_deposit(
         at=runtime.clock.now(),
         source=f"api:{principal.name}"[:64],
     )
+    if isinstance(view, presales.RefusedPayment):
+        return _refused(view)
     if view.replayed:
         response.status_code = 200
     return _order(session, view)
 
 
-@router.post("/{code}/orders/{deposit_order_no}/balance")
+@router.post("/{code}/orders/{deposit_order_no}/balance", response_model=OrderOut)
 def pay_balance(
     code: PresaleCode,
     deposit_order_no: OrderNoPath,
@@ -202,7 +252,7 @@ def pay_balance(
     session: SessionDep,
     runtime: RuntimeDep,
     principal: Checkout,
-) -> OrderOut:
+) -> OrderOut | JSONResponse:
     """The buyer paid the balance, inside the window (409 outside it, or once forfeited)."""
     if presales.get_presale_order(session, deposit_order_no).presale != code:
         raise UnknownPresale(f"预售 {code} 没有定金订单 {deposit_order_no} (no such order)")
@@ -214,6 +264,8 @@ def pay_balance(
         at=runtime.clock.now(),
         source=f"api:{principal.name}"[:64],
     )
+    if isinstance(view, presales.RefusedPayment):
+        return _refused(view)
     return _order(session, view)
 
 

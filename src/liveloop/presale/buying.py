@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from liveloop.presale.contracts import (
     ORDER_STATUS_NAMES,
     PresaleConflict,
     PresaleOrderStatus,
+    PresaleRefused,
     PresaleStatus,
     UnknownPresale,
 )
@@ -49,22 +51,115 @@ class PresaleOrderView:
     replayed: bool = False
 
 
+@dataclass(frozen=True)
+class RefusedPayment:
+    """An order paid before its part was taken (through payments' WeChat Pay) whose part was
+    refused — the quota sold out, the window passed — while the buyer paid: why, and the
+    refund that gives it all back."""
+
+    order_no: str
+    reason: str
+    refund_no: str
+
+
+# Marks a part whose order was paid before it (the transaction id is the order's own).
+_PREPAID = "\x00prepaid"
+
+
+def _prepaid(
+    session: Session, presale: Presale, order_no: str, at: datetime, source: str, attempt: Any
+) -> PresaleOrderView | RefusedPayment:
+    try:
+        with session.begin_nested():
+            result: PresaleOrderView = attempt()
+            return result
+    except PresaleConflict as exc:
+        number = checkout.refund_whole(
+            session,
+            presale_code=presale.code,
+            order_no=order_no,
+            reason=f"预售未能受理，全额退款：{exc}",
+            at=at,
+            source=source,
+        )
+        if number is None:
+            raise
+        return RefusedPayment(order_no, str(exc), number)
+
+
+def place_part_order(
+    session: Session,
+    code: str,
+    *,
+    customer_id: int | None,
+    order_no: str,
+    deposit_order_no: str | None = None,
+    at: datetime,
+    source: str,
+) -> tuple[str, Decimal]:
+    """The order a buyer pays through WeChat Pay before its part is recorded: the deposit
+    (one unit at the deposit) or, with ``deposit_order_no``, the balance of that presale
+    order. Returns the order number and what to pay."""
+    presale = presale_row(session, code)
+    if deposit_order_no is None:
+        if customer_id is None:
+            raise PresaleConflict("付定金需要顾客 (a deposit needs the buyer)")
+        price, buyer, part = presale.deposit, customer_id, "deposit"
+    else:
+        row = _by_order(session, deposit_order_no)
+        if row is None or row.presale_id != presale.id or row.deposit_order_no != deposit_order_no:
+            raise UnknownPresale(f"没有定金订单 {deposit_order_no} (no such presale order)")
+        price, buyer, part = row.balance, row.customer_id, "balance"
+    order = checkout.place_unpaid(
+        session,
+        order_no=order_no,
+        customer_id=buyer,
+        sku=presale.sku,
+        price=price,
+        presale_code=presale.code,
+        part=part,
+        at=at,
+        source=source,
+    )
+    return order.order_no, order.total
+
+
 def pay_deposit(
     session: Session,
     code: str,
     *,
     customer_id: int,
     order_no: str,
-    transaction_id: str,
+    transaction_id: str | None,
     at: datetime,
     source: str,
-) -> PresaleOrderView:
+) -> PresaleOrderView | RefusedPayment:
+    """The deposit paid: now, with ``transaction_id`` (the brand's checkout took it), or
+    before, without (an order ``place_part_order`` placed, paid through payments) — then a
+    refused deposit refunds that order in full at once (``RefusedPayment``)."""
     presale = presale_row(session, code)
     known = _by_order(session, order_no)
     if known is not None:
         if known.presale_id != presale.id or known.customer_id != customer_id:
             raise PresaleConflict(f"订单号 {order_no} 已被使用 (order number taken)")
         return _view(presale, known, replayed=True)
+    if transaction_id is None:
+        return _prepaid(
+            session,
+            presale,
+            order_no,
+            at,
+            source,
+            lambda: pay_deposit(
+                session,
+                code,
+                customer_id=customer_id,
+                order_no=order_no,
+                transaction_id=_PREPAID,
+                at=at,
+                source=source,
+            ),
+        )
     sold = session.scalar(
         update(Presale)
         .where(
@@ -85,17 +180,16 @@ def pay_deposit(
             raise PresaleConflict(f"预售「{presale.name}」定金已截止 (deposits have closed)")
         raise PresaleConflict(f"预售「{presale.name}」已售罄 (the quota is sold out)")
     balance = presale.price - presale.deposit
-    paid = checkout.pay_part(
+    paid = _pay(
         session,
-        order_no=order_no,
-        customer_id=customer_id,
-        sku=presale.sku,
-        price=presale.deposit,
-        transaction_id=transaction_id,
-        presale_code=presale.code,
-        part="deposit",
-        at=at,
-        source=source,
+        presale,
+        order_no,
+        customer_id,
+        presale.deposit,
+        transaction_id,
+        "deposit",
+        at,
+        source,
     )
     row = PresaleOrder(
         presale_id=presale.id,
@@ -130,18 +224,35 @@ def pay_balance(
     deposit_order_no: str,
     *,
     order_no: str,
-    transaction_id: str,
+    transaction_id: str | None,
     at: datetime,
     source: str,
-) -> PresaleOrderView:
+) -> PresaleOrderView | RefusedPayment:
     """The balance of the presale order whose deposit was ``deposit_order_no``, paid as the
-    order ``order_no`` — inside the balance window only."""
+    order ``order_no`` — inside the balance window only; ``transaction_id`` None: an order
+    paid before through payments, refunded in full at once if the balance is refused."""
     row = _by_order(session, deposit_order_no)
     if row is None or row.deposit_order_no != deposit_order_no:
         raise UnknownPresale(f"没有定金订单 {deposit_order_no} (no such presale order)")
     presale = session.get_one(Presale, row.presale_id)
     if row.balance_order_no == order_no:
         return _view(presale, row, replayed=True)
+    if transaction_id is None:
+        return _prepaid(
+            session,
+            presale,
+            order_no,
+            at,
+            source,
+            lambda: pay_balance(
+                session,
+                deposit_order_no,
+                order_no=order_no,
+                transaction_id=_PREPAID,
+                at=at,
+                source=source,
+            ),
+        )
     if row.status != PresaleOrderStatus.DEPOSIT_PAID:
         raise PresaleConflict(
             f"定金订单 {deposit_order_no} 状态为{_status_name(row.status)}，不能再付尾款 "
@@ -164,17 +275,16 @@ def pay_balance(
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         raise PresaleConflict(f"定金订单 {deposit_order_no} 已变化，请刷新 (changed meanwhile)")
-    checkout.pay_part(
+    _pay(
         session,
-        order_no=order_no,
-        customer_id=row.customer_id,
-        sku=presale.sku,
-        price=row.balance,
-        transaction_id=transaction_id,
-        presale_code=presale.code,
-        part="balance",
-        at=at,
-        source=source,
+        presale,
+        order_no,
+        row.customer_id,
+        row.balance,
+        transaction_id,
+        "balance",
+        at,
+        source,
     )
     events.balance_paid(
         session,
@@ -188,6 +298,42 @@ def pay_balance(
     )
     session.refresh(row)
     return _view(presale, row)
+
+
+def _pay(
+    session: Session,
+    presale: Presale,
+    order_no: str,
+    customer_id: int,
+    price: Decimal,
+    transaction_id: str,
+    part: str,
+    at: datetime,
+    source: str,
+) -> Decimal:
+    """The part's order: placed and paid now, or (prepaid) checked to be that paid order."""
+    if transaction_id == _PREPAID:
+        paid = checkout.paid_order(
+            session, order_no=order_no, customer_id=customer_id, sku=presale.sku, price=price
+        )
+        if paid is None:
+            raise PresaleRefused(
+                f"订单 {order_no} 不是该顾客已付款的一件 ¥{price} 预售订单 "
+                "(not a paid presale order of this buyer at that price)"
+            )
+        return paid
+    return checkout.pay_part(
+        session,
+        order_no=order_no,
+        customer_id=customer_id,
+        sku=presale.sku,
+        price=price,
+        transaction_id=transaction_id,
+        presale_code=presale.code,
+        part=part,
+        at=at,
+        source=source,
+    )
 
 
 def get_presale_order(session: Session, deposit_order_no: str) -> PresaleOrderView:

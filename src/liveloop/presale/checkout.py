@@ -75,6 +75,74 @@ def pay_part(
     return order.total
 
 
+def place_unpaid(
+    session: Session,
+    *,
+    order_no: str,
+    customer_id: int,
+    sku: str,
+    price: Decimal,
+    presale_code: str,
+    part: str,
+    at: datetime,
+    source: str,
+) -> commerce.OrderView:
+    """One part's order placed, not paid: what the buyer then pays through WeChat Pay."""
+    return commerce.place_order(
+        session,
+        commerce.OrderRequest(
+            order_no=order_no,
+            customer_id=customer_id,
+            lines=(commerce.OrderLine(sku, 1, price),),
+            channel=CHANNEL,
+            attributes={"presale": presale_code, "part": part},
+        ),
+        at=at,
+        source=source,
+    )
+
+
+def paid_order(
+    session: Session, *, order_no: str, customer_id: int, sku: str, price: Decimal
+) -> Decimal | None:
+    """What the already-paid part order ``order_no`` paid, checked to be the buyer's, paid,
+    unrefunded, one unit of ``sku`` at ``price``; None when it is not such an order."""
+    order = commerce.get_order(session, order_no)
+    if order is None:
+        return None
+    lines = [(line.sku, line.quantity, line.unit_price) for line in order.lines]
+    if (
+        order.customer_id != customer_id
+        or order.paid_at is None
+        or order.refunded_amount > 0
+        or lines != [(sku, 1, price)]
+    ):
+        return None
+    return order.total
+
+
+def refund_whole(
+    session: Session, *, presale_code: str, order_no: str, reason: str, at: datetime, source: str
+) -> str | None:
+    """Refund everything a paid order paid (its part was refused while the buyer paid): one
+    refund under the order's one number, sent by payments until done. None: nothing to give
+    back (no such paid order)."""
+    order = commerce.get_order(session, order_no)
+    if order is None or order.paid_at is None or order.refundable <= 0:
+        return None
+    number = refund_no(presale_code, order_no)
+    commerce.refund_order_part(
+        session,
+        order_no,
+        refund_no=number,
+        amount=order.refundable,
+        reason=reason[:200],
+        at=at,
+        source=source,
+    )
+    return number
+
+
 def request_refund(
     session: Session,
     *,

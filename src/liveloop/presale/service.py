@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 
 from liveloop.presale import refunds, windows
 from liveloop.presale.buying import PresaleOrderView as PresaleOrderView
+from liveloop.presale.buying import RefusedPayment as RefusedPayment
 from liveloop.presale.buying import get_presale_order as get_presale_order
 from liveloop.presale.buying import orders_of as orders_of
 from liveloop.presale.buying import pay_balance as pay_balance
 from liveloop.presale.buying import pay_deposit as pay_deposit
+from liveloop.presale.buying import place_part_order as place_part_order
 from liveloop.presale.checkout import refund_no as refund_no
 from liveloop.presale.presales import PresaleSpec as PresaleSpec
 from liveloop.presale.presales import PresaleView as PresaleView
