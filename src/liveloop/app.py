@@ -15,6 +15,7 @@ from liveloop import __version__, bootstrap, errors
 from liveloop.analytics.api import router as analytics_router
 from liveloop.channels import api as channels_api
 from liveloop.clock import Clock
+from liveloop.commerce.api import orders_router
 from liveloop.commerce.api import router as coupons_router
 from liveloop.config import Settings, get_settings
 from liveloop.console import routes as console
@@ -31,6 +32,7 @@ from liveloop.live.api import scripts_router as live_scripts_router
 from liveloop.live.api import shows_router as live_shows_router
 from liveloop.live.api import stream_router as live_stream_router
 from liveloop.live.api import webhook_router as live_webhook_router
+from liveloop.loyalty.api import router as loyalty_router
 from liveloop.metrics import Metrics, MetricsMiddleware
 from liveloop.payments.api import router as payments_router
 from liveloop.presale.api import router as presale_router
@@ -96,6 +98,8 @@ def create_app(
     app.include_router(coupons_router)
     app.include_router(groupbuy_router)
     app.include_router(presale_router)
+    app.include_router(orders_router)
+    app.include_router(loyalty_router)
     app.include_router(payments_router)
     app.include_router(guide_tasks_router)
     app.include_router(journeys_router)

@@ -36,6 +36,7 @@ from liveloop.identity import service as identity_service
 from liveloop.journeys import jobs as journeys_jobs
 from liveloop.live import jobs as live_jobs
 from liveloop.live import service as live_service
+from liveloop.loyalty import jobs as loyalty_jobs
 from liveloop.payments import jobs as payments_jobs
 from liveloop.presale import jobs as presale_jobs
 from liveloop.runtime import Runtime
@@ -78,6 +79,7 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
     journeys_jobs.register(runtime)
     channels_jobs.register(runtime, adapters=adapters)
     segments_jobs.register(runtime)
+    loyalty_jobs.register(runtime)
     commerce_jobs.register(runtime)
     groupbuy_jobs.register(runtime)
     presale_jobs.register(runtime)

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # living (企业微信直播) app whose watch statistics the connector pulls after a show.
     live_retention_days: int = Field(default=1095, ge=1, le=36500)
     wecom_living_secret: SecretStr | None = None
+    # Loyalty: an order's points stay frozen this many days after it was paid (the after-sales
+    # window in which a refund claws them back from the frozen balance).
+    after_sales_days: int = Field(default=7, ge=0, le=365)
 
     # Channels (docs/channels.md). A channel without credentials delivers to the console
     # outbox (消息 page) instead, so the demo "sends" everything there. Secrets are SecretStr:

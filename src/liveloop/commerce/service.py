@@ -39,6 +39,8 @@ from liveloop.commerce.coupons.templates import TemplateView as TemplateView
 from liveloop.commerce.coupons.templates import create_template as create_template
 from liveloop.commerce.coupons.templates import get_template as get_template
 from liveloop.commerce.models import CouponTemplate, Order, OrderItem, Product
+from liveloop.commerce.orders.buyers import BUYER_TYPES as BUYER_TYPES
+from liveloop.commerce.orders.buyers import resolve_buyer as resolve_buyer
 from liveloop.commerce.orders.errors import OrderConflict as OrderConflict
 from liveloop.commerce.orders.errors import OrderRefused as OrderRefused
 from liveloop.commerce.orders.errors import UnknownOrder as UnknownOrder
@@ -57,6 +59,7 @@ from liveloop.commerce.orders.transitions import deliver_order as deliver_order
 from liveloop.commerce.orders.transitions import delivered_before as delivered_before
 from liveloop.commerce.orders.transitions import pay_order as pay_order
 from liveloop.commerce.orders.transitions import ship_order as ship_order
+from liveloop.commerce.orders.transitions import status_label as status_label
 from liveloop.commerce.orders.transitions import unpaid_before as unpaid_before
 from liveloop.commerce.orders.views import LineView as LineView
 from liveloop.commerce.orders.views import OrderPage as OrderPage

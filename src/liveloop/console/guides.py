@@ -19,7 +19,12 @@ from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
 router = APIRouter(include_in_schema=False)
 
 ALLOWED = {Role.ADMIN, Role.OPERATOR, Role.GUIDE}
-KIND_NAMES = {"follow_up": "跟进", "call": "电话回访", "wecom_confirm": "企微群发确认"}
+KIND_NAMES = {
+    "follow_up": "跟进",
+    "call": "电话回访",
+    "wecom_confirm": "企微群发确认",
+    "nutrition_advisor": "营养顾问",
+}
 PAGE_SIZE = 200
 
 

@@ -25,7 +25,9 @@ from liveloop.console import (
     live,
     live_host,
     live_report,
+    members,
     messages,
+    orders,
     segments,
     sources,
 )
@@ -76,6 +78,8 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(messages.router)
     app.include_router(guides.router)
     app.include_router(groupbuy.router)
+    app.include_router(orders.router)
+    app.include_router(members.router)
     app.include_router(segments.router)
     app.include_router(journeys.router)
     app.include_router(live.router)

@@ -166,14 +166,18 @@ class Send(StepBase):
 
 
 class IssueCoupon(StepBase):
-    """Issue a coupon of ``template``; ``on_product`` narrows it to a product from the context
-    (the one the person looked at most, or the recommended one); ``valid_hours`` overrides the
-    template's validity. The coupon's code is then in the context for later messages."""
+    """Issue a coupon of ``template`` (or of the member tier's, ``from_tier``); ``on_product``
+    narrows it to a product from the context (the one the person looked at most, or the
+    recommended one); ``valid_hours`` overrides the template's validity. The coupon's code is
+    then in the context for later messages."""
 
     type: Literal["coupon"]
     template: str = Field(min_length=1, max_length=64)
     valid_hours: int | None = Field(default=None, ge=1, le=24 * 366)
     on_product: Literal["most_viewed", "recommended", "trigger"] | None = None
+    # The person's member tier's coupon instead of ``template`` when their tier names one (and
+    # the template exists): ``birthday_coupon`` is the tier's birthday gift (loyalty benefits).
+    from_tier: Literal["birthday_coupon"] | None = None
 
 
 class FindContent(StepBase):

@@ -100,10 +100,11 @@ def issue_coupon(wake: Wake, step: d.IssueCoupon) -> Outcome:
     sku = context.product(wake, step.on_product) if step.on_product else None
     if step.on_product and sku is None:
         return Outcome(StepOutcome.SKIPPED, detail=f"no {step.on_product} product for this person")
+    template = _tier_template(wake, step) or step.template
     try:
         coupon = issue(
             wake.session,
-            step.template,
+            template,
             wake.state.customer_id,
             wake.now,
             idempotency_key=wake.key(step.id),
@@ -115,6 +116,18 @@ def issue_coupon(wake: Wake, step: d.IssueCoupon) -> Outcome:
         return Outcome(StepOutcome.FAILED, detail=str(exc))
     context.remember(wake, "coupon", context.coupon_facts(coupon))
     return Outcome(StepOutcome.ISSUED, detail=coupon.code)
+
+
+def _tier_template(wake: Wake, step: d.IssueCoupon) -> str | None:
+    """The member tier's coupon template for ``step.from_tier``, when the tier has one that
+    exists (else None: the step's own template)."""
+    if step.from_tier is None:
+        return None
+    from liveloop.commerce.service import has_coupon_template
+    from liveloop.loyalty.service import benefits_of
+
+    code = getattr(benefits_of(wake.session, wake.state.customer_id).benefits, step.from_tier)
+    return code if code and has_coupon_template(wake.session, code) else None
 
 
 def tag(wake: Wake, step: d.Tag) -> Outcome:

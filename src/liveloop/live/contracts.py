@@ -68,8 +68,9 @@ class LivePlatform(StrEnum):
 
 
 # Member tiers from lowest to highest, as a show's audience rule names them (早鸟入场 for tier ≥
-# 银卡). The member service of a later issue assigns them; live only compares them.
-MEMBER_TIERS: tuple[str, ...] = ("普通", "银卡", "金卡", "黑金")
+# 银卡). Loyalty grades members 基础 / 银卡 / 金卡 (loyalty.contracts.TIERS); 普通 and 黑金 are
+# the names imported member lists use. Live only compares them.
+MEMBER_TIERS: tuple[str, ...] = ("基础", "普通", "银卡", "金卡", "黑金")
 
 
 class OfferKind(StrEnum):

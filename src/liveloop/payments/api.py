@@ -28,7 +28,7 @@ from liveloop.access.service import Principal
 from liveloop.payments import gateway as gateways
 from liveloop.payments import service
 from liveloop.payments.contracts import NOTIFY_PATH, RefundState, UnknownPayment
-from liveloop.payments.notify import NotificationRefused
+from liveloop.payments.notify import NotificationRefused, VerifiedNotification
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, require_roles
@@ -64,24 +64,51 @@ async def wechatpay_notify(request: Request) -> Response:
     if len(body) > MAX_NOTIFICATION:
         return _fail(413, "notification too large")
     runtime: Runtime = request.app.state.runtime
-    return await run_in_threadpool(receive_notification, runtime, request.headers, body)
+    # Verifying is CPU only (an RSA verify, an AES-GCM open): done here, and a replay of a
+    # notification this process saw committed is answered without a thread or the store.
+    if gateways.built(runtime):
+        gateway = gateways.gateway(runtime)
+    else:  # the first call may start the local provider: not on the event loop
+        gateway = await run_in_threadpool(gateways.gateway, runtime)
+    verified = _verify(runtime, gateway, request.headers, body)
+    if isinstance(verified, Response):
+        return verified
+    return await run_in_threadpool(_apply, runtime, gateway, verified)
 
 
 def receive_notification(runtime: Runtime, headers: Headers, body: bytes) -> Response:
-    """Verify, then apply once. A replay is answered from a read, without taking the writer."""
+    """Verify, then apply once (what the endpoint does, in one call)."""
     gateway = gateways.gateway(runtime)
-    now = runtime.clock.now()
+    verified = _verify(runtime, gateway, headers, body)
+    if isinstance(verified, Response):
+        return verified
+    return _apply(runtime, gateway, verified)
+
+
+def _verify(
+    runtime: Runtime, gateway: gateways.Gateway, headers: Headers, body: bytes
+) -> VerifiedNotification | Response:
     try:
-        verified = gateway.verifier.verify(headers, body, now)
+        verified = gateway.verifier.verify(headers, body, runtime.clock.now())
     except NotificationRefused as refused:
         log.info("WeChat Pay notification refused: %s", refused.reason)
         return _fail(refused.status, refused.reason)
+    if verified.id in gateway.processed:
+        return Response(status_code=204)
+    return verified
+
+
+def _apply(runtime: Runtime, gateway: gateways.Gateway, verified: VerifiedNotification) -> Response:
+    """Apply once. A replay is answered from a read — never by taking the store's writer."""
     with transaction(runtime.read_sessions) as session:
-        if service.seen_notification(session, verified.id):
-            return Response(status_code=204)
+        seen = service.seen_notification(session, verified.id)
+    if seen:
+        gateway.processed.add(verified.id)
+        return Response(status_code=204)
     try:
         with transaction(runtime.sessions) as session:
-            service.apply_notification(session, gateway, verified, now)
+            service.apply_notification(session, gateway, verified, runtime.clock.now())
+        gateway.processed.add(verified.id)
     except NotificationRefused as refused:
         log.warning("WeChat Pay notification %s not applied: %s", verified.id, refused.reason)
         return _fail(refused.status, refused.reason)

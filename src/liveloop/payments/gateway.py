@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from liveloop.config import Settings
@@ -25,6 +26,27 @@ from liveloop.payments.orders import OrderBook
 from liveloop.runtime import Runtime
 
 
+class ProcessedIds:
+    """Notification ids this process saw committed, the latest ``size`` of them: a replay of
+    one (WeChat retries, often many times) is answered without asking the store. Only a
+    committed id is added, so the store stays the truth; a miss asks it."""
+
+    def __init__(self, size: int = 200_000) -> None:
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, notification_id: object) -> bool:
+        with self._lock:
+            return notification_id in self._ids
+
+    def add(self, notification_id: str) -> None:
+        with self._lock:
+            self._ids[notification_id] = None
+            if len(self._ids) > self.size:
+                self._ids.popitem(last=False)
+
+
 @dataclass
 class Gateway:
     client: WeChatPayClient
@@ -33,6 +55,7 @@ class Gateway:
     # The local provider, when this process pays through it (no credentials).
     provider: LocalWeChatPay | None = None
     server: LocalServer | None = None
+    processed: ProcessedIds = field(default_factory=ProcessedIds)
 
     def close(self) -> None:
         if self.server is not None:
@@ -58,6 +81,13 @@ def install(runtime: Runtime, gateway: Gateway) -> Gateway:
     if previous is not None and previous[1] is not gateway:
         previous[1].close()
     return gateway
+
+
+def built(runtime: Runtime) -> bool:
+    """Whether this runtime's gateway exists (building one may start the local provider)."""
+    with _LOCK:
+        known = _GATEWAYS.get(id(runtime))
+        return known is not None and known[0]() is runtime
 
 
 def gateway(runtime: Runtime) -> Gateway:

@@ -18,6 +18,7 @@ from liveloop.commerce import events as commerce_events
 from liveloop.payments import gateway as gateways
 from liveloop.payments import service
 from liveloop.payments.contracts import REFUND_KIND, RefundState
+from liveloop.payments.orders import CommerceOrders
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
 from liveloop.store.eventlog import LoggedEvent
@@ -34,6 +35,7 @@ class RefundNotDone(Exception):
 
 
 def register(runtime: Runtime) -> None:
+    gateways.default_orders(CommerceOrders())
     runtime.outbox.register(REFUND_KIND, lambda envelope: send_refund(runtime, envelope))
 
     def reconcile_due(factory: sessionmaker[Session], clock: Clock) -> int:

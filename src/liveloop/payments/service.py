@@ -206,7 +206,9 @@ def _settle_payment(
     order_no = str(resource.get("out_trade_no") or "")
     transaction_id = str(resource.get("transaction_id") or "")
     total = (resource.get("amount") or {}).get("total")
-    payment = session.scalars(select(Payment).where(Payment.out_trade_no == order_no)).first()
+    payment = session.execute(
+        select(Payment.id, Payment.amount).where(Payment.out_trade_no == order_no)
+    ).first()
     if payment is None or not transaction_id:
         raise NotificationRefused(404, f"no payment for out_trade_no {order_no!r}")
     if total != fen(payment.amount):

@@ -137,6 +137,16 @@ def fill_profile(session: Session, customer_id: int, fields: dict[str, Any]) -> 
             setattr(customer, name, value)
 
 
+def set_member_tier(session: Session, customer_id: int, tier: str | None, at: datetime) -> None:
+    """Write the person's member tier (loyalty's grading owns it; an import only fills it)."""
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise LookupError(f"no customer {customer_id}")
+    if customer.member_tier != tier:
+        customer.member_tier = tier
+        customer.updated_at = at
+
+
 def restore(session: Session, customer_id: int, survivor_id: int, tz: ZoneInfo) -> None:
     """OneID split a merge: the person stands on their own again, and both people's counters
     are recounted from the events the profiles consumer has handled."""

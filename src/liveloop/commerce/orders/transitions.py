@@ -49,6 +49,13 @@ LINE = (
 )
 
 
+def status_label(order: OrderView) -> str:
+    """How the console names the order's state: 部分退款 while part of it is refunded."""
+    if order.partly_refunded and order.status not in (OrderStatus.CANCELLED,):
+        return f"{STATUS_LABELS.get(order.status, order.status)}·部分退款"
+    return STATUS_LABELS.get(order.status, order.status)
+
+
 def _label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 

@@ -1,7 +1,7 @@
 """orders as a state machine: order money and transition columns, line refunds, order_refunds
 
 Revision ID: 0020
-Revises: 0019
+Revises: 0022
 Create Date: 2026-12-07 14:30:00
 """
 
@@ -14,8 +14,9 @@ from sqlalchemy.dialects import postgresql
 import liveloop.store.base
 
 revision: str = "0020"
-# The lead re-chains this after the others when merged.
-down_revision: str | None = "0019"
+# The lead re-chains this after the others when merged. On h-orders it follows loyalty's 0022
+# (merged for points at checkout), so the branch has one head.
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

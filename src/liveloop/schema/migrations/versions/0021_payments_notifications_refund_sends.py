@@ -1,7 +1,7 @@
 """payments, payment notifications, refund sends
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-07 14:10:41.804959
 """
 
@@ -14,7 +14,7 @@ import liveloop.store.base
 
 revision: str = "0021"
 # The lead re-chains this after the others when merged.
-down_revision: str | None = "0019"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
