@@ -16,13 +16,12 @@ from sqlalchemy import select
 from liveloop import bootstrap
 from liveloop.access.contracts import Role
 from liveloop.access.service import create_user
-from liveloop.commerce import service as commerce
 from liveloop.groupbuy import events
 from liveloop.groupbuy import service as groupbuy
 from liveloop.groupbuy.contracts import GroupStatus, RefundState
 from liveloop.payments import gateway as gateways
 from liveloop.payments import service as payments
-from liveloop.payments.orders import Payable
+from liveloop.payments.orders import CommerceOrders
 from liveloop.store.engine import transaction
 from liveloop.store.eventlog import Event
 from tests.payments.conftest import install_gateway, local_keys, local_server, provider
@@ -31,27 +30,8 @@ __all__ = ["local_keys", "local_server", "provider"]  # the payments tests' fixt
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 
 
-class CommerceBook:
-    """Payments' seam to commerce's orders (the order book the gateway pays through)."""
-
-    def payable(self, session, order_no):
-        order = commerce.get_order(session, order_no)
-        if order is None:
-            return None
-        return Payable(order_no, order.total, f"拼团订单 {order_no}", order.paid_at is not None)
-
-    def paid(self, session, order_no, *, amount, transaction_id, paid_at):
-        commerce.pay_order(
-            session,
-            order_no,
-            amount=amount,
-            transaction_id=transaction_id,
-            paid_at=paid_at,
-            source="wechatpay",
-        )
-
-    def refund_settled(self, session, refund_no, *, succeeded, at):
-        commerce.settle_refund(session, refund_no, succeeded=succeeded, at=at)
+# Payments' seam to commerce's orders, as ``payments.jobs`` hands it to every gateway.
+CommerceBook = CommerceOrders
 
 
 @pytest.fixture
