@@ -12,7 +12,9 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from liveloop import __version__, bootstrap, errors
+from liveloop.almanac.api import router as calendar_router
 from liveloop.analytics.api import router as analytics_router
+from liveloop.campaigns.api import router as campaigns_router
 from liveloop.channels import api as channels_api
 from liveloop.clock import Clock
 from liveloop.commerce.api import orders_router
@@ -103,6 +105,8 @@ def create_app(
     app.include_router(payments_router)
     app.include_router(guide_tasks_router)
     app.include_router(journeys_router)
+    app.include_router(calendar_router)
+    app.include_router(campaigns_router)
     event_writer = ingest.mount(app, runtime)
     app.include_router(live_webhook_router)
     console.mount(app, settings)

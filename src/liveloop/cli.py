@@ -919,5 +919,42 @@ def _comments_of(content: str) -> list[str]:
     return [row[at] for row in rows if len(row) > at and row[at].strip()]
 
 
+WEEKDAYS = "一二三四五六日"
+
+
+@app.command("calendar")
+def calendar_year(
+    year: Annotated[int, typer.Argument(help="The year, e.g. 2026")],
+    kind: Annotated[
+        str | None, typer.Option(help="Only this kind: 节气, 节日, 电商节 or 品牌日")
+    ] = None,
+) -> None:
+    """营销日历: a year's 节气 (with their moments in the brand's zone), festivals, commerce
+    days and the brand's own dates."""
+    from liveloop.almanac import service as almanac
+    from liveloop.almanac.contracts import DayKind
+
+    if kind is not None and kind not in {k.value for k in DayKind}:
+        err.print(f"[red]--kind 只能是 节气、节日、电商节 或 品牌日, 不是 {kind!r}[/red]")
+        raise typer.Exit(2)
+    runtime = _open()
+    tz = runtime.settings.tz
+    try:
+        with transaction(runtime.read_sessions) as session:
+            days = almanac.days_between(session, date(year, 1, 1), date(year, 12, 31), tz=tz)
+    except (almanac.CalendarError, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    table = Table("日期", "星期", "名称", "类别", f"时刻 ({tz.key})", title=f"{year} 营销日历")
+    for day in days:
+        if kind is not None and day.kind != kind:
+            continue
+        moment = day.moment.strftime("%H:%M:%S") if day.moment is not None else ""
+        table.add_row(
+            day.date.isoformat(), WEEKDAYS[day.date.weekday()], day.name, day.kind.value, moment
+        )
+    console.print(table)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     # Loyalty: an order's points stay frozen this many days after it was paid (the after-sales
     # window in which a refund claws them back from the frozen balance).
     after_sales_days: int = Field(default=7, ge=0, le=365)
+    # Live: the question queue's suggested answers written by an LLM through an
+    # OpenAI-compatible endpoint (the base URL its /chat/completions hangs under, the model,
+    # the key); unset, the template or the operator's 话术 answers (docs/live.md).
+    live_answer_llm_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    live_answer_llm_model: str | None = Field(default=None, min_length=1, max_length=128)
+    live_answer_llm_key: SecretStr | None = None
 
     # Channels (docs/channels.md). A channel without credentials delivers to the console
     # outbox (消息 page) instead, so the demo "sends" everything there. Secrets are SecretStr:
@@ -189,6 +195,11 @@ class Settings(BaseSettings):
             raise UnsafeSettings(
                 f"LIVELOOP_LIVE_RETENTION_DAYS must be at least {MIN_LIVE_RETENTION_DAYS} "
                 "(3 years) in prod mode: live interaction records are kept that long"
+            )
+        if (self.live_answer_llm_url is None) != (self.live_answer_llm_model is None):
+            raise ValueError(
+                "LIVELOOP_LIVE_ANSWER_LLM_URL and LIVELOOP_LIVE_ANSWER_LLM_MODEL go together: "
+                "set both to have an LLM write the live answers, or neither"
             )
         if self.mode != "dev" and len(self.secret_key) < 32:
             raise UnsafeSettings("LIVELOOP_SECRET_KEY must be at least 32 characters in prod mode")

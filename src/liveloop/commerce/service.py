@@ -38,6 +38,7 @@ from liveloop.commerce.coupons.templates import TemplateSpec as TemplateSpec
 from liveloop.commerce.coupons.templates import TemplateView as TemplateView
 from liveloop.commerce.coupons.templates import create_template as create_template
 from liveloop.commerce.coupons.templates import get_template as get_template
+from liveloop.commerce.coupons.templates import list_templates as list_templates
 from liveloop.commerce.models import CouponTemplate, Order, OrderItem, Product
 from liveloop.commerce.orders.buyers import BUYER_TYPES as BUYER_TYPES
 from liveloop.commerce.orders.buyers import resolve_buyer as resolve_buyer

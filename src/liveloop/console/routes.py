@@ -19,6 +19,7 @@ from liveloop.access.service import attempt_login, end_console_session, start_co
 from liveloop.config import Settings
 from liveloop.console import (
     analytics,
+    calendar,
     groupbuy,
     guides,
     journeys,
@@ -82,6 +83,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(members.router)
     app.include_router(segments.router)
     app.include_router(journeys.router)
+    app.include_router(calendar.router)
     app.include_router(live.router)
     app.include_router(live_report.router)
     app.include_router(live_host.router)

@@ -1,6 +1,8 @@
 """Every table, imported in one place so the metadata Alembic compares against is complete."""
 
 # Domains added later register their tables by importing their models module.
+import liveloop.almanac.models
+import liveloop.campaigns.models
 import liveloop.channels.models
 import liveloop.groupbuy.models
 import liveloop.guides.models

@@ -2,7 +2,7 @@
 (presales, presale_orders, presale_refunds)
 
 Revision ID: 0026
-Revises: 0021
+Revises: 0021, 0023
 Create Date: 2026-12-07 14:12:58.717911
 """
 
@@ -15,8 +15,8 @@ import liveloop.store.base
 
 revision: str = "0026"
 # The lead re-chains this after the others when merged (down "0019" as briefed; on this branch
-# it follows h-payments' chain 0019 → 0022 → 0020 → 0021, so the branch has one head).
-down_revision: str | None = "0021"
+# it joins h-payments' chain 0019 → 0022 → 0020 → 0021 and main's 0023, so it has one head).
+down_revision: str | tuple[str, ...] | None = ("0021", "0023")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
