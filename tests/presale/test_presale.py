@@ -40,6 +40,8 @@ def test_deposits_take_the_quota_and_never_more(counter):
         counter.deposit("丙")
     view = counter.get()
     assert (view.sold, view.deposits_taken) == (2, Decimal("40.00"))
+    with pytest.raises(PresaleConflict, match="已有进行中的预售"):  # one quota per SKU
+        counter.presale("MOON-PS-2", quota=100)
 
 
 def test_the_balance_is_paid_only_inside_its_window_and_the_order_goes_on(counter):

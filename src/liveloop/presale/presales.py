@@ -117,6 +117,17 @@ def create_presale(session: Session, spec: PresaleSpec, *, at: datetime, by: str
         raise PresaleRefused("尾款开始时间应在将来 (the balance window must open later)")
     if session.scalar(select(Presale.id).where(Presale.code == spec.code)):
         raise PresaleConflict(f"预售编号 {spec.code} 已被使用 (the code is taken)")
+    running = session.scalar(
+        select(Presale.name).where(
+            Presale.sku == spec.sku,
+            Presale.status == PresaleStatus.OPEN,
+            Presale.balance_ends_at > at,
+        )
+    )
+    if running is not None:  # one quota per SKU: a second presale would double it
+        raise PresaleConflict(
+            f"商品 {spec.sku} 已有进行中的预售「{running}」(the SKU has a presale running)"
+        )
     row = Presale(
         code=spec.code,
         name=spec.name.strip(),
