@@ -1,7 +1,7 @@
 """The demo brand's 拼团 and 预售, set up through group-buy's and presale's facades: the
 campaign 五常大米 拼团 (3人 ¥59 / 5人 ¥49 / 10人 ¥39 on 五常稻花香粳米 5kg, 24-hour groups) with a
 group that succeeded at 5 (each member gets ¥10.00 back), one that failed at 2 of 3 (each
-member refunded ¥59.00 in full) and one still gathering; the presale 中秋月饼礼盒 (¥128, 定金
+member refunded ¥59.00 in full) and one still gathering; the presale 中秋月饼礼盒 (the catalog's price, 定金
 ¥20, balance window opening in 3 days) with four deposits. Buyers are the brand's first
 customers, times relative to ``now``: small and deterministic. Idempotent: a store that has the
 campaign is left as it is. The closes and refunds happen when the worker's tasks run."""
@@ -84,18 +84,21 @@ def plant(session: Session, now: datetime) -> bool:
                 at=opened_at + timedelta(minutes=20 * slot),
                 source=SOURCE,
             )
-    commerce.upsert_product(
-        session,
-        commerce.ProductSpec(MOONCAKE, "中秋月饼礼盒 8枚装", "节礼", Decimal("128.00"), 60),
-        now - timedelta(days=7),
-    )
+    mooncake = commerce.product(session, MOONCAKE)  # the catalog's 低糖月饼礼盒, when it has it
+    if mooncake is None:
+        commerce.upsert_product(
+            session,
+            commerce.ProductSpec(MOONCAKE, "中秋月饼礼盒", "节令食品", Decimal("128.00"), 45),
+            now - timedelta(days=7),
+        )
+    price = mooncake.price if mooncake is not None else Decimal("128.00")
     presales.create_presale(
         session,
         presales.PresaleSpec(
             code=PRESALE,
             name="中秋月饼礼盒 预售",
             sku=MOONCAKE,
-            price=Decimal("128.00"),
+            price=price,
             deposit=Decimal("20.00"),
             quota=500,
             balance_starts_at=now + timedelta(days=3),
