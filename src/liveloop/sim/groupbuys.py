@@ -1,10 +1,11 @@
 """The demo brand's 拼团 and 预售, set up through group-buy's and presale's facades: the
-campaign 五常大米 拼团 (3人 ¥59 / 5人 ¥49 / 10人 ¥39 on 五常稻花香粳米 5kg, 24-hour groups) with a
-group that succeeded at 5 (each member gets ¥10.00 back), one that failed at 2 of 3 (each
-member refunded ¥59.00 in full) and one still gathering; the presale 中秋月饼礼盒 (the catalog's price, 定金
-¥20, balance window opening in 3 days) with four deposits. Buyers are the brand's first
-customers, times relative to ``now``: small and deterministic. Idempotent: a store that has the
-campaign is left as it is. The closes and refunds happen when the worker's tasks run."""
+campaign 五常大米 拼团 (3人 ¥59 / 5人 ¥49 / 10人 ¥39 on 五常稻花香粳米 5kg, 24-hour groups) with
+a group that succeeded at 5 (each member gets ¥10.00 back), one that failed at 2 of 3 (each
+member refunded ¥59.00 in full) and one still gathering; the presale 中秋月饼礼盒 (the
+catalog's 低糖月饼礼盒 at its price, 定金 ¥20, the balance window opening in 3 days) with four
+deposits. Buyers are the brand's first customers, times relative to ``now``: small and
+deterministic. Idempotent: a store that has the campaign is left as it is. The closes and
+refunds happen when the worker's tasks run."""
 
 from __future__ import annotations
 
