@@ -22,6 +22,7 @@ from liveloop.commerce.api import router as coupons_router
 from liveloop.config import Settings, get_settings
 from liveloop.console import routes as console
 from liveloop.content.api import router as content_router
+from liveloop.groupbuy.api import router as groupbuy_router
 from liveloop.guides.api import router as guide_tasks_router
 from liveloop.identity.api import router as identity_router
 from liveloop.ingest import api as ingest
@@ -36,6 +37,7 @@ from liveloop.live.api import webhook_router as live_webhook_router
 from liveloop.loyalty.api import router as loyalty_router
 from liveloop.metrics import Metrics, MetricsMiddleware
 from liveloop.payments.api import router as payments_router
+from liveloop.presale.api import router as presale_router
 from liveloop.profiles.api import router as profiles_router
 from liveloop.profiles.api import rules_router as tag_rules_router
 from liveloop.runtime import Runtime
@@ -98,6 +100,8 @@ def create_app(
     app.include_router(segments_router)
     app.include_router(channels_api.router)
     app.include_router(coupons_router)
+    app.include_router(groupbuy_router)
+    app.include_router(presale_router)
     app.include_router(orders_router)
     app.include_router(loyalty_router)
     app.include_router(subscriptions_router)

@@ -29,6 +29,7 @@ from liveloop.clock import Clock
 from liveloop.commerce import jobs as commerce_jobs
 from liveloop.config import Settings
 from liveloop.content import jobs as content_jobs
+from liveloop.groupbuy import jobs as groupbuy_jobs
 from liveloop.guides import service as guides_service
 from liveloop.identity import jobs as identity_jobs
 from liveloop.identity import service as identity_service
@@ -38,6 +39,7 @@ from liveloop.live import jobs as live_jobs
 from liveloop.live import service as live_service
 from liveloop.loyalty import jobs as loyalty_jobs
 from liveloop.payments import jobs as payments_jobs
+from liveloop.presale import jobs as presale_jobs
 from liveloop.runtime import Runtime
 from liveloop.segments import jobs as segments_jobs
 from liveloop.store.consumers import Consumers
@@ -82,6 +84,8 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
     segments_jobs.register(runtime)
     loyalty_jobs.register(runtime)
     commerce_jobs.register(runtime)
+    groupbuy_jobs.register(runtime)
+    presale_jobs.register(runtime)
     payments_jobs.register(runtime)
     subscriptions_jobs.register(runtime)
     analytics_jobs.register(runtime)

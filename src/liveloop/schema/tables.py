@@ -4,9 +4,11 @@
 import liveloop.almanac.models
 import liveloop.campaigns.models
 import liveloop.channels.models
+import liveloop.groupbuy.models
 import liveloop.guides.models
 import liveloop.journeys.models
 import liveloop.loyalty.models
+import liveloop.presale.models
 import liveloop.segments.models
 import liveloop.subscriptions.models  # noqa: F401
 from liveloop.access.models import ApiKey, ConsoleSession, LoginThrottle, User
