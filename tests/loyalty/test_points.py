@@ -211,3 +211,28 @@ def test_a_refused_posting_leaves_nothing_behind_in_the_callers_transaction(shop
         )  # the caller's transaction goes on, with every point still there
         assert spent.available_after == 0
     assert shop.reconcile().ok
+
+
+def test_an_order_a_client_tracks_itself_earns_nothing(shop):
+    from liveloop.store.eventlog import NewEvent, append
+
+    zhang = shop.person("张秀英")
+    with transaction(shop.runtime.sessions) as session:
+        append(
+            session,
+            [
+                NewEvent(
+                    name=spec.ORDER_COMPLETED,
+                    timestamp=shop.now,
+                    source="web-sdk",
+                    type="track",
+                    message_id="forged-1",
+                    customer_id=zhang,
+                    properties={"order_id": "FAKE-1", "total": "99999"},
+                )
+            ],
+            received_at=shop.now,
+        )
+    shop.work()
+    member = shop.member(zhang)
+    assert (member.frozen, member.growth) == (0, 0)
