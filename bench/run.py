@@ -16,6 +16,7 @@ from bench import (
     live_sse,
     live_understand,
     live_webhook,
+    payments_notify,
     segment_preview,
 )
 
@@ -36,3 +37,4 @@ if __name__ == "__main__":
     content_clips.main()
     live_sse.main()
     live_report.main()
+    payments_notify.main()

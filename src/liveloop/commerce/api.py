@@ -18,15 +18,19 @@ from sqlalchemy.orm import Session
 
 from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
+from liveloop.commerce.catalog.api import router as products_router  # noqa: F401 - for the app
 from liveloop.commerce.contracts import CouponStatus
 from liveloop.commerce.coupons import issuing, listing, templates
 from liveloop.commerce.coupons.errors import UnknownCustomer
 from liveloop.commerce.coupons.templates import TemplateSpec, TemplateView
+from liveloop.commerce.orders import api as orders_api
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.profiles import service as profiles
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 
 router = APIRouter(tags=["coupons"])
+# Orders have their own router (commerce.orders.api); the app takes it from here.
+orders_router = orders_api.router
 Reader = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.GUIDE, Role.HOST))]
 Editor = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
 TemplateCode = Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")]

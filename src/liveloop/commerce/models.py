@@ -7,17 +7,22 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from liveloop.commerce import events
-from liveloop.commerce.contracts import CouponStatus, OrderStatus
+from liveloop.commerce.contracts import CouponStatus, OrderStatus, RefundStatus
 from liveloop.profiles import service as profiles
 from liveloop.store.base import Base, JSONDoc, Money, UTCDateTime, utcnow
 
 
 class Product(Base):
-    """A sellable SKU."""
+    """A sellable SKU (one 规格 of a product; the product itself, the SPU, is ``spu``).
+
+    Where it is sold: ``pool`` names a regional pool (``commerce.catalog.models.RegionalPool``,
+    e.g. 籼米 south, 粳米 north) and then only that pool's provinces may buy it; without a pool,
+    ``regions`` lists the provinces (older rows), and empty ``regions`` means nationwide.
+    Seasonality: ``months_on_sale`` (1-12; None means all year) ⊇ ``peak_months``."""
 
     __tablename__ = "products"
 
@@ -32,10 +37,32 @@ class Product(Base):
     regions: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The product (SPU) this SKU is one 规格 of, and that 规格's label ("5kg", "10kg").
+    spu: Mapped[str | None] = mapped_column(String(32), index=True)
+    spec: Mapped[str | None] = mapped_column(String(32))
+    pool: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("regional_pools.name"), index=True
+    )
+    months_on_sale: Mapped[list[int] | None] = mapped_column(JSONDoc)
+    peak_months: Mapped[list[int] | None] = mapped_column(JSONDoc)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, onupdate=utcnow)
 
 
 class Order(Base):
+    """An order and where it is in its life (``commerce.orders``, docs/orders.md).
+
+    Invariants: ``total`` = ``subtotal`` − ``discount`` − ``points_value`` (what the buyer
+    pays); ``0 ≤ refunded_amount ≤ total`` — raised only by a guarded UPDATE
+    (``… WHERE refunded_amount + x <= total``) in the refunding transaction, lowered only when
+    a refund fails; ``status`` moves only by guarded UPDATEs (``… WHERE status = 'from'``), so
+    two concurrent transitions cannot both win. Each ``*_at`` is set by the move into its
+    state."""
+
     __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_status_placed_at", "status", "placed_at"),
+        Index("ix_orders_status_delivered_at", "status", "delivered_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The order number from the channel that took it; re-imports match on it.
@@ -43,10 +70,35 @@ class Order(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     channel: Mapped[str] = mapped_column(String(24))
     status: Mapped[str] = mapped_column(String(16), default=OrderStatus.PAID)
+    # What the buyer pays: the lines' amounts less the discount and the points' value.
     total: Mapped[Decimal] = mapped_column(Money)
+    # Everything taken off the lines but points: the coupon's part and any discount given.
     discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    subtotal: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default=text("0"))
+    coupon_discount: Mapped[Decimal] = mapped_column(
+        Money, default=Decimal("0"), server_default=text("0")
+    )
+    points_used: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    points_value: Mapped[Decimal] = mapped_column(
+        Money, default=Decimal("0"), server_default=text("0")
+    )
+    refunded_amount: Mapped[Decimal] = mapped_column(
+        Money, default=Decimal("0"), server_default=text("0")
+    )
     live_session_id: Mapped[int | None] = mapped_column(ForeignKey("live_sessions.id"), index=True)
+    leader: Mapped[str | None] = mapped_column(String(32), index=True)
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
+    # A digest of what placed it: the same order number with other content is refused.
+    request_digest: Mapped[str | None] = mapped_column(String(64))
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    transaction_id: Mapped[str | None] = mapped_column(String(64))
+    paid_via: Mapped[str | None] = mapped_column(String(64))
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     # Bumped on every change (refund, OneID reassignment): the analytics snapshot's watermark.
     updated_at: Mapped[datetime] = mapped_column(
@@ -68,12 +120,44 @@ class OrderItem(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(Money)
+    # Raised with each refund that names the line; never above ``quantity`` (guarded UPDATE).
+    refunded_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    refunded_amount: Mapped[Decimal] = mapped_column(
+        Money, default=Decimal("0"), server_default=text("0")
+    )
 
     order: Mapped[Order] = relationship(back_populates="items")
 
     @property
     def amount(self) -> Decimal:
         return self.unit_price * self.quantity
+
+
+class OrderRefund(Base):
+    """One refund of an order: money the buyer gets back, whole or in part.
+
+    Invariants: ``refund_no`` is the refund's business key (the payment provider's
+    ``out_refund_no``): asking for the same refund again finds this row and changes nothing.
+    ``amount`` counts in the order's ``refunded_amount`` while requested or succeeded; a
+    failed refund gives it back. ``lines`` names the lines it refunds
+    (``[{line_no, sku, quantity, amount}]``, amounts summing to ``amount``), empty for a refund
+    by amount alone."""
+
+    __tablename__ = "order_refunds"
+    __table_args__ = (Index("ix_order_refunds_status_requested_at", "status", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refund_no: Mapped[str] = mapped_column(String(64), unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
+    reason: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12), default=RefundStatus.REQUESTED)
+    # The order's status before this refund, for a failed refund to put back.
+    order_status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CouponKind(StrEnum):
@@ -153,12 +237,12 @@ class Coupon(Base):
 
 
 # How a OneID merge treats these tables (see profiles.merge_policies). An order goes where its
-# buyer is: carried to the survivor, and back on split with its completion and refund events.
+# buyer is: carried to the survivor, and back on split with its events (placed … refunded).
 profiles.declare_merge_policy(
     "orders",
     profiles.Carried(
         key="order_no",
-        events={events.ORDER_COMPLETED: "order_id", events.ORDER_REFUNDED: "order_id"},
+        events={name: "order_id" for name in events.ORDER_EVENTS},
     ),
 )
 profiles.declare_merge_policy(
@@ -168,3 +252,7 @@ profiles.declare_merge_policy(
         "and redemption count everyone merged into the holder (merged_into)"
     ),
 )
+
+
+# The catalog's own tables (regional pools) live with the catalog.
+from liveloop.commerce.catalog.models import RegionalPool as RegionalPool  # noqa: E402

@@ -1,5 +1,7 @@
-"""Commerce facade: the catalog, recording and refunding orders (with their coupons), coupon
-templates and coupons, sales summaries, a leader's commission. How orders and coupons go
+"""Commerce facade: the catalog; orders as a state machine — placed, paid, shipped, delivered,
+confirmed, cancelled, refunded in part or in full (``commerce.orders``, docs/orders.md) — and
+recording an order paid elsewhere in one go (imports, the simulator); coupon templates and
+coupons, sales summaries, a leader's commission. How orders and coupons go
 through a OneID merge is declared with their models (``profiles.merge_policies``).
 
 Other packages import this module, ``commerce.events`` or ``commerce.contracts`` only.
@@ -17,8 +19,30 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveloop.commerce import events
+from liveloop.commerce.catalog.errors import CatalogError as CatalogError
+from liveloop.commerce.catalog.errors import ProductConflict as ProductConflict
+from liveloop.commerce.catalog.errors import ProductRefused as ProductRefused
+from liveloop.commerce.catalog.errors import UnknownProduct as UnknownProduct
+from liveloop.commerce.catalog.importing import ProductImport as ProductImport
+from liveloop.commerce.catalog.importing import RejectedRow as RejectedRow
+from liveloop.commerce.catalog.importing import import_product_rows as import_product_rows
+from liveloop.commerce.catalog.pools import PoolView as PoolView
+from liveloop.commerce.catalog.pools import list_pools as list_pools
+from liveloop.commerce.catalog.pools import put_pool as put_pool
+from liveloop.commerce.catalog.products import ProductDetail as ProductDetail
+from liveloop.commerce.catalog.products import ProductDraft as ProductDraft
+from liveloop.commerce.catalog.products import ProductPage as ProductPage
+from liveloop.commerce.catalog.products import ProductView as ProductView
+from liveloop.commerce.catalog.products import activate_product as activate_product
+from liveloop.commerce.catalog.products import categories as categories
+from liveloop.commerce.catalog.products import create_product as create_product
+from liveloop.commerce.catalog.products import deactivate_product as deactivate_product
+from liveloop.commerce.catalog.products import get_product as get_product
+from liveloop.commerce.catalog.products import list_products as list_products
+from liveloop.commerce.catalog.products import sellable_in as sellable_in
+from liveloop.commerce.catalog.products import update_product as update_product
 from liveloop.commerce.commission import leader_commission as leader_commission
-from liveloop.commerce.contracts import CommerceError, OrderStatus
+from liveloop.commerce.contracts import COUNTED_STATUSES, CommerceError, OrderStatus
 from liveloop.commerce.coupons.errors import CouponError as CouponError
 from liveloop.commerce.coupons.expiry import expire_coupons as expire_coupons
 from liveloop.commerce.coupons.issuing import IssuedCoupon as IssuedCoupon
@@ -31,16 +55,44 @@ from liveloop.commerce.coupons.redemption import (
     PricedLine,
     mark_redeemed,
     price_coupon,
-    restore_for_refund,
 )
 from liveloop.commerce.coupons.templates import TemplateSpec as TemplateSpec
 from liveloop.commerce.coupons.templates import TemplateView as TemplateView
 from liveloop.commerce.coupons.templates import create_template as create_template
 from liveloop.commerce.coupons.templates import get_template as get_template
+from liveloop.commerce.coupons.templates import list_templates as list_templates
 from liveloop.commerce.models import CouponTemplate, Order, OrderItem, Product
+from liveloop.commerce.orders.buyers import BUYER_TYPES as BUYER_TYPES
+from liveloop.commerce.orders.buyers import resolve_buyer as resolve_buyer
+from liveloop.commerce.orders.errors import OrderConflict as OrderConflict
+from liveloop.commerce.orders.errors import OrderRefused as OrderRefused
+from liveloop.commerce.orders.errors import UnknownOrder as UnknownOrder
+from liveloop.commerce.orders.placing import OrderLine as OrderLine
+from liveloop.commerce.orders.placing import OrderRequest as OrderRequest
+from liveloop.commerce.orders.placing import place_order as place_order
+from liveloop.commerce.orders.refunds import RefundLineRequest as RefundLineRequest
+from liveloop.commerce.orders.refunds import refund_order_part as refund_order_part
+from liveloop.commerce.orders.refunds import refund_rest
+from liveloop.commerce.orders.refunds import settle_refund as settle_refund
+from liveloop.commerce.orders.transitions import STATUS_LABELS as STATUS_LABELS
+from liveloop.commerce.orders.transitions import cancel_order as cancel_order
+from liveloop.commerce.orders.transitions import confirm_order as confirm_order
+from liveloop.commerce.orders.transitions import deliver_order as deliver_order
+from liveloop.commerce.orders.transitions import delivered_before as delivered_before
+from liveloop.commerce.orders.transitions import pay_order as pay_order
+from liveloop.commerce.orders.transitions import ship_order as ship_order
+from liveloop.commerce.orders.transitions import status_label as status_label
+from liveloop.commerce.orders.transitions import unpaid_before as unpaid_before
+from liveloop.commerce.orders.views import LineView as LineView
+from liveloop.commerce.orders.views import OrderPage as OrderPage
+from liveloop.commerce.orders.views import OrderView as OrderView
+from liveloop.commerce.orders.views import RefundLine as RefundLine
+from liveloop.commerce.orders.views import RefundView as RefundView
+from liveloop.commerce.orders.views import get_order as get_order
+from liveloop.commerce.orders.views import list_orders as list_orders
 from liveloop.store.base import to_money
 
-COUNTED = (OrderStatus.PAID, OrderStatus.COMPLETED)
+COUNTED = COUNTED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -52,13 +104,6 @@ class ProductSpec:
     shelf_life_days: int
     cold_chain: bool = False
     regions: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class OrderLine:
-    sku: str
-    quantity: int
-    unit_price: Decimal | None = None  # the catalog price when not given
 
 
 @dataclass(frozen=True)
@@ -98,7 +143,9 @@ def record_order(
     buyer: Sequence[tuple[str, str]] = (),
     coupon_code: str | None = None,
 ) -> int | None:
-    """Record a paid order and log ``Order Completed``. Re-recording an ``order_no`` is a no-op
+    """Record an order placed and paid elsewhere, in one go: the order is ``paid`` at
+    ``placed_at`` and ``Order Completed`` logged (no ``Order Placed``: its placing happened
+    outside and was never seen here). Re-recording an ``order_no`` is a no-op
     (returns None), so imports and callbacks can repeat safely. ``buyer`` lists the identifiers
     the order named its buyer by; the event carries them (``context.externalIds``) so OneID can
     send the order back to its person if a merge is ever split.
@@ -162,10 +209,15 @@ def record_order(
         customer_id=customer_id,
         channel=channel,
         status=OrderStatus.PAID,
+        subtotal=total + discount,
         total=total,
         discount=discount,
+        coupon_discount=redemption.discount if redemption is not None else Decimal("0"),
+        refunded_amount=Decimal("0"),
         live_session_id=live_session_id,
         placed_at=placed_at,
+        paid_at=placed_at,
+        paid_via=source[:64],
         attributes=dict(attributes or {})
         | ({"coupon_code": redemption.code} if redemption else {}),
         items=items,
@@ -209,31 +261,12 @@ def record_order(
 def refund_order(
     session: Session, order_no: str, *, refunded_at: datetime, reason: str, source: str
 ) -> bool:
-    """Mark a paid order refunded and log ``Order Refunded``; False when already refunded.
-    A coupon the order redeemed goes back to its holder while its window is still open
+    """Refund what is left of a paid order, the money already returned elsewhere (an import,
+    the simulator): one refund numbered by the order number, settled at once, ``Order
+    Refunded`` logged, the order ``refunded``; False when it already was. A coupon the order
+    redeemed goes back to its holder while its window is still open
     (``commerce.coupons.redemption.restore_for_refund``)."""
-    order = session.scalars(select(Order).where(Order.order_no == order_no)).one_or_none()
-    if order is None:
-        raise CommerceError(f"no order {order_no}")
-    if order.status == OrderStatus.REFUNDED:
-        return False
-    if order.status not in COUNTED:
-        raise CommerceError(f"{order_no} is {order.status}; only paid orders can be refunded")
-    if refunded_at < order.placed_at:
-        raise CommerceError(f"{order_no}: a refund cannot precede the order")
-    order.status = OrderStatus.REFUNDED
-    order.attributes = {**order.attributes, "refund_reason": reason}
-    events.order_refunded(
-        session,
-        at=refunded_at,
-        source=source,
-        order_no=order_no,
-        customer_id=order.customer_id,
-        total=order.total,
-        reason=reason,
-    )
-    restore_for_refund(session, order_no, refunded_at, source)
-    return True
+    return refund_rest(session, order_no, at=refunded_at, reason=reason, source=source)
 
 
 def known_skus(session: Session) -> set[str]:

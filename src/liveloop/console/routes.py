@@ -19,6 +19,7 @@ from liveloop.access.service import attempt_login, end_console_session, start_co
 from liveloop.config import Settings
 from liveloop.console import (
     analytics,
+    calendar,
     guides,
     journeys,
     live,
@@ -26,6 +27,8 @@ from liveloop.console import (
     live_report,
     members,
     messages,
+    orders,
+    products,
     segments,
     sources,
 )
@@ -75,9 +78,12 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(analytics.router)
     app.include_router(messages.router)
     app.include_router(guides.router)
+    app.include_router(orders.router)
     app.include_router(members.router)
+    app.include_router(products.router)
     app.include_router(segments.router)
     app.include_router(journeys.router)
+    app.include_router(calendar.router)
     app.include_router(live.router)
     app.include_router(live_report.router)
     app.include_router(live_host.router)

@@ -1,6 +1,8 @@
 """Every table, imported in one place so the metadata Alembic compares against is complete."""
 
 # Domains added later register their tables by importing their models module.
+import liveloop.almanac.models
+import liveloop.campaigns.models
 import liveloop.channels.models
 import liveloop.guides.models
 import liveloop.journeys.models
@@ -14,10 +16,10 @@ from liveloop.analytics.models import (
     RepurchasePrediction,
     RfmGroupRule,
 )
-from liveloop.commerce.models import Order, OrderItem, Product
+from liveloop.commerce.models import Order, OrderItem, OrderRefund, Product, RegionalPool
 from liveloop.content.models import ContentItem
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
-from liveloop.ingest.models import Source
+from liveloop.ingest.models import LedgerRefusal, Source
 from liveloop.live.models import (
     LiveAttendance,
     LiveRoom,
@@ -26,6 +28,7 @@ from liveloop.live.models import (
     PreparedOffer,
     ShelfItem,
 )
+from liveloop.payments.models import Payment, PaymentNotification, RefundSend
 from liveloop.profiles.models import Consent, Customer, CustomerTag, ProfileCounters, TagRule
 from liveloop.store.base import Base
 from liveloop.store.consumers import ConsumerCursor, ConsumerFailure
@@ -49,6 +52,7 @@ __all__ = [
     "IdentifierBlock",
     "Identity",
     "IdentityMerge",
+    "LedgerRefusal",
     "LiveAttendance",
     "LiveRoom",
     "LiveScript",
@@ -56,10 +60,15 @@ __all__ = [
     "LoginThrottle",
     "Order",
     "OrderItem",
+    "OrderRefund",
     "OutboxMessage",
+    "Payment",
+    "PaymentNotification",
     "PreparedOffer",
     "Product",
     "ProfileCounters",
+    "RefundSend",
+    "RegionalPool",
     "RepurchasePrediction",
     "RfmGroupRule",
     "ShelfItem",

@@ -47,7 +47,8 @@ from sqlalchemy.sql.operators import custom_op
 
 from liveloop import spec
 from liveloop.analytics.models import CustomerScore
-from liveloop.commerce.models import Order, OrderItem, OrderStatus, Product
+from liveloop.commerce.contracts import COUNTED_STATUSES
+from liveloop.commerce.models import Order, OrderItem, Product
 from liveloop.live.models import LiveAudienceMember, LiveSession
 from liveloop.profiles.models import Consent, Customer, CustomerTag, ProfileCounters
 from liveloop.segments.rules import (
@@ -75,7 +76,7 @@ from liveloop.segments.rules import (
 from liveloop.store.eventlog import Event
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-BOUGHT = (OrderStatus.PAID.value, OrderStatus.COMPLETED.value)
+BOUGHT = tuple(status.value for status in COUNTED_STATUSES)
 DAY = 86_400
 customers = Customer.__table__
 events = Event.__table__

@@ -28,7 +28,8 @@ from liveloop.analytics.snapshot.tables import (
     PRODUCTS,
     SnapshotTable,
 )
-from liveloop.commerce.models import Order, OrderItem, OrderStatus, Product
+from liveloop.commerce.contracts import COUNTED_STATUSES
+from liveloop.commerce.models import Order, OrderItem, Product
 from liveloop.live.models import LiveSession
 from liveloop.profiles.models import Customer
 from liveloop.profiles.service import PROFILES_CONSUMER
@@ -37,7 +38,7 @@ from liveloop.store.eventlog import Event
 
 BATCH = 50_000
 OVERLAP = timedelta(minutes=10)
-COUNTED = {OrderStatus.PAID.value, OrderStatus.COMPLETED.value}
+COUNTED = {status.value for status in COUNTED_STATUSES}
 MAX_PARTS = 24  # past this many parts a table is compacted into one per partition
 
 

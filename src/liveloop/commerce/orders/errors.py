@@ -1,0 +1,30 @@
+"""Why an order command is refused. Reasons are Chinese first (the console shows them as they
+are), with the English after for API clients.
+
+    CommerceError              400
+     ├── UnknownOrder          404  no order with that number
+     ├── OrderRefused          422  input that cannot mean one thing (no lines, a bad amount …)
+     └── OrderConflict         409  clashes with what is (an illegal move, a different payment …)
+"""
+
+from __future__ import annotations
+
+from liveloop.commerce.contracts import CommerceError
+
+
+class UnknownOrder(CommerceError):
+    """No order with that number."""
+
+    status = 404
+
+
+class OrderRefused(CommerceError):
+    """Input that cannot be carried out as given."""
+
+    status = 422
+
+
+class OrderConflict(CommerceError):
+    """The command clashes with the order's state or with what was recorded before."""
+
+    status = 409
