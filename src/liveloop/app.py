@@ -17,8 +17,7 @@ from liveloop.analytics.api import router as analytics_router
 from liveloop.campaigns.api import router as campaigns_router
 from liveloop.channels import api as channels_api
 from liveloop.clock import Clock
-from liveloop.commerce.api import orders_router
-from liveloop.commerce.api import products_router
+from liveloop.commerce.api import orders_router, products_router
 from liveloop.commerce.api import router as coupons_router
 from liveloop.config import Settings, get_settings
 from liveloop.console import routes as console

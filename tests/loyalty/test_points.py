@@ -236,3 +236,32 @@ def test_an_order_a_client_tracks_itself_earns_nothing(shop):
     shop.work()
     member = shop.member(zhang)
     assert (member.frozen, member.growth) == (0, 0)
+
+
+def test_the_order_state_machines_partial_refunds_are_read_as_it_states_them(shop):
+    from decimal import Decimal
+
+    from liveloop.commerce.events import order_refunded
+
+    zhang = shop.person("张秀英")
+    shop.paid(zhang, "SO1", "90.00")
+    shop.later(days=8)
+    for number, amount, last in (("SO1-R1", "30.00", False), ("SO1-R2", "60.00", True)):
+        with transaction(shop.runtime.sessions) as session:
+            order_refunded(
+                session,
+                at=shop.now,
+                source="orders",
+                order_no="SO1",
+                customer_id=zhang,
+                total=Decimal(amount),
+                reason="退货",
+                refund_no=number,
+                fully_refunded=last,
+            )
+        shop.work()
+        if not last:
+            assert shop.member(zhang).available == 60  # a third of 90 clawed back
+    member = shop.member(zhang)
+    assert (member.available, member.growth) == (0, 0)
+    assert shop.reconcile().ok

@@ -118,8 +118,9 @@ def _refunded(session: Session, person: int, event: LoggedEvent, tz: ZoneInfo) -
     key = f"refund:{refund_no}:growth"
     paid = tiers.paid_of(session, order_no)
     amount = _money(props.get("amount", props.get("total")))
-    # Today's event (order_id, total) is the whole order refunded; the state machine's says.
-    full = props.get("full") is True or "amount" not in props
+    # An event with only order_id and total is the whole order refunded; the order state
+    # machine's says (``fully_refunded``: nothing left to refund).
+    full = props.get("fully_refunded") is True or props.get("full") is True or "amount" not in props
     before = tiers.refunded_of(session, order_no, besides=key)
     order_total = paid if paid is not None else (amount or Decimal("0"))
     if full:
