@@ -16,6 +16,7 @@ from bench import (
     live_sse,
     live_understand,
     live_webhook,
+    loyalty_credit,
     payments_notify,
     segment_preview,
 )
@@ -38,3 +39,4 @@ if __name__ == "__main__":
     live_sse.main()
     live_report.main()
     payments_notify.main()
+    loyalty_credit.main()
