@@ -16,6 +16,7 @@ from bench import (
     live_sse,
     live_understand,
     live_webhook,
+    loyalty_credit,
     orders_place,
     payments_notify,
     segment_preview,
@@ -40,3 +41,4 @@ if __name__ == "__main__":
     live_report.main()
     orders_place.main()
     payments_notify.main()
+    loyalty_credit.main()

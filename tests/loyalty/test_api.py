@@ -106,3 +106,19 @@ def test_rules_are_read_and_replaced_with_reasons_for_what_cannot_be(client, run
     assert bad.status_code == 422 and "不能奖励积分的事件" in bad.text
     guide = client.put("/v1/loyalty/points-rules", json=rules, headers=auth(runtime, "guide"))
     assert guide.status_code == 403
+
+
+def test_a_person_without_orders_is_a_member_of_nothing_yet(client, runtime):
+    shop = Shop(runtime)
+    li = shop.person("李静")
+    with transaction(runtime.read_sessions) as session:
+        oneid = session.scalar(select(Customer.oneid).where(Customer.id == li))
+    body = client.get(f"/v1/members/{oneid}", headers=auth(runtime, "analyst")).json()
+    assert (body["tier"], body["available"], body["owed"], body["window_end"]) == (
+        "基础",
+        0,
+        0,
+        None,
+    )
+    ledger = client.get(f"/v1/members/{oneid}/points", headers=auth(runtime, "analyst")).json()
+    assert ledger["total"] == 0 and ledger["rows"] == []

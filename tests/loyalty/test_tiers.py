@@ -33,11 +33,21 @@ RULES = TierRules(
 )
 
 
-@pytest.fixture
-def shop(runtime) -> Shop:
+def _shop(runtime) -> Shop:
     with transaction(runtime.sessions) as session:
         loyalty.set_tier_rules(session, RULES, runtime.clock.now(), "test")
     return Shop(runtime)
+
+
+@pytest.fixture
+def shop(runtime) -> Shop:
+    return _shop(runtime)
+
+
+@pytest.fixture
+def store_shop(store_runtime) -> Shop:
+    """On SQLite and on PostgreSQL."""
+    return _shop(store_runtime)
 
 
 def _profile_tier(shop: Shop, person: int) -> str | None:
@@ -67,7 +77,8 @@ def test_growth_past_a_threshold_upgrades_at_once(shop):
     assert _changes(shop) == [(None, "基础", "joined"), ("基础", "金卡", "upgrade")]
 
 
-def test_a_refund_lowers_growth_but_the_tier_only_at_the_windows_end(shop):
+def test_a_refund_lowers_growth_but_the_tier_only_at_the_windows_end(store_shop):
+    shop = store_shop
     zhang = shop.person("张秀英")
     shop.paid(zhang, "SO1", "600.00")
     shop.later(days=20)
