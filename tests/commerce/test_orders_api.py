@@ -128,6 +128,7 @@ def test_refunds_over_http_by_amount_and_by_lines(shop):
         ("/v1/orders", body("W9", coupon_code="AAAA"), 404, None),
         ("/v1/orders", body("有中文"), 422, None),
         ("/v1/orders", body("W9", extra=1), 422, None),
+        ("/v1/orders", body("W9", live_session_id=999), 422, "没有这个直播场次"),
         ("/v1/orders/NOPE/pay", {"amount": "1.00", "transaction_id": "T"}, 404, "没有这个订单"),
         ("/v1/orders/W1/pay", {"amount": "1.00", "transaction_id": "T"}, 409, "不符"),
         ("/v1/orders/W1/pay", {"amount": "1.001", "transaction_id": "T"}, 422, None),

@@ -135,10 +135,13 @@ def place_order(session: Session, request: OrderRequest, *, at: datetime, source
         with session.begin_nested():
             _insert(session, order)
     except IntegrityError:
-        # A concurrent request placed this number first: answer as for a repeat.
+        # A concurrent request placed this number first: answer as for a repeat. Otherwise the
+        # one reference the caller chose and nothing checked is the live session.
         found = _existing(session, request, digest)
         if found is None:
-            raise
+            raise OrderRefused(
+                f"{request.order_no}: 没有这个直播场次 (no live session) {request.live_session_id}"
+            ) from None
         return found
     if redemption is not None:
         mark_redeemed(session, redemption, request.order_no, at)
