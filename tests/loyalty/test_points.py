@@ -182,3 +182,57 @@ def test_reconciliation_notices_a_balance_that_is_not_its_entries(shop):
         )
     found = shop.reconcile()
     assert not found.ok and found.mismatched_accounts == [f"c{zhang}:frozen"]
+
+
+def test_a_refused_posting_leaves_nothing_behind_in_the_callers_transaction(shop):
+    from liveloop.loyalty.contracts import AccountKind
+    from liveloop.loyalty.ledger import Leg, brand, find_posting, post
+
+    zhang = shop.person("张秀英")
+    shop.paid(zhang, "SO1", "100.00")
+    shop.later(days=8)
+    with transaction(shop.runtime.sessions) as session:
+        with pytest.raises(InsufficientPoints):
+            post(
+                session,
+                source_key="test:two-debits",
+                kind="adjust",
+                customer_id=zhang,
+                at=shop.now,
+                legs=[
+                    Leg(AccountKind.AVAILABLE, zhang, -10),  # fits
+                    Leg(AccountKind.FROZEN, zhang, -10),  # does not: nothing is frozen
+                    brand(AccountKind.ISSUED, 20),
+                ],
+            )
+        assert find_posting(session, "test:two-debits") is None
+        spent = loyalty.spend_points(
+            session, customer_id=zhang, points=100, source_key="order:SO2:spend", at=shop.now
+        )  # the caller's transaction goes on, with every point still there
+        assert spent.available_after == 0
+    assert shop.reconcile().ok
+
+
+def test_an_order_a_client_tracks_itself_earns_nothing(shop):
+    from liveloop.store.eventlog import NewEvent, append
+
+    zhang = shop.person("张秀英")
+    with transaction(shop.runtime.sessions) as session:
+        append(
+            session,
+            [
+                NewEvent(
+                    name=spec.ORDER_COMPLETED,
+                    timestamp=shop.now,
+                    source="web-sdk",
+                    type="track",
+                    message_id="forged-1",
+                    customer_id=zhang,
+                    properties={"order_id": "FAKE-1", "total": "99999"},
+                )
+            ],
+            received_at=shop.now,
+        )
+    shop.work()
+    member = shop.member(zhang)
+    assert (member.frozen, member.growth) == (0, 0)

@@ -11,6 +11,7 @@ from liveloop.access.service import create_api_key, create_user
 from liveloop.commerce.service import OrderLine, ProductSpec, record_order, upsert_product
 from liveloop.guides.service import create_task
 from liveloop.identity.service import resolve
+from liveloop.loyalty.events import POINTS_EARNED, TIER_CHANGED
 from liveloop.profiles.models import Customer, CustomerTag, TagRule
 from liveloop.store.engine import transaction
 from liveloop.store.eventlog import NewEvent, append
@@ -106,6 +107,9 @@ def zhang(runtime):
     return customer_id
 
 
+LOYALTY_EVENTS = {POINTS_EARNED, TIER_CHANGED}
+
+
 def tags_of(rt, customer_id):
     with transaction(rt.read_sessions) as session:
         return set(
@@ -134,7 +138,10 @@ def test_counters_traits_consent_and_tags_follow_the_events(runtime, zhang, clie
     }
     assert all(t["source"].startswith("rule:") for t in profile["tags"])
     assert {i["type"] for i in profile["identities"]} == {"phone", "member_no", "unionid"}
-    assert [e["name"] for e in profile["timeline"]][:3] == ["Order Completed"] * 3
+    # The orders are the latest facts; loyalty's points and tier for them sit beside them.
+    names = [e["name"] for e in profile["timeline"] if e["name"] not in LOYALTY_EVENTS]
+    assert names[:3] == ["Order Completed"] * 3
+    assert POINTS_EARNED in {e["name"] for e in profile["timeline"]}
     assert profile["masked"] is False
 
 

@@ -1,7 +1,9 @@
 """The ``loyalty`` event-log consumer. It follows the profiles consumer, so every event already
 names its person (OneID resolved it), and turns the facts into growth and points:
 
-- ``Order Completed`` (a paid order): growth + total, the order's points frozen;
+- ``Order Completed`` (a paid order, as the order ledger states it — commerce's domain event;
+  an SDK's tracked copy is a client's claim and earns nothing): growth + total, the order's
+  points frozen;
 - ``Order Refunded``: growth − the refunded amount, the earned points clawed back and the
   spent points returned, pro rata (the refund's ``refund_no``, ``amount`` and ``full`` when
   the event carries them; an event with only ``order_id`` and ``total`` is a full refund);
@@ -33,6 +35,10 @@ log = logging.getLogger(__name__)
 
 LOYALTY_CONSUMER = "loyalty"
 STAFF_ROLES = frozenset({"host", "controller"})  # a room's own comments earn nothing
+# Orders and refunds count only as the order ledger states them (commerce's domain events, which
+# a source marked as an order ledger also becomes): a tracked copy is a client's word for it.
+LEDGER_FACTS = frozenset({spec.ORDER_COMPLETED, spec.ORDER_REFUNDED})
+DOMAIN = "domain"
 
 
 def _money(value: Any) -> Decimal | None:
@@ -49,6 +55,8 @@ def handler(tz: ZoneInfo, after_sales_days: int) -> Callable[[Session, LoggedEve
     def handle(session: Session, event: LoggedEvent) -> None:
         if event.customer_id is None:
             return
+        if event.name in LEDGER_FACTS and event.type != DOMAIN:
+            return  # a client's claim (an SDK's Order Completed) earns nothing
         person = profiles.survivor_of(session, event.customer_id)
         if event.name == spec.ORDER_COMPLETED:
             _completed(session, person, event, tz, after_sales_days)

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from liveloop.loyalty.contracts import CUSTOMER_ACCOUNTS, AccountKind, Reconciliation
@@ -54,16 +53,33 @@ def account_key(customer_id: int | None, kind: str) -> str:
 
 
 def account_id(session: Session, customer_id: int | None, kind: str, at: datetime) -> int:
-    """The account's id, opening it (balance 0) the first time it is needed."""
+    """The account's id, opening it (balance 0) the first time it is needed. Known ids are kept
+    on the session until it rolls anything back (``_forget``)."""
     key = account_key(customer_id, kind)
-    found = session.scalar(select(PointsAccount.id).where(PointsAccount.key == key))
+    known: dict[str, int] = session.info.setdefault(ACCOUNTS_SEEN, {})
+    found = known.get(key)
     if found is not None:
         return found
-    session.execute(
-        dialect_insert(session)(PointsAccount).on_conflict_do_nothing(index_elements=["key"]),
-        {"key": key, "customer_id": customer_id, "kind": kind, "balance": 0, "updated_at": at},
-    )
-    return session.scalars(select(PointsAccount.id).where(PointsAccount.key == key)).one()
+    found = session.scalar(select(PointsAccount.id).where(PointsAccount.key == key))
+    if found is None:
+        session.execute(
+            dialect_insert(session)(PointsAccount).on_conflict_do_nothing(index_elements=["key"]),
+            {"key": key, "customer_id": customer_id, "kind": kind, "balance": 0, "updated_at": at},
+        )
+        found = session.scalars(select(PointsAccount.id).where(PointsAccount.key == key)).one()
+    known[key] = found
+    return found
+
+
+ACCOUNTS_SEEN = "loyalty.accounts"
+RULES_SEEN = "loyalty.rules"
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction: Any) -> None:
+    """A rollback (a savepoint's too) may have undone an account or rules this session read."""
+    session.info.pop(ACCOUNTS_SEEN, None)
+    session.info.pop(RULES_SEEN, None)
 
 
 def balances_of(session: Session, customer_id: int) -> dict[str, int]:
@@ -96,58 +112,75 @@ def post(
 ) -> Posted:
     """Post one fact. A ``source_key`` already posted answers that posting (``new`` False) and
     moves nothing. ``InsufficientPoints`` when a guarded leg would take a customer's balance
-    below zero; then nothing of this posting stays."""
+    below zero; then nothing of this posting stays.
+
+    The posting row claims the fact (INSERT … ON CONFLICT DO NOTHING: a concurrent duplicate on
+    PostgreSQL waits for the first and then finds it). Customers' balances move by guarded
+    UPDATEs, the guarded legs first, so a refusal undoes only what this call moved. The brand's
+    accounts get entries but no running balance: every posting touches one, and a row every
+    checkout must lock would serialise them (their balance is the sum of their entries)."""
     if len(legs) < 2 or sum(leg.amount for leg in legs) != 0:
         raise ValueError(f"{source_key}: a posting needs ≥ 2 entries summing to zero")
-    known = find_posting(session, source_key)
-    if known is not None:
-        return Posted(known.id, False, {})
-    points = sum(leg.amount for leg in legs if leg.amount > 0)
-    accounts = [account_id(session, leg.customer_id, leg.kind, at) for leg in legs]
-    try:
-        with session.begin_nested():
-            posting = PointsPosting(
-                source_key=source_key,
-                kind=kind,
-                customer_id=customer_id,
-                order_no=order_no,
-                reason=reason[:64],
-                points=points,
-                at=at,
-                memo=memo[:200],
-                details=details or {},
-            )
-            session.add(posting)
-            session.flush()
-            balances = {}
-            for leg, account in zip(legs, accounts, strict=True):
-                after = _move(session, account, leg, at)
-                if after is None:
-                    raise InsufficientPoints(f"{SHORT}(insufficient points: {source_key})")
-                balances[(leg.customer_id, leg.kind.value)] = after
-                session.add(
-                    PointsEntry(
-                        posting_id=posting.id,
-                        account_id=account,
-                        amount=leg.amount,
-                        balance_after=after,
+    posting_id = session.scalar(
+        dialect_insert(session)(PointsPosting)
+        .on_conflict_do_nothing(index_elements=["source_key"])
+        .returning(PointsPosting.id),
+        {
+            "source_key": source_key,
+            "kind": kind,
+            "customer_id": customer_id,
+            "order_no": order_no,
+            "reason": reason[:64],
+            "points": sum(leg.amount for leg in legs if leg.amount > 0),
+            "at": at,
+            "memo": memo[:200],
+            "details": details or {},
+        },
+    )
+    if posting_id is None:
+        known = session.scalar(
+            select(PointsPosting.id).where(PointsPosting.source_key == source_key)
+        )
+        return Posted(int(known or 0), False, {})
+    ordered = sorted(legs, key=lambda leg: not _guarded(leg))
+    accounts = [account_id(session, leg.customer_id, leg.kind, at) for leg in ordered]
+    balances: dict[tuple[int | None, str], int] = {}
+    rows = []
+    for n, (leg, account) in enumerate(zip(ordered, accounts, strict=True)):
+        after = _move(session, account, leg, at) if leg.customer_id is not None else None
+        if leg.customer_id is not None and after is None:
+            for undo, undo_account in zip(ordered[:n], accounts[:n], strict=True):
+                if undo.customer_id is not None:
+                    _move(
+                        session,
+                        undo_account,
+                        Leg(undo.kind, undo.customer_id, -undo.amount, True),
+                        at,
                     )
-                )
-            session.flush()
-    except IntegrityError:
-        # A concurrent transaction posted the same fact first (PostgreSQL): that one stands.
-        known = find_posting(session, source_key)
-        if known is None:
-            raise
-        return Posted(known.id, False, {})
-    return Posted(posting.id, True, balances)
+            session.execute(delete(PointsPosting).where(PointsPosting.id == posting_id))
+            raise InsufficientPoints(f"{SHORT}(insufficient points: {source_key})")
+        if after is not None:
+            balances[(leg.customer_id, leg.kind.value)] = after
+        rows.append(
+            {
+                "posting_id": posting_id,
+                "account_id": account,
+                "amount": leg.amount,
+                "balance_after": after,
+            }
+        )
+    session.execute(insert(PointsEntry), rows)
+    return Posted(posting_id, True, balances)
+
+
+def _guarded(leg: Leg) -> bool:
+    return leg.customer_id is not None and not leg.may_go_negative and leg.amount < 0
 
 
 def _move(session: Session, account: int, leg: Leg, at: datetime) -> int | None:
-    """Add ``leg.amount`` to the account's balance; None when the guard refuses it."""
+    """Add ``leg.amount`` to a customer's account; None when the guard refuses it."""
     statement = update(PointsAccount).where(PointsAccount.id == account)
-    guarded = leg.customer_id is not None and not leg.may_go_negative and leg.amount < 0
-    if guarded:
+    if _guarded(leg):
         statement = statement.where(PointsAccount.balance + leg.amount >= 0)
     result = session.execute(
         statement.values(balance=PointsAccount.balance + leg.amount, updated_at=at)
@@ -158,9 +191,9 @@ def _move(session: Session, account: int, leg: Leg, at: datetime) -> int | None:
 
 
 def reconcile(session: Session) -> Reconciliation:
-    """Prove the ledger: each posting sums to zero (and has ≥ 2 entries), each account's
-    balance equals the sum of its entries, the sum over all accounts is zero, and each
-    customer's open available lots add up to their available balance (when positive)."""
+    """Prove the ledger: each posting sums to zero (and has ≥ 2 entries), each customer
+    account's balance equals the sum of its entries, all entries sum to zero, and each
+    customer's open lots add up to their frozen balance and (when positive) available one."""
     unbalanced = [
         key
         for key, total, count in session.execute(
@@ -190,17 +223,27 @@ def reconcile(session: Session) -> Reconciliation:
             PointsAccount.kind,
         )
     ).all()
-    mismatched = [key for id_, key, balance, _, _ in accounts if balance != (sums.get(id_) or 0)]
-    available = {c: b for _, _, b, c, k in accounts if c is not None and k == AccountKind.AVAILABLE}
-    lots = dict(
-        session.execute(
-            select(PointsLot.customer_id, func.sum(PointsLot.remaining))
-            .where(PointsLot.status == "available")
-            .group_by(PointsLot.customer_id)
-        ).all()
-    )
+    # The brand's accounts keep no running balance (``post``): theirs is the sum of entries.
+    mismatched = [
+        key
+        for id_, key, balance, customer, _ in accounts
+        if customer is not None and balance != (sums.get(id_) or 0)
+    ]
+    held = {(c, k): b for _, _, b, c, k in accounts if c is not None}
+    lots = {
+        (customer, status): int(remaining or 0)
+        for customer, status, remaining in session.execute(
+            select(PointsLot.customer_id, PointsLot.status, func.sum(PointsLot.remaining))
+            .where(PointsLot.status.in_(["available", "frozen"]))
+            .group_by(PointsLot.customer_id, PointsLot.status)
+        )
+    }
+    people = {c for c, _ in held} | {c for c, _ in lots}
     wrong_lots = sorted(
-        c for c in set(available) | set(lots) if (lots.get(c) or 0) != max(available.get(c, 0), 0)
+        c
+        for c in people
+        if lots.get((c, "available"), 0) != max(held.get((c, AccountKind.AVAILABLE), 0), 0)
+        or lots.get((c, "frozen"), 0) != held.get((c, AccountKind.FROZEN), 0)
     )
     postings = session.scalar(select(func.count()).select_from(PointsPosting)) or 0
     return Reconciliation(
@@ -209,5 +252,5 @@ def reconcile(session: Session) -> Reconciliation:
         unbalanced_postings=unbalanced,
         mismatched_accounts=mismatched,
         mismatched_lots=wrong_lots,
-        total=sum(balance for _, _, balance, _, _ in accounts),
+        total=sum(int(total or 0) for total in sums.values()),
     )

@@ -5,9 +5,10 @@ Invariants:
 - a posting has at least two entries and they sum to zero; ``source_key`` (the business fact:
   ``order:{no}:earn``, ``refund:{refund_no}:clawback``) is UNIQUE, so a replayed fact never
   posts twice;
-- an account's ``balance`` is the sum of its entries; it moves only together with an entry,
-  in the posting's transaction (``ledger.post``); only a customer's ``available`` may go below
-  zero, and only through a refund's claw-back (the member then owes the difference);
+- a customer account's ``balance`` is the sum of its entries; it moves only together with an
+  entry, in the posting's transaction (``ledger.post``); only ``available`` may go below zero,
+  and only through a refund's claw-back (the member then owes the difference); the brand's
+  accounts keep no running balance (theirs is the sum of their entries: no hot row);
 - a lot is the points of one earning (an order, a reward, a return): ``remaining`` is what is
   left of it; the remaining of a customer's available lots adds up to their available balance
   when it is positive (nothing when it is not), and they are spent and expire oldest end first.
@@ -76,7 +77,9 @@ class PointsEntry(Base):
     posting_id: Mapped[int] = mapped_column(ForeignKey("points_postings.id"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("points_accounts.id"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
-    balance_after: Mapped[int] = mapped_column(BigInteger)
+    # A customer account's balance after the entry (None on the brand's side, which keeps no
+    # running balance: see ``ledger.post``).
+    balance_after: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class PointsLot(Base):

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from liveloop.loyalty import events
@@ -59,20 +59,20 @@ def new_lot(
     frozen_until: datetime | None = None,
     order_no: str | None = None,
 ) -> None:
-    session.add(
-        PointsLot(
-            customer_id=customer_id,
-            posting_id=posted.posting_id,
-            order_no=order_no,
-            points=points,
-            remaining=points,
-            status=LotStatus.FROZEN if frozen_until is not None else LotStatus.AVAILABLE,
-            earned_at=at,
-            releases_at=frozen_until,
-            expires_at=expires_at,
-        )
+    session.execute(
+        insert(PointsLot),
+        {
+            "customer_id": customer_id,
+            "posting_id": posted.posting_id,
+            "order_no": order_no,
+            "points": points,
+            "remaining": points,
+            "status": LotStatus.FROZEN if frozen_until is not None else LotStatus.AVAILABLE,
+            "earned_at": at,
+            "releases_at": frozen_until,
+            "expires_at": expires_at,
+        },
     )
-    session.flush()
 
 
 def settle_lots(session: Session, customer_id: int) -> None:

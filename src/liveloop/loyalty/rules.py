@@ -17,6 +17,7 @@ from liveloop import spec
 from liveloop.loyalty import events
 from liveloop.loyalty.contracts import BASIC, GOLD, SILVER, TIERS, Benefits
 from liveloop.loyalty.errors import RulesRefused
+from liveloop.loyalty.ledger import RULES_SEEN
 from liveloop.loyalty.models import LoyaltySetting
 
 # The events an interaction rule may reward: the live spec's and the UGC an SDK reports.
@@ -131,14 +132,29 @@ def _load(session: Session, key: str) -> dict[str, Any] | None:
     return dict(row.document) if row is not None else None
 
 
+def _seen(session: Session) -> dict[str, Any]:
+    """The rules this session has read (a consumer's batch reads them once; dropped on any
+    rollback, ``ledger._forget``)."""
+    seen: dict[str, Any] = session.info.setdefault(RULES_SEEN, {})
+    return seen
+
+
 def points_rules(session: Session) -> PointsRules:
-    found = _load(session, POINTS_KEY)
-    return PointsRules.model_validate(found) if found is not None else PointsRules()
+    seen = _seen(session)
+    if POINTS_KEY not in seen:
+        found = _load(session, POINTS_KEY)
+        seen[POINTS_KEY] = PointsRules.model_validate(found) if found is not None else PointsRules()
+    rules: PointsRules = seen[POINTS_KEY]
+    return rules
 
 
 def tier_rules(session: Session) -> TierRules:
-    found = _load(session, TIERS_KEY)
-    return TierRules.model_validate(found) if found is not None else TierRules()
+    seen = _seen(session)
+    if TIERS_KEY not in seen:
+        found = _load(session, TIERS_KEY)
+        seen[TIERS_KEY] = TierRules.model_validate(found) if found is not None else TierRules()
+    rules: TierRules = seen[TIERS_KEY]
+    return rules
 
 
 def _save(session: Session, key: str, document: dict[str, Any], at: datetime, by: str) -> None:
@@ -152,6 +168,7 @@ def _save(session: Session, key: str, document: dict[str, Any], at: datetime, by
 
 def set_points_rules(session: Session, rules: PointsRules, at: datetime, by: str) -> PointsRules:
     _save(session, POINTS_KEY, rules.model_dump(mode="json"), at, by)
+    _seen(session)[POINTS_KEY] = rules
     return rules
 
 
@@ -159,6 +176,7 @@ def set_tier_rules(session: Session, rules: TierRules, at: datetime, by: str) ->
     """Store new thresholds: they apply from the next growth (an upgrade) and the next window's
     end (a downgrade); nobody is regraded now."""
     _save(session, TIERS_KEY, rules.model_dump(mode="json"), at, by)
+    _seen(session)[TIERS_KEY] = rules
     return rules
 
 

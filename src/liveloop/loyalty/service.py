@@ -197,7 +197,7 @@ def ledger_of(
             .limit(page_size)
         )
     )
-    entries: dict[int, list[tuple[str, int, int]]] = {}
+    entries: dict[int, list[tuple[str, int, int | None]]] = {}
     for posting_id, account, amount, balance in session.execute(
         select(
             PointsEntry.posting_id,
@@ -290,11 +290,12 @@ def set_tier_rules(session: Session, new: TierRules, at: datetime, by: str) -> T
 def points_overview(session: Session) -> PointsOverview:
     """The ledger's totals by account kind (the brand's accounts hold the other side of each
     posting, so ``issued`` is negative in the ledger and shown here as points handed out)."""
-    brand = dict(
+    brand = dict(  # the brand's accounts: the sum of their entries (no running balance)
         session.execute(
-            select(PointsAccount.kind, PointsAccount.balance).where(
-                PointsAccount.customer_id.is_(None)
-            )
+            select(PointsAccount.kind, func.sum(PointsEntry.amount))
+            .join(PointsEntry, PointsEntry.account_id == PointsAccount.id)
+            .where(PointsAccount.customer_id.is_(None))
+            .group_by(PointsAccount.kind)
         ).all()
     )
     held = dict(
@@ -312,10 +313,10 @@ def points_overview(session: Session) -> PointsOverview:
         )
     ).one()
     return PointsOverview(
-        issued=-int(brand.get(AccountKind.ISSUED, 0)),
-        redeemed=int(brand.get(AccountKind.REDEEMED, 0)),
-        expired=int(brand.get(AccountKind.EXPIRED, 0)),
-        clawed_back=int(brand.get(AccountKind.CLAWED_BACK, 0)),
+        issued=-int(brand.get(AccountKind.ISSUED) or 0),
+        redeemed=int(brand.get(AccountKind.REDEEMED) or 0),
+        expired=int(brand.get(AccountKind.EXPIRED) or 0),
+        clawed_back=int(brand.get(AccountKind.CLAWED_BACK) or 0),
         available=int(held.get(AccountKind.AVAILABLE, 0) or 0),
         frozen=int(held.get(AccountKind.FROZEN, 0) or 0),
         owed=-int(owing[1] or 0),

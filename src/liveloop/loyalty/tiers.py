@@ -22,12 +22,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveloop.loyalty import events
-from liveloop.loyalty.contracts import BASIC, TIERS
+from liveloop.loyalty.contracts import BASIC, GOLD, TIERS
 from liveloop.loyalty.models import GrowthEntry, LoyaltyMember
 from liveloop.loyalty.rules import TierRules, tier_rules
 from liveloop.loyalty.when import add_months
 from liveloop.profiles import service as profiles
 from liveloop.store.engine import dialect_insert
+
+# Tier names member lists use, as ours (an imported 黑金 is not demoted on the first order).
+IMPORTED = {"普通": BASIC, "普通会员": BASIC, "黑金": GOLD}
 
 
 def rank(tier: str) -> int:
@@ -57,14 +60,15 @@ def ensure_member(
     session: Session, customer_id: int, at: datetime, tz: ZoneInfo, rules: TierRules | None = None
 ) -> LoyaltyMember:
     """The member row, made the first time with a window from ``at``: at the tier the profile
-    already names when it is one of ours (an imported member list is honoured until the first
-    window ends: no downgrade before it), else 基础."""
+    already names when it is one of ours or an ``IMPORTED`` name (a member list is honoured
+    until the first window ends: no downgrade before it), else 基础."""
     member = session.get(LoyaltyMember, customer_id)
     if member is not None:
         return member
     rules = rules or tier_rules(session)
     facts = profiles.person_facts(session, [customer_id]).get(customer_id)
     known = facts.member_tier if facts is not None else None
+    known = IMPORTED.get(known or "", known)
     tier = known if known in TIERS else BASIC
     member = LoyaltyMember(
         customer_id=customer_id,

@@ -125,7 +125,7 @@ def upgrade() -> None:
         sa.Column("posting_id", sa.Integer(), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
-        sa.Column("balance_after", sa.BigInteger(), nullable=False),
+        sa.Column("balance_after", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["account_id"],
             ["points_accounts.id"],
