@@ -17,6 +17,7 @@ from bench import (
     live_understand,
     live_webhook,
     orders_place,
+    payments_notify,
     segment_preview,
 )
 
@@ -38,3 +39,4 @@ if __name__ == "__main__":
     live_sse.main()
     live_report.main()
     orders_place.main()
+    payments_notify.main()

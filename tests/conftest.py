@@ -1,10 +1,12 @@
-"""Shared fixtures: a migrated store per test (SQLite file, or PostgreSQL for ``store_url`` tests),
+"""Shared fixtures: a migrated store per test (SQLite file, or PostgreSQL for ``store_url`` tests;
+each a copy of one migrated once per session, ``empty_…`` for a store nothing has migrated),
 a runtime over it with a manual clock, and an HTTP client against the real app."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -46,31 +48,102 @@ def postgres_unavailable() -> str | None:
     return reason
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A SQLite store migrated once per test session (per xdist worker); each test's store is a
+    copy of it, which opens at the head revision in milliseconds instead of migrating."""
+    path = tmp_path_factory.mktemp("migrated") / "liveloop.db"
+    bootstrap.open_runtime(make_settings(f"sqlite:///{path}")).close()
+    with sqlite3.connect(path) as connection:  # everything in the main file, none in the WAL
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
 @pytest.fixture
-def sqlite_url(tmp_path) -> str:
+def empty_sqlite_url(tmp_path) -> str:
+    """A SQLite store nothing has migrated yet."""
     return f"sqlite:///{tmp_path / 'liveloop.db'}"
 
 
 @pytest.fixture
-def postgres_url(postgres_unavailable) -> Iterator[str]:
-    """A fresh database on the local server, dropped afterwards."""
+def sqlite_url(tmp_path, migrated_sqlite) -> str:
+    """A migrated SQLite store of the test's own."""
+    target = tmp_path / "liveloop.db"
+    shutil.copyfile(migrated_sqlite, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_unavailable) -> Iterator[str | None]:
+    """A PostgreSQL database migrated once per test session, the template of each test's."""
     if postgres_unavailable:
-        pytest.skip(postgres_unavailable)
+        yield None
+        return
+    name = _new_database()
+    bootstrap.open_runtime(make_settings(_url_of(name))).close()
+    try:
+        yield name
+    finally:
+        _drop_database(name)
+
+
+def _url_of(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _new_database(template: str | None = None) -> str:
     name = f"liveloop_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        copied = f' TEMPLATE "{template}"' if template else ""
+        connection.execute(text(f'CREATE DATABASE "{name}"{copied}'))
+    admin.dispose()
+    return name
+
+
+def _drop_database(name: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_unavailable) -> Iterator[str]:
+    """A fresh, empty database on the local server, dropped afterwards."""
+    if postgres_unavailable:
+        pytest.skip(postgres_unavailable)
+    name = _new_database()
     try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield _url_of(name)
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _drop_database(name)
+
+
+@pytest.fixture
+def postgres_url(postgres_unavailable, postgres_template) -> Iterator[str]:
+    """A migrated database of the test's own on the local server (a copy of the session's
+    template), dropped afterwards."""
+    if postgres_unavailable:
+        pytest.skip(postgres_unavailable)
+    name = _new_database(template=postgres_template)
+    try:
+        yield _url_of(name)
+    finally:
+        _drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_store_url(request) -> str:
+    """An empty store on each of SQLite and the local PostgreSQL."""
+    fixture = "empty_sqlite_url" if request.param == "sqlite" else "empty_postgres_url"
+    return request.getfixturevalue(fixture)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_url(request) -> str:
-    """Run the test once on the embedded SQLite store and once on the local PostgreSQL."""
+    """Run the test once on the embedded SQLite store and once on the local PostgreSQL, each
+    migrated."""
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return request.getfixturevalue(fixture)
 

@@ -12,14 +12,17 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from liveloop import __version__, bootstrap, errors
+from liveloop.almanac.api import router as calendar_router
 from liveloop.analytics.api import router as analytics_router
+from liveloop.campaigns.api import router as campaigns_router
 from liveloop.channels import api as channels_api
 from liveloop.clock import Clock
-from liveloop.commerce.api import orders_router
+from liveloop.commerce.api import orders_router, products_router
 from liveloop.commerce.api import router as coupons_router
 from liveloop.config import Settings, get_settings
 from liveloop.console import routes as console
 from liveloop.content.api import router as content_router
+from liveloop.groupbuy.api import router as groupbuy_router
 from liveloop.guides.api import router as guide_tasks_router
 from liveloop.identity.api import router as identity_router
 from liveloop.ingest import api as ingest
@@ -33,10 +36,14 @@ from liveloop.live.api import stream_router as live_stream_router
 from liveloop.live.api import webhook_router as live_webhook_router
 from liveloop.loyalty.api import router as loyalty_router
 from liveloop.metrics import Metrics, MetricsMiddleware
+from liveloop.payments.api import router as payments_router
+from liveloop.presale.api import router as presale_router
 from liveloop.profiles.api import router as profiles_router
 from liveloop.profiles.api import rules_router as tag_rules_router
 from liveloop.runtime import Runtime
 from liveloop.segments.api import router as segments_router
+from liveloop.subscriptions.api import memberships_router
+from liveloop.subscriptions.api import router as subscriptions_router
 from liveloop.system_api import router as system_router
 from liveloop.web.api_keys import router as access_router
 from liveloop.web.openapi import declare_errors
@@ -93,10 +100,18 @@ def create_app(
     app.include_router(segments_router)
     app.include_router(channels_api.router)
     app.include_router(coupons_router)
+    app.include_router(groupbuy_router)
+    app.include_router(presale_router)
     app.include_router(orders_router)
     app.include_router(loyalty_router)
+    app.include_router(subscriptions_router)
+    app.include_router(memberships_router)
+    app.include_router(payments_router)
+    app.include_router(products_router)
     app.include_router(guide_tasks_router)
     app.include_router(journeys_router)
+    app.include_router(calendar_router)
+    app.include_router(campaigns_router)
     event_writer = ingest.mount(app, runtime)
     app.include_router(live_webhook_router)
     console.mount(app, settings)

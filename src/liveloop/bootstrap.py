@@ -29,17 +29,22 @@ from liveloop.clock import Clock
 from liveloop.commerce import jobs as commerce_jobs
 from liveloop.config import Settings
 from liveloop.content import jobs as content_jobs
+from liveloop.groupbuy import jobs as groupbuy_jobs
 from liveloop.guides import service as guides_service
 from liveloop.identity import jobs as identity_jobs
 from liveloop.identity import service as identity_service
+from liveloop.ingest import jobs as ingest_jobs
 from liveloop.journeys import jobs as journeys_jobs
 from liveloop.live import jobs as live_jobs
 from liveloop.live import service as live_service
 from liveloop.loyalty import jobs as loyalty_jobs
+from liveloop.payments import jobs as payments_jobs
+from liveloop.presale import jobs as presale_jobs
 from liveloop.runtime import Runtime
 from liveloop.segments import jobs as segments_jobs
 from liveloop.store.consumers import Consumers
 from liveloop.store.worker import Worker
+from liveloop.subscriptions import jobs as subscriptions_jobs
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +78,16 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
     """Every domain's background work, declared on ``runtime`` (idempotent). ``adapters``
     replaces the channel adapters built from the settings (tests)."""
     identity_jobs.register(runtime)
+    ingest_jobs.register(runtime)
     journeys_jobs.register(runtime)
     channels_jobs.register(runtime, adapters=adapters)
     segments_jobs.register(runtime)
     loyalty_jobs.register(runtime)
     commerce_jobs.register(runtime)
+    groupbuy_jobs.register(runtime)
+    presale_jobs.register(runtime)
+    payments_jobs.register(runtime)
+    subscriptions_jobs.register(runtime)
     analytics_jobs.register(runtime)
     live_jobs.register(runtime, badges=live_badges)
     content_jobs.register(runtime)

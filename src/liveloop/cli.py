@@ -125,6 +125,9 @@ def sources_create(
     rate: Annotated[
         int | None, typer.Option(help="Events per second this source may send (default: no limit)")
     ] = None,
+    order_ledger: Annotated[
+        bool, typer.Option(help="Its Order Completed / Order Refunded events become orders")
+    ] = False,
 ) -> None:
     """Create a source; its write key (and a live platform's signing secret) is printed once."""
     from liveloop.ingest import service as sources
@@ -133,7 +136,12 @@ def sources_create(
     try:
         with transaction(runtime.sessions) as session:
             created = sources.create_source(
-                session, name, runtime.clock.now(), kind=kind, rate_limit_per_s=rate
+                session,
+                name,
+                runtime.clock.now(),
+                kind=kind,
+                rate_limit_per_s=rate,
+                order_ledger=order_ledger,
             )
     except sources.SourceError as exc:
         err.print(f"[red]{exc}[/red]")
@@ -164,6 +172,30 @@ def sources_list() -> None:
             "active" if source.active else "disabled",
         )
     console.print(table)
+    ledgers = [source.name for source in rows if source.order_ledger]
+    if ledgers:
+        console.print(f"Order ledgers (their Order Completed become orders): {', '.join(ledgers)}")
+
+
+@sources_app.command("ledger")
+def sources_ledger(
+    name: str,
+    on: Annotated[
+        bool, typer.Option("--on/--off", help="Mark or unmark as an order ledger")
+    ] = True,
+) -> None:
+    """Mark a source as an order ledger: its Order Completed / Order Refunded become orders."""
+    from liveloop.ingest import service as sources
+
+    runtime = _open()
+    try:
+        with transaction(runtime.sessions) as session:
+            sources.set_order_ledger(session, name, on)
+    except sources.SourceError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    state = "is an order ledger now" if on else "is no longer an order ledger"
+    console.print(f"Source {name} {state}.")
 
 
 @sources_app.command("disable")
@@ -220,6 +252,34 @@ def import_customers_command(
 ) -> None:
     """Import members/customers; bad rows go to FILE.rejects.csv with reasons."""
     _import("customers", path, rejects)
+
+
+@import_app.command("products")
+def import_products_command(
+    path: Path,
+    rejects: Annotated[Path | None, typer.Option(help="Where to write rejected rows")] = None,
+) -> None:
+    """Import products/SKUs (CSV or Excel, keyed by SKU); bad rows go to FILE.rejects.csv with
+    their row, columns and reason."""
+    from liveloop.ingest.service import ImportFileError, import_products
+
+    if not path.is_file():
+        err.print(f"[red]No such file: {path}[/red]")
+        raise typer.Exit(2)
+    runtime = _open()
+    try:
+        with console.status(f"importing products from {path.name}"):
+            report = import_products(runtime.sessions, path, runtime.clock.now(), rejects)
+    except ImportFileError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(
+        f"{report.rows} rows: {report.created} products created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.rejected)} rows rejected."
+    )
+    if report.rejects_file:
+        console.print(f"Rejected rows and reasons: {report.rejects_file}")
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -917,6 +977,43 @@ def _comments_of(content: str) -> list[str]:
     rows = csv.reader(content.splitlines()[1:], delimiter="\t", quoting=csv.QUOTE_NONE)
     at = columns.index("text")
     return [row[at] for row in rows if len(row) > at and row[at].strip()]
+
+
+WEEKDAYS = "一二三四五六日"
+
+
+@app.command("calendar")
+def calendar_year(
+    year: Annotated[int, typer.Argument(help="The year, e.g. 2026")],
+    kind: Annotated[
+        str | None, typer.Option(help="Only this kind: 节气, 节日, 电商节 or 品牌日")
+    ] = None,
+) -> None:
+    """营销日历: a year's 节气 (with their moments in the brand's zone), festivals, commerce
+    days and the brand's own dates."""
+    from liveloop.almanac import service as almanac
+    from liveloop.almanac.contracts import DayKind
+
+    if kind is not None and kind not in {k.value for k in DayKind}:
+        err.print(f"[red]--kind 只能是 节气、节日、电商节 或 品牌日, 不是 {kind!r}[/red]")
+        raise typer.Exit(2)
+    runtime = _open()
+    tz = runtime.settings.tz
+    try:
+        with transaction(runtime.read_sessions) as session:
+            days = almanac.days_between(session, date(year, 1, 1), date(year, 12, 31), tz=tz)
+    except (almanac.CalendarError, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    table = Table("日期", "星期", "名称", "类别", f"时刻 ({tz.key})", title=f"{year} 营销日历")
+    for day in days:
+        if kind is not None and day.kind != kind:
+            continue
+        moment = day.moment.strftime("%H:%M:%S") if day.moment is not None else ""
+        table.add_row(
+            day.date.isoformat(), WEEKDAYS[day.date.weekday()], day.name, day.kind.value, moment
+        )
+    console.print(table)
 
 
 if __name__ == "__main__":  # pragma: no cover

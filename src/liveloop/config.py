@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     # living (企业微信直播) app whose watch statistics the connector pulls after a show.
     live_retention_days: int = Field(default=1095, ge=1, le=36500)
     wecom_living_secret: SecretStr | None = None
+    # Live: the question queue's suggested answers written by an LLM through an
+    # OpenAI-compatible endpoint (the base URL its /chat/completions hangs under, the model,
+    # the key); unset, the template or the operator's 话术 answers (docs/live.md).
+    live_answer_llm_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    live_answer_llm_model: str | None = Field(default=None, min_length=1, max_length=128)
+    live_answer_llm_key: SecretStr | None = None
     # Loyalty: an order's points stay frozen this many days after it was paid (the after-sales
     # window in which a refund claws them back from the frozen balance).
     after_sales_days: int = Field(default=7, ge=0, le=365)
@@ -107,6 +113,22 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_from: str = "liveloop <noreply@localhost>"
     smtp_starttls: bool = True
+    # WeChat Pay v3 (docs/payments.md): 商户号, the 小程序's appid, the APIv3 key, the merchant
+    # API certificate's private key (PEM path) and serial, the platform public key (PEM path)
+    # and its id (Wechatpay-Serial). All optional: without them a signed local provider
+    # (payments.localpay) with a key pair generated per data dir serves the demo.
+    wechatpay_mchid: str | None = None
+    wechatpay_appid: str | None = None
+    wechatpay_apiv3_key: SecretStr | None = None
+    wechatpay_private_key: Path | None = None
+    wechatpay_cert_serial: str | None = None
+    wechatpay_platform_public_key: Path | None = None
+    wechatpay_platform_key_id: str | None = None
+    # Where WeChat Pay is asked (tests: a local server) and where it sends its notifications.
+    wechatpay_api_base: str = "https://api.mch.weixin.qq.com"
+    wechatpay_notify_url: str = "http://127.0.0.1:8000/v1/payments/wechatpay/notify"
+    # The local provider's keys (default: beside a SQLite store, else ./liveloop-wechatpay).
+    wechatpay_local_dir: Path | None = None
     # Guard rails, applied at send time in this order: consent/unsubscribe, frequency caps,
     # quiet hours, rate limits. Marketing on these channels needs an explicit opt-in (a consent
     # row with granted=true); elsewhere no row means allowed until the person says no.
@@ -143,6 +165,14 @@ class Settings(BaseSettings):
             return Path(self.database_url.removeprefix(prefix) + ".snapshot")
         return Path("liveloop-snapshot")
 
+    def wechatpay_local_path(self) -> Path:
+        if self.wechatpay_local_dir is not None:
+            return self.wechatpay_local_dir
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
+            return Path(self.database_url.removeprefix(prefix) + ".wechatpay")
+        return Path("liveloop-wechatpay")
+
     @field_validator("display_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -165,6 +195,11 @@ class Settings(BaseSettings):
             raise UnsafeSettings(
                 f"LIVELOOP_LIVE_RETENTION_DAYS must be at least {MIN_LIVE_RETENTION_DAYS} "
                 "(3 years) in prod mode: live interaction records are kept that long"
+            )
+        if (self.live_answer_llm_url is None) != (self.live_answer_llm_model is None):
+            raise ValueError(
+                "LIVELOOP_LIVE_ANSWER_LLM_URL and LIVELOOP_LIVE_ANSWER_LLM_MODEL go together: "
+                "set both to have an LLM write the live answers, or neither"
             )
         if self.mode != "dev" and len(self.secret_key) < 32:
             raise UnsafeSettings("LIVELOOP_SECRET_KEY must be at least 32 characters in prod mode")

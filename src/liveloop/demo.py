@@ -27,15 +27,18 @@ from sqlalchemy.engine import make_url
 from liveloop import bootstrap
 from liveloop.access import service as access
 from liveloop.access.contracts import Role
+from liveloop.almanac import service as almanac
 from liveloop.analytics.service import run_analytics
+from liveloop.campaigns import service as campaigns
 from liveloop.commerce import service as commerce
 from liveloop.config import Settings
+from liveloop.errors import DomainError
 from liveloop.ingest import service as ingest
 from liveloop.journeys.service import builtins, switch_on
 from liveloop.live import service as lives
 from liveloop.profiles.service import count_customers
 from liveloop.runtime import Runtime
-from liveloop.sim import rooms
+from liveloop.sim import groupbuys, rooms, subscribers
 from liveloop.sim.config import SimConfig
 from liveloop.sim.load import LoadReport, load_simulation, load_state
 from liveloop.sim.replay import OnAir, Webhook
@@ -44,6 +47,8 @@ from liveloop.sim.shows import Show, ShowConfig
 from liveloop.store.engine import transaction
 
 DEMO_USER = "demo"
+CAMPAIGN, CAMPAIGN_DAY = "dongzhi-dumplings", "冬至"  # the demo's calendar campaign
+log = logging.getLogger(__name__)
 SHOW_ROOM = "main"
 SHOW_STOCK = 500  # each shelf product's live allocation in the running show
 SHOW_SOURCE = "演示直播间"  # the live-platform source the demo's running show comes in through
@@ -137,8 +142,12 @@ def build(runtime: Runtime, config: SimConfig, stages: Stages) -> Built:
         # The built-in journeys, switched on for the last week of the simulation: people those
         # days' events let in are followed up as the worker catches up.
         now = runtime.clock.now()
+        groupbuys.plant(session, now)  # 拼团 and 预售; closed and refunded by the tasks below
         for key in builtins():
             switch_on(session, key, by=DEMO_USER, now=now, since=now - JOURNEYS_SINCE)
+    with transaction(runtime.sessions) as session:
+        # 周期购 and 醋文化会员 with a little history, for the console's 订阅 page.
+        subscribers.plant(session, runtime.clock.now(), runtime.settings.tz)
     with stages.stage(STAGES[1]):
         bootstrap.wire(runtime)
         runtime.consumers.run_until_idle(runtime.sessions, runtime.clock)
@@ -154,9 +163,43 @@ def build(runtime: Runtime, config: SimConfig, stages: Stages) -> Built:
 
 
 def _next_show(runtime: Runtime) -> None:
-    """The rooms and the next weekly show (每周三晚8点 主食健康课) with its shelf and offers."""
+    """The rooms and the next weekly show (每周三晚8点 主食健康课) with its shelf and offers,
+    and the coming 冬至's campaign (营销日历)."""
     with transaction(runtime.sessions) as session:
         prepare_next_show(session, runtime.clock.now(), runtime.settings.tz)
+    _calendar_campaign(runtime)
+
+
+def _calendar_campaign(runtime: Runtime) -> None:
+    """The coming 冬至 饺子专场 (its show and its journey), scheduled once per year: in the
+    first room free that evening; skipped with a line in the log when none is, or when it is
+    too late for this year's (the show's time is past)."""
+    tz, now = runtime.settings.tz, runtime.clock.now()
+    with transaction(runtime.read_sessions) as session:
+        today = now.astimezone(tz).date()
+        coming = almanac.next_day(session, CAMPAIGN_DAY, today - timedelta(days=1), tz=tz)
+    if coming is None:
+        return
+    for room in rooms.ROOMS:
+        try:
+            with transaction(runtime.sessions) as session:
+                campaigns.schedule_campaign(
+                    session,
+                    CAMPAIGN,
+                    coming.date.year,
+                    room=room[0],
+                    now=now,
+                    by=DEMO_USER,
+                    tz=tz,
+                    host="小禾",
+                )
+            return
+        except lives.LiveConflict:
+            continue  # that room has a show then: try the next
+        except DomainError as exc:
+            log.info("demo: the %s campaign is not scheduled: %s", CAMPAIGN, exc)
+            return
+    log.info("demo: no room is free for the %s campaign", CAMPAIGN)
 
 
 def login_file(settings: Settings) -> Path:

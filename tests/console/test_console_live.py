@@ -71,9 +71,9 @@ def test_the_live_page_shows_rooms_and_the_schedule_in_chinese(client, runtime):
 
     detail = client.get(f"/console/live/{show.id}").text
     assert "五常大米 5kg" in detail and 'value="49.90"' in detail and 'value="200"' in detail
-    assert (
-        "直播间满99减10" in detail and "评论口令「主食健康」" in detail and "燕麦片 1kg" in detail
-    )
+    # The prepared offers in their form: the coupon template chosen, the 福袋's prize and 口令.
+    assert '<option value="LIVE10" selected>直播间满99减10</option>' in detail
+    assert 'value="OATS-1KG"' in detail and 'value="主食健康"' in detail
     assert "¥800.00" in detail and "¥1,100.00" in detail
     assert "xiaohe" in detail and "ck" in detail and "未开播" in detail
 
@@ -136,6 +136,58 @@ def test_an_operator_schedules_a_show_and_edits_its_shelf_by_form(client, runtim
     assert too_dear.status_code == 422 and "高于原价" in too_dear.text
     with transaction(runtime.read_sessions) as session:
         assert len(lives.shelf_of(session, show.id)) == 2
+
+
+def test_an_operator_prepares_the_shows_coupons_and_lucky_bags_by_form(client, runtime):
+    show, _ = _brand(runtime)
+    csrf = _login(client, runtime, "wang", "operator")
+    page = client.get(f"/console/live/{show.id}").text
+    assert 'data-testid="offers-form"' in page and "直播间满99减10" in page  # templates listed
+    saved = client.post(
+        f"/console/live/{show.id}/offers",
+        data={
+            "csrf_token": csrf,
+            "kind": ["coupon", "lucky_bag", "coupon"],
+            "title": ["满99减10", "口令福袋", ""],
+            "coupon_template": ["LIVE10", "LIVE10", ""],
+            "prize_sku": ["", "", ""],
+            "quantity": ["100", "20", ""],
+            "comment_keyword": ["", "健康课", ""],
+            "watch_minutes": ["", "5", ""],
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    with transaction(runtime.read_sessions) as session:
+        offers = lives.offers_of(session, show.id)
+    assert [(o.kind, o.title, o.quantity, dict(o.conditions)) for o in offers] == [
+        ("coupon", "满99减10", 100, {}),
+        ("lucky_bag", "口令福袋", 20, {"comment_keyword": "健康课", "watch_minutes": 5}),
+    ]
+    # A 福袋 for everyone is refused with the reason, and nothing changes.
+    refused = client.post(
+        f"/console/live/{show.id}/offers",
+        data={
+            "csrf_token": csrf,
+            "kind": ["lucky_bag"],
+            "title": ["人人有份"],
+            "coupon_template": ["LIVE10"],
+            "quantity": ["5"],
+        },
+    )
+    assert refused.status_code == 422 and "福袋" in refused.text
+    bad_number = client.post(
+        f"/console/live/{show.id}/offers",
+        data={
+            "csrf_token": csrf,
+            "title": ["券"],
+            "coupon_template": ["LIVE10"],
+            "quantity": ["x"],
+        },
+    )
+    assert bad_number.status_code == 422 and "数量需要是正整数" in bad_number.text
+    with transaction(runtime.read_sessions) as session:
+        assert len(lives.offers_of(session, show.id)) == 2
 
 
 def test_a_host_sees_only_their_rooms_and_puts_their_show_on_air(client, runtime):

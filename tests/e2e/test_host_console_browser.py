@@ -1,8 +1,9 @@
 """直播中控 in Chromium, as a newcomer sees it: a show on air in room main, a short simulated
 show replayed through the real signed webhook into a real server whose background work runs
 (the live feed, the consumers), and the host console moving with it — figures, question
-clusters, the planted viewer drop and its one-click action, the shortcut help, a ``<script>``
-comment shown as text; then the show ends and its report shows figures and follow-up audiences.
+clusters, a 金卡 member's arrival (a customer of the store, known by her member number), the
+planted viewer drop and its one-click action, the shortcut help, a ``<script>`` comment shown as
+text; then the show ends and its report shows figures and follow-up audiences.
 Both pages hold at 1366 px and at a tablet's 1024 px."""
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ import pytest
 from liveloop import bootstrap
 from liveloop.access.service import create_user
 from liveloop.commerce.service import ProductSpec, products_by_sku, upsert_product
+from liveloop.identity import service as identity
+from liveloop.identity.contracts import IdentityType
 from liveloop.live import service as lives
+from liveloop.profiles import service as profiles
 from liveloop.runtime import Runtime
 from liveloop.sim import rooms
 from liveloop.sim.catalog import CATALOG
@@ -77,6 +81,13 @@ def test_the_host_console_follows_a_show_and_its_report_follows_the_end(
     began = now - timedelta(seconds=show.seconds + 60)  # the replay at speed 0 ends now
     with transaction(runtime.sessions) as session:
         create_user(session, "wang", "operator", now, password="s3cret-pass")
+        identity.create_customer_with_identities(
+            session,
+            profiles.NewCustomer(name="王金卡", member_tier="金卡"),
+            {IdentityType.MEMBER_NO: "M0001"},
+            now,
+            source="test",
+        )
         for s in CATALOG:
             upsert_product(
                 session, ProductSpec(s.sku, s.name, s.category, s.price, s.shelf_life_days), now
@@ -151,13 +162,20 @@ def test_the_host_console_follows_a_show_and_its_report_follows_the_end(
                 webhook,
                 [
                     {
+                        "id": "gold-member-joins",
+                        "type": "viewer_joined",
+                        "occurred_at": datetime.now(UTC).isoformat(),
+                        "viewer": {"user_id": "M0001", "nickname": "王金卡"},
+                        "live_session_id": on_air.id,
+                    },
+                    {
                         "id": "script-comment-1",
                         "type": "comment",
                         "occurred_at": datetime.now(UTC).isoformat(),
                         "viewer": {"anonymous_id": "curious-1", "nickname": "<b>小明</b>"},
                         "data": {"text": SCRIPT},
                         "live_session_id": on_air.id,
-                    }
+                    },
                 ],
             )
 
@@ -183,7 +201,12 @@ def test_the_host_console_follows_a_show_and_its_report_follows_the_end(
         assert "<b>小明</b>" in comment.inner_text()
         assert page.query_selector("[data-testid=comments] script") is None
         assert page.query_selector("[data-testid=comments] img") is None
-        vip = page.query_selector("[data-testid=people] li .badge")
+        # The 金卡 member's arrival: an alert with what to thank her for, and her badge.
+        welcome = page.locator("[data-testid=alerts] li.alert", has_text="金卡").first
+        welcome.wait_for(timeout=20_000)
+        assert "进入直播间" in welcome.inner_text()
+        badge = page.locator("[data-testid=people] li", has_text="金卡").first
+        badge.wait_for(timeout=20_000)
         page.screenshot(path=f"{shots}/live-host.png", full_page=True)
         assert _page_width(page) <= 1366
 
@@ -242,7 +265,3 @@ def test_the_host_console_follows_a_show_and_its_report_follows_the_end(
         assert _page_width(page) <= 1024
 
     assert dialogs == [] and errors == []
-    # A VIP arrival needs the simulated viewers resolved to the CRM's customers, which this
-    # store does not hold; when a badge shows, it names who they are.
-    if vip is not None:
-        assert vip.inner_text().strip()

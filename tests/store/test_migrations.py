@@ -19,9 +19,9 @@ from liveloop.store.eventlog import Event, NewEvent
 
 
 @pytest.fixture
-def fresh_engine(store_url: str) -> Iterator[Engine]:
+def fresh_engine(empty_store_url: str) -> Iterator[Engine]:
     """An engine on an empty store that nothing has migrated yet."""
-    engine = make_engine(store_url)
+    engine = make_engine(empty_store_url)
     yield engine
     engine.dispose()
 

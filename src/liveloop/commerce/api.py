@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from liveloop.access.contracts import Role
 from liveloop.access.service import Principal
+from liveloop.commerce.catalog.api import router as products_router  # noqa: F401 - for the app
 from liveloop.commerce.contracts import CouponStatus
 from liveloop.commerce.coupons import issuing, listing, templates
 from liveloop.commerce.coupons.errors import UnknownCustomer

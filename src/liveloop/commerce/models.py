@@ -17,7 +17,12 @@ from liveloop.store.base import Base, JSONDoc, Money, UTCDateTime, utcnow
 
 
 class Product(Base):
-    """A sellable SKU."""
+    """A sellable SKU (one 规格 of a product; the product itself, the SPU, is ``spu``).
+
+    Where it is sold: ``pool`` names a regional pool (``commerce.catalog.models.RegionalPool``,
+    e.g. 籼米 south, 粳米 north) and then only that pool's provinces may buy it; without a pool,
+    ``regions`` lists the provinces (older rows), and empty ``regions`` means nationwide.
+    Seasonality: ``months_on_sale`` (1-12; None means all year) ⊇ ``peak_months``."""
 
     __tablename__ = "products"
 
@@ -32,6 +37,15 @@ class Product(Base):
     regions: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The product (SPU) this SKU is one 规格 of, and that 规格's label ("5kg", "10kg").
+    spu: Mapped[str | None] = mapped_column(String(32), index=True)
+    spec: Mapped[str | None] = mapped_column(String(32))
+    pool: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("regional_pools.name"), index=True
+    )
+    months_on_sale: Mapped[list[int] | None] = mapped_column(JSONDoc)
+    peak_months: Mapped[list[int] | None] = mapped_column(JSONDoc)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, onupdate=utcnow)
 
 
 class Order(Base):
@@ -238,3 +252,7 @@ profiles.declare_merge_policy(
         "and redemption count everyone merged into the holder (merged_into)"
     ),
 )
+
+
+# The catalog's own tables (regional pools) live with the catalog.
+from liveloop.commerce.catalog.models import RegionalPool as RegionalPool  # noqa: E402

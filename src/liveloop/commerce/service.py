@@ -19,6 +19,28 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveloop.commerce import events
+from liveloop.commerce.catalog.errors import CatalogError as CatalogError
+from liveloop.commerce.catalog.errors import ProductConflict as ProductConflict
+from liveloop.commerce.catalog.errors import ProductRefused as ProductRefused
+from liveloop.commerce.catalog.errors import UnknownProduct as UnknownProduct
+from liveloop.commerce.catalog.importing import ProductImport as ProductImport
+from liveloop.commerce.catalog.importing import RejectedRow as RejectedRow
+from liveloop.commerce.catalog.importing import import_product_rows as import_product_rows
+from liveloop.commerce.catalog.pools import PoolView as PoolView
+from liveloop.commerce.catalog.pools import list_pools as list_pools
+from liveloop.commerce.catalog.pools import put_pool as put_pool
+from liveloop.commerce.catalog.products import ProductDetail as ProductDetail
+from liveloop.commerce.catalog.products import ProductDraft as ProductDraft
+from liveloop.commerce.catalog.products import ProductPage as ProductPage
+from liveloop.commerce.catalog.products import ProductView as ProductView
+from liveloop.commerce.catalog.products import activate_product as activate_product
+from liveloop.commerce.catalog.products import categories as categories
+from liveloop.commerce.catalog.products import create_product as create_product
+from liveloop.commerce.catalog.products import deactivate_product as deactivate_product
+from liveloop.commerce.catalog.products import get_product as get_product
+from liveloop.commerce.catalog.products import list_products as list_products
+from liveloop.commerce.catalog.products import sellable_in as sellable_in
+from liveloop.commerce.catalog.products import update_product as update_product
 from liveloop.commerce.commission import leader_commission as leader_commission
 from liveloop.commerce.contracts import COUNTED_STATUSES, CommerceError, OrderStatus
 from liveloop.commerce.coupons.errors import CouponError as CouponError
@@ -38,6 +60,7 @@ from liveloop.commerce.coupons.templates import TemplateSpec as TemplateSpec
 from liveloop.commerce.coupons.templates import TemplateView as TemplateView
 from liveloop.commerce.coupons.templates import create_template as create_template
 from liveloop.commerce.coupons.templates import get_template as get_template
+from liveloop.commerce.coupons.templates import list_templates as list_templates
 from liveloop.commerce.models import CouponTemplate, Order, OrderItem, Product
 from liveloop.commerce.orders.buyers import BUYER_TYPES as BUYER_TYPES
 from liveloop.commerce.orders.buyers import resolve_buyer as resolve_buyer

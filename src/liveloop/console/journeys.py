@@ -49,6 +49,7 @@ STEP_NAMES = {
 TRIGGER_NAMES = {
     "date": "日期触发",
     "schedule": "定时触发",
+    "calendar": "营销日历触发",
     segment_events.SEGMENT_ENTERED: "进入分群",
 }
 

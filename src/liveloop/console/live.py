@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from liveloop.access.contracts import Role
 from liveloop.access.service import ConsoleLogin
+from liveloop.commerce import service as commerce
 from liveloop.console.auth import ConsoleUser, check_csrf
 from liveloop.console.live_report import ASPECT_NAMES
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.live import service as lives
-from liveloop.live.contracts import MEMBER_TIERS, LivePlatform
+from liveloop.live.contracts import MEMBER_TIERS, LivePlatform, OfferKind
 from liveloop.runtime import Runtime
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
 
@@ -299,6 +300,7 @@ def _show_page(
     except lives.UnknownShow:
         raise HTTPException(404, "没有这场直播") from None
     shelf = lives.shelf_of(session, show.id)
+    offers = lives.offers_of(session, show.id)
     context = {
         "user": user,
         "page": "live",
@@ -306,8 +308,10 @@ def _show_page(
         "room_name": lives.room_name(session, show.room),
         "shelf": shelf,
         "blank_rows": range(max(3, 8 - len(shelf))),
-        "offers": lives.offers_of(session, show.id),
+        "offers": offers,
         "offer_kinds": OFFER_KINDS,
+        "offer_rows": range(max(2, 4 - len(offers))),
+        "coupon_templates": [t for t in commerce.list_templates(session) if t.active],
         "status_names": lives.STATUS_NAMES,
         "editor": user.principal.role in EDITORS and show.status in ("scheduled", "live"),
         "airs": user.principal.role in ON_AIR,
@@ -372,6 +376,85 @@ async def edit_shelf(
     try:
         items = _shelf_items(sku, live_price, stock, on_shelf)
         lives.set_shelf(session, live_id, items, scope)
+    except lives.UnknownShow:
+        raise HTTPException(404, "没有这场直播") from None
+    except lives.LiveError as exc:
+        return _show_page(
+            request, user, session, runtime, live_id, error=str(exc), status=exc.status
+        )
+    return RedirectResponse(f"/console/live/{live_id}", status_code=303)
+
+
+def _offer_kind(value: str) -> OfferKind:
+    try:
+        return OfferKind(value or OfferKind.COUPON)
+    except ValueError:
+        raise lives.LiveRefused("权益类型只能是优惠券或福袋") from None
+
+
+def _offer_specs(
+    kinds: list[str],
+    titles: list[str],
+    templates: list[str],
+    prizes: list[str],
+    quantities: list[str],
+    keywords: list[str],
+    minutes: list[str],
+) -> list[lives.OfferSpec]:
+    def at(values: list[str], n: int) -> str:
+        return values[n].strip() if n < len(values) else ""
+
+    offers = []
+    for n, title in enumerate(titles):
+        title = title.strip()
+        template, prize, quantity = at(templates, n), at(prizes, n), at(quantities, n)
+        keyword, watch = at(keywords, n), at(minutes, n)
+        if not any((title, template, prize, quantity, keyword, watch)):
+            continue  # an empty row of the form
+        if not title:
+            raise lives.LiveRefused(f"第 {n + 1} 个权益缺少名称")
+        if not quantity.isdigit() or len(quantity) > 8:
+            raise lives.LiveRefused(f"「{title}」的数量需要是正整数")
+        if watch and (not watch.isdigit() or len(watch) > 4):
+            raise lives.LiveRefused(f"「{title}」的观看分钟数需要是正整数")
+        offers.append(
+            lives.OfferSpec(
+                kind=_offer_kind(at(kinds, n)),
+                title=title,
+                quantity=int(quantity),
+                coupon_template=template or None,
+                prize_sku=prize or None,
+                conditions=lives.OfferConditions(
+                    comment_keyword=keyword or None, watch_minutes=int(watch) if watch else None
+                ),
+            )
+        )
+    return offers
+
+
+@router.post("/console/live/{live_id}/offers", response_class=HTMLResponse)
+async def edit_offers(
+    request: Request,
+    live_id: ShowId,
+    user: ConsoleUser,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    kind: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006 - FastAPI's form default
+    title: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006
+    coupon_template: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006
+    prize_sku: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006
+    quantity: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006
+    comment_keyword: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006
+    watch_minutes: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006
+) -> Response:
+    _editor(user)
+    await check_csrf(request, user.csrf_token)
+    scope = lives.rooms_of(session, user.principal)
+    try:
+        offers = _offer_specs(
+            kind, title, coupon_template, prize_sku, quantity, comment_keyword, watch_minutes
+        )
+        lives.set_offers(session, live_id, offers, runtime.clock.now(), scope)
     except lives.UnknownShow:
         raise HTTPException(404, "没有这场直播") from None
     except lives.LiveError as exc:

@@ -19,6 +19,8 @@ from liveloop.access.service import attempt_login, end_console_session, start_co
 from liveloop.config import Settings
 from liveloop.console import (
     analytics,
+    calendar,
+    groupbuy,
     guides,
     journeys,
     live,
@@ -27,8 +29,10 @@ from liveloop.console import (
     members,
     messages,
     orders,
+    products,
     segments,
     sources,
+    subscriptions,
 )
 from liveloop.console.auth import (
     LOGIN_CSRF_COOKIE,
@@ -76,10 +80,14 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(analytics.router)
     app.include_router(messages.router)
     app.include_router(guides.router)
+    app.include_router(groupbuy.router)
     app.include_router(orders.router)
     app.include_router(members.router)
+    app.include_router(products.router)
+    app.include_router(subscriptions.router)
     app.include_router(segments.router)
     app.include_router(journeys.router)
+    app.include_router(calendar.router)
     app.include_router(live.router)
     app.include_router(live_report.router)
     app.include_router(live_host.router)

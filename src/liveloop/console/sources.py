@@ -1,5 +1,7 @@
 """Console page 数据源 (sources): list the sources and create one, showing its write key (and a
-live platform's signing secret) once. Admins and operators only."""
+live platform's signing secret) once; mark a source as an order ledger (订单来源: its Order
+Completed / Order Refunded become orders) and see the ledger events it had refused, and why.
+Admins and operators only."""
 
 from __future__ import annotations
 
@@ -17,13 +19,17 @@ from liveloop.ingest.service import (
     SourceError,
     SourceKind,
     create_source,
+    ledger_refusals,
     list_sources,
+    refusal_counts,
+    set_order_ledger,
 )
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
 
 router = APIRouter(include_in_schema=False)
 
 ALLOWED = {Role.ADMIN, Role.OPERATOR}
+REFUSALS_SHOWN = 50
 KIND_NAMES = {
     SourceKind.MINI_PROGRAM: "小程序",
     SourceKind.H5_LIVE: "H5 直播页",
@@ -55,6 +61,8 @@ def _page(
         "user": user,
         "page": "sources",
         "sources": list_sources(session),
+        "refused": refusal_counts(session),
+        "refusals": ledger_refusals(session, limit=REFUSALS_SHOWN),
         "kinds": KIND_NAMES,
         "created": created,
         "error": error,
@@ -83,6 +91,7 @@ async def create(
     name: Annotated[str, Form(max_length=64, pattern=NO_CONTROL_CHARS)] = "",
     kind: Annotated[SourceKind, Form()] = SourceKind.SERVER,
     rate: Annotated[str, Form(max_length=9)] = "",
+    order_ledger: Annotated[bool, Form()] = False,
 ) -> Response:
     _allowed(user)
     await check_csrf(request, user.csrf_token)
@@ -93,8 +102,32 @@ async def create(
         rate_limit = int(rate)
     try:
         created = create_source(
-            session, name, runtime.clock.now(), kind=kind, rate_limit_per_s=rate_limit
+            session,
+            name,
+            runtime.clock.now(),
+            kind=kind,
+            rate_limit_per_s=rate_limit,
+            order_ledger=order_ledger,
         )
     except SourceError as exc:
         return _page(request, user, session, runtime, error=str(exc), status=400)
     return _page(request, user, session, runtime, created=created, status=201)
+
+
+@router.post("/console/sources/ledger", response_class=HTMLResponse)
+async def switch_ledger(
+    request: Request,
+    user: ConsoleUser,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    name: Annotated[str, Form(max_length=64, pattern=NO_CONTROL_CHARS)] = "",
+    on: Annotated[bool, Form()] = False,
+) -> Response:
+    """Mark or unmark a source as an order ledger."""
+    _allowed(user)
+    await check_csrf(request, user.csrf_token)
+    try:
+        set_order_ledger(session, name, on)
+    except SourceError as exc:
+        return _page(request, user, session, runtime, error=str(exc), status=404)
+    return _page(request, user, session, runtime)

@@ -13,5 +13,6 @@ class IdentityType(StrEnum):
     PHONE = "phone"
     OPENID = "openid"
     DOUYIN_ID = "douyin_id"
+    EMAIL = "email"
     DEVICE_ID = "device_id"
     ANONYMOUS_ID = "anonymous_id"

@@ -3,7 +3,8 @@
 Segment's fields map to our identifier types:
 - ``userId`` → member_no (the brand's own member/user number);
 - ``anonymousId`` → anonymous_id (a device- or browser-scoped id);
-- ``traits.phone`` (identify: stored under ``properties.traits``) → phone;
+- ``traits.phone`` / ``traits.email`` (identify: stored under ``properties.traits``), and the
+  same in ``context.traits`` (RudderStack's SDKs send an identify's traits there) → phone, email;
 - ``context.externalIds: [{"type": "unionid", "id": …}, …]`` → that type (unionid, openid,
   douyin_id, phone, member_no, device_id); unknown types are ignored;
 - ``context.device.id`` → device_id;
@@ -34,9 +35,10 @@ def event_identifiers(
 
     add(IdentityType.MEMBER_NO, user_id)
     add(IdentityType.ANONYMOUS_ID, anonymous_id)
-    traits = properties.get("traits")
-    if isinstance(traits, Mapping):
-        add(IdentityType.PHONE, traits.get("phone"))
+    for traits in (properties.get("traits"), context.get("traits")):
+        if isinstance(traits, Mapping):
+            add(IdentityType.PHONE, traits.get("phone"))
+            add(IdentityType.EMAIL, traits.get("email"))
     add(IdentityType.ANONYMOUS_ID, properties.get("previousId"))
     external = context.get("externalIds")
     if isinstance(external, list):

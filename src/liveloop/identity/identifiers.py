@@ -55,6 +55,7 @@ class IdentityConflict(DomainError):
 
 # A mainland mobile number as sources write it: 13812345678, +8613812345678, +86 138 1234 5678,
 # 86-13812345678, 138-1234-5678. Anything else goes through phonenumbers.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CN_MOBILE = re.compile(r"^(?:\+?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})$")
 
 
@@ -82,6 +83,11 @@ def normalise(kind: IdentityType | str, value: str) -> str:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if len(cleaned) > 128:
         raise InvalidIdentifier(f"{kind.value} is longer than 128 characters")
+    if kind is IdentityType.EMAIL:
+        # Compared case-blind: mail systems treat the whole address so in practice.
+        if not _EMAIL.match(cleaned):
+            raise InvalidIdentifier(f"email {value!r} is not an e-mail address")
+        return cleaned.lower()
     return cleaned
 
 

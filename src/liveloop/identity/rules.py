@@ -7,8 +7,9 @@
 | phone        | 3        | yes    | 1                  |
 | openid       | 4        | yes    | 2  (mini-program, official account) |
 | douyin_id    | 5        | yes    | 1                  |
-| device_id    | 6        | no     | 5  (least recently seen dropped)    |
-| anonymous_id | 7        | no     | 20 (least recently seen dropped)    |
+| email        | 6        | yes    | 3  (work, personal, an old one)     |
+| device_id    | 7        | no     | 5  (least recently seen dropped)    |
+| anonymous_id | 8        | no     | 20 (least recently seen dropped)    |
 
 - Placeholder values ("null", "0", …) are refused by ``service.normalise``; more can be blocked
   in the store (``identifier_blocks``) without code.
@@ -42,8 +43,9 @@ RULES: dict[IdentityType, TypeRule] = {
         TypeRule(IdentityType.PHONE, 3, True, 1),
         TypeRule(IdentityType.OPENID, 4, True, 2),
         TypeRule(IdentityType.DOUYIN_ID, 5, True, 1),
-        TypeRule(IdentityType.DEVICE_ID, 6, False, 5),
-        TypeRule(IdentityType.ANONYMOUS_ID, 7, False, 20),
+        TypeRule(IdentityType.EMAIL, 6, True, 3),
+        TypeRule(IdentityType.DEVICE_ID, 7, False, 5),
+        TypeRule(IdentityType.ANONYMOUS_ID, 8, False, 20),
     )
 }
 

@@ -22,6 +22,7 @@ from liveloop.ingest.messages import (
     call_rows,
     parse_object,
 )
+from liveloop.ingest.sources_api import router as sources_router
 from liveloop.ingest.writer import EventWriter
 from liveloop.runtime import Runtime
 
@@ -38,6 +39,7 @@ def mount(app: FastAPI, runtime: Runtime) -> EventWriter:
     app.state.source_gate = SourceGate(runtime.read_sessions, runtime.clock)
     errors.install(app)
     app.include_router(router)
+    app.include_router(sources_router)
     return writer
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Boolean, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from liveloop.store.base import Base, UTCDateTime, utcnow
+from liveloop.store.eventlog import BigId
 
 
 class Source(Base):
@@ -25,3 +26,21 @@ class Source(Base):
     rate_limit_per_s: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An order ledger: its Segment e-commerce Order Completed / Order Refunded events become
+    # orders (``ingest.ledger``), not only timeline entries.
+    order_ledger: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class LedgerRefusal(Base):
+    """An order-ledger event that did not become an order (or refund), and why. The event stays
+    in the log; one row per event (unique on it), so a replay records nothing twice."""
+
+    __tablename__ = "ledger_refusals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(BigId, unique=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    event_name: Mapped[str] = mapped_column(String(128))
+    order_no: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

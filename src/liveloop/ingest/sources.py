@@ -41,6 +41,12 @@ class SourceError(DomainError):
     """A source cannot be created or changed as asked."""
 
 
+class UnknownSource(SourceError):
+    """No source with that name."""
+
+    status = 404
+
+
 @dataclass(frozen=True, slots=True)
 class SourceInfo:
     """A source as the rest of the system sees it (never with its write key)."""
@@ -52,6 +58,8 @@ class SourceInfo:
     rate_limit_per_s: int | None
     created_at: datetime
     disabled_at: datetime | None
+    # Its Order Completed / Order Refunded events become orders (``ingest.ledger``).
+    order_ledger: bool = False
     # Present only for live-platform sources; kept out of repr so it never reaches a log.
     signing_secret: str | None = field(default=None, repr=False)
 
@@ -88,6 +96,7 @@ def create_source(
     *,
     kind: SourceKind | str = SourceKind.SERVER,
     rate_limit_per_s: int | None = None,
+    order_ledger: bool = False,
 ) -> NewSource:
     """Create a source with a fresh write key (and, for a live platform, a signing secret)."""
     name = name.strip()
@@ -111,6 +120,7 @@ def create_source(
         write_key_hash=write_key_hash(key),
         signing_secret=secret,
         rate_limit_per_s=rate_limit_per_s,
+        order_ledger=order_ledger,
         created_at=now,
     )
     session.add(row)
@@ -130,6 +140,23 @@ def disable_source(session: Session, name: str, now: datetime) -> SourceInfo:
     if row.disabled_at is None:
         row.disabled_at = now
     return _info(row)
+
+
+def set_order_ledger(session: Session, name: str, on: bool) -> SourceInfo:
+    """Mark the source an order ledger (its Segment e-commerce ``Order Completed`` /
+    ``Order Refunded`` become orders from the events the ledger consumer reads next) or
+    unmark it. Setting what is already set changes nothing."""
+    row = session.scalars(select(Source).where(Source.name == name)).one_or_none()
+    if row is None:
+        raise UnknownSource(f"没有数据源 {name} (no source {name!r})")
+    row.order_ledger = on
+    session.flush()
+    return _info(row)
+
+
+def ledger_sources(session: Session) -> frozenset[str]:
+    """The names of the sources marked as order ledgers."""
+    return frozenset(session.scalars(select(Source.name).where(Source.order_ledger.is_(True))))
 
 
 def source_for_key(session: Session, key: str) -> SourceInfo | None:
@@ -153,5 +180,6 @@ def _info(row: Source) -> SourceInfo:
         rate_limit_per_s=row.rate_limit_per_s,
         created_at=row.created_at,
         disabled_at=row.disabled_at,
+        order_ledger=bool(row.order_ledger),
         signing_secret=row.signing_secret,
     )

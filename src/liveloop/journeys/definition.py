@@ -24,7 +24,16 @@ from datetime import date, time, timedelta
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from liveloop import spec
 from liveloop.errors import DomainError
@@ -135,8 +144,79 @@ class ScheduleTrigger(Strict):
         return self
 
 
+CALENDAR_YEARS = (1901, 2199)  # the years the calendar (almanac) computes
+
+
+class CalendarTrigger(Strict):
+    """Enter the audience on a day of the marketing calendar (``day``: a 节气 such as 冬至, a
+    festival, a commerce day or one of the brand's own dates), shifted by ``offset_days``
+    (-3: three days before), at local ``at`` — once per person and occurrence, so a yearly day
+    lets each person in once a year. The audience is a segment rule (``audience``) or a saved
+    segment's name (``segment``, its rule judged at the slot); ``year`` keeps the trigger to
+    one year (a campaign's journey); ``properties`` join the trigger's context for messages.
+    Shorthand: ``{calendar: 冬至, offset_days: -3, ...}``. Whether the calendar knows ``day``
+    is checked when the journey is saved (brand dates live in the store)."""
+
+    type: Literal["calendar"]
+    day: str
+    offset_days: int = 0
+    at: LocalTime = "10:00"
+    audience: Rule | None = None
+    segment: str | None = None
+    year: int | None = None
+    properties: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+    @field_validator("day")
+    @classmethod
+    def _day(cls, value: str) -> str:
+        value = value.strip()
+        if not 0 < len(value) <= 32:
+            raise ValueError("日历日的名称需要 1-32 个字符,如 冬至、中秋、会员日")
+        return value
+
+    @field_validator("offset_days")
+    @classmethod
+    def _offset(cls, value: int) -> int:
+        if not -60 <= value <= 60:
+            raise ValueError("offset_days 需要在 -60 到 60 天之间(-3 即提前三天)")
+        return value
+
+    @field_validator("year")
+    @classmethod
+    def _year(cls, value: int | None) -> int | None:
+        low, high = CALENDAR_YEARS
+        if value is not None and not low <= value <= high:
+            raise ValueError(f"year 需要在 {low}-{high} 之间")
+        return value
+
+    @field_validator("segment")
+    @classmethod
+    def _segment(cls, value: str | None) -> str | None:
+        if value is not None and not 0 < len(value.strip()) <= 128:
+            raise ValueError("segment 是已保存分群的名称,1-128 个字符")
+        return value.strip() if value is not None else None
+
+    @model_validator(mode="after")
+    def _who(self) -> CalendarTrigger:
+        if (self.audience is None) == (self.segment is None):
+            raise ValueError(
+                "日历触发需要指定受众:audience(分群规则)或 segment(已保存的分群名),二选一"
+            )
+        return self
+
+
+def _calendar_shorthand(value: Any) -> Any:
+    """``{calendar: 冬至, …}`` (no ``type``) is a calendar trigger on that day."""
+    if isinstance(value, dict) and "type" not in value and "calendar" in value:
+        rest = {k: v for k, v in value.items() if k != "calendar"}
+        return {"type": "calendar", "day": value["calendar"], **rest}
+    return value
+
+
 Trigger = Annotated[
-    EventTrigger | SegmentTrigger | DateTrigger | ScheduleTrigger, Field(discriminator="type")
+    EventTrigger | SegmentTrigger | DateTrigger | ScheduleTrigger | CalendarTrigger,
+    Field(discriminator="type"),
+    BeforeValidator(_calendar_shorthand),
 ]
 
 
@@ -406,6 +486,8 @@ class Journey(Strict):
             yield "exit.condition", self.exit.condition
         if isinstance(self.trigger, ScheduleTrigger):
             yield "trigger.audience", self.trigger.audience
+        if isinstance(self.trigger, CalendarTrigger) and self.trigger.audience is not None:
+            yield "trigger.audience", self.trigger.audience
         for index, step in enumerate(self.steps):
             if isinstance(step, Branch):
                 yield f"steps.{index}.condition", step.condition
@@ -444,6 +526,30 @@ def load(text: str) -> Any:
         raise DefinitionError("the definition is nested too deeply") from None
 
 
+# What pydantic says about a calendar trigger, in the operator's words (the trigger is new, so
+# its refusals are Chinese from the start; pydantic's English follows in brackets).
+_CHINESE = {
+    "missing": "缺少这一项",
+    "extra_forbidden": "不认识这一项",
+    "int_parsing": "需要整数",
+    "int_type": "需要整数",
+    "int_from_float": "需要整数",
+    "string_type": "需要文字",
+    "dict_type": "需要一个映射(如分群规则)",
+    "bool_type": "需要 true 或 false",
+}
+
+
+def _reason(error: Any) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["loc"][:2] == ("trigger", "calendar"):
+        if error["type"] in _CHINESE:
+            return f"{_CHINESE[error['type']]} ({message})"
+        if error["loc"][-1] == "at":
+            return f"时间需要写成 24 小时制的 时:分,如 10:00 ({message})"
+    return message
+
+
 def parse(document: str | dict[str, Any]) -> Journey:
     """A journey from YAML/JSON text or an already-parsed document; raises DefinitionError."""
     if isinstance(document, str):
@@ -454,7 +560,7 @@ def parse(document: str | dict[str, Any]) -> Journey:
         journey = Journey.model_validate(document)
     except ValidationError as exc:
         details = [
-            {"path": ".".join(str(p) for p in error["loc"]), "reason": error["msg"]}
+            {"path": ".".join(str(p) for p in error["loc"]), "reason": _reason(error)}
             for error in exc.errors(include_url=False, include_input=False)
         ]
         raise DefinitionError("the journey definition is not valid", details) from exc

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from liveloop.almanac import service as almanac
 from liveloop.clock import Clock
 from liveloop.errors import DomainError
 from liveloop.journeys import definition as d
@@ -37,6 +38,14 @@ if TYPE_CHECKING:
     from liveloop.journeys.builtin import BuiltIn, BuiltInStatus
 
 JourneyDefinition = d.Journey  # a journey's validated definition, for the console
+DefinitionError = d.DefinitionError
+
+
+def parse_definition(document: str | dict[str, Any]) -> JourneyDefinition:
+    """A journey definition checked as ``save_journey`` checks it (without storing it)."""
+    return d.parse(document)
+
+
 JOURNEYS_TASK = "journeys"
 SCAN_EVERY = timedelta(minutes=1)
 log = logging.getLogger(__name__)
@@ -75,6 +84,7 @@ def save_journey(
     """Store a journey: new keys create it (as a draft), known keys get a new version that
     people entering from now on follow; people inside finish on the version they entered on."""
     definition = d.parse(document)
+    _check_calendar_day(session, definition)
     journey = session.scalar(
         for_update(session, select(Journey).where(Journey.key == definition.key))
     )
@@ -112,6 +122,23 @@ def save_journey(
     )
     session.flush()
     return _info(session, journey)
+
+
+def _check_calendar_day(session: Session, definition: d.Journey) -> None:
+    """A calendar trigger's day must be one the calendar knows (the brand's dates are in the
+    store, so this is checked here rather than when the text is parsed)."""
+    trigger = definition.trigger
+    if isinstance(trigger, d.CalendarTrigger) and not almanac.is_day_name(session, trigger.day):
+        raise d.DefinitionError(
+            "the journey definition is not valid",
+            [
+                {
+                    "path": "trigger.day",
+                    "reason": f"日历上没有「{trigger.day}」:可用节气(如 冬至)、节日(如 中秋)、"
+                    "电商节(如 双11)或已添加的品牌日",
+                }
+            ],
+        )
 
 
 Action = Literal["activate", "pause", "archive"]

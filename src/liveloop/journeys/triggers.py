@@ -4,8 +4,9 @@
   event already names its person): for that person it ends the states the event exits, counts
   the goal, wakes a ``wait_for_event``, then lets them into journeys the event triggers —
   in that order, so the event that lets someone in never also counts as their conversion.
-- ``scan``: people whose birthday or predicted run-out date comes up, and scheduled audiences,
-  once per local slot (``Journey.scanned_through`` remembers the last, and the state's entry key
+- ``scan``: people whose birthday or predicted run-out date comes up, scheduled audiences and
+  the audiences of calendar days (冬至, 中秋, the brand's 会员日 … through ``almanac``), once
+  per local slot (``Journey.scanned_through`` remembers the last, and the state's entry key
   makes a repeated slot harmless).
 - An ``Identities Merged`` event moves the merged person's open states to the survivor.
 """
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import calendar
+import logging
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from liveloop.almanac import service as almanac
 from liveloop.analytics import service as analytics
 from liveloop.identity import events as identity_events
 from liveloop.journeys import definition as d
@@ -36,6 +39,7 @@ JOURNEYS_CONSUMER = "journeys"
 SEGMENT_ENTERED = segment_events.SEGMENT_ENTERED
 IDENTITIES_MERGED = identity_events.IDENTITIES_MERGED
 MAX_REVENUE = Decimal("1e9")
+log = logging.getLogger(__name__)
 
 
 def trigger_event(definition: d.Journey) -> str | None:
@@ -208,16 +212,18 @@ def scan(session: Session, book: Book, now: datetime, tz: ZoneInfo) -> int:
         if slot is None:
             continue
         slot_key, day = slot
+        entry_key = f"{trigger.type}:{slot_key}"
         if isinstance(trigger, d.DateTrigger):
             people = _dated_people(session, trigger, day, tz)
         elif isinstance(trigger, d.ScheduleTrigger):
             from liveloop.segments.service import member_ids, parse_rule
 
             people = [(p, {}) for p in member_ids(session, parse_rule(trigger.audience), now)]
+        elif isinstance(trigger, d.CalendarTrigger):
+            people, entry_key = _calendar_people(session, trigger, day, now, tz)
         else:
             continue
         for person, context in people:
-            entry_key = f"{trigger.type}:{slot_key}"
             if enter(
                 session,
                 journey,
@@ -280,3 +286,39 @@ def _dated_people(
         (person, {"sku": names[0], "skus": names, "runout_on": target.isoformat()})
         for person, names in skus.items()
     ]
+
+
+def _calendar_people(
+    session: Session, trigger: d.CalendarTrigger, day: date, now: datetime, tz: ZoneInfo
+) -> tuple[list[tuple[int, dict[str, Any]]], str]:
+    """The audience of a calendar trigger whose day (shifted by its offset) is ``day``, and
+    their entry key: the calendar day's name and date, so each person enters once per
+    occurrence — once a year for a yearly day — however often the slot is scanned and
+    whatever version of the journey is active."""
+    target = day - timedelta(days=trigger.offset_days)
+    entry_key = f"calendar:{trigger.day}:{target.isoformat()}"
+    if trigger.year is not None and target.year != trigger.year:
+        return [], entry_key
+    found = almanac.occurrence_on(session, trigger.day, target, tz=tz)
+    if found is None:
+        return [], entry_key
+    from liveloop.segments.service import list_segments, member_ids, parse_rule
+
+    rule = trigger.audience
+    if rule is None:
+        saved = {segment.name: segment for segment in list_segments(session)}
+        segment = saved.get(trigger.segment or "")
+        if segment is None:
+            log.warning(
+                "journeys: calendar trigger names segment %r, which is gone", trigger.segment
+            )
+            return [], entry_key
+        rule = segment.rule
+    context = {
+        "day": found.name,
+        "kind": str(found.kind),
+        "date": found.date.isoformat(),
+        **({"moment": found.moment.isoformat()} if found.moment is not None else {}),
+        **trigger.properties,
+    }
+    return [(person, context) for person in member_ids(session, parse_rule(rule), now)], entry_key

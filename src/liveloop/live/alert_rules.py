@@ -1,6 +1,6 @@
 """Each room's alert rules: the operator's overrides of ``AlertRules``' defaults, kept as JSON on
 the room (``live_rooms.alert_rules``) and handed to the room's stream processor when it is made
-(at each show's ``Live Started``; ``live.jobs.processor_sources``).
+and within 15 s of an edit (``live.jobs.processor_sources``, ``live.stream.refresh``).
 
 Invariants: only the overrides are kept (a default changed in code reaches every room that did
 not override it); every value is checked against sane bounds (``AlertRulesIn``) and an unknown
@@ -133,8 +133,8 @@ def set_alert_rules(
     overrides: Mapping[str, Any] | AlertRulesIn,
     rooms: frozenset[str] | None = None,
 ) -> AlertRules:
-    """Replace the room's overrides (``{}`` goes back to the defaults); the room's next show's
-    processor uses them. Returns the rules in force."""
+    """Replace the room's overrides (``{}`` goes back to the defaults); the room's processor
+    takes them within 15 s, mid-show too. Returns the rules in force."""
     row = _room(session, room, rooms)
     kept = check_overrides(overrides)
     row.alert_rules = kept

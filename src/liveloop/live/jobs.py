@@ -24,8 +24,10 @@ from liveloop.live.shows import current_show
 from liveloop.live.stream.alerts import AlertRules
 from liveloop.live.stream.bus import bus_for
 from liveloop.live.stream.feed import Feed, FeedThread, FrameSource, SourceFactory
+from liveloop.live.stream.llm_answers import AnswerDesk, Answering, ChatAnswerWriter
 from liveloop.live.stream.people import Badges, KnownViewers, profile_badges
 from liveloop.live.stream.processor import RoomProcessor
+from liveloop.live.stream.refresh import Refreshed, RoomSettings
 from liveloop.live.understand import warm_understanding
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
@@ -127,34 +129,56 @@ def action_sender(factory: sessionmaker[Session], clock: Clock, registry: Regist
 
 
 def processor_sources(runtime: Runtime, badges: Badges = profile_badges) -> SourceFactory:
-    """The stream processor for each room the feed meets, made with the room's alert rules and
-    handed the shelf of the room's show on air and the operator's 话术 library when it is made (a
-    room's source is made afresh at each ``Live Started``), its viewers looked up as people with
-    their badges (``live.stream.people``)."""
+    """The stream processor for each room the feed meets (made afresh at each ``Live
+    Started``), with the room's alert rules, the shelf of its show on air and the operator's
+    话术 library — read again every 15 s, so edits during a show reach it
+    (``live.stream.refresh``) — its viewers looked up as people with their badges
+    (``live.stream.people``), and, when an LLM endpoint is configured, its questions' answers
+    written by it (``live.stream.llm_answers``)."""
+    desk = answer_desk(runtime)
 
     def make(room: str) -> FrameSource:
-        try:
-            with runtime.read_sessions() as session:
-                rules = alert_rules_of(session, room)
-        except Exception:  # the default rules beat no processor
-            log.warning(
-                "live feed: the alert rules of room %s could not be read", room, exc_info=True
-            )
-            rules = AlertRules()
-        processor = RoomProcessor(room, rules=rules)
-        try:
+        def read() -> RoomSettings:
             with runtime.read_sessions() as session:
                 show = current_show(session, room)
-                if show is not None:
-                    processor.set_shelf(shelf_of(session, show.id))
-                processor.set_scripts(scripts_for_room(session))
-        except Exception:  # figures without stock projections beat no figures
-            log.warning(
-                "live feed: the shelf or 话术 of room %s could not be read", room, exc_info=True
-            )
-        return KnownViewers(processor, runtime.read_sessions, badges)
+                return RoomSettings(
+                    rules=alert_rules_of(session, room),
+                    shelf=shelf_of(session, show.id) if show is not None else [],
+                    scripts=scripts_for_room(session),
+                )
+
+        try:
+            first = read()
+        except Exception:  # the default rules and no shelf beat no processor
+            log.warning("live feed: room %s's settings could not be read", room, exc_info=True)
+            first = RoomSettings()
+        processor = RoomProcessor(room, rules=first.rules or AlertRules())
+        known = KnownViewers(processor, runtime.read_sessions, badges)
+        source = Refreshed(known, processor, read)
+        source.refresh()
+        return source if desk is None else Answering(room, source, processor, desk)
 
     return make
+
+
+def answer_desk(runtime: Runtime) -> AnswerDesk | None:
+    """The process's LLM answer desk when an endpoint is configured (declared once)."""
+    settings = runtime.settings
+    if settings.live_answer_llm_url is None or settings.live_answer_llm_model is None:
+        return None
+    for known in runtime.threads:
+        if isinstance(known, AnswerDesk):
+            return known
+    key = settings.live_answer_llm_key
+    desk = AnswerDesk(
+        ChatAnswerWriter(
+            settings.live_answer_llm_url,
+            settings.live_answer_llm_model,
+            key.get_secret_value() if key else None,
+        )
+    )
+    runtime.add_thread(desk)
+    return desk
 
 
 def register_feed(

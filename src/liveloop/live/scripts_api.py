@@ -110,6 +110,6 @@ def alert_rules(room: Room, session: ReadSessionDep, principal: Reader) -> Alert
 def set_alert_rules(
     room: Room, body: lives.AlertRulesIn, session: SessionDep, _: Editor
 ) -> AlertRulesOut:
-    """Replace the room's overrides (``{}``: the defaults); its next show uses them."""
+    """Replace the room's overrides (``{}``: the defaults); its processor takes them within 15 s."""
     lives.set_alert_rules(session, room, body)
     return _rules(session, room, None)

@@ -16,7 +16,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from liveloop import spec
-from liveloop.profiles import attendance
+from liveloop.profiles import attendance, reserved_traits
 from liveloop.profiles.consents import set_consent
 from liveloop.profiles.models import Consent, Customer, CustomerTag, ProfileCounters, TagRule
 from liveloop.profiles.rules import RULE, EventRule, ProfileRule, matches
@@ -133,10 +133,10 @@ def _traits(session: Session, customer_id: int, props: dict[str, Any], event: Lo
     if customer is None:
         return
     traits = dict(customer.traits or {})
-    sets = props.get("traits")
+    sets = reserved_traits.identify_traits(props, event.context)
     once = props.get("set_once")
-    sets = sets if isinstance(sets, dict) else {}
     once = once if isinstance(once, dict) else {}
+    _fill_fields(customer, sets, once, traits, event)
     for key, value in sets.items():
         if key in CONSENT_TRAITS and isinstance(value, bool):
             set_consent(
@@ -148,6 +148,39 @@ def _traits(session: Session, customer_id: int, props: dict[str, Any], event: Lo
         if key not in NOT_TRAITS:
             traits.setdefault(key, value)
     customer.traits = traits
+
+
+def _fill_fields(
+    customer: Customer,
+    sets: dict[str, Any],
+    once: dict[str, Any],
+    traits: dict[str, Any],
+    event: LoggedEvent,
+) -> None:
+    """Segment's reserved traits into the person's own fields (``profiles.reserved_traits``):
+    ``traits`` set them, ``set_once`` fills only empty ones; what cannot be read is kept with
+    its reason under ``ignored_traits``, and the field keeps its value."""
+    fields, ignored = reserved_traits.profile_fields(sets, event.timestamp)
+    first, ignored_once = reserved_traits.profile_fields(once, event.timestamp)
+    for name, value in first.items():
+        if name == "created_at" or getattr(customer, name) is None:
+            fields.setdefault(name, value)
+    for name, value in fields.items():
+        if name == "created_at":
+            if customer.created_at is None or value < customer.created_at:
+                customer.created_at = value
+        else:
+            setattr(customer, name, value)
+    reasons = dict(traits.get(reserved_traits.IGNORED) or {})
+    stated = {*sets, *once} | ({"address.city", "address.state"} if "address" in sets else set())
+    for trait in stated:
+        reasons.pop(trait, None)
+    reasons |= ignored_once | ignored
+    if reasons:
+        traits[reserved_traits.IGNORED] = reasons
+        log.info("profiles: traits ignored for event %s: %s", event.id, sorted(reasons))
+    else:
+        traits.pop(reserved_traits.IGNORED, None)
 
 
 def profile_document(session: Session, customer_id: int) -> dict[str, Any]:

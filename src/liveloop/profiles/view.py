@@ -289,5 +289,8 @@ def build(
 
 
 def _pii_of(identifier_type: str) -> PiiField:
-    """Which personal field an identifier is: a phone is a phone; the rest are ids."""
+    """Which personal field an identifier is: a phone is a phone, an e-mail an e-mail; the rest
+    are ids."""
+    if identifier_type == "email":
+        return PiiField.EMAIL
     return PiiField.PHONE if identifier_type == "phone" else PiiField.IDENTIFIER

@@ -1,11 +1,16 @@
 """Every table, imported in one place so the metadata Alembic compares against is complete."""
 
 # Domains added later register their tables by importing their models module.
+import liveloop.almanac.models
+import liveloop.campaigns.models
 import liveloop.channels.models
+import liveloop.groupbuy.models
 import liveloop.guides.models
 import liveloop.journeys.models
 import liveloop.loyalty.models
-import liveloop.segments.models  # noqa: F401
+import liveloop.presale.models
+import liveloop.segments.models
+import liveloop.subscriptions.models  # noqa: F401
 from liveloop.access.models import ApiKey, ConsoleSession, LoginThrottle, User
 from liveloop.analytics.models import (
     AnalyticsReport,
@@ -14,10 +19,10 @@ from liveloop.analytics.models import (
     RepurchasePrediction,
     RfmGroupRule,
 )
-from liveloop.commerce.models import Order, OrderItem, OrderRefund, Product
+from liveloop.commerce.models import Order, OrderItem, OrderRefund, Product, RegionalPool
 from liveloop.content.models import ContentItem
 from liveloop.identity.models import IdentifierBlock, Identity, IdentityMerge
-from liveloop.ingest.models import Source
+from liveloop.ingest.models import LedgerRefusal, Source
 from liveloop.live.models import (
     LiveAttendance,
     LiveRoom,
@@ -26,6 +31,7 @@ from liveloop.live.models import (
     PreparedOffer,
     ShelfItem,
 )
+from liveloop.payments.models import Payment, PaymentNotification, RefundSend
 from liveloop.profiles.models import Consent, Customer, CustomerTag, ProfileCounters, TagRule
 from liveloop.store.base import Base
 from liveloop.store.consumers import ConsumerCursor, ConsumerFailure
@@ -49,6 +55,7 @@ __all__ = [
     "IdentifierBlock",
     "Identity",
     "IdentityMerge",
+    "LedgerRefusal",
     "LiveAttendance",
     "LiveRoom",
     "LiveScript",
@@ -58,9 +65,13 @@ __all__ = [
     "OrderItem",
     "OrderRefund",
     "OutboxMessage",
+    "Payment",
+    "PaymentNotification",
     "PreparedOffer",
     "Product",
     "ProfileCounters",
+    "RefundSend",
+    "RegionalPool",
     "RepurchasePrediction",
     "RfmGroupRule",
     "ShelfItem",

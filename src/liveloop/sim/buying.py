@@ -8,7 +8,9 @@ group buys add impulse orders while they are alive.
 
 from __future__ import annotations
 
+import bisect
 import random
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -86,6 +88,7 @@ class Shopper:
         self.leader, self.out = leader, out
         self.end = cfg.end_at
         self.order_seq = 0
+        self.placed: list[tuple[dict, list[dict], str]] = []  # (order, its lines, kind)
         roll = rng.random()
         if roll < cfg.share_never_buy:
             self.buyer_kind, self.p_drop = "never", 1.0
@@ -254,6 +257,49 @@ class Shopper:
         )
         self.out.order_items.extend(lines)
         self.out.truth_orders.append({"order_no": order_no, "person_id": person.pid, "kind": kind})
+        self.placed.append((self.out.orders[-1], lines, kind))
+
+    def stock_up_in_lives(self, lives: Sequence[Live]) -> dict[int, datetime]:
+        """A viewer's staple orders that fall due within ``live_pull_hours`` after a show began
+        are bought in that show instead (``live_staple_share`` of them; a separate draw, so the
+        rest of the person's story is unchanged): placed while it is on air, at its live price
+        when it features the SKU. The staple's cycle runs on from its own due time, so its
+        planted interval holds. Returns when each show's order was placed (the viewer watches
+        those shows)."""
+        cfg, person = self.config, self.person
+        rng = random.Random(f"{cfg.seed}:{person.pid}:stock-up")
+        pull = timedelta(hours=cfg.live_pull_hours)
+        starts = [live.starts_at for live in lives]
+        visits: dict[int, datetime] = {}
+        for order, lines, kind in self.placed:
+            if kind != "staple" or rng.random() >= cfg.live_staple_share:
+                continue
+            due = order["placed_at"]
+            i = bisect.bisect_left(starts, due) - 1
+            if i < 0 or due - starts[i] > pull or lives[i].session_id in visits:
+                continue
+            live = lives[i]
+            # On air, and never later than it fell due (its cycle and the person's dropping out
+            # stay where they were).
+            latest = min(live.duration_min - 5.0, (due - live.starts_at).total_seconds() / 60)
+            if latest <= 10:
+                continue
+            at = live.starts_at + timedelta(minutes=rng.uniform(10, latest))
+            first = self.first_order_at or at
+            if at <= first or (order["refunded_at"] and order["refunded_at"] <= at):
+                continue  # the first order stays where the person's story begins
+            if not order["coupon_code"]:  # a coupon's threshold was met at the list price
+                prices = dict(zip(live.featured, live.live_prices, strict=True))
+                for line in lines:
+                    line["unit_price"] = min(
+                        line["unit_price"], prices.get(line["sku"], line["unit_price"])
+                    )
+                order["total"] = sum((x["unit_price"] * x["quantity"] for x in lines), ZERO)
+            order["placed_at"], order["channel"] = at, "live"
+            order["live_session_id"] = live.session_id
+            order["leader_id"] = order["pickup_id"] = None
+            visits[live.session_id] = at
+        return visits
 
     def festivals(self) -> None:
         """Festival items bought in their season while the person is alive."""

@@ -46,6 +46,11 @@ class SimConfig:
     funnel_checkout: float = 0.60
     funnel_pay: float = 0.30  # "70%用户在支付页流失"
     share_viewers: float = 0.35  # people who ever watch lives
+    # Of a viewer's staple orders falling due within ``live_pull_hours`` after a show began,
+    # the share they buy in that show instead (at its live price when it features the SKU):
+    # regulars stock up in the weekly 主食健康课, so live orders are a real share of GMV.
+    live_staple_share: float = 0.7
+    live_pull_hours: float = 48.0
     live_drop_share: float = 0.35  # of those present at the planted mid-show drop, who leave
     mean_comments_per_view: float = 0.6
 

@@ -42,25 +42,29 @@ class Viewer:
         self.attendance = rng.betavariate(1.2, 14.0) if self.viewer else 0.0
 
     def attend(self, lives: Sequence[Live]) -> None:
-        """The shows they watch, from when they joined to the end of the simulation."""
+        """The shows they watch, from when they joined to the end of the simulation: those
+        drawn by their attendance, and those they stock up their staples in
+        (``Shopper.stock_up_in_lives``), each watched over the moment they ordered."""
         if not self.viewer:
             return
         rng = self.rng
+        visits = self.shopper.stock_up_in_lives(lives)
         # Skip ahead geometrically: only draw for the shows they actually attend.
         log_q = math.log(1 - self.attendance)
+        drawn: list[Live] = []
         i = -1
         while True:
             i += 1 + int(math.log(1 - rng.random()) / log_q)
-            if i >= len(lives):
-                return
-            live = lives[i]
-            if live.starts_at < self.person.joined_at:
-                continue
-            if live.starts_at >= self.config.end_at:
-                return
-            self.watch(live)
+            if i >= len(lives) or lives[i].starts_at >= self.config.end_at:
+                break
+            if lives[i].starts_at >= self.person.joined_at:
+                drawn.append(lives[i])
+        seen = {live.session_id for live in drawn}
+        shows = drawn + [v for v in lives if v.session_id in visits and v.session_id not in seen]
+        for live in sorted(shows, key=lambda v: v.starts_at):
+            self.watch(live, visits.get(live.session_id))
 
-    def watch(self, live: Live) -> None:
+    def watch(self, live: Live, ordered_at: datetime | None = None) -> None:
         rng, cfg, person, ids = self.rng, self.config, self.person, self.ids
         if live.platform == "douyin" and ids.douyin:
             user_id, context = (
@@ -83,6 +87,10 @@ class Viewer:
         leave = min(float(live.duration_min), join + stay)
         if join < live.drop_minute < leave and rng.random() < cfg.live_drop_share:
             leave = live.drop_minute + rng.uniform(0, 2)
+        if ordered_at is not None:  # on air when they ordered
+            minute = (ordered_at - live.starts_at).total_seconds() / 60
+            join = min(join, max(0.0, minute - 2))
+            leave = max(leave, min(float(live.duration_min), minute + 1))
         at = live.starts_at + timedelta(minutes=join)
         left_at = live.starts_at + timedelta(minutes=leave)
         props = {"live_session_id": live.session_id, "room": live.room}

@@ -1,8 +1,7 @@
 """WeCom customer contact (企业微信客户联系) over its HTTP API.
 
-- ``gettoken``: the access token is cached in memory (per process) until shortly before
-  ``expires_in`` runs out; a call answered with 40014 (invalid), 42001 (expired) or 40001
-  (invalid secret/token) drops the cached token, fetches a new one and retries once.
+- The access token and the call are WeCom's shared client (``liveloop.wecom``: cached, a
+  stale token refreshed once, the secret kept out of logs).
 - 45009 (API frequency limit) and -1 (system busy) are transient: ``Throttled`` with a delay /
   ``Unavailable``; any other non-zero errcode is a ``Rejected`` message.
 - Marketing and service texts go out as mass-send tasks (``externalcontact/add_msg_template``,
@@ -19,15 +18,10 @@ provider's answer and our commit creates a second task, which the guide sees and
 
 from __future__ import annotations
 
-import logging
-import re
-import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
-
-import httpx
 
 from liveloop.channels.adapters.base import (
     Outgoing,
@@ -36,34 +30,8 @@ from liveloop.channels.adapters.base import (
     Throttled,
     Unavailable,
 )
+from liveloop.wecom import BUSY, RATE_LIMITED, WeComApi, WeComError, WeComUnreachable
 
-SECRET_PARAMS = re.compile(r"((?:corpsecret|access_token)=)[^&\s\"']+")
-
-
-class RedactSecrets(logging.Filter):
-    """httpx logs every request URL at INFO; WeCom puts the secret and the token in the query
-    string. This filter (on the ``httpx`` logger) blanks them before any handler sees them."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if "corpsecret=" in text or "access_token=" in text:
-            record.msg, record.args = SECRET_PARAMS.sub(r"\1***", text), ()
-        return True
-
-
-_redactor = RedactSecrets()
-
-
-def _redact_httpx_logs() -> None:
-    logger = logging.getLogger("httpx")
-    if _redactor not in logger.filters:
-        logger.addFilter(_redactor)
-
-
-TOKEN_EXPIRED = frozenset({40014, 42001, 40001})
-RATE_LIMITED = 45009
-BUSY = -1
-TOKEN_MARGIN_SECONDS = 300
 # get_groupmsg_send_result status: 0 not sent yet, 1 sent, 2 not a contact, 3 quota reached.
 RESULT_STATUS = {
     1: "delivered",
@@ -73,7 +41,8 @@ RESULT_STATUS = {
 
 
 class WeComClient:
-    """The API calls we use, with the token cache. Thread-safe; one per process."""
+    """The customer-contact calls we use, over the shared token and call (``liveloop.wecom``),
+    WeCom's refusals turned into the sender's outcomes. Thread-safe; one per process."""
 
     def __init__(
         self,
@@ -85,78 +54,29 @@ class WeComClient:
         timeout: float = 10.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        _redact_httpx_logs()
-        self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
-        self._corp_id, self._secret = corp_id, secret
+        self._api = WeComApi(base_url, corp_id, secret, timeout=timeout, monotonic=monotonic)
         self._backoff = backoff
-        self._monotonic = monotonic
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._token_until = 0.0
-        self.token_fetches = 0  # how often gettoken was called (tests, metrics)
+
+    @property
+    def token_fetches(self) -> int:
+        return self._api.token_fetches
 
     def close(self) -> None:
-        self._http.close()
-
-    def _access_token(self, *, refresh: bool = False) -> str:
-        with self._lock:
-            if refresh or self._token is None or self._monotonic() >= self._token_until:
-                body = self._get(
-                    "/cgi-bin/gettoken", {"corpid": self._corp_id, "corpsecret": self._secret}
-                )
-                if body.get("errcode", 0) != 0:
-                    self._raise(body, "gettoken")
-                self._token = str(body["access_token"])
-                expires = int(body.get("expires_in", 7200))
-                self._token_until = self._monotonic() + max(60, expires - TOKEN_MARGIN_SECONDS)
-                self.token_fetches += 1
-            return self._token
-
-    def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        try:
-            response = self._http.get(path, params=params)
-        except httpx.HTTPError as exc:
-            raise Unavailable(f"WeCom {path}: {type(exc).__name__}") from None
-        return self._json(path, response)
-
-    @staticmethod
-    def _json(path: str, response: httpx.Response) -> dict[str, Any]:
-        if response.status_code >= 500:
-            raise Unavailable(f"WeCom {path}: HTTP {response.status_code}")
-        try:
-            body = response.json()
-        except ValueError:
-            raise Unavailable(f"WeCom {path}: answer is not JSON") from None
-        if not isinstance(body, dict):
-            raise Unavailable(f"WeCom {path}: unexpected answer")
-        return body
-
-    def _raise(self, body: dict[str, Any], path: str) -> None:
-        code = int(body.get("errcode", 0))
-        reason = f"WeCom {path}: errcode {code} {body.get('errmsg', '')}".strip()
-        if code == RATE_LIMITED:
-            raise Throttled(self._backoff, reason)
-        if code == BUSY:
-            raise Unavailable(reason)
-        raise Rejected(reason)
+        self._api.close()
 
     def call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """POST ``payload`` to ``path`` with the access token; refresh it once if WeCom says
-        it expired or is invalid."""
-        for attempt in (0, 1):
-            token = self._access_token(refresh=attempt == 1)
-            try:
-                response = self._http.post(path, params={"access_token": token}, json=payload)
-            except httpx.HTTPError as exc:
-                raise Unavailable(f"WeCom {path}: {type(exc).__name__}") from None
-            body = self._json(path, response)
-            code = int(body.get("errcode", 0))
-            if code == 0:
-                return body
-            if code in TOKEN_EXPIRED and attempt == 0:
-                continue
-            self._raise(body, path)
-        raise AssertionError("unreachable")  # pragma: no cover
+        """POST ``payload`` to ``path``: 45009 is ``Throttled``, -1 and no answer
+        ``Unavailable``, any other refusal ``Rejected``."""
+        try:
+            return self._api.call("POST", path, payload)
+        except WeComUnreachable as exc:
+            raise Unavailable(str(exc)) from None
+        except WeComError as exc:
+            if exc.code == RATE_LIMITED:
+                raise Throttled(self._backoff, str(exc)) from None
+            if exc.code == BUSY:
+                raise Unavailable(str(exc)) from None
+            raise Rejected(str(exc)) from None
 
     def add_msg_template(
         self, sender: str, external_userid: str, text: str, attachments: list[dict[str, Any]]

@@ -10,6 +10,8 @@
     price: "价格", taste: "口味", health: "健康", logistics: "物流", freshness: "新鲜度",
     packaging: "包装", usage: "吃法", stock: "库存", origin: "产地", none: "",
   };
+  // Where a suggested answer came from: the operator's 话术 library, an LLM, the template.
+  const ANSWER_FROM = { script: "话术库回答", llm: "AI 建议回答", template: "建议回答" };
   const LEVELS = { info: "提示", warning: "注意", critical: "紧急" };
   const FIGURES = [
     ["online", "在线人数", "n"], ["viewers", "累计观看", "n"], ["avg_watch_seconds", "平均观看", "dur"],
@@ -175,7 +177,7 @@
       if (aspect) head.append(el("span", "chip", aspect));
       if (c.product) head.append(el("span", "chip", c.product));
       item.append(head);
-      item.append(el("div", "answer", "建议回答：" + (c.suggested_answer || "")));
+      item.append(el("div", "answer", (ANSWER_FROM[c.answer_source] || "建议回答") + "：" + (c.suggested_answer || "")));
       if (c.status === "open") {
         const b = el("button", "small", "标记已回答");
         b.addEventListener("click", () => act("answer_question", c.id, { text: c.text }, "已回答：" + c.text));

@@ -85,6 +85,15 @@ UNION ALL
 SELECT obs, seen_at, 'phone', json_extract_string(properties, '$.traits.phone')
 FROM ev WHERE properties LIKE '%"traits"%'
 UNION ALL
+SELECT obs, seen_at, 'email', json_extract_string(properties, '$.traits.email')
+FROM ev WHERE properties LIKE '%"email"%'
+UNION ALL
+SELECT obs, seen_at, 'phone', json_extract_string(context, '$.traits.phone')
+FROM ev WHERE context LIKE '%"traits"%'
+UNION ALL
+SELECT obs, seen_at, 'email', json_extract_string(context, '$.traits.email')
+FROM ev WHERE context LIKE '%"traits"%'
+UNION ALL
 SELECT obs, seen_at, 'anonymous_id', json_extract_string(properties, '$.previousId')
 FROM ev WHERE properties LIKE '%"previousId"%'
 UNION ALL

@@ -1,8 +1,7 @@
 """企业微信直播 (WeCom living) over its official server API, for the watch statistics of a show.
 
-- ``gettoken`` (corpid + the living app's secret): the token is cached until shortly before its
-  ``expires_in`` runs out; a call answered 42001 (expired) or 40014 (invalid) — or 40001 with
-  a token that used to work — drops it, fetches a new one and tries that call once more.
+- The access token and the call are WeCom's shared client (``liveloop.wecom``: the living
+  app's secret, its token cached, a stale one refreshed once, the secret kept out of logs).
 - ``living/get_living_info`` (GET, ``livingid``): the show's ``status`` (0 预约中, 1 直播中,
   2 已结束, 3 已过期, 4 已取消), ``living_start`` (Unix seconds), ``living_duration``
   (seconds), ``viewer_num`` …; only an ended show (2) has statistics to pull.
@@ -16,20 +15,16 @@ Errors at the edge: 45009 (frequency limit) → ``RetryLater``; -1 (busy), netwo
 ``Unavailable``; 40001 from ``gettoken`` (the secret is wrong) and any other code →
 ``Refused`` with a reason an operator can read in Chinese.
 
-Channels has its own WeCom client (customer contact, ``channels.adapters.wecom``); live sits
-below channels and may not import it, so this one is small and of its own (decision 0021).
+Channels' customer-contact adapter (``channels.adapters.wecom``) uses the same shared client.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import httpx
 
 from liveloop.live.connectors.base import (
     ActionDelivery,
@@ -43,11 +38,8 @@ from liveloop.live.connectors.base import (
     ShowRef,
     Unavailable,
 )
+from liveloop.wecom import BUSY, RATE_LIMITED, WeComApi, WeComError, WeComUnreachable
 
-TOKEN_STALE = frozenset({40014, 42001, 40001})
-RATE_LIMITED = 45009
-BUSY = -1
-TOKEN_MARGIN_SECONDS = 300
 ENDED = 2
 NEVER_HELD = frozenset({3, 4})  # expired before it started, cancelled: nobody watched
 MAX_PAGES = 10_000
@@ -68,7 +60,9 @@ def reason_for(code: int, message: str) -> str:
 
 
 class WeComLivingClient:
-    """The living API calls we use, with the token cache. Thread-safe; one per process."""
+    """The living API calls we use, over the shared token and call (``liveloop.wecom``), WeCom's
+    refusals turned into the connector's outcomes in an operator's words. Thread-safe; one per
+    process."""
 
     def __init__(
         self,
@@ -80,17 +74,15 @@ class WeComLivingClient:
         timeout: float = 10.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
-        self._corp_id, self._secret = corp_id, secret
+        self._api = WeComApi(base_url, corp_id, secret, timeout=timeout, monotonic=monotonic)
         self._rate_delay = rate_delay
-        self._monotonic = monotonic
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._token_until = 0.0
-        self.token_fetches = 0  # how often gettoken was called (tests)
+
+    @property
+    def token_fetches(self) -> int:
+        return self._api.token_fetches
 
     def close(self) -> None:
-        self._http.close()
+        self._api.close()
 
     def living_info(self, living_id: str) -> dict[str, Any]:
         body = self._call("GET", "/cgi-bin/living/get_living_info", {"livingid": living_id})
@@ -116,68 +108,21 @@ class WeComLivingClient:
         ids = [str(x) for x in body.get("livingid_list") or []]
         return ids, str(body.get("next_cursor") or "")
 
-    # -- the token and the calls ------------------------------------------------------------
-
-    def _access_token(self, *, refresh: bool) -> str:
-        with self._lock:
-            if refresh or self._token is None or self._monotonic() >= self._token_until:
-                self._token = None
-                body = self._send(
-                    "GET",
-                    "/cgi-bin/gettoken",
-                    {"corpid": self._corp_id, "corpsecret": self._secret},
-                    None,
-                )
-                code = int(body.get("errcode", 0))
-                if code != 0:
-                    self._raise(code, body, "gettoken")
-                self._token = str(body["access_token"])
-                expires = int(body.get("expires_in", 7200))
-                self._token_until = self._monotonic() + max(60, expires - TOKEN_MARGIN_SECONDS)
-                self.token_fetches += 1
-            return self._token
-
     def _call(self, method: str, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        for attempt in (0, 1):
-            token = self._access_token(refresh=attempt == 1)
-            if method == "GET":
-                body = self._send(method, path, {"access_token": token, **payload}, None)
-            else:
-                body = self._send(method, path, {"access_token": token}, payload)
-            code = int(body.get("errcode", 0))
-            if code == 0:
-                return body
-            if code in TOKEN_STALE and attempt == 0:
-                continue
-            self._raise(code, body, path)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _send(
-        self, method: str, path: str, params: dict[str, Any], payload: dict[str, Any] | None
-    ) -> dict[str, Any]:
         try:
-            response = self._http.request(method, path, params=params, json=payload)
-        except httpx.HTTPError as exc:
-            raise Unavailable(f"企业微信直播 {path}: 连接失败 ({type(exc).__name__})") from None
-        if response.status_code >= 500:
-            raise Unavailable(f"企业微信直播 {path}: HTTP {response.status_code}")
-        try:
-            body = response.json()
-        except ValueError:
-            raise Unavailable(f"企业微信直播 {path}: 回答不是 JSON") from None
-        if not isinstance(body, dict):
-            raise Unavailable(f"企业微信直播 {path}: 回答格式不对")
-        return body
-
-    def _raise(self, code: int, body: dict[str, Any], path: str) -> None:
-        message = str(body.get("errmsg", ""))[:200]
-        if code == RATE_LIMITED:
-            raise RetryLater(
-                self._rate_delay, f"企业微信直播接口调用太频繁（45009），稍后重试: {path}"
-            )
-        if code == BUSY:
-            raise Unavailable(f"企业微信系统繁忙（-1），稍后重试: {path}")
-        raise Refused(reason_for(code, message), code=code)
+            return self._api.call(method, path, payload)
+        except WeComUnreachable as exc:
+            raise Unavailable(
+                f"企业微信直播 {exc.path}: 连接失败或回答不可用 ({exc.why})"
+            ) from None
+        except WeComError as exc:
+            if exc.code == RATE_LIMITED:
+                raise RetryLater(
+                    self._rate_delay, f"企业微信直播接口调用太频繁（45009），稍后重试: {exc.path}"
+                ) from None
+            if exc.code == BUSY:
+                raise Unavailable(f"企业微信系统繁忙（-1），稍后重试: {exc.path}") from None
+            raise Refused(reason_for(exc.code, exc.message), code=exc.code) from None
 
 
 def _event_id(living_id: str, who: str, what: str) -> str:

@@ -241,6 +241,11 @@ class RoomProcessor:
             if show.last_event_at is None or at > show.last_event_at:
                 show.last_event_at = at
 
+    def set_rules(self, rules: AlertRules) -> None:
+        """The room's alert rules from now on (an operator's edit during the show)."""
+        self.rules = rules
+        self.show.alerts.rules = rules
+
     def set_shelf(self, items: Iterable[Any]) -> None:
         """The show's shelf (``ShelfItemView`` or ``ShelfItem``): names matched in questions,
         live price and allocated stock for answers and the stock-out projection."""

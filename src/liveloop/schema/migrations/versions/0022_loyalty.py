@@ -1,7 +1,7 @@
 """loyalty: the points ledger (accounts, postings, entries, lots), members and growth, rules
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0023
 Create Date: 2026-12-07 14:12:00
 """
 
@@ -15,7 +15,7 @@ import liveloop.store.base
 
 revision: str = "0022"
 # The lead re-chains this after the others when merged.
-down_revision: str | None = "0019"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Campaign templates scheduled from the marketing calendar: a live show and a journey."""
