@@ -83,7 +83,7 @@ def place_order(session: Session, request: OrderRequest, *, at: datetime, source
     if existing is not None:
         return existing
     items, products = _priced_items(session, request)
-    subtotal = sum((item.amount for item in items), Decimal("0"))
+    subtotal = sum((item.amount for item in items), Decimal("0.00"))
     redemption = None
     if request.coupon_code is not None:
         redemption = price_coupon(
@@ -121,7 +121,7 @@ def place_order(session: Session, request: OrderRequest, *, at: datetime, source
         points_used=request.points,
         points_value=points_value,
         total=total,
-        refunded_amount=Decimal("0"),
+        refunded_amount=Decimal("0.00"),
         live_session_id=request.live_session_id,
         leader=request.leader,
         address=dict(request.address) if request.address is not None else None,
@@ -205,7 +205,7 @@ def _insert(session: Session, order: Order) -> None:
                 "quantity": item.quantity,
                 "unit_price": item.unit_price,
                 "refunded_quantity": 0,
-                "refunded_amount": Decimal("0"),
+                "refunded_amount": Decimal("0.00"),
             }
             for item in order.items
         ],
@@ -275,7 +275,7 @@ def _priced_items(
                 quantity=line.quantity,
                 unit_price=price,
                 refunded_quantity=0,
-                refunded_amount=Decimal("0"),
+                refunded_amount=Decimal("0.00"),
             )
         )
     return items, products
