@@ -234,3 +234,19 @@ def test_record_and_refund_order_still_record_a_paid_order_and_refund_what_is_le
     refunded = events_named(shop, events.ORDER_REFUNDED)[-1]
     assert refunded.message_id == "order-refunded:IMP1"
     assert refunded.properties["refund_status"] == "succeeded"
+
+
+def test_a_cancelled_order_whose_refund_failed_can_be_refunded_again(shop):
+    from liveloop.commerce.service import cancel_order
+
+    _paid(shop)
+    with transaction(shop.sessions) as session:
+        cancel_order(session, "B1", reason="不要了", at=shop.clock.now(), source="t")
+        settle_refund(session, "B1", succeeded=False, at=shop.clock.now())
+        order = get_order(session, "B1")
+    assert order.status == OrderStatus.CANCELLED and order.refunded_amount == Decimal("0.00")
+    again = _refund(shop, refund_no="B1-2", amount=order.total)
+    assert again.fully_refunded
+    with transaction(shop.sessions) as session:
+        order = get_order(session, "B1")
+    assert order.status == OrderStatus.CANCELLED and order.refunded_amount == order.total

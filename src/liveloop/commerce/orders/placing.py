@@ -83,7 +83,7 @@ def place_order(session: Session, request: OrderRequest, *, at: datetime, source
     if existing is not None:
         return existing
     items, products = _priced_items(session, request)
-    subtotal = sum((item.amount for item in items), Decimal("0"))
+    subtotal = sum((item.amount for item in items), Decimal("0.00"))
     redemption = None
     if request.coupon_code is not None:
         redemption = price_coupon(
@@ -121,7 +121,7 @@ def place_order(session: Session, request: OrderRequest, *, at: datetime, source
         points_used=request.points,
         points_value=points_value,
         total=total,
-        refunded_amount=Decimal("0"),
+        refunded_amount=Decimal("0.00"),
         live_session_id=request.live_session_id,
         leader=request.leader,
         address=dict(request.address) if request.address is not None else None,
@@ -135,10 +135,13 @@ def place_order(session: Session, request: OrderRequest, *, at: datetime, source
         with session.begin_nested():
             _insert(session, order)
     except IntegrityError:
-        # A concurrent request placed this number first: answer as for a repeat.
+        # A concurrent request placed this number first: answer as for a repeat. Otherwise the
+        # one reference the caller chose and nothing checked is the live session.
         found = _existing(session, request, digest)
         if found is None:
-            raise
+            raise OrderRefused(
+                f"{request.order_no}: 没有这个直播场次 (no live session) {request.live_session_id}"
+            ) from None
         return found
     if redemption is not None:
         mark_redeemed(session, redemption, request.order_no, at)
@@ -202,7 +205,7 @@ def _insert(session: Session, order: Order) -> None:
                 "quantity": item.quantity,
                 "unit_price": item.unit_price,
                 "refunded_quantity": 0,
-                "refunded_amount": Decimal("0"),
+                "refunded_amount": Decimal("0.00"),
             }
             for item in order.items
         ],
@@ -272,7 +275,7 @@ def _priced_items(
                 quantity=line.quantity,
                 unit_price=price,
                 refunded_quantity=0,
-                refunded_amount=Decimal("0"),
+                refunded_amount=Decimal("0.00"),
             )
         )
     return items, products

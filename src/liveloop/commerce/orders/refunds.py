@@ -81,7 +81,11 @@ def refund_order_part(
     found = _known(session, refund_no, order)
     if found is not None:
         return found
-    if order.status not in COUNTED_STATUSES:
+    # A cancelled order whose full refund failed still has money to give back.
+    reopened = order.status == OrderStatus.CANCELLED and order.paid_at is not None
+    if order.status not in COUNTED_STATUSES and not (
+        reopened and order.refunded_amount < order.total
+    ):
         raise OrderConflict(f"{order_no}: {_why_not_refundable(order)}")
     return open_refund(
         session,
@@ -93,6 +97,7 @@ def refund_order_part(
         at=at,
         source=source,
         settled=settled,
+        final_status=OrderStatus.CANCELLED if reopened else OrderStatus.REFUNDED,
     )
 
 
