@@ -54,8 +54,9 @@ demo: setup
 serve: setup
 	$(BIN)/liveloop serve
 
+# Both cores: a test file per worker at a time (module fixtures stay per file).
 test: dev browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # lint-imports holds the layer order and the facades (pyproject.toml, docs/architecture.md).
 lint: dev
