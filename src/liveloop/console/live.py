@@ -370,12 +370,26 @@ async def edit_shelf(
     stock: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006
     on_shelf: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006
 ) -> Response:
+    def write(scope: frozenset[str] | None) -> None:
+        lives.set_shelf(session, live_id, _shelf_items(sku, live_price, stock, on_shelf), scope)
+
+    return await _edit(request, user, session, runtime, live_id, write)
+
+
+async def _edit(
+    request: Request,
+    user: ConsoleLogin,
+    session: Session,
+    runtime: Runtime,
+    live_id: int,
+    write: Callable[[frozenset[str] | None], None],
+) -> Response:
+    """An editor's form on the show page: ``write`` with the rooms they see, then back to the
+    page, or the page again with the refusal's reason."""
     _editor(user)
     await check_csrf(request, user.csrf_token)
-    scope = lives.rooms_of(session, user.principal)
     try:
-        items = _shelf_items(sku, live_price, stock, on_shelf)
-        lives.set_shelf(session, live_id, items, scope)
+        write(lives.rooms_of(session, user.principal))
     except lives.UnknownShow:
         raise HTTPException(404, "没有这场直播") from None
     except lives.LiveError as exc:
@@ -447,21 +461,13 @@ async def edit_offers(
     comment_keyword: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006
     watch_minutes: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006
 ) -> Response:
-    _editor(user)
-    await check_csrf(request, user.csrf_token)
-    scope = lives.rooms_of(session, user.principal)
-    try:
+    def write(scope: frozenset[str] | None) -> None:
         offers = _offer_specs(
             kind, title, coupon_template, prize_sku, quantity, comment_keyword, watch_minutes
         )
         lives.set_offers(session, live_id, offers, runtime.clock.now(), scope)
-    except lives.UnknownShow:
-        raise HTTPException(404, "没有这场直播") from None
-    except lives.LiveError as exc:
-        return _show_page(
-            request, user, session, runtime, live_id, error=str(exc), status=exc.status
-        )
-    return RedirectResponse(f"/console/live/{live_id}", status_code=303)
+
+    return await _edit(request, user, session, runtime, live_id, write)
 
 
 @router.post("/console/live/{live_id}/start", response_class=HTMLResponse)
