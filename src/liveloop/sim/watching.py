@@ -127,7 +127,8 @@ class Viewer:
                     "sentiment": comment.label.sentiment,
                 }
             )
-        self.funnel(live, at, left_at, user_id, anonymous, context, props)
+        if ordered_at is None:  # stocking up, they came for their staple, not to browse
+            self.funnel(live, at, left_at, user_id, anonymous, context, props)
         self.trail.event(
             spec.LIVE_LEFT,
             left_at,

@@ -1,11 +1,13 @@
 """The live-room funnel: watched → clicked a product → added to cart → started checkout → paid,
 per live session and over all sessions, and where the most shoppers are lost.
 
-Each step counts distinct customers in the session: the first four from the live events
-(``Live Joined``, ``Live Product Clicked``, ``Product Added``, ``Checkout Started``), payment
-from counted orders carrying the session's id. Anonymous viewers (no customer) are not counted.
-Steps are counted independently, as the trackers saw them: a payer whose checkout event was
-lost still counts as a payer.
+Each step counts distinct customers in the session who reached it and every step before it:
+the first four from the live events (``Live Joined``, ``Live Product Clicked``, ``Product
+Added``, ``Checkout Started``), payment from counted orders carrying the session's id. So no
+rate exceeds 1: a regular who ordered their staple straight from the shelf without the tracked
+click and checkout (the simulator plants them: they stock up in the weekly show) bought in the
+live — its GMV and the live ROI count them — but did not walk this funnel. Anonymous viewers
+(no customer) are not counted.
 
 The overall row (``title`` '全部', no session id) is the sum of the session rows — a person who
 watched three lives is three chances to convert — so its rates are per view, like the rates a
@@ -100,14 +102,21 @@ class Funnels:
             WHERE live_session_id IS NOT NULL
             """,
         )
+        reached = ", ".join(
+            f"MAX(CASE WHEN step = {number} THEN 1 ELSE 0 END) AS s{number}"
+            for number in range(len(STEPS))
+        )
         counts = ", ".join(
-            f"COUNT(DISTINCT CASE WHEN step = {number} THEN customer_id END) AS {step.count}"
+            f"CAST(SUM({' * '.join(f's{n}' for n in range(number + 1))}) AS BIGINT) AS {step.count}"
             for number, step in enumerate(STEPS)
         )
         sessions = engine.arrow(
             f"""
-            WITH counts AS (
-                SELECT live_session_id, {counts} FROM funnels_steps GROUP BY live_session_id
+            WITH reached AS (
+                SELECT live_session_id, customer_id, {reached}
+                FROM funnels_steps GROUP BY live_session_id, customer_id
+            ), counts AS (
+                SELECT live_session_id, {counts} FROM reached GROUP BY live_session_id
             ), sessions AS (
                 SELECT live_session_id FROM live_sessions
                 WHERE started_at <= {context.as_of_sql}
