@@ -140,3 +140,35 @@ def test_the_legacy_upsert_still_writes_a_nationwide_sku(runtime):
     with transaction(runtime.read_sessions) as session:
         view = commerce.get_product(session, "SOY-500").product
     assert view.provinces == () and view.season(7) == "on_sale"
+
+
+def test_an_order_to_a_province_outside_the_skus_pool_is_refused_with_the_reason(client, runtime):
+    op = auth(runtime, "operator")
+    jing = {**RICE_5, "sku": "RICE-JING-5KG", "name": "五常稻花香粳米 5kg", "pool": "north"}
+    assert client.post("/v1/products", json=jing | {"spu": "RICE-JING"}, headers=op).is_success
+
+    def order(no: str, province: str):
+        return client.post(
+            "/v1/orders",
+            json={
+                "order_no": no,
+                "customer": {"type": "phone", "value": "+8613800138000"},
+                "lines": [{"sku": "RICE-JING-5KG", "quantity": 1}],
+                "address": {
+                    "name": "张秀英",
+                    "phone": "+8613800138000",
+                    "province": province,
+                    "city": "广州市",
+                    "district": "天河区",
+                    "detail": "体育西路 1 号",
+                },
+                "channel": "miniapp",
+            },
+            headers=op,
+        )
+
+    refused = order("POOL-1", "广东省")
+    assert refused.status_code == 422
+    assert "只在北方粳米区销售" in refused.json()["reason"] and "广东省" in refused.json()["reason"]
+    assert client.get("/v1/orders/POOL-1", headers=op).status_code == 404
+    assert order("POOL-2", "黑龙江省").status_code == 201

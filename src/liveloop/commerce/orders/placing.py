@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from liveloop.commerce import events
+from liveloop.commerce.catalog.products import sellable_in
 from liveloop.commerce.contracts import OrderStatus
 from liveloop.commerce.coupons.redemption import PricedLine, mark_redeemed, price_coupon
 from liveloop.commerce.models import Order, OrderItem, Product
@@ -259,6 +260,11 @@ def _priced_items(
     off_shelf = sorted(sku for sku in skus if not products[sku].active)
     if off_shelf:
         raise OrderRefused(f"{no}: 商品已下架 (SKU not on sale) {', '.join(off_shelf)}")
+    province = (request.address or {}).get("province")
+    if province:  # a SKU of a regional pool goes only to its provinces (籼米 south, 粳米 north)
+        outside = sellable_in(session, skus, province)
+        if outside:
+            raise OrderRefused(f"{no}: " + ";".join(outside[sku] for sku in sorted(outside)))
     items = []
     for line_no, line in enumerate(request.lines, start=1):
         if line.quantity <= 0:
