@@ -18,6 +18,7 @@ PRODUCT_ADDED: Final = "Product Added"
 CHECKOUT_STARTED: Final = "Checkout Started"
 ORDER_COMPLETED: Final = "Order Completed"
 ORDER_REFUNDED: Final = "Order Refunded"
+ORDER_CANCELLED: Final = "Order Cancelled"
 COUPON_APPLIED: Final = "Coupon Applied"
 
 # Our live spec (what the live-platform webhook maps a platform's events to).

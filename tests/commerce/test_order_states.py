@@ -322,3 +322,34 @@ def test_points_are_spent_at_checkout_once_and_a_short_balance_refuses_the_order
     assert member is not None and member.available == 450
     (event,) = events_named(shop, events.ORDER_PLACED)
     assert (event.properties["points"], event.properties["points_value"]) == (550, "5.50")
+
+
+def test_an_unpaid_order_cancelled_gives_back_the_points_it_spent_once(shop):
+    from sqlalchemy import update
+
+    from liveloop.identity import jobs as identity_jobs
+    from liveloop.loyalty import jobs as loyalty_jobs
+    from liveloop.loyalty import service as loyalty
+    from liveloop.store.consumers import ConsumerCursor
+
+    runtime, buyer = shop.runtime, shop.seeded["buyer"]
+    identity_jobs.register(runtime)
+    loyalty_jobs.register(runtime)
+
+    def work_and_balance() -> int:
+        runtime.consumers.run_until_idle(runtime.sessions, runtime.clock)
+        with transaction(runtime.sessions) as session:
+            return loyalty.member_of(session, buyer, runtime.clock.now()).available
+
+    give_points(runtime, buyer, 1_000)
+    _place(shop, points=600)
+    assert work_and_balance() == 400
+    with transaction(runtime.sessions) as session:
+        cancel_order(session, "A1", reason="不想要了", at=runtime.clock.now(), source="t")
+    assert work_and_balance() == 1_000
+    with transaction(runtime.sessions) as session:  # the whole log read again
+        session.execute(
+            update(ConsumerCursor).where(ConsumerCursor.name == "loyalty").values(position=0)
+        )
+    assert work_and_balance() == 1_000
+    assert [e.properties["refund_no"] for e in events_named(shop, "Points Returned")] == [None]

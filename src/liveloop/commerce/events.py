@@ -29,7 +29,7 @@ ORDER_PLACED: Final = "Order Placed"
 ORDER_SHIPPED: Final = "Order Shipped"
 ORDER_DELIVERED: Final = "Order Delivered"
 ORDER_CONFIRMED: Final = "Order Confirmed"
-ORDER_CANCELLED: Final = "Order Cancelled"
+ORDER_CANCELLED: Final = spec.ORDER_CANCELLED
 # Every event about one order, each naming it by ``order_id``.
 ORDER_EVENTS: Final = (
     ORDER_PLACED,

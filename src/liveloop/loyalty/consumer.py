@@ -37,7 +37,7 @@ LOYALTY_CONSUMER = "loyalty"
 STAFF_ROLES = frozenset({"host", "controller"})  # a room's own comments earn nothing
 # Orders and refunds count only as the order ledger states them (commerce's domain events, which
 # a source marked as an order ledger also becomes): a tracked copy is a client's word for it.
-LEDGER_FACTS = frozenset({spec.ORDER_COMPLETED, spec.ORDER_REFUNDED})
+LEDGER_FACTS = frozenset({spec.ORDER_COMPLETED, spec.ORDER_REFUNDED, spec.ORDER_CANCELLED})
 DOMAIN = "domain"
 
 
@@ -62,6 +62,11 @@ def handler(tz: ZoneInfo, after_sales_days: int) -> Callable[[Session, LoggedEve
             _completed(session, person, event, tz, after_sales_days)
         elif event.name == spec.ORDER_REFUNDED:
             _refunded(session, person, event, tz)
+        elif event.name == spec.ORDER_CANCELLED:
+            if not event.properties.get("was_paid") and event.properties.get("order_id"):
+                refunds.on_cancel(
+                    session, person, str(event.properties["order_id"]), event.timestamp, tz
+                )
         elif event.name == identity_events.IDENTITIES_MERGED:
             _merged(session, person, event, tz)
         elif event.name is not None:
@@ -173,6 +178,7 @@ def subscribe(consumers: Consumers, tz: ZoneInfo, after_sales_days: int) -> None
         names={
             spec.ORDER_COMPLETED,
             spec.ORDER_REFUNDED,
+            spec.ORDER_CANCELLED,
             identity_events.IDENTITIES_MERGED,
             *REWARDABLE,
         },

@@ -152,9 +152,10 @@ def points_returned(
     available: int,
     frozen: int,
     order_no: str,
-    refund_no: str,
+    refund_no: str | None,
 ) -> None:
-    """Points spent on a refunded order handed back, pro rata: ``order_id``, ``refund_no``."""
+    """Points spent on a refunded order handed back, pro rata, or all of them when an unpaid
+    order is cancelled: ``order_id``, ``refund_no`` (None for a cancel)."""
     _posted(
         session,
         POINTS_RETURNED,

@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveloop.loyalty import events
@@ -201,5 +201,47 @@ def _return_spent(
         frozen=frozen,
         order_no=order_no,
         refund_no=refund_no,
+    )
+    return points
+
+
+def on_cancel(session: Session, customer_id: int, order_no: str, at: datetime, tz: ZoneInfo) -> int:
+    """An unpaid order cancelled: every point spent on it goes back (a paid one's come back
+    with its refund). Once per order, whatever replays."""
+    spent = session.scalar(
+        select(func.coalesce(func.sum(PointsPosting.points), 0)).where(
+            PointsPosting.order_no == order_no, PointsPosting.kind == PostingKind.SPEND
+        )
+    )
+    points = int(spent or 0)
+    if points <= 0:
+        return 0
+    source_key = f"cancel:{order_no}:return"
+    posted = post(
+        session,
+        source_key=source_key,
+        kind=PostingKind.RETURN,
+        customer_id=customer_id,
+        at=at,
+        legs=[brand(AccountKind.REDEEMED, -points), Leg(A, customer_id, points)],
+        memo=f"订单 {order_no} 取消,退回抵扣的 {points} 积分",
+        order_no=order_no,
+        details={"cancelled": True},
+    )
+    if not posted.new:
+        return 0
+    new_lot(session, posted, customer_id, points, at, expiry_of(at, points_rules(session), tz))
+    settle_lots(session, customer_id)
+    available, frozen = state(session, customer_id)
+    events.points_returned(
+        session,
+        at=at,
+        customer_id=customer_id,
+        source_key=source_key,
+        points=points,
+        available=available,
+        frozen=frozen,
+        order_no=order_no,
+        refund_no=None,
     )
     return points
