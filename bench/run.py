@@ -8,6 +8,7 @@ from bench import (
     content_clips,
     content_search,
     eventlog_append,
+    groupbuy_last_slot,
     identity_recompute,
     ingest_batch,
     journey_steps,
@@ -42,3 +43,4 @@ if __name__ == "__main__":
     orders_place.main()
     payments_notify.main()
     loyalty_credit.main()
+    groupbuy_last_slot.main()
