@@ -90,6 +90,7 @@ from liveloop.commerce.orders.views import RefundLine as RefundLine
 from liveloop.commerce.orders.views import RefundView as RefundView
 from liveloop.commerce.orders.views import get_order as get_order
 from liveloop.commerce.orders.views import list_orders as list_orders
+from liveloop.commerce.orders.views import refund_of as refund_of
 from liveloop.store.base import to_money
 
 COUNTED = COUNTED_STATUSES

@@ -9,34 +9,20 @@ provider, retried with the same number until it says done."""
 
 from __future__ import annotations
 
-import hashlib
-import re
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from liveloop.commerce import service as commerce
-from liveloop.commerce.contracts import RefundStatus
+from liveloop.payments import service as payments
 
 CHANNEL = "groupbuy"
-REFUND_NO_MAX = 64  # WeChat Pay v3's out_refund_no: at most 64 characters …
-REFUND_NO = re.compile(r"^[A-Za-z0-9_\-|*@]{1,64}$")  # … of these
-UNSAFE = re.compile(r"[^A-Za-z0-9_\-|*@]")
 
 
 def refund_no(group_code: str, order_no: str) -> str:
-    """The one refund number of an order here: ``GB-{group}-{order_no}`` while that fits
-    WeChat Pay's ``out_refund_no`` (64 of A-Z a-z 0-9 _-|*@), else the code's safe part and a
-    digest of the order number — the same string every time, so a retry never asks for a
-    second refund."""
-    number = f"GB-{group_code}-{order_no}"
-    if len(number) <= REFUND_NO_MAX and REFUND_NO.fullmatch(number):
-        return number
-    digest = hashlib.sha256(f"{group_code}:{order_no}".encode()).hexdigest()[:24]
-    safe = UNSAFE.sub("_", group_code)[: REFUND_NO_MAX - 28]
-    return f"GB-{safe}-{digest}"
+    """The one refund number of an order here (``GB-…``, a valid ``out_refund_no``)."""
+    return payments.out_refund_no("GB", group_code, order_no)
 
 
 def pay_join(
@@ -160,20 +146,7 @@ def request_refund(
     )
 
 
-@dataclass(frozen=True)
-class RefundSeen:
-    """A refund as commerce holds it."""
-
-    amount: Decimal
-    status: RefundStatus
-
-
-def refund_seen(session: Session, order_no: str, number: str) -> RefundSeen | None:
+def refund_seen(session: Session, order_no: str, number: str) -> commerce.RefundView | None:
     """Commerce's refund of ``order_no`` under ``number``, or None when commerce holds none."""
-    order = commerce.get_order(session, order_no)
-    if order is None:
-        return None
-    for refund in order.refunds:
-        if refund.refund_no == number:
-            return RefundSeen(refund.amount, RefundStatus(refund.status))
-    return None
+    refund = commerce.refund_of(session, number)
+    return refund if refund is not None and refund.order_no == order_no else None

@@ -250,7 +250,7 @@ def _reconcile(session: Session, group: GroupBuyGroup) -> Reconciliation:
                 attempts=refund.attempts if refund is not None else 0,
                 last_error=refund.last_error if refund is not None else None,
                 commerce_amount=seen.amount if seen is not None else None,
-                commerce_status=seen.status.value if seen is not None else None,
+                commerce_status=seen.status if seen is not None else None,
                 settled_at=refund.settled_at if refund is not None else None,
             )
         )

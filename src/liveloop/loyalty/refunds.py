@@ -174,7 +174,31 @@ def _return_spent(
     points = _share(total_spent, after, total, full) - _share(total_spent, before, total, False)
     if points <= 0:
         return 0
-    source_key = f"refund:{refund_no}:return"
+    return _give_back(
+        session,
+        owner,
+        points,
+        order_no,
+        refund_no,
+        f"refund:{refund_no}:return",
+        f"订单 {order_no} 退款退回抵扣的 {points} 积分",
+        at,
+        tz,
+    )
+
+
+def _give_back(
+    session: Session,
+    owner: int,
+    points: int,
+    order_no: str,
+    refund_no: str | None,
+    source_key: str,
+    memo: str,
+    at: datetime,
+    tz: ZoneInfo,
+) -> int:
+    """Spent points handed back as a new lot, once per ``source_key``; how many moved."""
     posted = post(
         session,
         source_key=source_key,
@@ -182,9 +206,9 @@ def _return_spent(
         customer_id=owner,
         at=at,
         legs=[brand(AccountKind.REDEEMED, -points), Leg(A, owner, points)],
-        memo=f"订单 {order_no} 退款退回抵扣的 {points} 积分",
+        memo=memo,
         order_no=order_no,
-        details={"refund_no": refund_no},
+        details={"refund_no": refund_no} if refund_no else {"cancelled": True},
     )
     if not posted.new:
         return 0
@@ -216,32 +240,14 @@ def on_cancel(session: Session, customer_id: int, order_no: str, at: datetime, t
     points = int(spent or 0)
     if points <= 0:
         return 0
-    source_key = f"cancel:{order_no}:return"
-    posted = post(
+    return _give_back(
         session,
-        source_key=source_key,
-        kind=PostingKind.RETURN,
-        customer_id=customer_id,
-        at=at,
-        legs=[brand(AccountKind.REDEEMED, -points), Leg(A, customer_id, points)],
-        memo=f"订单 {order_no} 取消,退回抵扣的 {points} 积分",
-        order_no=order_no,
-        details={"cancelled": True},
+        customer_id,
+        points,
+        order_no,
+        None,
+        f"cancel:{order_no}:return",
+        f"订单 {order_no} 取消,退回抵扣的 {points} 积分",
+        at,
+        tz,
     )
-    if not posted.new:
-        return 0
-    new_lot(session, posted, customer_id, points, at, expiry_of(at, points_rules(session), tz))
-    settle_lots(session, customer_id)
-    available, frozen = state(session, customer_id)
-    events.points_returned(
-        session,
-        at=at,
-        customer_id=customer_id,
-        source_key=source_key,
-        points=points,
-        available=available,
-        frozen=frozen,
-        order_no=order_no,
-        refund_no=None,
-    )
-    return points

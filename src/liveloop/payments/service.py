@@ -11,6 +11,8 @@ Other packages import this module, ``payments.events`` or ``payments.contracts``
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +37,23 @@ from liveloop.payments.notify import NotificationRefused, VerifiedNotification
 from liveloop.store.base import to_money
 from liveloop.store.engine import dialect_insert, transaction
 from liveloop.store.outbox import enqueue
+
+OUT_REFUND_NO_MAX = 64  # WeChat Pay v3's out_refund_no: at most 64 characters …
+OUT_REFUND_NO = re.compile(r"^[A-Za-z0-9_\-|*@]{1,64}$")  # … of these
+_UNSAFE = re.compile(r"[^A-Za-z0-9_\-|*@]")
+
+
+def out_refund_no(prefix: str, code: str, order_no: str) -> str:
+    """The one refund number of ``order_no`` under ``code`` (a group, a presale …):
+    ``{prefix}-{code}-{order_no}`` while that is a valid ``out_refund_no``, else the code's safe
+    part and a digest of both — the same string every time, so a retry never asks twice."""
+    number = f"{prefix}-{code}-{order_no}"
+    if len(number) <= OUT_REFUND_NO_MAX and OUT_REFUND_NO.fullmatch(number):
+        return number
+    digest = hashlib.sha256(f"{code}:{order_no}".encode()).hexdigest()[:24]
+    safe = _UNSAFE.sub("_", code)[: OUT_REFUND_NO_MAX - len(prefix) - 26]
+    return f"{prefix}-{safe}-{digest}"
+
 
 # A payment still unpaid this long after its prepay is queried at WeChat (its notification may
 # have been lost); asked again at most every RECONCILE_AGAIN.

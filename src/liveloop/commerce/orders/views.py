@@ -192,6 +192,16 @@ def _refunds(session: Session, order_ids: list[int]) -> dict[int, list[OrderRefu
     return found
 
 
+def refund_of(session: Session, refund_no: str) -> RefundView | None:
+    """A refund by its number (unique across orders), or None."""
+    found = session.execute(
+        select(OrderRefund, Order.order_no)
+        .join(Order, Order.id == OrderRefund.order_id)
+        .where(OrderRefund.refund_no == refund_no)
+    ).one_or_none()
+    return refund_view(*found) if found is not None else None
+
+
 def get_order(session: Session, order_no: str) -> OrderView | None:
     """One order with its lines and refunds, or None."""
     order = session.scalars(

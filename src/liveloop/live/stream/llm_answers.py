@@ -48,7 +48,7 @@ ASPECT_WORDS: dict[str, str] = {
     Aspect.ORIGIN: "产地",
 }
 MAX_ANSWER = 160  # characters: what a host reads out in one breath, twice
-KEPT_ANSWERS = 10_000
+KEPT_ANSWERS = 2_000  # per room: a long show's clusters, and then some
 SYSTEM_PROMPT = (
     "你是一家食品品牌直播间的场控助手。观众在直播间提问，请替主播写一句可以直接念出来的回答："
     "中文，口语，亲切，不超过 80 个字；只用给出的商品信息，不编造价格、库存、功效或医疗效果；"
@@ -146,7 +146,7 @@ class AnswerDesk:
         )
         self._lock = threading.Lock()
         self._asked: set[tuple[str, str]] = set()
-        self._written: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._written: dict[str, OrderedDict[str, str]] = {}  # room → cluster → answer
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -167,7 +167,7 @@ class AnswerDesk:
     def pending(self, room: str) -> dict[str, str]:
         """Every answer written for ``room`` (the source applies those it has not yet)."""
         with self._lock:
-            return {c: text for (r, c), text in self._written.items() if r == room}
+            return dict(self._written.get(room, ()))
 
     def work_once(self, timeout: float = 0.5) -> bool:
         try:
@@ -177,9 +177,10 @@ class AnswerDesk:
         answer = self.writer(cluster, item)
         if answer is not None:
             with self._lock:
-                self._written[(room, str(cluster["id"]))] = answer
-                while len(self._written) > KEPT_ANSWERS:
-                    self._written.popitem(last=False)
+                written = self._written.setdefault(room, OrderedDict())
+                written[str(cluster["id"])] = answer
+                while len(written) > KEPT_ANSWERS:
+                    written.popitem(last=False)
         return True
 
     def start(self) -> None:
