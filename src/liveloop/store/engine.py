@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from liveloop.store import writer_gate
 from liveloop.store.base import json_default
 
 _dumps = partial(json.dumps, ensure_ascii=False, default=json_default, separators=(",", ":"))
@@ -41,9 +42,10 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
             **kwargs,
         )
         event.listen(engine, "connect", partial(_sqlite_pragmas, read_only=read_only))
-        event.listen(
-            engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin_immediate
-        )
+        if read_only:
+            event.listen(engine, "begin", _sqlite_begin_deferred)
+        else:
+            writer_gate.install(engine, _sqlite_begin_immediate)
         return engine
     return create_engine(
         url, json_serializer=_dumps, pool_pre_ping=True, hide_parameters=True, **kwargs
@@ -64,8 +66,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, read_only: bool) -> 
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
-    # Writers take the write lock at BEGIN, so two writers queue on busy_timeout instead of one
-    # failing with "database is locked" when it upgrades a read transaction.
+    # Writers take the write lock at BEGIN, so two writers queue (on the process's writer gate,
+    # then on busy_timeout) instead of one failing with "database is locked" when it upgrades a
+    # read transaction.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

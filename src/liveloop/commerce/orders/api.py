@@ -24,6 +24,7 @@ from liveloop.commerce import service as commerce
 from liveloop.commerce.contracts import OrderStatus
 from liveloop.errors import NO_CONTROL_CHARS
 from liveloop.profiles import service as profiles
+from liveloop.store.engine import transaction
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
@@ -273,38 +274,41 @@ def _source(principal: Principal) -> str:
 
 
 @router.post("", status_code=201)
-def place(
-    body: OrderIn, session: SessionDep, runtime: RuntimeDep, principal: Mover, response: Response
-) -> OrderOut:
+def place(body: OrderIn, runtime: RuntimeDep, principal: Mover, response: Response) -> OrderOut:
     """Price and place an order (created, waiting for payment); 200 with the order as it is
     when this number was placed before with the same content, 409 with other content."""
     now = runtime.clock.now()
     source = _source(principal)
-    buyer = commerce.resolve_buyer(
-        session, body.customer.type, body.customer.value, at=now, source=source
-    )
-    view = commerce.place_order(
-        session,
-        commerce.OrderRequest(
-            order_no=body.order_no,
-            customer_id=buyer,
-            lines=tuple(
-                commerce.OrderLine(ln.sku, ln.quantity, ln.unit_price) for ln in body.lines
+    # Committed here, in the handler's own thread, rather than by ``SessionDep`` after it
+    # returns: that teardown waits for another turn of the event loop and the thread pool while
+    # the store's write lock stays taken (on SQLite, every other order waits behind it).
+    with transaction(runtime.sessions) as session:
+        buyer = commerce.resolve_buyer(
+            session, body.customer.type, body.customer.value, at=now, source=source
+        )
+        view = commerce.place_order(
+            session,
+            commerce.OrderRequest(
+                order_no=body.order_no,
+                customer_id=buyer,
+                lines=tuple(
+                    commerce.OrderLine(ln.sku, ln.quantity, ln.unit_price) for ln in body.lines
+                ),
+                channel=body.channel,
+                coupon_code=body.coupon_code,
+                address=body.address.model_dump(exclude_none=True) if body.address else None,
+                live_session_id=body.live_session_id,
+                leader=body.leader,
+                points=body.points,
+                attributes=body.attributes,
             ),
-            channel=body.channel,
-            coupon_code=body.coupon_code,
-            address=body.address.model_dump(exclude_none=True) if body.address else None,
-            live_session_id=body.live_session_id,
-            leader=body.leader,
-            points=body.points,
-            attributes=body.attributes,
-        ),
-        at=now,
-        source=source,
-    )
+            at=now,
+            source=source,
+        )
+        placed = _one(session, view, principal)
     if not view.created:
         response.status_code = 200
-    return _one(session, view, principal)
+    return placed
 
 
 @router.get("")
