@@ -270,3 +270,28 @@ steps: [{id: mark, type: tag, add: [过了]}]
     assert state.due_at > world.clock.now()
     world.advance(minutes=5)  # retried with the real steps: it goes through
     assert tags_of(world, broken) == {"过了"}
+
+
+THANKS = """
+key: thanks-test
+name: 购后感谢
+reentry: {policy: always}
+trigger: {type: event, event: Order Completed}
+steps:
+  - {id: mark, type: tag, add: [已感谢]}
+"""
+
+
+def test_one_order_enters_a_journey_once_though_two_events_tell_of_it(world):
+    # An order-ledger source's Order Completed, then the one commerce logs as it records the
+    # same order: one purchase, one entry. Another order enters again.
+    world.journey(THANKS)
+    buyer = world.person()
+    world.event(buyer, "Order Completed", order_id="YZ-9", total="59.90")
+    world.run()
+    world.event(buyer, "Order Completed", order_id="YZ-9", total="59.90")
+    world.run()
+    assert [s.status for s in world.states(buyer)] == ["done"]
+    world.event(buyer, "Order Completed", order_id="YZ-10", total="19.90")
+    world.run()
+    assert len(world.states(buyer)) == 2

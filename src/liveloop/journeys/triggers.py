@@ -71,11 +71,21 @@ def on_event(session: Session, event: LoggedEvent, book: Book, now: datetime) ->
             journey,
             definition,
             person,
-            entry_key=f"event:{event.id}",
+            entry_key=_entry_key(event),
             at=event.timestamp,
             now=now,
             context={"trigger": {"event": event.name, **event.properties}},
         )
+
+
+def _entry_key(event: LoggedEvent) -> str:
+    """One entry per event — or, for an event about an order, per order: an order-ledger
+    source's ``Order Completed`` and the one commerce logs when it records that order are one
+    purchase, and must not enter the buyer twice."""
+    order = event.properties.get("order_id")
+    if isinstance(order, str | int) and str(order):
+        return f"{event.name}:order:{order}"
+    return f"event:{event.id}"
 
 
 def _triggered_by(session: Session, name: str) -> list[Journey]:
