@@ -10,7 +10,13 @@ import pytest
 
 from liveloop.analytics.engine import DuckDBEngine
 from liveloop.analytics.snapshot import Snapshot, SnapshotError, export, open_snapshot
-from liveloop.commerce.service import OrderLine, ProductSpec, record_order, upsert_product
+from liveloop.commerce.service import (
+    OrderLine,
+    ProductSpec,
+    record_order,
+    refund_order_part,
+    upsert_product,
+)
 from liveloop.profiles.service import NewCustomer, absorb, create_customer
 from liveloop.store.engine import transaction
 
@@ -94,3 +100,26 @@ def test_a_foreign_manifest_is_refused(tmp_path):
     (tmp_path / "manifest.json").write_text('{"format": 99}')
     with pytest.raises(SnapshotError, match="format"):
         Snapshot(tmp_path).manifest()
+
+
+def test_a_partly_refunded_order_counts_what_the_buyer_kept_paying(runtime, tmp_path):
+    _shop(runtime, orders=2)  # two orders of ¥25.00
+    snapshot = Snapshot(tmp_path / "snap")
+    export.refresh(runtime.read_sessions, snapshot)
+    runtime.clock.advance(minutes=30)
+    with transaction(runtime.sessions) as session:
+        refund_order_part(
+            session,
+            "S-0",
+            refund_no="R-S-0",
+            amount=Decimal("7.30"),
+            reason="破损",
+            at=runtime.clock.now(),
+            source="t",
+            settled=True,
+        )
+    export.refresh(runtime.read_sessions, snapshot)
+    with DuckDBEngine() as engine:
+        open_snapshot(engine, snapshot)
+        totals = dict(engine.rows("SELECT order_no, total FROM orders WHERE counted"))
+    assert totals == {"S-0": 17.70, "S-1": 25.00}

@@ -149,6 +149,7 @@ def _orders(session: Session, watermark: str | None) -> Batches:
             Order.live_session_id,
             Order.placed_at,
             Order.updated_at,
+            type_coerce(Order.refunded_amount, BigInteger),
         )
         .where(Order.updated_at > _since(watermark))
         .order_by(Order.updated_at, Order.id)
@@ -156,14 +157,16 @@ def _orders(session: Session, watermark: str | None) -> Batches:
 
     def convert(row: Sequence[Any]) -> tuple[Any, ...]:
         attributes = row[7] or {}
+        counted = row[4] in COUNTED
         return (
             row[0],
             row[1],
             row[2],
             row[3],
             row[4],
-            row[4] in COUNTED,
-            row[5] / 100,
+            counted,
+            # A purchase that stands counts what the buyer kept paying: less a partial refund.
+            (row[5] - row[11]) / 100 if counted else row[5] / 100,
             row[6] / 100,
             attributes.get("coupon_code"),
             row[8],

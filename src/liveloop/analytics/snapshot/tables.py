@@ -58,7 +58,7 @@ ORDERS = SnapshotTable(
         ("channel", "VARCHAR"),
         ("status", "VARCHAR"),
         ("counted", "BOOLEAN"),  # paid or completed: a purchase that stands
-        ("total", "DOUBLE"),  # yuan
+        ("total", "DOUBLE"),  # yuan; on a counted order, less what was refunded of it
         ("discount", "DOUBLE"),
         ("coupon_code", "VARCHAR"),
         ("live_session_id", "BIGINT"),
