@@ -97,3 +97,43 @@ def test_a_commerce_refund_is_retried_with_one_refund_number_until_wechat_says_d
     assert [(r.refund_no, r.status) for r in order.refunds] == [("SO-C2-R1", "succeeded")]
     shown = client.get("/v1/payments/SO-C2", headers=auth(runtime, "operator")).json()
     assert [(r["state"], r["attempts"]) for r in shown["refunds"]] == [("succeeded", 4)]
+
+
+def test_money_collected_for_an_order_another_transaction_paid_goes_back_in_full(
+    client, runtime, local_keys, local_server, provider, clock
+):
+    # The buyer opened WeChat Pay, then paid the order at the counter; WeChat collects too.
+    install_gateway(runtime, local_keys, local_server, provider, CommerceOrders())
+    bootstrap.wire(runtime)
+    buyer = seed(runtime, clock.now())["buyer"]
+    with transaction(runtime.sessions) as session:
+        placed = commerce.place_order(session, request("SO-C3", buyer), at=clock.now(), source="t")
+    order = prepay(client, runtime, "SO-C3")
+    with transaction(runtime.sessions) as session:
+        commerce.pay_order(
+            session,
+            "SO-C3",
+            amount=placed.total,
+            transaction_id="POS-88",
+            paid_at=clock.now(),
+            source="门店收银",
+        )
+    notification = provider.pay(order["prepay_id"])
+    assert notification is not None
+    for _ in range(2):  # answered as done (WeChat stops sending), replayed harmlessly
+        assert post(client, notification.headers, notification.body).status_code == 204
+    for _ in range(3):
+        runtime.consumers.run_until_idle(runtime.sessions, clock)
+        runtime.outbox.drain_until_idle(runtime.sessions, clock)
+        clock.advance(minutes=2)
+    assert provider.refund_requests == ["DUP-wx-SO-C3"]
+    with transaction(runtime.read_sessions) as session:
+        kept = commerce.get_order(session, "SO-C3")
+    assert kept is not None and (kept.status, kept.transaction_id) == ("paid", "POS-88")
+    assert kept.refunds == ()  # the order's own money is untouched
+    assert len(events_named(runtime, "Order Completed")) == 1
+    shown = client.get("/v1/payments/SO-C3", headers=auth(runtime, "operator")).json()
+    assert shown["state"] == "duplicate"
+    assert [(r["amount"], r["state"]) for r in shown["refunds"]] == [
+        (str(placed.total), "succeeded")
+    ]

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from liveloop import spec
 from liveloop.almanac import service as almanac
 from liveloop.analytics import service as analytics
 from liveloop.identity import events as identity_events
@@ -79,11 +80,12 @@ def on_event(session: Session, event: LoggedEvent, book: Book, now: datetime) ->
 
 
 def _entry_key(event: LoggedEvent) -> str:
-    """One entry per event — or, for an event about an order, per order: an order-ledger
-    source's ``Order Completed`` and the one commerce logs when it records that order are one
-    purchase, and must not enter the buyer twice."""
+    """One entry per event — but one per order for ``Order Completed``, which happens once to an
+    order: an order-ledger source's and the one commerce logs as it records that order are one
+    purchase, and must not enter the buyer twice. (Other events about an order, a second partial
+    refund or reminder, are facts of their own.)"""
     order = event.properties.get("order_id")
-    if isinstance(order, str | int) and str(order):
+    if event.name == spec.ORDER_COMPLETED and isinstance(order, str | int) and str(order):
         return f"{event.name}:order:{order}"
     return f"event:{event.id}"
 

@@ -14,11 +14,14 @@ REFUND_KIND: Final = "wechatpay-refund"  # the outbox kind of a refund send
 class PaymentState(StrEnum):
     """A payment follows WeChat's ``trade_state`` as far as we need it:
     prepaid (a prepay_id was issued) → paid (a verified notification or a query said SUCCESS);
-    closed when WeChat says the order was closed or revoked before it was paid."""
+    closed when WeChat says the order was closed or revoked before it was paid; duplicate when
+    WeChat collected the money for an order another transaction had already paid (another
+    channel, an offline payment): that money is refunded in full at once."""
 
     PREPAID = "prepaid"
     PAID = "paid"
     CLOSED = "closed"
+    DUPLICATE = "duplicate"
 
 
 class RefundState(StrEnum):

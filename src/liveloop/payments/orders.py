@@ -31,6 +31,7 @@ class Payable:
     paid: bool
     # Why it cannot be paid now (cancelled, say), in the operator's words; None: it can.
     refused: str | None = None
+    paid_by: str | None = None  # the transaction that paid it, when paid
 
 
 class OrderBook(Protocol):
@@ -69,7 +70,12 @@ class CommerceOrders:
             refused = f"订单 {order_no} {label},不能付款"
         names = "、".join(line.name for line in order.lines)
         return Payable(
-            order_no, order.total, names[:127] or order_no, order.paid_at is not None, refused
+            order_no,
+            order.total,
+            names[:127] or order_no,
+            order.paid_at is not None,
+            refused,
+            order.transaction_id,
         )
 
     def paid(

@@ -12,6 +12,7 @@ Other packages import this module, ``payments.events`` or ``payments.contracts``
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ from liveloop.store.base import to_money
 from liveloop.store.engine import dialect_insert, transaction
 from liveloop.store.outbox import enqueue
 
+log = logging.getLogger(__name__)
+
+# A payment in these states has had its money: a notification or query never moves it again.
+SETTLED = (PaymentState.PAID, PaymentState.DUPLICATE)
 OUT_REFUND_NO_MAX = 64  # WeChat Pay v3's out_refund_no: at most 64 characters …
 OUT_REFUND_NO = re.compile(r"^[A-Za-z0-9_\-|*@]{1,64}$")  # … of these
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-|*@]")
@@ -233,12 +238,33 @@ def _settle_payment(
     if total != fen(payment.amount):
         raise NotificationRefused(400, "amount.total is not the order's amount")
     paid_at = _parse_time(resource.get("success_time")) or now
+    order = gateway.orders.payable(session, order_no)
+    # Paid before by another transaction (another channel, an offline payment): this money
+    # was collected twice and goes back in full; the order stays as it is.
+    duplicate = order is not None and order.paid and order.paid_by not in (None, transaction_id)
     moved = session.execute(
         update(Payment)
-        .where(Payment.id == payment.id, Payment.state != PaymentState.PAID)
-        .values(state=PaymentState.PAID, transaction_id=transaction_id, paid_at=paid_at, paid_by=by)
+        .where(Payment.id == payment.id, Payment.state.not_in(SETTLED))
+        .values(
+            state=PaymentState.DUPLICATE if duplicate else PaymentState.PAID,
+            transaction_id=transaction_id,
+            paid_at=paid_at,
+            paid_by=by,
+        )
     )
     if _rowcount(moved) == 0:
+        return False
+    if duplicate:
+        log.warning("order %s was paid twice; refunding WeChat transaction in full", order_no)
+        _open_refund(
+            session,
+            refund_no=out_refund_no("DUP", "wx", order_no),
+            order_no=order_no,
+            amount=payment.amount,
+            total=payment.amount,
+            reason="重复付款,原路退回",
+            at=now,
+        )
         return False
     gateway.orders.paid(
         session, order_no, amount=payment.amount, transaction_id=transaction_id, paid_at=paid_at
@@ -344,13 +370,34 @@ def request_refund(
     amount = to_money(amount)
     if amount <= 0 or amount > payment.amount:
         raise PaymentError(f"退款金额 {amount} 不在 0 到 {payment.amount} 之间")
+    return _open_refund(
+        session,
+        refund_no=refund_no,
+        order_no=order_no,
+        amount=amount,
+        total=payment.amount,
+        reason=reason,
+        at=at,
+    )
+
+
+def _open_refund(
+    session: Session,
+    *,
+    refund_no: str,
+    order_no: str,
+    amount: Decimal,
+    total: Decimal,
+    reason: str,
+    at: datetime,
+) -> bool:
     inserted = session.execute(
         dialect_insert(session)(RefundSend)
         .values(
             out_refund_no=refund_no,
             out_trade_no=order_no,
             amount=amount,
-            total=payment.amount,
+            total=total,
             reason=reason[:80],
             state=RefundState.PENDING,
             attempts=0,
@@ -429,7 +476,8 @@ def record_refund_attempt(
         row.state, row.last_error = RefundState.ABNORMAL, "退款异常:退回买家账户失败"
     elif status == "CLOSED":
         row.state, row.last_error = RefundState.CLOSED, "退款已关闭"
-        gateway.orders.refund_settled(session, refund_no, succeeded=False, at=now)
+        if _orders_refund(session, row.out_trade_no):
+            gateway.orders.refund_settled(session, refund_no, succeeded=False, at=now)
     else:
         row.state, row.last_error = RefundState.FAILED, f"unknown refund status {status!r}"
     return row.state
@@ -441,8 +489,21 @@ def _refund_succeeded(session: Session, gateway: Gateway, refund_no: str, now: d
         .where(RefundSend.out_refund_no == refund_no, RefundSend.state != RefundState.SUCCEEDED)
         .values(state=RefundState.SUCCEEDED, succeeded_at=now, updated_at=now, last_error=None)
     )
-    if _rowcount(moved) == 1:
+    if _rowcount(moved) == 1 and _orders_refund(session, _trade_of(session, refund_no)):
         gateway.orders.refund_settled(session, refund_no, succeeded=True, at=now)
+
+
+def _trade_of(session: Session, refund_no: str) -> str:
+    return session.scalars(
+        select(RefundSend.out_trade_no).where(RefundSend.out_refund_no == refund_no)
+    ).one()
+
+
+def _orders_refund(session: Session, out_trade_no: str) -> bool:
+    """Whether a refund of this payment is the order's (commerce asked for it), not the
+    return of a duplicate payment, which the order never counted."""
+    state = session.scalar(select(Payment.state).where(Payment.out_trade_no == out_trade_no))
+    return state != PaymentState.DUPLICATE
 
 
 def _refund_notified(
