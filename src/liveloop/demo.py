@@ -142,9 +142,10 @@ def build(runtime: Runtime, config: SimConfig, stages: Stages) -> Built:
         # The built-in journeys, switched on for the last week of the simulation: people those
         # days' events let in are followed up as the worker catches up.
         now = runtime.clock.now()
-        groupbuys.plant(session, now)  # 拼团 and 预售; closed and refunded by the tasks below
         for key in builtins():
             switch_on(session, key, by=DEMO_USER, now=now, since=now - JOURNEYS_SINCE)
+    bootstrap.wire(runtime)  # the payment gateway the buyers below pay through
+    groupbuys.plant(runtime, now)  # 拼团 and 预售, paid; closed and refunded by the tasks below
     with transaction(runtime.sessions) as session:
         # 周期购 and 醋文化会员 with a little history, for the console's 订阅 page.
         subscribers.plant(session, runtime.clock.now(), runtime.settings.tz)

@@ -1,6 +1,7 @@
 """The demo brand's 拼团 and 预售 (``sim.groupbuys``): a group that succeeded at 5 and gives
 ¥10.00 back to each, one that failed at 2 of 3 and refunds ¥59.00 to each, one gathering, and a
-mooncake presale with four deposits; planted once."""
+mooncake presale with four deposits; planted once, paid through the local WeChat Pay provider,
+so the refunds are paid back through it too."""
 
 from __future__ import annotations
 
@@ -28,10 +29,13 @@ def test_the_demo_plants_a_succeeded_a_failed_and_an_open_group_and_a_presale(ru
         )
         for n in range(15):
             create_customer(session, NewCustomer(name=f"顾客{n}"), now, "test")
-        assert groupbuys.plant(session, now)
-    with transaction(runtime.sessions) as session:
-        assert not groupbuys.plant(session, now)  # once
-    bootstrap.wire(runtime)
+    bootstrap.wire(runtime)  # the payment gateway pays commerce's orders
+    assert groupbuys.plant(runtime, now)
+    assert not groupbuys.plant(runtime, now)  # once
+    for _ in range(4):  # the worker's passes: closes, refunds sent through the provider, settled
+        runtime.run_tasks_until_idle()
+        runtime.outbox.drain_until_idle(runtime.sessions, clock)
+        clock.advance(minutes=2)
     runtime.run_tasks_until_idle()
     with transaction(runtime.read_sessions) as session:
         groups = {g.status: g for g in groupbuy.list_groups(session, campaign=groupbuys.CAMPAIGN)}
@@ -43,4 +47,7 @@ def test_the_demo_plants_a_succeeded_a_failed_and_an_open_group_and_a_presale(ru
     assert {m.refund_amount for m in succeeded.members} == {Decimal("10.00")}
     (books,) = failed
     assert books.balanced and books.owed_total == Decimal("118.00")
+    # Paid back through the provider, not left 退款中.
+    assert groups[GroupStatus.FAILED].refunds_settled_at is not None
+    assert succeeded.refunds_settled_at is not None
     assert (presale.sold, presale.deposits_taken) == (4, Decimal("80.00"))

@@ -23,6 +23,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from liveloop.payments import gateway as gateways
 from liveloop.payments.client import PayParams, ProviderRefusal, fen
 from liveloop.payments.contracts import (
     REFUND_KIND,
@@ -35,6 +36,7 @@ from liveloop.payments.contracts import (
 from liveloop.payments.gateway import Gateway
 from liveloop.payments.models import Payment, PaymentNotification, RefundSend
 from liveloop.payments.notify import NotificationRefused, VerifiedNotification
+from liveloop.runtime import Runtime
 from liveloop.store.base import to_money
 from liveloop.store.engine import dialect_insert, transaction
 from liveloop.store.outbox import enqueue
@@ -562,6 +564,12 @@ def refunds(
 
 
 # --- the demo's buyer --------------------------------------------------------------------
+
+
+def runtime_gateway(runtime: Runtime) -> Gateway:
+    """The runtime's gateway, built from its settings on first use (the signed local provider
+    when there are no WeChat Pay credentials)."""
+    return gateways.gateway(runtime)
 
 
 def pay_locally(
