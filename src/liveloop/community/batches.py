@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -312,13 +312,13 @@ def list_batches(
         query = query.where(PickupPoint.leader_id == scope)
     if point is not None:
         query = query.where(PickupPoint.code == point)
-    return [v for v in _batch_views(session, list(session.execute(query).tuples())) if v.orders]
+    return [v for v in _batch_views(session, list(session.execute(query))) if v.orders]
 
 
 def _batch_row(
     session: Session, batch_id: int, viewer: Principal | None
 ) -> tuple[PickupBatch, PickupPoint, Leader]:
-    found = session.execute(_joined().where(PickupBatch.id == batch_id)).tuples().one_or_none()
+    found = session.execute(_joined().where(PickupBatch.id == batch_id)).one_or_none()
     if found is None or not allowed(leader_scope(session, viewer), found[1].leader_id):
         raise UnknownBatch(f"没有这个配送批次 {batch_id} (no such batch)")
     return found
@@ -445,8 +445,7 @@ def arrive_batch(
             delivery_date=batch.delivery_date,
             orders=len(order_nos),
         )
-    view = get_batch(session, batch_id, viewer)
-    return BatchView(**{**view.__dict__, "changed": moved.rowcount == 1})  # type: ignore[attr-defined]
+    return replace(get_batch(session, batch_id, viewer), changed=moved.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def _uncollected(session: Session, arrived_before: datetime, limit: int):  # type: ignore[no-untyped-def]
@@ -462,7 +461,7 @@ def _uncollected(session: Session, arrived_before: datetime, limit: int):  # typ
         )
         .order_by(PickupOrder.id)
         .limit(limit)
-    ).tuples()
+    ).all()
 
 
 def remind_uncollected(

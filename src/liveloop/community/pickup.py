@@ -186,7 +186,7 @@ def scan_pickup(
     if batch is None or batch.status != BatchStatus.ARRIVED:
         raise CommunityConflict("货品还未到达自提点,暂不能取货 (the order's batch has not arrived)")
     try:
-        commerce.confirm_order(session, row.order_no, at=at, source=source, by="pickup")
+        commerce.confirm_order(session, row.order_no, at=at, source=source, by="buyer")
     except CommerceError as exc:
         raise CommunityConflict(
             f"订单 {row.order_no} 不能取货:{exc} (the order cannot be picked up)"
