@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.orm import Session
 
 from liveloop.access import service as access
@@ -219,13 +220,13 @@ def _batches_from(
 def _held(session: Session, batch_ids: list[int]) -> dict[int, int]:
     held: dict[int, int] = {}
     for start in range(0, len(batch_ids), 900):
-        held.update(
-            session.execute(
-                select(PickupOrder.batch_id, func.count(PickupOrder.id))
-                .where(PickupOrder.batch_id.in_(batch_ids[start : start + 900]))
-                .group_by(PickupOrder.batch_id)
-            ).all()
-        )
+        for batch_id, count in session.execute(
+            select(PickupOrder.batch_id, func.count(PickupOrder.id))
+            .where(PickupOrder.batch_id.in_(batch_ids[start : start + 900]))
+            .group_by(PickupOrder.batch_id)
+        ):
+            if batch_id is not None:
+                held[batch_id] = count
     return held
 
 
@@ -269,7 +270,8 @@ def _batch_views(
             .where(PickupOrder.batch_id.in_(ids[start : start + 900]))
             .group_by(PickupOrder.batch_id)
         ):
-            counts[batch_id] = (orders, picked)
+            if batch_id is not None:
+                counts[batch_id] = (orders, picked)
     return [
         BatchView(
             batch_id=batch.id,
@@ -290,7 +292,7 @@ def _batch_views(
     ]
 
 
-def _joined():  # type: ignore[no-untyped-def]
+def _joined() -> Select[PickupBatch, PickupPoint, Leader]:
     return (
         select(PickupBatch, PickupPoint, Leader)
         .join(PickupPoint, PickupPoint.id == PickupBatch.point_id)
@@ -319,9 +321,12 @@ def _batch_row(
     session: Session, batch_id: int, viewer: Principal | None
 ) -> tuple[PickupBatch, PickupPoint, Leader]:
     found = session.execute(_joined().where(PickupBatch.id == batch_id)).one_or_none()
-    if found is None or not allowed(leader_scope(session, viewer), found[1].leader_id):
+    if found is None:
         raise UnknownBatch(f"没有这个配送批次 {batch_id} (no such batch)")
-    return found
+    batch, point, leader = found
+    if not allowed(leader_scope(session, viewer), point.leader_id):
+        raise UnknownBatch(f"没有这个配送批次 {batch_id} (no such batch)")
+    return batch, point, leader
 
 
 def get_batch(session: Session, batch_id: int, viewer: Principal | None = None) -> BatchView:
@@ -448,7 +453,9 @@ def arrive_batch(
     return replace(get_batch(session, batch_id, viewer), changed=moved.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def _uncollected(session: Session, arrived_before: datetime, limit: int):  # type: ignore[no-untyped-def]
+def _uncollected(
+    session: Session, arrived_before: datetime, limit: int
+) -> Sequence[Row[PickupOrder, PickupPoint]]:
     return session.execute(
         select(PickupOrder, PickupPoint)
         .join(PickupBatch, PickupBatch.id == PickupOrder.batch_id)

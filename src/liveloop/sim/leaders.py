@@ -117,7 +117,7 @@ def plant(session: Session, now: datetime, tz: ZoneInfo) -> bool:
                     customer_id=customer,
                     lines=[
                         commerce.OrderLine(sku, rng.randint(1, 2))
-                        for sku in rng.sample(skus, rng.randint(1, 3))
+                        for sku in rng.sample(skus, rng.randint(1, min(3, len(skus))))
                     ],
                     placed_at=paid_at,
                     channel="group_buy",
