@@ -42,6 +42,8 @@ app.add_typer(analytics_app, name="analytics")
 app.add_typer(identity_app, name="identity")
 live_app = typer.Typer(help="直播 (live): rooms, shows, comments understood, simulated shows.")
 app.add_typer(live_app, name="live")
+community_app = typer.Typer(help="社区团购 (community): leaders, pickup points, T+1 batches.")
+app.add_typer(community_app, name="community")
 console = Console()
 err = Console(stderr=True)
 
@@ -1018,3 +1020,54 @@ def calendar_year(
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+@community_app.command("batches")
+def community_batches(
+    day: Annotated[str, typer.Argument(help="The delivery date, e.g. 2026-11-21")],
+    build: Annotated[bool, typer.Option(help="Build (or rebuild) the batches first")] = False,
+) -> None:
+    """配送批次: each pickup point's batch delivered on DAY, with its packing list (SKU totals
+    and each order's lines, pickup code and masked buyer)."""
+    from liveloop.access.contracts import Role
+    from liveloop.access.service import Principal
+    from liveloop.community import service as community
+
+    try:
+        delivery = date.fromisoformat(day)
+    except ValueError:
+        err.print(f"[red]日期须写成 YYYY-MM-DD,不是 {day!r}[/red]")
+        raise typer.Exit(2) from None
+    runtime = _open()
+    # The terminal shows what an analyst would: buyers masked.
+    viewer = Principal("user", 0, "cli", Role.ANALYST)
+    if build:
+        with transaction(runtime.sessions) as session:
+            report = community.build_batches(
+                session, delivery, at=runtime.clock.now(), tz=runtime.settings.tz
+            )
+        console.print(
+            f"built: {report.added} orders added, {report.carried} carried to a later day"
+        )
+    with transaction(runtime.read_sessions) as session:
+        batches = community.list_batches(session, delivery, viewer)
+        lists = [community.packing_list(session, b.batch_id, viewer) for b in batches]
+    if not lists:
+        console.print(f"{delivery.isoformat()} 没有配送批次 (no batches)")
+        return
+    for found in lists:
+        b = found.batch
+        console.print(
+            f"[bold]{b.point} {b.point_name}[/bold]  团长 {b.leader} {b.leader_name}  "
+            f"{b.orders}/{b.capacity} 单  {b.status.value}",
+            highlight=False,
+        )
+        totals = Table("SKU", "商品", "数量", title="装箱汇总")
+        for item in found.totals:
+            totals.add_row(item.sku, item.name, str(item.quantity))
+        console.print(totals)
+        lines = Table("取货码", "订单号", "顾客", "商品", "状态", title="订单明细")
+        for order in found.orders:
+            items = "；".join(f"{i.name} ×{i.quantity}" for i in order.items)
+            lines.add_row(order.code, order.order_no, order.buyer, items, order.status)
+        console.print(lines)

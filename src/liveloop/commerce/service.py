@@ -90,6 +90,7 @@ from liveloop.commerce.orders.views import RefundLine as RefundLine
 from liveloop.commerce.orders.views import RefundView as RefundView
 from liveloop.commerce.orders.views import get_order as get_order
 from liveloop.commerce.orders.views import list_orders as list_orders
+from liveloop.commerce.orders.views import orders_of
 from liveloop.commerce.orders.views import refund_of as refund_of
 from liveloop.store.base import to_money
 
@@ -351,6 +352,45 @@ def products_by_sku(
     if active_only:
         query = query.where(Product.active.is_(True))
     return {p.sku: CatalogEntry(p.sku, p.name, p.category, p.price) for p in session.scalars(query)}
+
+
+@dataclass(frozen=True)
+class OrderState:
+    """Where an order is, without its lines: what a caller sorting many orders reads."""
+
+    order_no: str
+    customer_id: int
+    status: str
+    total: Decimal
+    paid_at: datetime | None
+    delivered_at: datetime | None
+    leader: str | None
+
+
+def order_states(session: Session, order_nos: Collection[str]) -> dict[str, OrderState]:
+    """The states of the orders of ``order_nos`` that exist, by number (900 a query)."""
+    numbers = sorted(set(order_nos))
+    found: dict[str, OrderState] = {}
+    columns = (
+        Order.order_no,
+        Order.customer_id,
+        Order.status,
+        Order.total,
+        Order.paid_at,
+        Order.delivered_at,
+        Order.leader,
+    )
+    for start in range(0, len(numbers), 900):
+        for row in session.execute(
+            select(*columns).where(Order.order_no.in_(numbers[start : start + 900]))
+        ):
+            found[row.order_no] = OrderState(*row)
+    return found
+
+
+def orders_by_no(session: Session, order_nos: Collection[str]) -> dict[str, OrderView]:
+    """The orders of ``order_nos`` that exist, with their lines and refunds, by number."""
+    return orders_of(session, order_nos)
 
 
 def has_coupon_template(session: Session, code: str) -> bool:

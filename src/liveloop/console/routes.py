@@ -20,6 +20,7 @@ from liveloop.config import Settings
 from liveloop.console import (
     analytics,
     calendar,
+    community,
     groupbuy,
     guides,
     journeys,
@@ -81,6 +82,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(messages.router)
     app.include_router(guides.router)
     app.include_router(groupbuy.router)
+    app.include_router(community.router)
     app.include_router(orders.router)
     app.include_router(members.router)
     app.include_router(products.router)

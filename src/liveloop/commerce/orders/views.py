@@ -3,6 +3,7 @@ order and listing them (keyset paging, newest first)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -208,6 +209,28 @@ def get_order(session: Session, order_no: str) -> OrderView | None:
         select(Order).where(Order.order_no == order_no).options(selectinload(Order.items))
     ).one_or_none()
     return order_view(session, order) if order is not None else None
+
+
+def orders_of(session: Session, order_nos: Collection[str]) -> dict[str, OrderView]:
+    """The orders of ``order_nos`` that exist, by number (500 a query, products and refunds
+    read once per chunk)."""
+    numbers = sorted(set(order_nos))
+    found: dict[str, OrderView] = {}
+    for start in range(0, len(numbers), 500):
+        orders = list(
+            session.scalars(
+                select(Order)
+                .where(Order.order_no.in_(numbers[start : start + 500]))
+                .options(selectinload(Order.items))
+            )
+        )
+        product_ids = {item.product_id for order in orders for item in order.items}
+        products = {
+            p.id: p for p in session.scalars(select(Product).where(Product.id.in_(product_ids)))
+        }
+        refunds = _refunds(session, [o.id for o in orders])
+        found.update({o.order_no: _view(o, products, refunds.get(o.id, [])) for o in orders})
+    return found
 
 
 @dataclass(frozen=True)
