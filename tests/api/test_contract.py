@@ -48,7 +48,6 @@ def test_every_operation_meets_the_document(brand_app):
     for found in schemathesis.openapi.from_asgi("/openapi.json", app).get_all_operations():
         operation = found.ok()
         operations += 1
-        timeout = STREAM_SECONDS if _streams(operation) else TIMEOUT_SECONDS
 
         @given(case=operation.as_strategy())
         @settings(
@@ -60,6 +59,7 @@ def test_every_operation_meets_the_document(brand_app):
             database=None,
         )
         def meets_the_document(case) -> None:
+            timeout = STREAM_SECONDS if _streams(case.operation) else TIMEOUT_SECONDS
             case.call_and_validate(headers=headers, checks=CHECKS, timeout=timeout)
 
         try:
