@@ -23,6 +23,7 @@ from liveloop.config import Settings, get_settings
 from liveloop.console import routes as console
 from liveloop.content.api import router as content_router
 from liveloop.groupbuy.api import router as groupbuy_router
+from liveloop.ugc.api import router as ugc_router
 from liveloop.guides.api import router as guide_tasks_router
 from liveloop.identity.api import router as identity_router
 from liveloop.ingest import api as ingest
@@ -101,6 +102,7 @@ def create_app(
     app.include_router(channels_api.router)
     app.include_router(coupons_router)
     app.include_router(groupbuy_router)
+    app.include_router(ugc_router)
     app.include_router(presale_router)
     app.include_router(orders_router)
     app.include_router(loyalty_router)
