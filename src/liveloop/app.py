@@ -23,7 +23,6 @@ from liveloop.config import Settings, get_settings
 from liveloop.console import routes as console
 from liveloop.content.api import router as content_router
 from liveloop.groupbuy.api import router as groupbuy_router
-from liveloop.ugc.api import router as ugc_router
 from liveloop.guides.api import router as guide_tasks_router
 from liveloop.identity.api import router as identity_router
 from liveloop.ingest import api as ingest
@@ -46,6 +45,7 @@ from liveloop.segments.api import router as segments_router
 from liveloop.subscriptions.api import memberships_router
 from liveloop.subscriptions.api import router as subscriptions_router
 from liveloop.system_api import router as system_router
+from liveloop.ugc.api import router as ugc_router
 from liveloop.web.api_keys import router as access_router
 from liveloop.web.openapi import declare_errors
 

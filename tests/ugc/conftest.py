@@ -64,7 +64,9 @@ class Circle:
         with transaction(self.runtime.sessions) as session:
             return fn(session, *args, **kwargs)
 
-    def recipe(self, name: str, title: str = "杂粮饭的正确煮法", body: str | None = None, **kw: Any):
+    def recipe(
+        self, name: str, title: str = "杂粮饭的正确煮法", body: str | None = None, **kw: Any
+    ):
         return self.call(
             ugc.submit_recipe,
             customer_id=self.person(name),
