@@ -133,7 +133,7 @@ def submit_recipe(
     pictures = _photos(photos)
     if client_ref is not None and not CLIENT_REF.fullmatch(client_ref):
         raise UgcRefused("提交编号只能用字母、数字、_ . : - (client_ref is 1-64 of A-Z 0-9 _.:-)")
-    content = (UgcKind.RECIPE.value, person, title, body, wanted, pictures)
+    content = (UgcKind.RECIPE.value, person, title, body, wanted, pictures, None)
     if client_ref is not None:
         known_row = session.scalars(select(UgcItem).where(UgcItem.client_ref == client_ref)).first()
         if known_row is not None:
@@ -200,7 +200,7 @@ def submit_review(
         raise UgcRefused(f"订单里没有商品 {sku} (the order has no such line)")
     if order.status not in REVIEWABLE:
         raise UgcConflict("订单付款后且未退款才能评价 (only a paid order that stands is reviewed)")
-    content = (UgcKind.REVIEW.value, person, None, body, [], pictures)
+    content = (UgcKind.REVIEW.value, person, None, body, [], pictures, rating)
     line = (UgcItem.order_no == order_no, UgcItem.sku == sku)
     known_row = session.scalars(select(UgcItem).where(*line)).first()
     if known_row is not None:
@@ -251,7 +251,15 @@ def _insert(session: Session, row: UgcItem) -> UgcItem | None:
 
 
 def _same(row: UgcItem, content: tuple[object, ...], clash: str) -> ItemView:
-    mine = (row.kind, row.customer_id, row.title, row.body, list(row.skus), list(row.photos))
+    mine = (
+        row.kind,
+        row.customer_id,
+        row.title,
+        row.body,
+        list(row.skus),
+        list(row.photos),
+        row.rating,
+    )
     if mine != content:
         raise UgcConflict(f"{clash} (the same reference with other content)")
     return view(row)
