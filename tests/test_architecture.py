@@ -21,7 +21,7 @@ PYPROJECT = ROOT / "pyproject.toml"
 ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
 EVENTS_PAGE = (ROOT / "docs" / "events.md").read_text(encoding="utf-8")
 MAX_EXCEPTIONS = 10
-EVENT_NAME = re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-zA-Z]*)+$")
+EVENT_NAME = re.compile(r"^[A-Z][a-zA-Z]+(?: [A-Z][a-zA-Z]*)+$")  # UGC, KOC: acronyms lead too
 
 
 @cache

@@ -46,6 +46,7 @@ from liveloop.segments.api import router as segments_router
 from liveloop.subscriptions.api import memberships_router
 from liveloop.subscriptions.api import router as subscriptions_router
 from liveloop.system_api import router as system_router
+from liveloop.ugc.api import router as ugc_router
 from liveloop.web.api_keys import router as access_router
 from liveloop.web.openapi import declare_errors
 
@@ -103,6 +104,7 @@ def create_app(
     app.include_router(coupons_router)
     app.include_router(groupbuy_router)
     app.include_router(community_router)
+    app.include_router(ugc_router)
     app.include_router(presale_router)
     app.include_router(orders_router)
     app.include_router(loyalty_router)

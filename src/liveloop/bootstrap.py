@@ -46,6 +46,7 @@ from liveloop.segments import jobs as segments_jobs
 from liveloop.store.consumers import Consumers
 from liveloop.store.worker import Worker
 from liveloop.subscriptions import jobs as subscriptions_jobs
+from liveloop.ugc import service as ugc_service
 
 log = logging.getLogger(__name__)
 
@@ -97,14 +98,17 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
 
 
 def live_badges(session: Session, customer_ids: Collection[int]) -> dict[int, Any]:
-    """The live room's badges: the profile's (tier, KOC, the last order) and the RFM group the
-    latest analytics run gave; RFM's VIP group is a VIP badge."""
+    """The live room's badges: the profile's (tier, KOC, the last order), the RFM group the
+    latest analytics run gave (RFM's VIP group is a VIP badge) and the KOC score's recognition
+    (``ugc.service.kocs_among``)."""
     groups = analytics_service.rfm_groups_of(session, customer_ids)
+    kocs = ugc_service.kocs_among(session, customer_ids)
     return {
         customer: dataclasses.replace(
             badge,
             rfm_group=groups.get(customer),
             vip=badge.vip or groups.get(customer) == "VIP",
+            koc=badge.koc or customer in kocs,
         )
         for customer, badge in live_service.profile_badges(session, customer_ids).items()
     }

@@ -17,6 +17,7 @@ from liveloop.console.auth import ConsoleUser
 from liveloop.loyalty import events as loyalty_events
 from liveloop.loyalty import service as loyalty
 from liveloop.loyalty.contracts import TIERS
+from liveloop.ugc import service as ugc
 from liveloop.web.deps import ReadSessionDep, RuntimeDep
 
 router = APIRouter(include_in_schema=False)
@@ -128,6 +129,7 @@ def member_page(
         "signed": signed,
         "balance_text": balance_text,
         "ledger_text": ledger_text,
+        "koc": ugc.koc_score(session, member.customer_id),
     }
     return _templates().TemplateResponse(request, "member.html", context)
 

@@ -34,6 +34,7 @@ from liveloop.console import (
     segments,
     sources,
     subscriptions,
+    ugc,
 )
 from liveloop.console.auth import (
     LOGIN_CSRF_COOKIE,
@@ -83,6 +84,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(guides.router)
     app.include_router(groupbuy.router)
     app.include_router(community.router)
+    app.include_router(ugc.router)
     app.include_router(orders.router)
     app.include_router(members.router)
     app.include_router(products.router)

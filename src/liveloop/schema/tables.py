@@ -11,7 +11,8 @@ import liveloop.journeys.models
 import liveloop.loyalty.models
 import liveloop.presale.models
 import liveloop.segments.models
-import liveloop.subscriptions.models  # noqa: F401
+import liveloop.subscriptions.models
+import liveloop.ugc.models  # noqa: F401
 from liveloop.access.models import ApiKey, ConsoleSession, LoginThrottle, User
 from liveloop.analytics.models import (
     AnalyticsReport,

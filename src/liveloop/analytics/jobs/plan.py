@@ -27,6 +27,7 @@ JOB_NAMES = (
     "live_roi",
     "leaders",
     "regions",
+    "koc",
 )
 # The hourly run: cheap per-person jobs that move with every order; models refit nightly.
 LIGHT_JOBS = ("rfm", "repurchase", "contact")

@@ -1,0 +1,1 @@
+"""UGC: customers' recipes and reviews with their moderation, polls, honours and KOC scores."""
