@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -200,7 +201,7 @@ def submit_review(
         raise UgcRefused(f"订单里没有商品 {sku} (the order has no such line)")
     if order.status not in REVIEWABLE:
         raise UgcConflict("订单付款后且未退款才能评价 (only a paid order that stands is reviewed)")
-    content = (UgcKind.REVIEW.value, person, None, body, [], pictures, rating)
+    content: tuple[Any, ...] = (UgcKind.REVIEW.value, person, None, body, [], pictures, rating)
     line = (UgcItem.order_no == order_no, UgcItem.sku == sku)
     known_row = session.scalars(select(UgcItem).where(*line)).first()
     if known_row is not None:

@@ -94,7 +94,10 @@ def gather(session: Session, as_of: datetime) -> dict[int, dict[str, float]]:
     alive = profiles.current_people(session)
     survivors: dict[int, int] = {}
 
-    def person(customer_id: int) -> int:
+    def person(customer_id: int | None) -> int:
+        # Every query below reads only events that name a person.
+        if customer_id is None:
+            raise ValueError("an event without a person")
         if customer_id in alive:
             return customer_id
         if customer_id not in survivors:
@@ -118,7 +121,7 @@ def gather(session: Session, as_of: datetime) -> dict[int, dict[str, float]]:
         )
         .group_by(Event.customer_id, Event.name)
     ):
-        counts[person(customer)][named[name]] += n
+        counts[person(customer)][named[str(name)]] += n
     approved = (UgcItem.status == UgcStatus.APPROVED,)
     for customer, kind, n, likes in session.execute(
         select(UgcItem.customer_id, UgcItem.kind, func.count(), func.sum(UgcItem.likes))
@@ -151,7 +154,7 @@ def gather(session: Session, as_of: datetime) -> dict[int, dict[str, float]]:
 
 
 def _referrals(
-    session: Session, start: datetime, as_of: datetime, person: Callable[[int], int]
+    session: Session, start: datetime, as_of: datetime, person: Callable[[int | None], int]
 ) -> Iterable[tuple[int, str, int]]:
     """(sharer, "referred" | "converted", 1) for each other person who arrived through a
     sharer's link in the window (first arrival), converted when they ordered within
@@ -177,8 +180,8 @@ def _referrals(
         return []
     sharers: dict[str, int | None] = {}
     for oneid in {s for s, _ in arrivals}:
-        found = profiles.find_by_oneid(session, oneid)
-        sharers[oneid] = profiles.survivor_of(session, found) if found is not None else None
+        match = profiles.find_by_oneid(session, oneid)
+        sharers[oneid] = profiles.survivor_of(session, match) if match is not None else None
     invitees = {b for _, b in arrivals}
     orders: dict[int, list[datetime]] = defaultdict(list)
     everyone = set(invitees) | {m for b in invitees for m in profiles.merged_into(session, b)}

@@ -6,8 +6,9 @@ then the oldest."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from liveloop.ugc import events
@@ -50,11 +51,14 @@ def decide(
         raise UgcRefused("原因最多 200 个字 (a reason of at most 200 characters)")
     status = UgcStatus.APPROVED if approve else UgcStatus.REJECTED
     # A guarded UPDATE: of two moderators deciding at once, exactly one decides.
-    moved = session.execute(
-        update(UgcItem)
-        .where(UgcItem.id == item_id, UgcItem.status == UgcStatus.SUBMITTED)
-        .values(status=status, decided_at=at, decided_by=by[:64], reason=reason),
-        execution_options={"synchronize_session": False},
+    moved = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(UgcItem)
+            .where(UgcItem.id == item_id, UgcItem.status == UgcStatus.SUBMITTED)
+            .values(status=status, decided_at=at, decided_by=by[:64], reason=reason),
+            execution_options={"synchronize_session": False},
+        ),
     ).rowcount
     row = session.get(UgcItem, item_id)
     if row is None:
