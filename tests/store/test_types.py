@@ -125,11 +125,14 @@ def test_datetimes_in_different_zones_compare_by_instant_in_queries(store_runtim
 
 
 def test_naive_datetime_is_refused_and_nothing_is_written(store_runtime):
-    with pytest.raises(StatementError) as caught:
+    # Refused by the column type (SQLAlchemy wraps it) or, on SQLite's fast append path, by the
+    # same rule before the statement.
+    with pytest.raises((StatementError, ValueError)) as caught:
         append_one(store_runtime, message_id="m-1", timestamp=datetime(2026, 11, 20, 20, 30))
 
-    assert isinstance(caught.value.orig, ValueError)
-    assert "naive" in str(caught.value.orig)
+    error = getattr(caught.value, "orig", caught.value)
+    assert isinstance(error, ValueError)
+    assert "naive" in str(error)
     with transaction(store_runtime.sessions) as session:
         assert eventlog.last_event_id(session) == 0
 

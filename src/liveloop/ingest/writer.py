@@ -26,34 +26,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cache
-from itertools import chain
 from typing import Any
 
-import orjson
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from liveloop.ingest.errors import Busy
 from liveloop.store.engine import make_engine, make_session_factory, transaction
-from liveloop.store.eventlog import append_rows, mark_appended
+from liveloop.store.eventlog import append_rows, insert_sqlite_rows, sqlite_rows
 
 log = logging.getLogger(__name__)
-
-# Rows per INSERT statement: 11 parameters each, within SQLite's limit of 32,766 (999 before
-# SQLite 3.32).
-_SQLITE_CHUNK = 500 if sqlite3.sqlite_version_info >= (3, 32) else 90
-# SQLAlchemy's SQLite DATETIME storage format (naive UTC, always six fraction digits).
-_SQLITE_TIME = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
 
 
 @dataclass(slots=True)
@@ -83,7 +72,7 @@ class EventWriter:
             sqlite_rows if self.sqlite else list
         )
         self._insert: Callable[[Session, Sequence[Any]], int] = (
-            _insert_sqlite if self.sqlite else append_rows
+            insert_sqlite_rows if self.sqlite else append_rows
         )
         self._cond = threading.Condition()
         self._waiting: deque[_Waiting] = deque()
@@ -254,73 +243,3 @@ class _Checkpointer:
             if self._stopping:
                 return
             time.sleep(self.interval)
-
-
-def sqlite_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """Rows as SQLite stores them through SQLAlchemy: JSON text, naive-UTC time strings."""
-    dumps = orjson.dumps
-    received: dict[datetime, str] = {}
-    out = []
-    for r in rows:
-        received_at = r["received_at"]
-        received_text = received.get(received_at)
-        if received_text is None:
-            received_text = received[received_at] = _sqlite_time(received_at)
-        out.append(
-            (
-                r["message_id"],
-                r["type"],
-                r["name"],
-                r["customer_id"],
-                r["anonymous_id"],
-                r["user_id"],
-                dumps(r["properties"]).decode(),
-                dumps(r["context"]).decode(),
-                _sqlite_time(r["timestamp"]),
-                received_text,
-                r["source"],
-            )
-        )
-    return out
-
-
-def _sqlite_time(value: datetime) -> str:
-    if value.tzinfo is not UTC:
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column; attach a timezone")
-        value = value.astimezone(UTC)
-    return _SQLITE_TIME % (
-        value.year,
-        value.month,
-        value.day,
-        value.hour,
-        value.minute,
-        value.second,
-        value.microsecond,
-    )
-
-
-def _insert_sqlite(session: Session, rows: Sequence[Any]) -> int:
-    mark_appended(session)  # the commit then wakes the log's tails (store.eventlog.APPENDED)
-    connection = session.connection()
-    driver: Any = connection.connection.driver_connection
-    before = driver.total_changes
-    # Multi-row statements, not executemany: the driver releases the GIL around every
-    # statement it steps, and getting it back from a busy event loop can take a whole switch
-    # interval (5 ms). One statement per few hundred rows makes that a per-group cost.
-    for start in range(0, len(rows), _SQLITE_CHUNK):
-        chunk = rows[start : start + _SQLITE_CHUNK]
-        connection.exec_driver_sql(_sqlite_insert(len(chunk)), tuple(chain.from_iterable(chunk)))
-    # Rows repeating a message id (earlier, or within this group) are skipped by the database;
-    # total_changes counts the ones that went in.
-    return int(driver.total_changes - before)
-
-
-@cache
-def _sqlite_insert(rows: int) -> str:
-    values = ",".join(["(?,?,?,?,?,?,?,?,?,?,?)"] * rows)
-    return (
-        "INSERT INTO events (message_id, type, name, customer_id, anonymous_id, user_id,"  # noqa: S608 - placeholders only
-        f" properties, context, timestamp, received_at, source) VALUES {values}"
-        " ON CONFLICT (message_id) DO NOTHING"
-    )

@@ -195,9 +195,14 @@ def _insert(session: Session, order: Order) -> None:
         for column in Order.__table__.columns
         if column.key not in ("id", "updated_at") and getattr(order, column.key) is not None
     }
-    order.id = session.execute(insert(Order).values(values).returning(Order.id)).scalar_one()
-    session.execute(
-        insert(OrderItem),
+    # Through the connection: Core INSERTs of the tables, without the ORM's bulk-insert path
+    # that ``session.execute(insert(Order))`` takes.
+    connection = session.connection()
+    order.id = connection.execute(
+        insert(Order.__table__).returning(Order.__table__.c.id), values
+    ).scalar_one()
+    connection.execute(
+        insert(OrderItem.__table__),
         [
             {
                 "order_id": order.id,
