@@ -10,6 +10,9 @@ logged; the run checks every order, coupon and points spend is in the store.
 
 and a quarter spending 200 points (¥2.00, ``loyalty.spend_points`` in the placing transaction).
 
+The floor, in the same run and server: ``GET /v1/health`` (no store, no key) by the same
+clients, as many requests as orders — what this machine's HTTP stack does with no work at all.
+
 Baseline, in the same run and store: the same number of orders (same lines, same buyers, no
 coupons or points — the import takes neither) through ``liveloop import orders``
 (``ingest.import_orders``: a CSV, 500 orders a transaction, in-process — no HTTP).
@@ -181,6 +184,30 @@ def drive(port: int, key: str, payloads: list[bytes], clients: int) -> float:
     return elapsed
 
 
+def floor(port: int, requests: int, clients: int) -> float:
+    """Requests per second of ``GET /v1/health`` on the same server and clients."""
+    pending = iter(range(requests))
+    lock = threading.Lock()
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            with lock:
+                if next(pending, None) is None:
+                    break
+            conn.request("GET", "/v1/health")
+            conn.getresponse().read()
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return requests / (time.perf_counter() - started)
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU a process has used (Linux ``/proc``)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -215,6 +242,7 @@ def main(orders: int = 20_000, clients: int = 8) -> dict[str, float]:
         port = _free_port()
         server = start_server(url, port)
         try:
+            health_per_s = floor(port, orders, clients)
             cpu_before = cpu_seconds(server.pid)
             api_s = drive(port, key, payloads, clients)
             api_cpu = cpu_seconds(server.pid) - cpu_before
@@ -250,6 +278,8 @@ def main(orders: int = 20_000, clients: int = 8) -> dict[str, float]:
         "import_orders_per_s": orders / import_s,
     }
     result["ratio"] = result["api_orders_per_s"] / result["import_orders_per_s"]
+    result["health_per_s"] = health_per_s
+    result["of_floor"] = result["api_orders_per_s"] / health_per_s
     # Orders per second of CPU the server (the importer) used: what one idle core would do,
     # a figure a loaded machine bends less than the wall clock.
     result["api_orders_per_cpu_s"] = orders / api_cpu
@@ -259,6 +289,7 @@ def main(orders: int = 20_000, clients: int = 8) -> dict[str, float]:
         f"({orders:,} orders, {want_coupons:,} with a coupon, {want_points:,} with points, "
         f"{clients} clients); "
         f"import {result['import_orders_per_s']:,.0f} orders/s; api/import {result['ratio']:.2f}; "
+        f"floor GET /v1/health {health_per_s:,.0f}/s (orders at {result['of_floor']:.2f} of it); "
         f"per CPU-second: server {result['api_orders_per_cpu_s']:,.0f}, "
         f"import {result['import_orders_per_cpu_s']:,.0f}"
     )
