@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from liveloop.access.contracts import Role
 from liveloop.access.service import ConsoleLogin
 from liveloop.commerce import service as commerce
 from liveloop.community.contracts import (
@@ -31,7 +32,7 @@ from liveloop.community.contracts import (
 from liveloop.console.auth import ConsoleUser, check_csrf
 from liveloop.errors import DomainError
 from liveloop.portal import service as portal
-from liveloop.portal.contracts import PortalError
+from liveloop.portal.contracts import NotALeader, PortalError
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -85,6 +86,10 @@ def _page(
 
 def _refused(request: Request, user: ConsoleLogin, exc: DomainError, tab: str) -> Response:
     status = getattr(exc, "status", 400)
+    if isinstance(exc, NotALeader) and user.principal.role == Role.LEADER:
+        # A leader login linked to no leader is let in and sees nothing but the notice, as
+        # community's facade shows it nothing (fails closed); other roles are refused.
+        status = 200
     return _page(request, user, "leader_error.html", tab, status=status, reason=_chinese(exc))
 
 

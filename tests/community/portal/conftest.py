@@ -41,9 +41,7 @@ class Portal:
         return self.town.pickup(order_no).code
 
     def batch(self, day, leader: str) -> community.BatchView:
-        return next(
-            b for b in self.town.batches(day) if b.leader == self.leaders[leader].code
-        )
+        return next(b for b in self.town.batches(day) if b.leader == self.leaders[leader].code)
 
     def oneid(self, buyer: str) -> str:
         from liveloop.profiles import service as profiles

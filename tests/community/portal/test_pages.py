@@ -178,12 +178,15 @@ def test_my_ranking_shows_my_rank_and_masked_names_only(portal, client):
     assert "孙" not in page.text  # no other leader's customer
 
 
-def test_other_roles_and_an_unlinked_leader_have_no_portal(portal, client):
+def test_other_roles_are_refused_and_an_unlinked_leader_sees_nothing(portal, client):
     now = portal.town.clock.now()
     with transaction(portal.runtime.sessions) as session:
         create_user(session, "op", "operator", now, password=PASSWORD)
         create_user(session, "tz_x", "leader", now, password=PASSWORD)
-    for username, reason in (("op", "只对团长账号开放"), ("tz_x", "还没有关联团长")):
+    for username, status, reason in (
+        ("op", 403, "只对团长账号开放"),
+        ("tz_x", 200, "还没有关联团长"),
+    ):
         client.cookies.clear()
         form = client.get("/console/login")
         client.post(
@@ -192,7 +195,8 @@ def test_other_roles_and_an_unlinked_leader_have_no_portal(portal, client):
         )
         for path in ("/console/leader", "/console/leader/customers", "/console/leader/ranking"):
             answer = client.get(path)
-            assert answer.status_code == 403 and reason in answer.text, (username, path)
+            assert answer.status_code == status and reason in answer.text, (username, path)
+            assert "PA 自提点" not in answer.text and "王秀英" not in answer.text
 
 
 def test_the_landing_pages_show_the_show_and_the_product(portal, client):
