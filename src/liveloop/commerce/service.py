@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from liveloop.commerce import events
@@ -412,7 +412,7 @@ class OrderBrief:
     leader: str | None
 
 
-def _briefs(session: Session, *where: object) -> dict[str, OrderBrief]:
+def _briefs(session: Session, *where: ColumnElement[bool]) -> dict[str, OrderBrief]:
     found: dict[str, OrderBrief] = {}
     for row in session.execute(
         select(
@@ -423,7 +423,7 @@ def _briefs(session: Session, *where: object) -> dict[str, OrderBrief]:
             Order.total,
             Order.refunded_amount,
             Order.leader,
-        ).where(*where)  # type: ignore[arg-type]
+        ).where(*where)
     ):
         kept = row.total - row.refunded_amount if row.status in COUNTED else Decimal("0")
         found[row.order_no] = OrderBrief(
@@ -441,10 +441,11 @@ def order_briefs(
 ) -> dict[str, OrderBrief]:
     """The orders of ``order_nos`` placed in [``since``, ``until``), by number (900 a query)."""
     numbers = sorted(set(order_nos))
-    window = [
-        *([Order.placed_at >= since] if since is not None else []),
-        *([Order.placed_at < until] if until is not None else []),
-    ]
+    window: list[ColumnElement[bool]] = []
+    if since is not None:
+        window.append(Order.placed_at >= since)
+    if until is not None:
+        window.append(Order.placed_at < until)
     found: dict[str, OrderBrief] = {}
     for start in range(0, len(numbers), 900):
         found |= _briefs(session, Order.order_no.in_(numbers[start : start + 900]), *window)
@@ -461,7 +462,7 @@ def orders_with_leader(
 ) -> dict[str, OrderBrief]:
     """Orders placed in [``since``, ``until``) with a leader's code (``Order.leader``; every
     leader's, or those of ``leaders``; of ``customers`` when given), by number."""
-    where = [Order.leader.is_not(None)]
+    where: list[ColumnElement[bool]] = [Order.leader.is_not(None)]
     if since is not None:
         where.append(Order.placed_at >= since)
     if until is not None:

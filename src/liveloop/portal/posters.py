@@ -26,7 +26,7 @@ def qr_path(data: str) -> tuple[str, int]:
             if dark:
                 parts.append(f"M{x} {y}h1v1h-1z")
     width, _ = code.symbol_size(border=0)
-    return "".join(parts), width
+    return "".join(parts), int(width)
 
 
 def _lines(text: str, width: int, most: int = 3) -> list[str]:
