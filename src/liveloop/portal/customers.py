@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -35,7 +36,7 @@ class OrderThrough:
     order_no: str
     placed_at: datetime
     status: str
-    kept: object  # Decimal yuan the buyer kept paying
+    kept: Decimal  # yuan the buyer kept paying
     code: str | None  # the pickup code, when it went to a point
     waiting: bool  # arrived and not collected
 

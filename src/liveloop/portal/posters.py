@@ -11,7 +11,8 @@ from xml.sax.saxutils import escape
 import segno
 
 WIDTH, HEIGHT = 750, 1200
-QR_SIZE = 360
+QR_SIZE = 340
+QUIET_MODULES = 4
 FONT = "PingFang SC, Noto Sans CJK SC, Microsoft YaHei, sans-serif"
 LINE_CHARS = 13  # characters of a product name on one line at the name's size
 
@@ -42,6 +43,7 @@ def product_poster(*, brand: str, name: str, price: Decimal, leader_name: str, u
     path, modules = qr_path(url)
     scale = QR_SIZE / modules
     qr_x, qr_y = (WIDTH - QR_SIZE) // 2, 640
+    quiet = round(QUIET_MODULES * scale)  # the white margin a scanner needs around the code
     name_lines = _lines(name, LINE_CHARS)
     names = "".join(
         f'<text x="{WIDTH // 2}" y="{300 + i * 66}" font-size="52" font-weight="700" '
@@ -60,13 +62,13 @@ def product_poster(*, brand: str, name: str, price: Decimal, leader_name: str, u
         f"{names}"
         f'<text x="{WIDTH // 2}" y="{price_y}" font-size="72" font-weight="700" '
         f'text-anchor="middle" fill="#d9480f">¥{price:.2f}</text>'
-        f'<rect x="{qr_x - 24}" y="{qr_y - 24}" width="{QR_SIZE + 48}" '
-        f'height="{QR_SIZE + 48}" rx="16" fill="#fff"/>'
+        f'<rect x="{qr_x - quiet}" y="{qr_y - quiet}" width="{QR_SIZE + 2 * quiet}" '
+        f'height="{QR_SIZE + 2 * quiet}" rx="16" fill="#fff"/>'
         f'<g transform="translate({qr_x} {qr_y}) scale({scale:.4f})">'
         f'<path d="{path}" fill="#1f2933" shape-rendering="crispEdges"/></g>'
-        f'<text x="{WIDTH // 2}" y="{qr_y + QR_SIZE + 80}" font-size="34" '
+        f'<text x="{WIDTH // 2}" y="{qr_y + QR_SIZE + quiet + 56}" font-size="34" '
         f'text-anchor="middle" fill="#1f2933">{escape(leader_name)} 团长推荐 · 扫码下单</text>'
-        f'<text x="{WIDTH // 2}" y="{qr_y + QR_SIZE + 130}" font-size="26" '
+        f'<text x="{WIDTH // 2}" y="{qr_y + QR_SIZE + quiet + 104}" font-size="26" '
         f'text-anchor="middle" fill="#6b7785">次日送达自提点 · 下班顺路取</text>'
         "</svg>"
     )
