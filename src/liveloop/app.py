@@ -38,6 +38,7 @@ from liveloop.live.api import webhook_router as live_webhook_router
 from liveloop.loyalty.api import router as loyalty_router
 from liveloop.metrics import Metrics, MetricsMiddleware
 from liveloop.payments.api import router as payments_router
+from liveloop.portal.api import router as portal_router
 from liveloop.presale.api import router as presale_router
 from liveloop.profiles.api import router as profiles_router
 from liveloop.profiles.api import rules_router as tag_rules_router
@@ -105,6 +106,7 @@ def create_app(
     app.include_router(groupbuy_router)
     app.include_router(community_router)
     app.include_router(ugc_router)
+    app.include_router(portal_router)
     app.include_router(presale_router)
     app.include_router(orders_router)
     app.include_router(loyalty_router)

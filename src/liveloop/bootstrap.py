@@ -40,6 +40,7 @@ from liveloop.live import jobs as live_jobs
 from liveloop.live import service as live_service
 from liveloop.loyalty import jobs as loyalty_jobs
 from liveloop.payments import jobs as payments_jobs
+from liveloop.portal import jobs as portal_jobs
 from liveloop.presale import jobs as presale_jobs
 from liveloop.runtime import Runtime
 from liveloop.segments import jobs as segments_jobs
@@ -88,6 +89,7 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
     commerce_jobs.register(runtime)
     groupbuy_jobs.register(runtime)
     community_jobs.register(runtime)
+    portal_jobs.register(runtime)
     presale_jobs.register(runtime)
     payments_jobs.register(runtime)
     subscriptions_jobs.register(runtime)

@@ -399,7 +399,8 @@ def demo(
     url = f"http://{host}:{port}/console"
     console.print(
         Panel(
-            f"Console: [bold]{url}[/bold]\nLogin: [bold]{login.username}[/bold] / {password}",
+            f"Console: [bold]{url}[/bold]\nLogin: [bold]{login.username}[/bold] / {password}"
+            "\n团长工作台: [bold]tuanzhang1[/bold] / the same password",
             title="liveloop demo",
         )
     )

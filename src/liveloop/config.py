@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./liveloop.db"
     secret_key: str = Field(default=DEV_SECRET_KEY, repr=False)
     display_timezone: str = "Asia/Shanghai"
+    # The brand's name where the brand speaks for itself: leaders' posters and share pages.
+    brand_name: str = Field(default="禾谷鲜生", min_length=1, max_length=32)
     # How often the in-process workers poll the event log and the outbox, in seconds.
     worker_poll_seconds: float = 0.5
     run_workers: bool = True

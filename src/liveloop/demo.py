@@ -216,7 +216,16 @@ def login_file(settings: Settings) -> Path:
 
 def login(runtime: Runtime, *, reset: bool = False) -> DemoLogin:
     """The demo operator's login: created on the first start and kept (the same password is
-    printed on every start while the login file holds it); ``reset`` sets a new one."""
+    printed on every start while the login file holds it); ``reset`` sets a new one. The first
+    leader's login (``tuanzhang1``, 团长工作台) shares its password."""
+    found = _operator_login(runtime, reset=reset)
+    if found.password:
+        with transaction(runtime.sessions) as session:
+            leaders.leader_login(session, runtime.clock.now(), found.password)
+    return found
+
+
+def _operator_login(runtime: Runtime, *, reset: bool) -> DemoLogin:
     path = login_file(runtime.settings)
     kept = path.read_text(encoding="utf-8").strip() if path.exists() else None
     with transaction(runtime.sessions) as session:

@@ -407,6 +407,19 @@ CONSOLE: dict[str, frozenset[Role] | str] = {
     "GET /console/groupbuy": frozenset({A, O, N}),
     "GET /console/community": frozenset({A, O, N}),
     "POST /console/community/leaders/{code}/{decision}": frozenset({A, O}),
+    # The leader's portal: leaders only (an unlinked leader login sees a notice and nothing).
+    "GET /console/leader": frozenset({L}),
+    "POST /console/leader/scan": frozenset({L}),
+    "GET /console/leader/batches/{batch_id}": frozenset({L}),
+    "POST /console/leader/batches/{batch_id}/arrive": frozenset({L}),
+    "GET /console/leader/customers": frozenset({L}),
+    "GET /console/leader/customers/{oneid}": frozenset({L}),
+    "GET /console/leader/materials": frozenset({L}),
+    "GET /console/leader/posters/{token}.svg": frozenset({L}),
+    "GET /console/leader/ranking": frozenset({L}),
+    "GET /s/{token}": PUBLIC,  # a leader's tracked link, opened by whoever it was shared with
+    "GET /h5/live/{live_id}": PUBLIC,  # where the links land
+    "GET /h5/products/{sku}": PUBLIC,
     "GET /console/ugc": frozenset({A, O, N}),
     "POST /console/ugc/items/{item_id}/{decision}": frozenset({A, O}),
     "POST /console/tasks/{task_id}/complete": frozenset({A, O, G}),

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from liveloop.commerce import events
@@ -396,3 +396,79 @@ def orders_by_no(session: Session, order_nos: Collection[str]) -> dict[str, Orde
 def has_coupon_template(session: Session, code: str) -> bool:
     """Whether a coupon template with this code exists (switched on or off)."""
     return session.scalar(select(CouponTemplate.id).where(CouponTemplate.code == code)) is not None
+
+
+@dataclass(frozen=True)
+class OrderBrief:
+    """An order as a leader's portal and ranking count it: ``kept`` is what the buyer kept
+    paying (the total less what was refunded), 0 unless the order is counted (paid, shipped,
+    delivered, completed)."""
+
+    order_no: str
+    customer_id: int
+    status: str
+    placed_at: datetime
+    kept: Decimal
+    leader: str | None
+
+
+def _briefs(session: Session, *where: ColumnElement[bool]) -> dict[str, OrderBrief]:
+    found: dict[str, OrderBrief] = {}
+    for row in session.execute(
+        select(
+            Order.order_no,
+            Order.customer_id,
+            Order.status,
+            Order.placed_at,
+            Order.total,
+            Order.refunded_amount,
+            Order.leader,
+        ).where(*where)
+    ):
+        kept = row.total - row.refunded_amount if row.status in COUNTED else Decimal("0")
+        found[row.order_no] = OrderBrief(
+            row.order_no, row.customer_id, row.status, row.placed_at, to_money(kept), row.leader
+        )
+    return found
+
+
+def order_briefs(
+    session: Session,
+    order_nos: Collection[str],
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, OrderBrief]:
+    """The orders of ``order_nos`` placed in [``since``, ``until``), by number (900 a query)."""
+    numbers = sorted(set(order_nos))
+    window: list[ColumnElement[bool]] = []
+    if since is not None:
+        window.append(Order.placed_at >= since)
+    if until is not None:
+        window.append(Order.placed_at < until)
+    found: dict[str, OrderBrief] = {}
+    for start in range(0, len(numbers), 900):
+        found |= _briefs(session, Order.order_no.in_(numbers[start : start + 900]), *window)
+    return found
+
+
+def orders_with_leader(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    leaders: Collection[str] | None = None,
+    customers: Collection[int] | None = None,
+) -> dict[str, OrderBrief]:
+    """Orders placed in [``since``, ``until``) with a leader's code (``Order.leader``; every
+    leader's, or those of ``leaders``; of ``customers`` when given), by number."""
+    where: list[ColumnElement[bool]] = [Order.leader.is_not(None)]
+    if since is not None:
+        where.append(Order.placed_at >= since)
+    if until is not None:
+        where.append(Order.placed_at < until)
+    if customers is not None:
+        where.append(Order.customer_id.in_(sorted(set(customers))))
+    if leaders is not None:
+        where.append(Order.leader.in_(sorted(set(leaders))))
+    return _briefs(session, *where)

@@ -55,6 +55,10 @@ from liveloop.community.pickup import PickupView as PickupView
 from liveloop.community.pickup import assign_pickup as assign_pickup
 from liveloop.community.pickup import pickup_of as pickup_of
 from liveloop.community.pickup import scan_pickup as scan_pickup
+from liveloop.community.pickup_stats import PickupCount as PickupCount
+from liveloop.community.pickup_stats import PointOrder as PointOrder
+from liveloop.community.pickup_stats import orders_at_points as orders_at_points
+from liveloop.community.pickup_stats import pickup_counts as pickup_counts
 from liveloop.community.settings import Settings as Settings
 from liveloop.community.settings import put_settings as put_settings
 from liveloop.community.settings import read_settings as read_settings

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from liveloop.access.contracts import Role
 from liveloop.access.service import attempt_login, end_console_session, start_console_session
 from liveloop.config import Settings
 from liveloop.console import (
@@ -24,6 +25,7 @@ from liveloop.console import (
     groupbuy,
     guides,
     journeys,
+    leader,
     live,
     live_host,
     live_report,
@@ -84,6 +86,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(guides.router)
     app.include_router(groupbuy.router)
     app.include_router(community.router)
+    app.include_router(leader.router)
     app.include_router(ugc.router)
     app.include_router(orders.router)
     app.include_router(members.router)
@@ -233,6 +236,8 @@ def _overview_context(session: ReadSessionDep, runtime: RuntimeDep) -> dict:
 def overview_page(
     request: Request, user: ConsoleUser, session: ReadSessionDep, runtime: RuntimeDep
 ) -> Response:
+    if user.principal.role == Role.LEADER:  # a leader's console is their portal
+        return RedirectResponse("/console/leader", status_code=303)
     context = {"user": user, "page": "overview", **_overview_context(session, runtime)}
     return templates.TemplateResponse(request, "overview.html", context)
 

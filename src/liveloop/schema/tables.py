@@ -9,6 +9,7 @@ import liveloop.groupbuy.models
 import liveloop.guides.models
 import liveloop.journeys.models
 import liveloop.loyalty.models
+import liveloop.portal.models
 import liveloop.presale.models
 import liveloop.segments.models
 import liveloop.subscriptions.models

@@ -5,7 +5,7 @@ brand's customers bound to each through an order placed with them, every order s
 leader's point with its pickup code; today's batches scanned in this morning with half their
 orders collected, and tomorrow's batches built with their packing lists. Times relative to
 ``now``; deterministic. Idempotent: a store with leaders is left as it is. The console user
-``tuanzhang1`` (if made) acts as the first leader."""
+``tuanzhang1`` (``leader_login``: the demo login's password) acts as the first leader."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from liveloop.access import service as access
+from liveloop.access.contracts import Role
 from liveloop.commerce import service as commerce
 from liveloop.community import service as community
 from liveloop.profiles import service as profiles
@@ -145,3 +147,20 @@ def plant(session: Session, now: datetime, tz: ZoneInfo) -> bool:
             community.scan_pickup(session, code, at=now, by=SOURCE, source=SOURCE)
     community.build_batches(session, tomorrow, at=now, tz=tz)
     return True
+
+
+def leader_login(session: Session, now: datetime, password: str) -> str:
+    """The first leader's console login (团长工作台), ``tuanzhang1`` with ``password`` (the demo
+    operator's): made if missing, its password brought in line if it differs."""
+    if not access.user_exists(session, LEADER_USERNAME):
+        access.create_user(
+            session,
+            LEADER_USERNAME,
+            Role.LEADER,
+            now,
+            password=password,
+            display_name=f"{SURNAMES[0]}{GIVEN[0]}（团长）",
+        )
+    elif access.authenticate(session, LEADER_USERNAME, password) is None:
+        access.set_password(session, LEADER_USERNAME, password)
+    return LEADER_USERNAME
