@@ -23,6 +23,7 @@ from liveloop.console import (
     community,
     groupbuy,
     guides,
+    inventory,
     journeys,
     live,
     live_host,
@@ -83,6 +84,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(messages.router)
     app.include_router(guides.router)
     app.include_router(groupbuy.router)
+    app.include_router(inventory.router)
     app.include_router(community.router)
     app.include_router(ugc.router)
     app.include_router(orders.router)
