@@ -151,19 +151,22 @@ class Router:
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
 
     def __post_init__(self) -> None:
+        # Each depot's latitude as sine and cosine, its longitude in radians: a decision then
+        # costs one cosine and one arc-cosine per depot (the spherical law of cosines, which is
+        # the haversine's great-circle distance; clamped against rounding).
         self._rad = [
-            (math.radians(d.lat), math.radians(d.lon), math.cos(math.radians(d.lat)))
+            (math.sin(math.radians(d.lat)), math.cos(math.radians(d.lat)), math.radians(d.lon))
             for d in self.depots
         ]
 
     def distances(self, to: Destination) -> list[float]:
-        lat2, lon2 = math.radians(to.lat), math.radians(to.lon)
-        cos2 = math.cos(lat2)
-        out = []
-        for lat1, lon1, cos1 in self._rad:
-            h = math.sin((lat2 - lat1) / 2) ** 2 + cos1 * cos2 * math.sin((lon2 - lon1) / 2) ** 2
-            out.append(2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h))))
-        return out
+        lat2 = math.radians(to.lat)
+        sin2, cos2, lon2 = math.sin(lat2), math.cos(lat2), math.radians(to.lon)
+        cos, acos = math.cos, math.acos
+        return [
+            EARTH_KM * acos(max(-1.0, min(1.0, sin1 * sin2 + cos1 * cos2 * cos(lon2 - lon1))))
+            for sin1, cos1, lon1 in self._rad
+        ]
 
     def route(self, lines: Sequence[RouteLine], to: Destination, now: datetime) -> RoutePlan:
         return _route(self, lines, to, now, self.distances(to))
@@ -192,6 +195,10 @@ def route(
     return router.route(lines, to, now)
 
 
+def _can(depot: Depot, line: RouteLine, wanted: int) -> bool:
+    return depot.active and line.cold in depot.zones and depot.available.get(line.sku, 0) >= wanted
+
+
 def _why_not(depot: Depot, line: RouteLine, wanted: int) -> str | None:
     """Why ``depot`` cannot ship ``wanted`` units of ``line`` (None: it can)."""
     if not depot.active:
@@ -201,6 +208,14 @@ def _why_not(depot: Depot, line: RouteLine, wanted: int) -> str | None:
     have = depot.available.get(line.sku, 0)
     if have < wanted:
         return f"{depot.name}{line.label}库存不足(仅 {have} 件,需 {wanted} 件)"
+    return None
+
+
+def _first_reason(depot: Depot, lines: Sequence[RouteLine], wanted: dict[str, int]) -> str | None:
+    """The first reason ``depot`` cannot ship the whole order (None: it can)."""
+    for line in lines:
+        if not _can(depot, line, wanted[line.sku]):
+            return _why_not(depot, line, wanted[line.sku])
     return None
 
 
@@ -218,31 +233,24 @@ def _route(
     for line in lines:
         wanted[line.sku] = wanted.get(line.sku, 0) + line.quantity
     serves = [
-        [_why_not(depots[i], line, wanted[line.sku]) is None for line in lines]
-        for i in range(len(depots))
+        [_can(depots[i], line, wanted[line.sku]) for line in lines] for i in range(len(depots))
     ]
     explain: list[str] = []
-    whole = [i for i in order if all(serves[i])]
     if to.pickup_point:
         explain.append(f"自提订单:随自提点 {to.label} 的社区团购批次配送,由服务该点的仓库发出")
-    if whole:
-        best = whole[0]
+    best = next((i for i in order if all(serves[i])), None)
+    if best is not None:
         explain.append(
             f"{depots[best].name}距{to.label} {km[best]:.0f} 公里,是能整单发货的最近仓库"
         )
         for i in order:
-            if i == best:
-                continue
-            reasons = [r for line in lines if (r := _why_not(depots[i], line, wanted[line.sku]))]
-            explain.append(
-                f"未选{depots[i].name}:"
-                + (";".join(reasons) if reasons else f"更远({km[i]:.0f} 公里)")
-            )
+            if i != best:
+                why = _first_reason(depots[i], lines, wanted) or f"更远({km[i]:.0f} 公里)"
+                explain.append(f"未选{depots[i].name}:{why}")
         assignment = {best: [(n, line, line.quantity) for n, line in enumerate(lines, 1)]}
         return _plan(router, assignment, [], to, now, km, explain, split=False)
     for i in order:
-        reasons = [r for line in lines if (r := _why_not(depots[i], line, wanted[line.sku]))]
-        explain.append(f"{depots[i].name}不能整单发货:" + ";".join(reasons))
+        explain.append(f"{depots[i].name}不能整单发货:{_first_reason(depots[i], lines, wanted)}")
     assignment, unserved = _split(depots, lines, order, serves, km, wanted)
     explain.append(
         f"拆成 {len(assignment)} 个包裹(没有一个仓库能整单发货;取包裹最少、总距离最短的组合)"
@@ -262,15 +270,28 @@ def _split(
     # distance; the rest are split by units over the nearest warehouses that hold some.
     coverable = [n for n in range(len(lines)) if any(serves[i][n] for i in order)]
     chosen: tuple[int, ...] = ()
+    useful = [i for i in order if any(serves[i][n] for n in coverable)]
     if coverable:
-        if len(order) <= EXACT_SPLIT_UP_TO:
-            for size in range(1, len(order) + 1):
+        # Lines as bits: a set of warehouses covers the order when its masks OR to ``full``.
+        mask = {i: sum(1 << b for b, n in enumerate(coverable) if serves[i][n]) for i in useful}
+        full = (1 << len(coverable)) - 1
+        nearest = [[i for i in useful if serves[i][n]] for n in coverable]  # by distance
+        if len(useful) <= EXACT_SPLIT_UP_TO:
+            for size in range(1, len(useful) + 1):
                 best: tuple[float, tuple[int, ...]] | None = None
-                for subset in combinations(order, size):
-                    if all(any(serves[i][n] for i in subset) for n in coverable):
-                        cost = _cost(subset, coverable, serves, km)
-                        if best is None or cost < best[0]:
-                            best = (cost, subset)
+                for subset in combinations(useful, size):
+                    covered = 0
+                    for i in subset:
+                        covered |= mask[i]
+                    if covered != full:
+                        continue
+                    members = set(subset)
+                    used = {next(i for i in near if i in members) for near in nearest}
+                    if len(used) < size:
+                        continue  # a smaller set covers it: found at a smaller size
+                    cost = sum(km[i] for i in used)
+                    if best is None or cost < best[0]:
+                        best = (cost, subset)
                 if best is not None:
                     chosen = best[1]
                     break
@@ -278,7 +299,7 @@ def _split(
             left = set(coverable)
             picked: list[int] = []
             while left:
-                i = max(order, key=lambda i: (sum(serves[i][n] for n in left), -km[i]))
+                i = max(useful, key=lambda i: (sum(serves[i][n] for n in left), -km[i]))
                 picked.append(i)
                 left -= {n for n in left if serves[i][n]}
             chosen = tuple(picked)
@@ -318,13 +339,6 @@ def _split(
                 )
             )
     return assignment, unserved
-
-
-def _cost(
-    subset: tuple[int, ...], coverable: list[int], serves: list[list[bool]], km: list[float]
-) -> float:
-    used = {min((i for i in subset if serves[i][n]), key=lambda i: km[i]) for n in coverable}
-    return sum(km[i] for i in used) + (len(subset) - len(used)) * 1e9
 
 
 def _plan(
