@@ -27,6 +27,7 @@ from liveloop.groupbuy.api import router as groupbuy_router
 from liveloop.guides.api import router as guide_tasks_router
 from liveloop.identity.api import router as identity_router
 from liveloop.ingest import api as ingest
+from liveloop.inventory.api import router as inventory_router
 from liveloop.journeys.api import router as journeys_router
 from liveloop.live.api import actions_router as live_actions_router
 from liveloop.live.api import rooms_router as live_rooms_router
@@ -104,6 +105,7 @@ def create_app(
     app.include_router(channels_api.router)
     app.include_router(coupons_router)
     app.include_router(groupbuy_router)
+    app.include_router(inventory_router)
     app.include_router(community_router)
     app.include_router(ugc_router)
     app.include_router(portal_router)

@@ -44,6 +44,8 @@ live_app = typer.Typer(help="直播 (live): rooms, shows, comments understood, s
 app.add_typer(live_app, name="live")
 community_app = typer.Typer(help="社区团购 (community): leaders, pickup points, T+1 batches.")
 app.add_typer(community_app, name="community")
+inventory_app = typer.Typer(help="库存 (inventory): warehouses, stock by SKU and lot.")
+app.add_typer(inventory_app, name="inventory")
 console = Console()
 err = Console(stderr=True)
 
@@ -1017,6 +1019,35 @@ def calendar_year(
             day.date.isoformat(), WEEKDAYS[day.date.weekday()], day.name, day.kind.value, moment
         )
     console.print(table)
+
+
+@inventory_app.command("stock")
+def inventory_stock(
+    sku: Annotated[str | None, typer.Argument(help="One SKU; all SKUs when left out")] = None,
+) -> None:
+    """库存: each SKU's lots by warehouse, earliest expiry first, with on hand, reserved and
+    sellable units."""
+    from liveloop.inventory import service as inventory
+    from liveloop.inventory.contracts import ZONE_NAMES
+
+    runtime = _open()
+    with transaction(runtime.read_sessions) as session:
+        lots = inventory.list_lots(session, sku=sku, limit=5000)
+    table = Table("SKU", "仓库", "批次", "温区", "到期", "在库", "预留", "可售", title="库存")
+    for lot in lots:
+        table.add_row(
+            lot.sku,
+            lot.warehouse,
+            lot.lot_no,
+            ZONE_NAMES[lot.zone],
+            lot.expires_on.isoformat(),
+            str(lot.on_hand),
+            str(lot.reserved),
+            str(lot.available),
+        )
+    console.print(table)
+    if sku is not None and not lots:
+        err.print(f"[yellow]{sku} 没有库存批次[/yellow]")
 
 
 if __name__ == "__main__":  # pragma: no cover

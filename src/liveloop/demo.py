@@ -38,7 +38,7 @@ from liveloop.journeys.service import builtins, switch_on
 from liveloop.live import service as lives
 from liveloop.profiles.service import count_customers
 from liveloop.runtime import Runtime
-from liveloop.sim import groupbuys, leaders, rooms, subscribers, ugc
+from liveloop.sim import groupbuys, inventory, leaders, rooms, subscribers, ugc
 from liveloop.sim.config import SimConfig
 from liveloop.sim.load import LoadReport, load_simulation, load_state
 from liveloop.sim.replay import OnAir, Webhook
@@ -151,6 +151,7 @@ def build(runtime: Runtime, config: SimConfig, stages: Stages) -> Built:
     with transaction(runtime.sessions) as session:
         # 周期购 and 醋文化会员 with a little history, for the console's 订阅 page.
         subscribers.plant(session, runtime.clock.now(), runtime.settings.tz)
+        inventory.plant(session, runtime.clock.now(), runtime.settings.tz)  # 仓库 and lots
     with stages.stage(STAGES[1]):
         bootstrap.wire(runtime)
         runtime.consumers.run_until_idle(runtime.sessions, runtime.clock)

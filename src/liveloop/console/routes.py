@@ -24,6 +24,7 @@ from liveloop.console import (
     community,
     groupbuy,
     guides,
+    inventory,
     journeys,
     leader,
     live,
@@ -85,6 +86,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(messages.router)
     app.include_router(guides.router)
     app.include_router(groupbuy.router)
+    app.include_router(inventory.router)
     app.include_router(community.router)
     app.include_router(leader.router)
     app.include_router(ugc.router)

@@ -7,6 +7,7 @@ import liveloop.channels.models
 import liveloop.community.models
 import liveloop.groupbuy.models
 import liveloop.guides.models
+import liveloop.inventory.models
 import liveloop.journeys.models
 import liveloop.loyalty.models
 import liveloop.portal.models

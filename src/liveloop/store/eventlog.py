@@ -232,6 +232,7 @@ _SQLITE_TIME = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
 
 def sqlite_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """Rows as SQLite stores them through SQLAlchemy: JSON text, naive-UTC time strings."""
+
     def dumps(value: Any) -> bytes:
         # As the engine's json_serializer writes them: Decimals as strings, times ISO 8601.
         return orjson.dumps(value, default=json_default, option=orjson.OPT_NON_STR_KEYS)

@@ -28,6 +28,8 @@ from liveloop.commerce.coupons.redemption import PricedLine, mark_redeemed, pric
 from liveloop.commerce.models import Order, OrderItem, Product
 from liveloop.commerce.orders.errors import OrderConflict, OrderRefused
 from liveloop.commerce.orders.views import OrderView, _view, order_view
+from liveloop.inventory import service as inventory
+from liveloop.inventory.contracts import ReserveLine
 from liveloop.loyalty import service as loyalty
 from liveloop.profiles.service import survivor_of
 from liveloop.store.base import to_money
@@ -111,6 +113,7 @@ def place_order(session: Session, request: OrderRequest, *, at: datetime, source
         raise OrderRefused(
             f"{request.order_no}: 优惠超过订单金额 (discount exceeds the order value)"
         )
+    _reserve_stock(session, request, products, at)
     order = Order(
         order_no=request.order_no,
         customer_id=request.customer_id,
@@ -245,7 +248,37 @@ CATALOG_COLUMNS = (
     Product.category,
     Product.price,
     Product.active,
+    Product.shelf_life_days,
 )
+
+
+# ---- Stock at checkout --------------------------------------------------------------------
+# A stock-tracked SKU (one with a lot in some warehouse) is held for the order in the placing
+# transaction, FEFO, never more than there is (``inventory.service.reserve``); a line short of
+# stock refuses the whole order (库存不足, 409) and nothing is written. Untracked SKUs are sold
+# as before. A lot with less than a third of the SKU's shelf life left is not sold (三分之一原则):
+# it goes to clearance instead.
+def _reserve_stock(
+    session: Session, request: OrderRequest, products: dict[str, Any], at: datetime
+) -> None:
+    tracked = inventory.tracked(session, {line.sku for line in request.lines})
+    if not tracked:
+        return
+    inventory.reserve(
+        session,
+        request.order_no,
+        [
+            ReserveLine(
+                line.sku,
+                line.quantity,
+                name=products[line.sku].name,
+                min_remaining_days=products[line.sku].shelf_life_days // 3,
+            )
+            for line in request.lines
+            if line.sku in tracked
+        ],
+        at=at,
+    )
 
 
 def _priced_items(

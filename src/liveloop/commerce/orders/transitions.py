@@ -28,6 +28,7 @@ from liveloop.commerce.models import Order, Product
 from liveloop.commerce.orders.errors import OrderConflict, OrderRefused
 from liveloop.commerce.orders.refunds import lock_order, refund_in_full
 from liveloop.commerce.orders.views import OrderView, order_view
+from liveloop.inventory import service as inventory
 from liveloop.store.base import to_money
 
 STATUS_LABELS: dict[str, str] = {
@@ -191,6 +192,7 @@ def ship_order(
     if order.status != OrderStatus.PAID:
         raise _refuse(order, "发货")
     shipment = {"carrier": carrier, "tracking_no": tracking_no}
+    inventory.pick(session, order_no, at=at)  # the units held for it leave the warehouse
     _move(
         session,
         order,
@@ -286,6 +288,7 @@ def cancel_order(
         session.expire(order)
     if not was_paid:
         restore_for_refund(session, order_no, at, source)
+    inventory.release(session, order_no, at=at)  # the units held for it are sellable again
     events.order_cancelled(
         session,
         at=at,
