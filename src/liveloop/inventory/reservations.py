@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -68,9 +69,9 @@ def reserve(
     try:
         with session.begin_nested():
             session.execute(
-                StockReservation.__table__.insert().values(
-                    order_no=order_no, state=ReservationState.RESERVED.value, reserved_at=at
-                )
+                cast(Table, StockReservation.__table__)
+                .insert()
+                .values(order_no=order_no, state=ReservationState.RESERVED.value, reserved_at=at)
             )
             for line_no, line in enumerate(lines, start=1):
                 _hold_line(session, order_no, line_no, line, at, warehouse_id)

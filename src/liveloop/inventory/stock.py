@@ -9,8 +9,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -209,7 +210,9 @@ def record_move(
     try:
         with session.begin_nested():
             session.execute(
-                StockMove.__table__.insert().values(
+                cast(Table, StockMove.__table__)
+                .insert()
+                .values(
                     source_key=key,
                     lot_id=lot_id,
                     kind=kind.value,

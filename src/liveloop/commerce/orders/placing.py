@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -201,11 +201,10 @@ def _insert(session: Session, order: Order) -> None:
     # Through the connection: Core INSERTs of the tables, without the ORM's bulk-insert path
     # that ``session.execute(insert(Order))`` takes.
     connection = session.connection()
-    order.id = connection.execute(
-        insert(Order.__table__).returning(Order.__table__.c.id), values
-    ).scalar_one()
+    orders, items = cast(Table, Order.__table__), cast(Table, OrderItem.__table__)
+    order.id = connection.execute(insert(orders).returning(orders.c.id), values).scalar_one()
     connection.execute(
-        insert(OrderItem.__table__),
+        insert(items),
         [
             {
                 "order_id": order.id,
