@@ -84,7 +84,10 @@ def test_the_ledger_posts_freezes_settles_claws_back_and_reconciles(store_shop):
             commission.post_paid(session, [order], after_sales_days=7, at=shop.clock.now()).entries
             == 0
         )
-        assert commission.post_refunds(session, [oil, rest], at=shop.clock.now()) == 0
+        assert (
+            commission.post_refunds(session, [(order, oil), (order, rest)], at=shop.clock.now())
+            == 0
+        )
     assert len(shop.entries(order)) == before
 
     found = shop.reconcile()

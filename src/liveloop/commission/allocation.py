@@ -65,5 +65,7 @@ def half_up(value: Fraction) -> int:
 def commission(share: int, rate_bp: int, kept: Fraction = Fraction(1)) -> int:
     """The commission in fen on ``share`` fen at ``rate_bp`` ten-thousandths, of which the
     fraction ``kept`` (1 − refunded) still stands."""
-    kept = min(max(kept, Fraction(0)), Fraction(1))
+    if kept >= 1:  # the common case, in integers: ⌊(2 × share × rate + units) ÷ 2 units⌋
+        return (2 * share * rate_bp + RATE_UNITS) // (2 * RATE_UNITS)
+    kept = max(kept, Fraction(0))
     return half_up(Fraction(share * rate_bp, RATE_UNITS) * kept)

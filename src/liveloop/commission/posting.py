@@ -18,7 +18,7 @@ leader is not a community order and leaves no trace.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -37,7 +37,6 @@ from liveloop.community import service as community
 from liveloop.community.contracts import CommunityError, LeaderStatus
 from liveloop.store.engine import dialect_insert
 
-CHUNK = 400  # rows a multi-row INSERT (16 columns: well under SQLite's 32,766 parameters)
 ENTRY_KEY = ["order_no", "line_no", "level", "refund_no"]
 
 
@@ -51,9 +50,11 @@ class Posted:
 class Leaders:
     """Community's leaders as this posting needs them, each read once."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(
+        self, session: Session, known: Mapping[str, community.LeaderView] | None = None
+    ) -> None:
         self.session = session
-        self.known: dict[str, community.LeaderView | None] = {}
+        self.known: dict[str, community.LeaderView | None] = dict(known or {})
 
     def get(self, code: str) -> community.LeaderView | None:
         if code not in self.known:
@@ -84,19 +85,19 @@ def leader_of(session: Session, order: commerce.OrderView) -> str | None:
 
 
 def _insert(session: Session, model: Any, rows: Sequence[dict[str, Any]], key: list[str]) -> int:
-    """Multi-row INSERT … ON CONFLICT DO NOTHING, CHUNK rows a statement; returns the rows
-    written (RETURNING counts them: a driver's rowcount is not reliable for this)."""
-    written = 0
-    insert = dialect_insert(session)
-    for start in range(0, len(rows), CHUNK):
-        statement = (
-            insert(model)
-            .values(list(rows[start : start + CHUNK]))
-            .on_conflict_do_nothing(index_elements=key)
-            .returning(model.id)
-        )
-        written += len(session.execute(statement).all())
-    return written
+    """INSERT … ON CONFLICT DO NOTHING of every row; returns the rows written. One Core
+    statement, compiled once and sent as multi-row INSERTs (SQLAlchemy's "insertmanyvalues":
+    RETURNING batches the rows into INSERT … VALUES (…), (…) of up to 1,000 rows, and counts
+    what was written — a driver's rowcount is not reliable for this)."""
+    if not rows:
+        return 0
+    table = model.__table__
+    statement = (
+        dialect_insert(session)(table)
+        .on_conflict_do_nothing(index_elements=key)
+        .returning(table.c.id)
+    )
+    return len(session.connection().execute(statement, list(rows)).all())
 
 
 def post_paid(
@@ -106,12 +107,15 @@ def post_paid(
     after_sales_days: int,
     at: datetime,
     rates: RateBook | None = None,
+    leaders: Mapping[str, community.LeaderView] | None = None,
 ) -> Posted:
     """Post the commission of the paid orders of ``order_nos``; idempotent. Refunds the
-    orders already have are applied at once (a refund read before its payment is not lost)."""
+    orders already have are applied at once (a refund read before its payment is not lost).
+    ``rates`` and ``leaders`` (by code) may be handed in by a caller posting many batches;
+    by default both are read here."""
     orders = commerce.orders_by_no(session, order_nos)
     book = rates or RateBook.load(session)
-    leaders = Leaders(session)
+    directory = Leaders(session, leaders)
     entries: list[dict[str, Any]] = []
     skips: list[dict[str, Any]] = []
     refunded: list[commerce.OrderView] = []
@@ -122,15 +126,15 @@ def post_paid(
         if code is None:
             continue
         earners: list[tuple[Level, str]] = []
-        refusal = leaders.refusal(code)
+        refusal = directory.refusal(code)
         if refusal is not None:
             skips.append(_skip(order, Level.OWN, code, refusal, at))
         else:
             earners.append((Level.OWN, code))
-            own = leaders.get(code)
+            own = directory.get(code)
             recruiter = own.recruited_by if own is not None else None
             if recruiter:
-                refusal = leaders.refusal(recruiter)
+                refusal = directory.refusal(recruiter)
                 if refusal is None:
                     earners.append((Level.OVERRIDE, recruiter))
                 else:
@@ -271,14 +275,16 @@ def refunded_fractions(
     return {line_no: min(part, Fraction(1)) for line_no, part in taken.items()}
 
 
-def post_refunds(session: Session, refund_nos: Collection[str], *, at: datetime) -> int:
-    """Post the refunds of ``refund_nos`` against the commission of their orders; returns
-    the entries written (0 on a replay, or for an order that earned nothing)."""
-    refunds = [r for no in sorted(set(refund_nos)) if (r := commerce.refund_of(session, no))]
+def post_refunds(session: Session, refunds: Collection[tuple[str, str]], *, at: datetime) -> int:
+    """Post the refunds ``refunds`` names as (order_no, refund_no) — what ``Order Refunded``
+    carries — against the commission of their orders: one read of the orders (their refunds
+    come with them), one of their earnings, one multi-row INSERT. Returns the entries written
+    (0 on a replay, or for an order that earned nothing)."""
     if not refunds:
         return 0
-    orders = commerce.orders_by_no(session, {r.order_no for r in refunds})
-    return _post_order_refunds(session, list(orders.values()), {r.refund_no for r in refunds}, at)
+    orders = commerce.orders_by_no(session, {order_no for order_no, _ in refunds})
+    numbers = {refund_no for _, refund_no in refunds}
+    return _post_order_refunds(session, list(orders.values()), numbers, at)
 
 
 def _post_order_refunds(

@@ -12,7 +12,7 @@ Other packages import this module, ``commission.events`` or ``commission.contrac
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -108,17 +108,30 @@ def post_paid(
     after_sales_days: int,
     at: datetime,
     rates: RateBook | None = None,
+    leaders: Mapping[str, community.LeaderView] | None = None,
 ) -> Posted:
     """Post the commission of paid orders, set-wise and idempotently (``commission.posting``);
-    frozen for ``after_sales_days`` after each was paid."""
+    frozen for ``after_sales_days`` after each was paid. A caller posting many batches may
+    hand in the rate book and the leaders (``leader_directory``) it read once."""
     return posting.post_paid(
-        session, order_nos, after_sales_days=after_sales_days, at=at, rates=rates
+        session,
+        order_nos,
+        after_sales_days=after_sales_days,
+        at=at,
+        rates=rates,
+        leaders=leaders,
     )
 
 
-def post_refunds(session: Session, refund_nos: Collection[str], *, at: datetime) -> int:
-    """Reduce (frozen) or claw back (settled) the commission of refunded lines; idempotent."""
-    return posting.post_refunds(session, refund_nos, at=at)
+def leader_directory(session: Session) -> dict[str, community.LeaderView]:
+    """Every leader by code, for ``post_paid``'s ``leaders``."""
+    return {leader.code: leader for leader in community.list_leaders(session)}
+
+
+def post_refunds(session: Session, refunds: Collection[tuple[str, str]], *, at: datetime) -> int:
+    """Reduce (frozen) or claw back (settled) the commission of refunded lines; ``refunds``
+    names each as (order_no, refund_no); idempotent."""
+    return posting.post_refunds(session, refunds, at=at)
 
 
 def settle_due(session: Session, now: datetime) -> int:
