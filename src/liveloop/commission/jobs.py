@@ -38,11 +38,10 @@ def handler(after_sales_days: int) -> Callable[[Session, LoggedEvent], None]:
                 after_sales_days=after_sales_days,
                 at=event.timestamp,
             )
-        elif event.name == spec.ORDER_REFUNDED and (
-            props.get("refund_no") or props.get("order_id")
-        ):
-            number = str(props.get("refund_no") or props["order_id"])
-            service.post_refunds(session, [number], at=event.timestamp)
+        elif event.name == spec.ORDER_REFUNDED and props.get("order_id"):
+            order_no = str(props["order_id"])
+            refund_no = str(props.get("refund_no") or order_no)
+            service.post_refunds(session, [(order_no, refund_no)], at=event.timestamp)
 
     return handle
 
