@@ -20,6 +20,7 @@ from liveloop.config import Settings
 from liveloop.console import (
     analytics,
     calendar,
+    commission,
     community,
     groupbuy,
     guides,
@@ -84,6 +85,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(guides.router)
     app.include_router(groupbuy.router)
     app.include_router(community.router)
+    app.include_router(commission.router)
     app.include_router(ugc.router)
     app.include_router(orders.router)
     app.include_router(members.router)
