@@ -78,24 +78,28 @@ async def add_rate(
     user: ConsoleUser,
     session: SessionDep,
     runtime: RuntimeDep,
-    level: Annotated[int, Form(ge=1, le=9)],
-    scope: Annotated[RateScope, Form()],
-    percent: Annotated[str, Form(max_length=12)],
+    level: Annotated[int, Form(ge=1, le=9)] = 1,
+    scope: Annotated[str, Form(max_length=12)] = RateScope.DEFAULT.value,
+    percent: Annotated[str, Form(max_length=12)] = "",
     target: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     """A rate from now on, given in percent as operators say it (12.5 → 0.125)."""
     if user.principal.role not in EDITORS:
         raise HTTPException(403, "只有运营和管理员可以设置佣金比例")
     await check_csrf(request, user.csrf_token)
+    if scope not in {s.value for s in RateScope}:
+        raise HTTPException(422, "请选择比例的范围:默认、品类或商品")
     try:
         rate = Decimal(percent.strip().rstrip("%")) / 100
     except InvalidOperation:
         raise HTTPException(422, "佣金比例请填写百分数,例如 10 或 12.5") from None
+    if not rate.is_finite():
+        raise HTTPException(422, "佣金比例请填写百分数,例如 10 或 12.5")
     try:
         commission.set_rate(
             session,
             level=level,
-            scope=scope,
+            scope=RateScope(scope),
             target=target.strip() or None,
             rate=rate,
             at=runtime.clock.now(),
