@@ -64,6 +64,7 @@ def test_leader_a_cannot_read_or_spend_leader_bs_commission(shop, client):
         assert "19.90" not in theirs.text
     stranger = client.get(f"/v1/commission/leaders/{a}/balance", headers=keys["nobody"])
     assert stranger.status_code == 404
+    assert client.get("/v1/commission/withdrawals", headers=keys["nobody"]).json() == []
     entries = client.get(f"/v1/commission/leaders/{a}/entries", headers=keys["leader-a"]).json()
     assert [(e["order_no"], e["amount"], e["state"]) for e in entries["rows"]] == [
         ("CM000001", "19.95", "settled")

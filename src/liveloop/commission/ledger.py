@@ -50,7 +50,7 @@ def settle_due(session: Session, now: datetime) -> int:
         .values(state=EntryState.SETTLED.value, settled_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return result.rowcount or 0  # type: ignore[attr-defined]
 
 
 def balances(session: Session, leaders: Collection[str] | None = None) -> dict[str, Balance]:

@@ -252,7 +252,10 @@ def list_withdrawals(
     status: WithdrawalStatus | None = None,
     limit: int = 100,
 ) -> list[WithdrawalView]:
-    own = leader_of(session, viewer)
+    try:
+        own = leader_of(session, viewer)
+    except UnknownCommission:
+        return []  # a leader principal linked to no leader sees nothing
     if own is not None:
         if leader is not None and leader != own:
             return []

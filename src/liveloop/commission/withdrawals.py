@@ -166,7 +166,7 @@ def _advance(
         )
         .values(status=to.value, **values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     session.refresh(row)
     if not moved:
         raise CommissionConflict(
