@@ -192,3 +192,57 @@ def commission_scope_default():  # type: ignore[no-untyped-def]
     from liveloop.commission.contracts import RateScope
 
     return RateScope.DEFAULT
+
+
+def test_a_refund_already_on_the_order_when_its_payment_is_posted_is_not_lost(shop):
+    standard_rates(shop)
+    leader = shop.leader("王团长")
+    order = shop.pay(leader, [(RICE, 4)])  # 159.60
+    refund = shop.refund(order, lines=[(1, 1)])  # a quarter back before anything was posted
+    with shop.session() as session:
+        posted = commission.post_paid(session, [order], after_sales_days=7, at=shop.clock.now())
+    assert posted.entries == 2  # the earning and its reduction, at once
+    assert [e.refund_no for e in shop.entries(order) if e.amount < 0] == [refund]
+    shop.work()  # the log's payment and refund read after: nothing more
+    assert shop.balance(leader).frozen == Decimal("11.97")  # 119.70 × 10 %
+    assert shop.reconcile().balanced
+
+
+def test_the_reconciliation_finds_an_entry_posted_twice(shop):
+    """It can fail: a second earning slipped past the unique key (a hand-made row) is found."""
+    from liveloop.commission.models import CommissionEntry
+
+    standard_rates(shop)
+    leader = shop.leader("王团长")
+    order = shop.pay(leader, [(RICE, 1)])
+    shop.work()
+    with shop.session() as session:
+        row = session.query(CommissionEntry).filter_by(order_no=order).one()
+        session.add(
+            CommissionEntry(
+                **{
+                    c: getattr(row, c)
+                    for c in (
+                        "leader",
+                        "level",
+                        "kind",
+                        "state",
+                        "order_no",
+                        "line_no",
+                        "sku",
+                        "base",
+                        "rate_bp",
+                        "amount",
+                        "at",
+                        "frozen_until",
+                        "posted_at",
+                    )
+                },
+                refund_no="FORGED",
+            )
+        )
+    found = shop.reconcile()
+    assert not found.balanced
+    assert [(d.order_no, d.expected, d.posted) for d in found.differences] == [
+        (order, Decimal("3.99"), Decimal("7.98"))
+    ]
