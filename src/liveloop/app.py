@@ -19,6 +19,7 @@ from liveloop.channels import api as channels_api
 from liveloop.clock import Clock
 from liveloop.commerce.api import orders_router, products_router
 from liveloop.commerce.api import router as coupons_router
+from liveloop.commission.api import router as commission_router
 from liveloop.community.api import router as community_router
 from liveloop.config import Settings, get_settings
 from liveloop.console import routes as console
@@ -107,6 +108,7 @@ def create_app(
     app.include_router(groupbuy_router)
     app.include_router(inventory_router)
     app.include_router(community_router)
+    app.include_router(commission_router)
     app.include_router(ugc_router)
     app.include_router(portal_router)
     app.include_router(presale_router)

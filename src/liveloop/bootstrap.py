@@ -27,6 +27,7 @@ from liveloop.analytics import service as analytics_service
 from liveloop.channels import jobs as channels_jobs
 from liveloop.clock import Clock
 from liveloop.commerce import jobs as commerce_jobs
+from liveloop.commission import jobs as commission_jobs
 from liveloop.community import jobs as community_jobs
 from liveloop.config import Settings
 from liveloop.content import jobs as content_jobs
@@ -90,6 +91,7 @@ def wire(runtime: Runtime, *, adapters: Mapping[str, Any] | None = None) -> Runt
     groupbuy_jobs.register(runtime)
     community_jobs.register(runtime)
     portal_jobs.register(runtime)
+    commission_jobs.register(runtime)
     presale_jobs.register(runtime)
     payments_jobs.register(runtime)
     subscriptions_jobs.register(runtime)

@@ -46,6 +46,8 @@ community_app = typer.Typer(help="社区团购 (community): leaders, pickup poin
 app.add_typer(community_app, name="community")
 inventory_app = typer.Typer(help="库存 (inventory): warehouses, stock by SKU and lot.")
 app.add_typer(inventory_app, name="inventory")
+commission_app = typer.Typer(help="佣金 (commission): statements and the ledger's reconciliation.")
+app.add_typer(commission_app, name="commission")
 console = Console()
 err = Console(stderr=True)
 
@@ -1103,3 +1105,72 @@ def community_batches(
             items = "；".join(f"{i.name} ×{i.quantity}" for i in order.items)
             lines.add_row(order.code, order.order_no, order.buyer, items, order.status)
         console.print(lines)
+
+
+@commission_app.command("statement")
+def commission_statement(
+    leader: Annotated[str, typer.Argument(help="The leader's code, e.g. L0001")],
+    month: Annotated[str, typer.Argument(help="The month, YYYY-MM (brand time)")],
+) -> None:
+    """佣金月结单: LEADER's MONTH — opening, earned, refunded, clawed back, withdrawn, closing,
+    and each order's lines."""
+    from liveloop.commission import service as commission
+    from liveloop.commission.contracts import CommissionError
+
+    runtime = _open()
+    try:
+        with transaction(runtime.read_sessions) as session:
+            found = commission.statement(session, leader, month, runtime.settings.tz)
+    except CommissionError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"[bold]{found.leader} {found.leader_name}  {found.month} 佣金月结单[/bold]")
+    summary = Table("期初", "本月佣金", "退款冲减", "结算后追回", "已提现", "期末")
+    summary.add_row(
+        *(
+            f"¥{v}"
+            for v in (
+                found.opening,
+                found.earned,
+                found.refunded,
+                found.clawed_back,
+                found.withdrawn,
+                found.closing,
+            )
+        )
+    )
+    console.print(summary)
+    lines = Table("订单号", "佣金", "退款冲减", "结算后追回", "净额", title="订单明细")
+    for line in found.lines:
+        lines.add_row(
+            line.order_no,
+            f"¥{line.earned}",
+            f"¥{line.refunded}",
+            f"¥{line.clawed_back}",
+            f"¥{line.net}",
+        )
+    console.print(lines)
+
+
+@commission_app.command("reconcile")
+def commission_reconcile() -> None:
+    """对账: the ledger against the orders it credited, per line and level, to the fen; exit 1
+    when anything differs."""
+    from liveloop.commission import service as commission
+
+    runtime = _open()
+    with transaction(runtime.read_sessions) as session:
+        found = commission.reconcile_orders(session)
+    console.print(
+        f"{found.orders} orders, {found.lines} line-levels: expected ¥{found.expected}, "
+        f"posted ¥{found.posted}, difference ¥{found.difference}"
+    )
+    for d in found.differences[:50]:
+        console.print(
+            f"  {d.order_no} line {d.line_no} level {d.level}: expected ¥{d.expected}, "
+            f"posted ¥{d.posted}"
+        )
+    for order_no in found.unknown_orders[:50]:
+        console.print(f"  {order_no}: not a paid order")
+    if not found.balanced:
+        raise typer.Exit(1)

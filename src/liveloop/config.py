@@ -6,7 +6,6 @@ deployment can never sign cookies with a key that is printed in this file.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -65,8 +64,6 @@ class Settings(BaseSettings):
     # placed; a delivered one is confirmed (确认收货) this many days after delivery.
     order_pay_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
     order_confirm_days: int = Field(default=7, ge=1, le=90)
-    # 团长 commission, a share of GMV: exact, at most four places (12.5% is 0.125).
-    leader_commission_rate: Decimal = Field(default=Decimal("0.10"), ge=0, le=1, decimal_places=4)
     # Live: how long a room's interaction records and its action log are kept, in days (the
     # 2026 直播电商监督管理办法 asks for at least 3 years; prod refuses less), and the WeCom
     # living (企业微信直播) app whose watch statistics the connector pulls after a show.

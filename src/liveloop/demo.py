@@ -38,7 +38,7 @@ from liveloop.journeys.service import builtins, switch_on
 from liveloop.live import service as lives
 from liveloop.profiles.service import count_customers
 from liveloop.runtime import Runtime
-from liveloop.sim import groupbuys, inventory, leaders, rooms, subscribers, ugc
+from liveloop.sim import commission, groupbuys, inventory, leaders, rooms, subscribers, ugc
 from liveloop.sim.config import SimConfig
 from liveloop.sim.load import LoadReport, load_simulation, load_state
 from liveloop.sim.replay import OnAir, Webhook
@@ -143,6 +143,7 @@ def build(runtime: Runtime, config: SimConfig, stages: Stages) -> Built:
         # days' events let in are followed up as the worker catches up.
         now = runtime.clock.now()
         leaders.plant(session, now, runtime.settings.tz)  # 团长, 自提点, T+1 batches
+        commission.plant(session, now, runtime.settings.tz, runtime.settings.after_sales_days)
         ugc.plant(session, now, runtime.settings.tz)  # 内容社区; KOC scores by the analytics run
         for key in builtins():
             switch_on(session, key, by=DEMO_USER, now=now, since=now - JOURNEYS_SINCE)

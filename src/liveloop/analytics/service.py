@@ -38,6 +38,7 @@ from liveloop.analytics.rfm_groups import rfm_groups
 from liveloop.analytics.snapshot import Snapshot, open_snapshot
 from liveloop.analytics.snapshot.export import refresh
 from liveloop.analytics.writeback import write_back
+from liveloop.commission import service as commission
 from liveloop.profiles import service as profiles
 from liveloop.runtime import Runtime
 from liveloop.store.engine import transaction
@@ -124,12 +125,13 @@ def run_context(runtime: Runtime, as_of: datetime) -> RunContext:
     offset = as_of.astimezone(ZoneInfo(settings.display_timezone)).utcoffset()
     with runtime.read_sessions() as session:
         groups = tuple(g for g in rfm_groups(session) if g.enabled)
+        ledger = tuple(commission.leader_totals(session))
     return RunContext(
         as_of=as_of.replace(tzinfo=None),
         utc_offset_hours=int(offset.total_seconds() // 3600) if offset else 0,
         rfm_groups=groups,
         reminder_lead_days=settings.reminder_lead_days,
-        leader_commission_rate=settings.leader_commission_rate,
+        leader_ledger=ledger,
     )
 
 

@@ -1,8 +1,9 @@
 """Commerce facade: the catalog; orders as a state machine — placed, paid, shipped, delivered,
 confirmed, cancelled, refunded in part or in full (``commerce.orders``, docs/orders.md) — and
 recording an order paid elsewhere in one go (imports, the simulator); coupon templates and
-coupons, sales summaries, a leader's commission. How orders and coupons go
-through a OneID merge is declared with their models (``profiles.merge_policies``).
+coupons, sales summaries (a leader's commission is ``liveloop.commission``'s ledger). How
+orders and coupons go through a OneID merge is declared with their models
+(``profiles.merge_policies``).
 
 Other packages import this module, ``commerce.events`` or ``commerce.contracts`` only.
 """
@@ -41,7 +42,6 @@ from liveloop.commerce.catalog.products import get_product as get_product
 from liveloop.commerce.catalog.products import list_products as list_products
 from liveloop.commerce.catalog.products import sellable_in as sellable_in
 from liveloop.commerce.catalog.products import update_product as update_product
-from liveloop.commerce.commission import leader_commission as leader_commission
 from liveloop.commerce.contracts import COUNTED_STATUSES, CommerceError, OrderStatus
 from liveloop.commerce.coupons.errors import CouponError as CouponError
 from liveloop.commerce.coupons.expiry import expire_coupons as expire_coupons

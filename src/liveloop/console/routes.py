@@ -21,6 +21,7 @@ from liveloop.config import Settings
 from liveloop.console import (
     analytics,
     calendar,
+    commission,
     community,
     groupbuy,
     guides,
@@ -89,6 +90,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(inventory.router)
     app.include_router(community.router)
     app.include_router(leader.router)
+    app.include_router(commission.router)
     app.include_router(ugc.router)
     app.include_router(orders.router)
     app.include_router(members.router)

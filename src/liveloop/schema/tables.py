@@ -4,6 +4,7 @@
 import liveloop.almanac.models
 import liveloop.campaigns.models
 import liveloop.channels.models
+import liveloop.commission.models
 import liveloop.community.models
 import liveloop.groupbuy.models
 import liveloop.guides.models

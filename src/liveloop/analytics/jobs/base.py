@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
 from liveloop.analytics.engine import Engine
+from liveloop.commission.contracts import LeaderTotals
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,8 @@ class RunContext:
     utc_offset_hours: int = 8  # the brand's clock (Asia/Shanghai has no DST)
     rfm_groups: tuple[GroupRule, ...] = ()
     reminder_lead_days: int = 3  # remind this many days before a staple runs out
-    leader_commission_rate: Decimal = Decimal("0.10")
+    # What the commission ledger says of each leader when the run starts (the leaders job).
+    leader_ledger: tuple[LeaderTotals, ...] = ()
     interest_half_life_days: float = 90.0
 
     @property

@@ -1,9 +1,11 @@
-"""Community leaders (团长): what their group-buying brought in and what they earned.
+"""Community leaders (团长): what their group-buying brought in, and what they earned.
 
-A leader's orders are the orders carrying their ``leader_id``, placed by ``as_of``. Sales count
-counted orders only, so a refund claws back its commission. Commission is commerce's rule
-(``commerce.service.leader_commission``: one flat rate, ``RunContext.leader_commission_rate``,
-on GMV, half up to the fen), applied to the exact GMV; money columns are exact decimals.
+Sales come from the snapshot: a leader's orders are the orders carrying their ``leader_id``,
+placed by ``as_of``; counted orders only. What a leader earned is not computed here: it is the
+commission ledger's (``liveloop.commission``: per order line and level, the operator's rates,
+frozen, settled, clawed back on refunds — exact to the fen), read through
+``commission.service.leader_totals`` when the run starts (``RunContext.leader_ledger``) and
+reported as it stands.
 
 Report ``leaders``, one row per leader with any order, largest GMV first:
 
@@ -14,13 +16,27 @@ repeat_customers   BIGINT   of those, customers with two or more
 repurchase_rate    DOUBLE   repeat_customers / customers
 gmv                DECIMAL(18, 2)  counted orders' totals, yuan
 avg_order_value    DOUBLE   gmv / orders (not rounded)
-commission_rate    DECIMAL(5, 4)
-commission         DECIMAL(18, 2)  gmv × commission_rate, yuan
 refunds            BIGINT   the leader's orders refunded since
 refunded_amount    DECIMAL(18, 2)
 pickups            BIGINT   distinct pickup points used
 first_order_at     TIMESTAMP  the first and last counted order (NULL without one)
 last_order_at      TIMESTAMP
+
+Report ``leader_commission``, one row per leader in the commission ledger, largest net first
+(absent while the ledger is empty); money DECIMAL(18, 2) yuan, signed:
+
+leader             VARCHAR  the leader's code (L0001)
+name               VARCHAR
+orders             BIGINT   orders with an own-sales (level 1) entry
+sales              DECIMAL  their paid shares after refunds
+earned             DECIMAL  commission on paid lines, both levels
+refunded           DECIMAL  reduced by refunds before settlement (≤ 0)
+clawed_back        DECIMAL  taken back by refunds after settlement (≤ 0)
+net                DECIMAL  earned + refunded + clawed_back
+frozen             DECIMAL  inside the after-sales window
+settled            DECIMAL
+withdrawn          DECIMAL  paid out
+withdrawable       DECIMAL  may be negative after a claw-back
 """
 
 from __future__ import annotations
@@ -33,11 +49,22 @@ import pyarrow as pa
 from liveloop.analytics.engine import Engine
 from liveloop.analytics.jobs.base import JobOutput, RunContext
 from liveloop.analytics.jobs.measures import exact_money, placed_orders, share
-from liveloop.commerce.service import leader_commission
+from liveloop.commission.contracts import LeaderTotals
 
 REPORT = "report_leaders"
+LEDGER_REPORT = "report_leader_commission"
 MONEY = pa.decimal128(18, 2)
-RATE = pa.decimal128(5, 4)  # the setting allows four places (12.5% is 0.125)
+LEDGER_MONEY = (
+    "sales",
+    "earned",
+    "refunded",
+    "clawed_back",
+    "net",
+    "frozen",
+    "settled",
+    "withdrawn",
+    "withdrawable",
+)
 
 
 class Leaders:
@@ -46,7 +73,6 @@ class Leaders:
     score_columns: ClassVar[tuple[str, ...]] = ()
 
     def run(self, engine: Engine, context: RunContext) -> JobOutput:
-        rate = context.leader_commission_rate
         engine.create(
             "leaders_sales",
             f"""
@@ -86,21 +112,32 @@ class Leaders:
         )
         sales = engine.arrow("SELECT * FROM leaders_sales ORDER BY gmv DESC, leader_id")
         engine.drop("leaders_sales")
+        engine.load_arrow(REPORT, sales)
         gmv: list[Decimal] = sales.column("gmv").to_pylist()
-        commissions = [leader_commission(amount, rate) for amount in gmv]
-        where = sales.schema.get_field_index("avg_order_value") + 1
-        report = sales.add_column(
-            where, "commission_rate", pa.array([rate] * sales.num_rows, RATE)
-        ).add_column(where + 1, "commission", pa.array(commissions, MONEY))
-        engine.load_arrow(REPORT, report)
+        reports = {"leaders": REPORT}
+        ledger = context.leader_ledger
+        if ledger:
+            engine.load_arrow(LEDGER_REPORT, _ledger_table(ledger))
+            reports["leader_commission"] = LEDGER_REPORT
         return JobOutput(
-            reports={"leaders": REPORT},
+            reports=reports,
             diagnostics={
-                "rows": report.num_rows,
-                "gmv": float(sum(gmv, Decimal(0))),
-                "commission": float(sum(commissions, Decimal(0))),
+                "rows": sales.num_rows,
+                "gmv": float(sum((g for g in gmv if g is not None), Decimal(0))),
+                "commission": float(sum((row.net for row in ledger), Decimal(0))),
             },
         )
+
+
+def _ledger_table(ledger: tuple[LeaderTotals, ...]) -> pa.Table:
+    columns: dict[str, pa.Array] = {
+        "leader": pa.array([row.leader for row in ledger], pa.string()),
+        "name": pa.array([row.name for row in ledger], pa.string()),
+        "orders": pa.array([row.orders for row in ledger], pa.int64()),
+    }
+    for name in LEDGER_MONEY:
+        columns[name] = pa.array([getattr(row, name) for row in ledger], MONEY)
+    return pa.table(columns)
 
 
 JOB = Leaders()
