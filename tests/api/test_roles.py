@@ -437,6 +437,7 @@ CONSOLE: dict[str, frozenset[Role] | str] = {
     # The leader's portal: leaders only (an unlinked leader login sees a notice and nothing).
     "GET /console/leader": frozenset({L}),
     "POST /console/leader/scan": frozenset({L}),
+    "POST /console/leader/withdraw": frozenset({L}),
     "GET /console/leader/batches/{batch_id}": frozenset({L}),
     "POST /console/leader/batches/{batch_id}/arrive": frozenset({L}),
     "GET /console/leader/customers": frozenset({L}),

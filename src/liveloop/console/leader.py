@@ -16,6 +16,8 @@ here too: they render, and say nothing of any leader but the code in the link.
 
 from __future__ import annotations
 
+import uuid
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -24,6 +26,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from liveloop.access.contracts import Role
 from liveloop.access.service import ConsoleLogin
 from liveloop.commerce import service as commerce
+from liveloop.commission import service as commission
+from liveloop.commission.contracts import WITHDRAWAL_NAMES
 from liveloop.community.contracts import (
     BATCH_STATUS_NAMES,
     BINDING_CAUSE_NAMES,
@@ -106,7 +110,19 @@ def _today(
         view = portal.today_of(session, user.principal, runtime.clock.now(), runtime.settings.tz)
     except PortalError as exc:
         return _refused(request, user, exc, "today")
-    return _page(request, user, "leader_today.html", "today", status=status, view=view, **message)
+    return _page(
+        request,
+        user,
+        "leader_today.html",
+        "today",
+        status=status,
+        view=view,
+        balance=commission.balance_of(session, view.leader.code, user.principal),
+        withdrawals=commission.list_withdrawals(session, user.principal, limit=5),
+        withdrawal_names=WITHDRAWAL_NAMES,
+        request_id=uuid.uuid4().hex,  # one per form shown: a double tap asks once
+        **message,
+    )
 
 
 @router.get("/console/leader", response_class=HTMLResponse)
@@ -139,6 +155,49 @@ async def scan_pickup(
             request, user, session, runtime, status=exc.status, scan_error=_chinese(exc), code=code
         )
     return _today(request, user, session, runtime, scanned=done)
+
+
+@router.post("/console/leader/withdraw", response_class=HTMLResponse)
+async def request_withdrawal(
+    request: Request,
+    user: ConsoleUser,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    amount: Annotated[str, Form(max_length=16)] = "",
+    request_id: Annotated[str, Form(max_length=64, pattern=r"^[0-9a-f]{32}$")] = "",
+) -> Response:
+    """The leader asks to withdraw part of their withdrawable commission (an operator approves
+    and pays it on the 佣金 page)."""
+    await check_csrf(request, user.csrf_token)
+    try:
+        value = Decimal(amount.strip())
+    except InvalidOperation:
+        value = Decimal(0)
+    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
+        return _today(
+            request, user, session, runtime, status=422, withdraw_error="请填写提现金额,如 50.00"
+        )
+    try:
+        leader = portal.today_of(
+            session, user.principal, runtime.clock.now(), runtime.settings.tz
+        ).leader.code
+        with session.begin_nested():  # a refusal leaves nothing behind
+            asked = commission.request_withdrawal(
+                session,
+                leader,
+                amount=value,
+                request_id=request_id or uuid.uuid4().hex,
+                by=user.principal.name,
+                at=runtime.clock.now(),
+                viewer=user.principal,
+            )
+    except PortalError as exc:
+        return _refused(request, user, exc, "today")
+    except DomainError as exc:
+        return _today(
+            request, user, session, runtime, status=exc.status, withdraw_error=_chinese(exc)
+        )
+    return _today(request, user, session, runtime, withdrawn=asked)
 
 
 @router.post("/console/leader/batches/{batch_id}/arrive")

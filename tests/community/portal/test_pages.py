@@ -4,8 +4,6 @@ leader A's session reaches nothing of leader B's (batch, code, customer, poster)
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from liveloop.access.service import create_user
 from liveloop.store.engine import transaction
 from tests.community.portal.conftest import (
@@ -16,8 +14,6 @@ from tests.community.portal.conftest import (
     _csrf,
     login_as,
 )
-
-TEMPLATES = Path(__file__).parents[3] / "src/liveloop/console/templates"
 
 
 def _arrive(client, token: str, batch_id: int):
@@ -208,6 +204,22 @@ def test_the_landing_pages_show_the_show_and_the_product(portal, client):
     assert client.get("/h5/live/999999").status_code == 404
 
 
-def test_the_today_template_keeps_the_commission_panels_place():
-    text = (TEMPLATES / "leader_today.html").read_text(encoding="utf-8")
-    assert "{# commission panel: frozen / settled / withdrawable #}" in text
+def _withdraw(client, token: str, amount: str):
+    return client.post(
+        "/console/leader/withdraw",
+        data={"csrf_token": token, "amount": amount, "request_id": "a" * 32},
+    )
+
+
+def test_today_shows_my_commission_and_refuses_a_withdrawal_beyond_it(portal, client):
+    token = login_as(client, "tz_a")
+    today = client.get("/console/leader").text
+    assert "我的佣金" in today and "冻结中" in today and "可提现" in today
+    over = _withdraw(client, token, "10.00")
+    assert over.status_code == 409
+    message = over.text.split('data-testid="withdraw-message">')[1].split("<")[0]
+    assert "可提现" in message and "(" not in message  # the Chinese reason only
+    bad = _withdraw(client, token, "十块")
+    assert bad.status_code == 422 and "请填写提现金额" in bad.text
+    login_as(client, "tz_b")  # nothing of A's asking reached B
+    assert "¥10.00" not in client.get("/console/leader").text
