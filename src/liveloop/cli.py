@@ -1052,10 +1052,6 @@ def inventory_stock(
         err.print(f"[yellow]{sku} 没有库存批次[/yellow]")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    app()
-
-
 @community_app.command("batches")
 def community_batches(
     day: Annotated[str, typer.Argument(help="The delivery date, e.g. 2026-11-21")],
@@ -1174,3 +1170,7 @@ def commission_reconcile() -> None:
         console.print(f"  {order_no}: not a paid order")
     if not found.balanced:
         raise typer.Exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
