@@ -427,7 +427,7 @@ CONSOLE: dict[str, frozenset[Role] | str] = {
     "GET /console/login": PUBLIC,
     "POST /console/login": PUBLIC,
     "GET /console": ANY_USER,
-    "GET /console/partials/overview": ANY_USER,
+    "GET /console/partials/overview": ANY_USER - {L},  # a leader's console is their portal
     "GET /console/analytics": frozenset({A, O, H, N}),
     "GET /console/tasks": frozenset({A, O, G}),
     "GET /console/groupbuy": frozenset({A, O, N}),

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -250,6 +250,8 @@ def overview_page(
 def overview_cards(
     request: Request, user: ConsoleUser, session: ReadSessionDep, runtime: RuntimeDep
 ) -> Response:
+    if user.principal.role == Role.LEADER:  # the brand's figures are not a leader's to see
+        raise HTTPException(403, "团长只能查看团长工作台")
     return templates.TemplateResponse(
         request, "_overview_cards.html", _overview_context(session, runtime)
     )
