@@ -278,15 +278,7 @@ def list_recipes(
     before: Annotated[int | None, Query(ge=1)] = None,
 ) -> list[ItemOut]:
     """Published recipes, newest first (``sku``: those using the product)."""
-    found = ugc.list_items(
-        session,
-        kind=UgcKind.RECIPE,
-        status=UgcStatus.APPROVED,
-        sku=sku,
-        limit=limit,
-        before=before,
-    )
-    return _items(session, found, principal)
+    return _published(session, principal, UgcKind.RECIPE, sku, limit, before)
 
 
 @router.get("/recipes/{item_id}")
@@ -356,13 +348,19 @@ def list_reviews(
     before: Annotated[int | None, Query(ge=1)] = None,
 ) -> list[ItemOut]:
     """Published reviews, newest first (``sku``: of one product)."""
+    return _published(session, principal, UgcKind.REVIEW, sku, limit, before)
+
+
+def _published(
+    session: Session,
+    principal: Principal,
+    kind: UgcKind,
+    sku: str | None,
+    limit: int,
+    before: int | None,
+) -> list[ItemOut]:
     found = ugc.list_items(
-        session,
-        kind=UgcKind.REVIEW,
-        status=UgcStatus.APPROVED,
-        sku=sku,
-        limit=limit,
-        before=before,
+        session, kind=kind, status=UgcStatus.APPROVED, sku=sku, limit=limit, before=before
     )
     return _items(session, found, principal)
 
