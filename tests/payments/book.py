@@ -24,14 +24,8 @@ class Book:
     def payable(self, session, order_no: str) -> Payable | None:
         if order_no not in self.orders:
             return None
-        paid_by = next((tx for no, _, tx in self.payments if no == order_no), None)
-        return Payable(
-            order_no,
-            self.orders[order_no],
-            f"测试订单 {order_no}",
-            paid_by is not None,
-            paid_by=paid_by,
-        )
+        paid = any(no == order_no for no, _, _ in self.payments)
+        return Payable(order_no, self.orders[order_no], f"测试订单 {order_no}", paid)
 
     def paid(self, session, order_no, *, amount, transaction_id, paid_at: datetime) -> None:
         with self.lock:

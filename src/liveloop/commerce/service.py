@@ -66,6 +66,7 @@ from liveloop.commerce.orders.buyers import BUYER_TYPES as BUYER_TYPES
 from liveloop.commerce.orders.buyers import resolve_buyer as resolve_buyer
 from liveloop.commerce.orders.errors import OrderConflict as OrderConflict
 from liveloop.commerce.orders.errors import OrderRefused as OrderRefused
+from liveloop.commerce.orders.errors import PaidElsewhere as PaidElsewhere
 from liveloop.commerce.orders.errors import UnknownOrder as UnknownOrder
 from liveloop.commerce.orders.placing import OrderLine as OrderLine
 from liveloop.commerce.orders.placing import OrderRequest as OrderRequest

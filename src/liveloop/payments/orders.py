@@ -4,7 +4,8 @@ notifications, refunds) does not depend on how commerce keeps its orders.
 
 - ``payable``: what an order asks to be paid (None: no such order);
 - ``paid``: a verified payment pays the order (idempotent in commerce; called once per payment
-  here anyway, by the guarded UPDATE that moves the payment to paid);
+  here anyway, by the guarded UPDATE that moves the payment to paid); ``PaidElsewhere`` when
+  another transaction paid it first;
 - ``refund_settled``: WeChat finished (or closed) a refund that commerce asked for.
 """
 
@@ -31,7 +32,11 @@ class Payable:
     paid: bool
     # Why it cannot be paid now (cancelled, say), in the operator's words; None: it can.
     refused: str | None = None
-    paid_by: str | None = None  # the transaction that paid it, when paid
+
+
+class PaidElsewhere(Exception):
+    """``paid`` found the order paid before by another transaction: the money this one
+    collected is the provider's to give back."""
 
 
 class OrderBook(Protocol):
@@ -70,12 +75,7 @@ class CommerceOrders:
             refused = f"订单 {order_no} {label},不能付款"
         names = "、".join(line.name for line in order.lines)
         return Payable(
-            order_no,
-            order.total,
-            names[:127] or order_no,
-            order.paid_at is not None,
-            refused,
-            order.transaction_id,
+            order_no, order.total, names[:127] or order_no, order.paid_at is not None, refused
         )
 
     def paid(
@@ -96,6 +96,8 @@ class CommerceOrders:
                 paid_at=paid_at,
                 source=SOURCE,
             )
+        except commerce.PaidElsewhere:
+            raise PaidElsewhere(order_no) from None
         except DomainError as exc:
             raise NotificationRefused(exc.status, str(exc)) from None
 

@@ -36,6 +36,7 @@ from liveloop.payments.contracts import (
 from liveloop.payments.gateway import Gateway
 from liveloop.payments.models import Payment, PaymentNotification, RefundSend
 from liveloop.payments.notify import NotificationRefused, VerifiedNotification
+from liveloop.payments.orders import PaidElsewhere
 from liveloop.runtime import Runtime
 from liveloop.store.base import to_money
 from liveloop.store.engine import dialect_insert, transaction
@@ -240,23 +241,23 @@ def _settle_payment(
     if total != fen(payment.amount):
         raise NotificationRefused(400, "amount.total is not the order's amount")
     paid_at = _parse_time(resource.get("success_time")) or now
-    order = gateway.orders.payable(session, order_no)
-    # Paid before by another transaction (another channel, an offline payment): this money
-    # was collected twice and goes back in full; the order stays as it is.
-    duplicate = order is not None and order.paid and order.paid_by not in (None, transaction_id)
     moved = session.execute(
         update(Payment)
         .where(Payment.id == payment.id, Payment.state.not_in(SETTLED))
-        .values(
-            state=PaymentState.DUPLICATE if duplicate else PaymentState.PAID,
-            transaction_id=transaction_id,
-            paid_at=paid_at,
-            paid_by=by,
-        )
+        .values(state=PaymentState.PAID, transaction_id=transaction_id, paid_at=paid_at, paid_by=by)
     )
     if _rowcount(moved) == 0:
         return False
-    if duplicate:
+    try:
+        gateway.orders.paid(
+            session, order_no, amount=payment.amount, transaction_id=transaction_id, paid_at=paid_at
+        )
+    except PaidElsewhere:
+        # Paid before by another transaction (another channel, an offline payment): this
+        # money was collected twice and goes back in full; the order stays as it is.
+        session.execute(
+            update(Payment).where(Payment.id == payment.id).values(state=PaymentState.DUPLICATE)
+        )
         log.warning("order %s was paid twice; refunding WeChat transaction in full", order_no)
         _open_refund(
             session,
@@ -268,9 +269,6 @@ def _settle_payment(
             at=now,
         )
         return False
-    gateway.orders.paid(
-        session, order_no, amount=payment.amount, transaction_id=transaction_id, paid_at=paid_at
-    )
     return True
 
 
@@ -478,34 +476,37 @@ def record_refund_attempt(
         row.state, row.last_error = RefundState.ABNORMAL, "退款异常:退回买家账户失败"
     elif status == "CLOSED":
         row.state, row.last_error = RefundState.CLOSED, "退款已关闭"
-        if _orders_refund(session, row.out_trade_no):
-            gateway.orders.refund_settled(session, refund_no, succeeded=False, at=now)
+        _settle_in_orders(session, gateway, refund_no, row.out_trade_no, succeeded=False, at=now)
     else:
         row.state, row.last_error = RefundState.FAILED, f"unknown refund status {status!r}"
     return row.state
 
 
 def _refund_succeeded(session: Session, gateway: Gateway, refund_no: str, now: datetime) -> None:
-    moved = session.execute(
+    trade = session.execute(
         update(RefundSend)
         .where(RefundSend.out_refund_no == refund_no, RefundSend.state != RefundState.SUCCEEDED)
         .values(state=RefundState.SUCCEEDED, succeeded_at=now, updated_at=now, last_error=None)
-    )
-    if _rowcount(moved) == 1 and _orders_refund(session, _trade_of(session, refund_no)):
-        gateway.orders.refund_settled(session, refund_no, succeeded=True, at=now)
+        .returning(RefundSend.out_trade_no)
+    ).scalar()
+    if trade is not None:
+        _settle_in_orders(session, gateway, refund_no, trade, succeeded=True, at=now)
 
 
-def _trade_of(session: Session, refund_no: str) -> str:
-    return session.scalars(
-        select(RefundSend.out_trade_no).where(RefundSend.out_refund_no == refund_no)
-    ).one()
-
-
-def _orders_refund(session: Session, out_trade_no: str) -> bool:
-    """Whether a refund of this payment is the order's (commerce asked for it), not the
-    return of a duplicate payment, which the order never counted."""
+def _settle_in_orders(
+    session: Session,
+    gateway: Gateway,
+    refund_no: str,
+    out_trade_no: str,
+    *,
+    succeeded: bool,
+    at: datetime,
+) -> None:
+    """Tell the order book a refund it asked for is done (or closed) — not the return of a
+    duplicate payment, which the order never counted."""
     state = session.scalar(select(Payment.state).where(Payment.out_trade_no == out_trade_no))
-    return state != PaymentState.DUPLICATE
+    if state != PaymentState.DUPLICATE:
+        gateway.orders.refund_settled(session, refund_no, succeeded=succeeded, at=at)
 
 
 def _refund_notified(

@@ -232,11 +232,6 @@ _SQLITE_TIME = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
 
 def sqlite_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """Rows as SQLite stores them through SQLAlchemy: JSON text, naive-UTC time strings."""
-
-    def dumps(value: Any) -> bytes:
-        # As the engine's json_serializer writes them: Decimals as strings, times ISO 8601.
-        return orjson.dumps(value, default=json_default, option=orjson.OPT_NON_STR_KEYS)
-
     received: dict[datetime, str] = {}
     out = []
     for r in rows:
@@ -252,14 +247,19 @@ def sqlite_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
                 r["customer_id"],
                 r["anonymous_id"],
                 r["user_id"],
-                dumps(r["properties"]).decode(),
-                dumps(r["context"]).decode(),
+                _json(r["properties"]),
+                _json(r["context"]),
                 _sqlite_time(r["timestamp"]),
                 received_text,
                 r["source"],
             )
         )
     return out
+
+
+def _json(value: Any) -> str:
+    # As the engine's json_serializer writes it: Decimals as strings, times ISO 8601.
+    return orjson.dumps(value, default=json_default, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _sqlite_time(value: datetime) -> str:

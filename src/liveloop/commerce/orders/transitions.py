@@ -25,7 +25,7 @@ from liveloop.commerce import events
 from liveloop.commerce.contracts import OrderStatus
 from liveloop.commerce.coupons.redemption import restore_for_refund
 from liveloop.commerce.models import Order, Product
-from liveloop.commerce.orders.errors import OrderConflict, OrderRefused
+from liveloop.commerce.orders.errors import OrderConflict, OrderRefused, PaidElsewhere
 from liveloop.commerce.orders.refunds import lock_order, refund_in_full
 from liveloop.commerce.orders.views import OrderView, order_view
 from liveloop.inventory import service as inventory
@@ -110,7 +110,7 @@ def pay_order(
     if order.paid_at is not None:
         if order.transaction_id == transaction_id:
             return order_view(session, order).said(changed=False)
-        raise OrderConflict(
+        raise PaidElsewhere(
             f"{order_no}: 订单已由另一笔交易付款 (already paid by another transaction)"
         )
     if order.status not in (OrderStatus.CREATED, OrderStatus.CANCELLED):
