@@ -178,21 +178,17 @@ async def request_withdrawal(
             request, user, session, runtime, status=422, withdraw_error="请填写提现金额,如 50.00"
         )
     try:
-        leader = portal.today_of(
-            session, user.principal, runtime.clock.now(), runtime.settings.tz
-        ).leader.code
+        leader = commission.leader_of(session, user.principal)
         with session.begin_nested():  # a refusal leaves nothing behind
             asked = commission.request_withdrawal(
                 session,
-                leader,
+                leader or "",
                 amount=value,
                 request_id=request_id or uuid.uuid4().hex,
                 by=user.principal.name,
                 at=runtime.clock.now(),
                 viewer=user.principal,
             )
-    except PortalError as exc:
-        return _refused(request, user, exc, "today")
     except DomainError as exc:
         return _today(
             request, user, session, runtime, status=exc.status, withdraw_error=_chinese(exc)
