@@ -33,9 +33,9 @@ EDITORS = {Role.ADMIN, Role.OPERATOR}
 PAGE = "/console/commission"
 
 
-def _chinese(exc: CommissionError) -> str:
+def _chinese(reason: CommissionError | str) -> str:
     """The Chinese half of a domain reason (the console shows no English)."""
-    return str(exc).split(" (", 1)[0]
+    return str(reason).split(" (", 1)[0]
 
 
 @router.get(PAGE, response_class=HTMLResponse)
@@ -58,9 +58,7 @@ def commission_page(
         "leaders": commission.leader_totals(session),
         "pending": pending,
         "recent": commission.list_withdrawals(session, limit=20),
-        "skips": [
-            (skip, skip.reason.split(" (", 1)[0]) for skip in commission.skips_of(session)[:20]
-        ],
+        "skips": [(skip, _chinese(skip.reason)) for skip in commission.skips_of(session)[:20]],
         "reconciliation": commission.reconcile_orders(session),
         "level_names": LEVEL_NAMES,
         "scope_names": SCOPE_NAMES,

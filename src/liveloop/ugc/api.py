@@ -232,6 +232,15 @@ def _source(principal: Principal) -> str:
     return f"api:{principal.name}"[:64]
 
 
+def _submitted(
+    session: Session, item: ugc.ItemView, principal: Principal, response: Response
+) -> ItemOut:
+    """A submission's answer: 201 when this call made it, 200 for a retry that found it."""
+    if not item.created:
+        response.status_code = 200
+    return _item(session, item, principal)
+
+
 def _moderates(principal: Principal) -> bool:
     return principal.role in (Role.ADMIN, Role.OPERATOR)
 
@@ -264,9 +273,7 @@ def submit_recipe(
         at=now,
         source=_source(principal),
     )
-    if not item.created:
-        response.status_code = 200
-    return _item(session, item, principal)
+    return _submitted(session, item, principal, response)
 
 
 @router.get("/recipes")
@@ -334,9 +341,7 @@ def submit_review(
         at=now,
         source=_source(principal),
     )
-    if not item.created:
-        response.status_code = 200
-    return _item(session, item, principal)
+    return _submitted(session, item, principal, response)
 
 
 @router.get("/reviews")

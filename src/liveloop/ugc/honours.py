@@ -15,7 +15,6 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveloop.loyalty import service as loyalty
@@ -29,7 +28,7 @@ from liveloop.ugc.contracts import (
     UgcStatus,
     UnknownUgc,
 )
-from liveloop.ugc.items import TEXT
+from liveloop.ugc.items import TEXT, insert_once, person_of
 from liveloop.ugc.models import UgcHonour, UgcItem, UgcLike
 
 MONTH = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
@@ -83,9 +82,7 @@ def award_honour(
     """Award ``honour`` for ``month`` to a person with its points (``Honour Awarded``); once:
     a replay answers with the award as it is (``created`` False)."""
     month_bounds(month, tz)
-    if not profiles.exists(session, customer_id):
-        raise UnknownUgc(f"没有这位顾客 (no customer {customer_id})")
-    person = profiles.survivor_of(session, customer_id)
+    person = person_of(session, customer_id)
     points = DEFAULT_POINTS[honour] if points is None else points
     if not 0 <= points <= MAX_POINTS:
         raise UgcRefused(f"荣誉积分应为 0-{MAX_POINTS} (points of 0-{MAX_POINTS})")
@@ -113,11 +110,7 @@ def award_honour(
         awarded_at=at,
         awarded_by=by[:64],
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:  # a concurrent replay won
+    if not insert_once(session, row):  # a concurrent replay won
         return _view(session, _row_or_fail(session, honour, month, person))
     if points:
         row.posting_id, _ = loyalty.adjust_points(

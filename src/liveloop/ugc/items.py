@@ -29,7 +29,7 @@ from liveloop.profiles import service as profiles
 from liveloop.ugc import events
 from liveloop.ugc.contracts import UgcConflict, UgcKind, UgcRefused, UgcStatus, UnknownUgc
 from liveloop.ugc.models import UgcItem, UgcLike
-from liveloop.ugc.precheck import precheck
+from liveloop.ugc.precheck import PreCheck, precheck
 
 TEXT = re.compile(NO_CONTROL_CHARS)
 REF = re.compile(r"^[A-Za-z0-9_.:/-]{1,200}$")
@@ -102,7 +102,8 @@ def _photos(photos: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(photos))
 
 
-def _person(session: Session, customer_id: int) -> int:
+def person_of(session: Session, customer_id: int) -> int:
+    """The survivor of a known customer (a merged one answers with whom it merged into)."""
     if not profiles.exists(session, customer_id):
         raise UnknownUgc(f"没有这位顾客 (no customer {customer_id})")
     return profiles.survivor_of(session, customer_id)
@@ -121,7 +122,7 @@ def submit_recipe(
     source: str,
 ) -> ItemView:
     """A customer's recipe, pre-checked and queued for moderation (``Recipe Submitted``)."""
-    person = _person(session, customer_id)
+    person = person_of(session, customer_id)
     title = _text(title, "标题", 2, 64)
     body = _text(body, "正文", 10, 5000)
     wanted = list(dict.fromkeys(s.strip() for s in skus if s.strip()))
@@ -135,12 +136,14 @@ def submit_recipe(
     if client_ref is not None and not CLIENT_REF.fullmatch(client_ref):
         raise UgcRefused("提交编号只能用字母、数字、_ . : - (client_ref is 1-64 of A-Z 0-9 _.:-)")
     content = (UgcKind.RECIPE.value, person, title, body, wanted, pictures, None)
-    if client_ref is not None:
-        known_row = session.scalars(select(UgcItem).where(UgcItem.client_ref == client_ref)).first()
-        if known_row is not None:
-            return _same(known_row, content, f"提交编号 {client_ref} 已用于另一篇内容")
-    found = precheck(title, body)
-    row = UgcItem(
+    key = (UgcItem.client_ref == client_ref,)
+    clash = f"提交编号 {client_ref} 已用于另一篇内容"
+    if client_ref is not None and (retry := _known(session, key, content, clash)) is not None:
+        return retry
+    row = _queued(
+        precheck(title, body),
+        at,
+        source,
         kind=UgcKind.RECIPE,
         customer_id=person,
         client_ref=client_ref,
@@ -148,17 +151,9 @@ def submit_recipe(
         body=body,
         skus=wanted,
         photos=pictures,
-        status=UgcStatus.SUBMITTED,
-        flags=[f.value for f in found.flags],
-        hits=list(found.hits),
-        likes=0,
-        submitted_at=at,
-        source=source[:64],
     )
-    inserted = _insert(session, row)
-    if inserted is None:  # a concurrent retry won the client_ref
-        again = session.scalars(select(UgcItem).where(UgcItem.client_ref == client_ref)).one()
-        return _same(again, content, f"提交编号 {client_ref} 已用于另一篇内容")
+    if not insert_once(session, row):  # a concurrent retry won the client_ref
+        return _same(session.scalars(select(UgcItem).where(*key)).one(), content, clash)
     events.recipe_submitted(
         session,
         at=at,
@@ -187,7 +182,7 @@ def submit_review(
 ) -> ItemView:
     """A customer's review of a line of their own paid order, pre-checked and queued
     (``Review Submitted``); one per order line."""
-    person = _person(session, customer_id)
+    person = person_of(session, customer_id)
     if not 1 <= rating <= 5:
         raise UgcRefused("评分应为 1-5 星 (a rating is 1-5)")
     body = _text(body, "评价", 2, 2000)
@@ -203,11 +198,13 @@ def submit_review(
         raise UgcConflict("订单付款后且未退款才能评价 (only a paid order that stands is reviewed)")
     content: tuple[Any, ...] = (UgcKind.REVIEW.value, person, None, body, [], pictures, rating)
     line = (UgcItem.order_no == order_no, UgcItem.sku == sku)
-    known_row = session.scalars(select(UgcItem).where(*line)).first()
-    if known_row is not None:
-        return _same(known_row, content, "这件商品已评价过 (the line is reviewed already)")
-    found = precheck(body)
-    row = UgcItem(
+    clash = "这件商品已评价过 (the line is reviewed already)"
+    if (known := _known(session, line, content, clash)) is not None:
+        return known
+    row = _queued(
+        precheck(body),
+        at,
+        source,
         kind=UgcKind.REVIEW,
         customer_id=person,
         body=body,
@@ -216,16 +213,9 @@ def submit_review(
         order_no=order_no,
         sku=sku,
         rating=rating,
-        status=UgcStatus.SUBMITTED,
-        flags=[f.value for f in found.flags],
-        hits=list(found.hits),
-        likes=0,
-        submitted_at=at,
-        source=source[:64],
     )
-    if _insert(session, row) is None:
-        again = session.scalars(select(UgcItem).where(*line)).one()
-        return _same(again, content, "这件商品已评价过 (the line is reviewed already)")
+    if not insert_once(session, row):  # a concurrent retry won the order line
+        return _same(session.scalars(select(UgcItem).where(*line)).one(), content, clash)
     events.review_submitted(
         session,
         at=at,
@@ -240,15 +230,37 @@ def submit_review(
     return replace(view(row), created=True)
 
 
-def _insert(session: Session, row: UgcItem) -> UgcItem | None:
-    """The row inserted, or None when a unique key was taken meanwhile (nothing written)."""
+def _queued(found: PreCheck, at: datetime, source: str, **fields: Any) -> UgcItem:
+    """A new submission waiting for a moderator, with what the pre-check found."""
+    return UgcItem(
+        **fields,
+        status=UgcStatus.SUBMITTED,
+        flags=[f.value for f in found.flags],
+        hits=list(found.hits),
+        likes=0,
+        submitted_at=at,
+        source=source[:64],
+    )
+
+
+def insert_once(session: Session, row: object) -> bool:
+    """Whether ``row`` was inserted; False when a unique key was taken meanwhile (nothing
+    written, the session still usable)."""
     try:
         with session.begin_nested():
             session.add(row)
             session.flush()
     except IntegrityError:
-        return None
-    return row
+        return False
+    return True
+
+
+def _known(
+    session: Session, key: Sequence[Any], content: tuple[object, ...], clash: str
+) -> ItemView | None:
+    """The item already holding ``key`` (a retry: its content must be the same), or None."""
+    row = session.scalars(select(UgcItem).where(*key)).first()
+    return None if row is None else _same(row, content, clash)
 
 
 def _same(row: UgcItem, content: tuple[object, ...], clash: str) -> ItemView:
@@ -316,15 +328,11 @@ def like_recipe(
     session: Session, item_id: int, *, customer_id: int, at: datetime, source: str
 ) -> Liked:
     """A person likes an approved recipe, once (a repeat changes nothing); ``Recipe Liked``."""
-    person = _person(session, customer_id)
+    person = person_of(session, customer_id)
     row = item_row(session, item_id)
     if row.kind != UgcKind.RECIPE or row.status != UgcStatus.APPROVED:
         raise UgcConflict("只能给已发布的食谱点赞 (only a published recipe is liked)")
-    try:
-        with session.begin_nested():
-            session.add(UgcLike(item_id=item_id, customer_id=person, liked_at=at))
-            session.flush()
-    except IntegrityError:
+    if not insert_once(session, UgcLike(item_id=item_id, customer_id=person, liked_at=at)):
         return Liked(item_id, row.likes, False)
     session.execute(
         update(UgcItem).where(UgcItem.id == item_id).values(likes=UgcItem.likes + 1),

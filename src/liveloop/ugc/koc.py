@@ -212,6 +212,7 @@ def refresh(session: Session, as_of: datetime) -> Refreshed:
     known = {row.customer_id: row for row in session.scalars(select(KocScore))}
     alive = profiles.current_people(session)
     new_kocs = 0
+    kocs: list[int] = []
     for customer in sorted(set(counts) | set(known)):
         if customer not in alive:
             continue
@@ -230,6 +231,8 @@ def refresh(session: Session, as_of: datetime) -> Refreshed:
             parts["activity"],
         )
         row.recognised = score >= KOC_THRESHOLD
+        if row.recognised:
+            kocs.append(customer)
         if crossed:
             row.recognised_at = as_of
             new_kocs += 1
@@ -238,7 +241,6 @@ def refresh(session: Session, as_of: datetime) -> Refreshed:
     if gone:
         session.execute(delete(KocScore).where(KocScore.customer_id.in_(gone)))
     session.flush()
-    kocs = list(session.scalars(select(KocScore.customer_id).where(KocScore.recognised.is_(True))))
     profiles.replace_model_tags(session, TAG_SOURCE, ((c, TAG) for c in kocs), as_of)
     return Refreshed(len(counts), new_kocs, len(kocs))
 

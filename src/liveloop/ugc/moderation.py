@@ -12,8 +12,8 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from liveloop.ugc import events
-from liveloop.ugc.contracts import UgcConflict, UgcKind, UgcRefused, UgcStatus, UnknownUgc
-from liveloop.ugc.items import TEXT, ItemView, view
+from liveloop.ugc.contracts import UgcConflict, UgcKind, UgcRefused, UgcStatus
+from liveloop.ugc.items import TEXT, ItemView, item_row, view
 from liveloop.ugc.models import UgcItem
 
 
@@ -60,9 +60,7 @@ def decide(
             execution_options={"synchronize_session": False},
         ),
     ).rowcount
-    row = session.get(UgcItem, item_id)
-    if row is None:
-        raise UnknownUgc(f"没有这条内容 {item_id} (no such recipe or review)")
+    row = item_row(session, item_id)
     session.refresh(row)
     if not moved:
         if row.status == status and row.reason == reason:

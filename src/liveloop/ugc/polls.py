@@ -11,13 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from liveloop.profiles import service as profiles
 from liveloop.ugc import events
 from liveloop.ugc.contracts import UgcConflict, UgcRefused, UnknownUgc
-from liveloop.ugc.items import TEXT
+from liveloop.ugc.items import TEXT, insert_once, person_of
 from liveloop.ugc.models import UgcPoll, UgcPollOption, UgcVote
 
 CODE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
@@ -121,9 +119,7 @@ def vote(
     """The person's one vote (``Poll Voted``); the same vote again answers with it, unchanged;
     another choice after voting is a 409; outside the poll's window a 409."""
     poll = _poll(session, code)
-    if not profiles.exists(session, customer_id):
-        raise UnknownUgc(f"没有这位顾客 (no customer {customer_id})")
-    person = profiles.survivor_of(session, customer_id)
+    person = person_of(session, customer_id)
     chosen = session.scalars(
         select(UgcPollOption).where(UgcPollOption.poll_id == poll.id, UgcPollOption.key == option)
     ).first()
@@ -133,19 +129,13 @@ def vote(
     if earlier is None:
         if not poll.opens_at <= at < poll.closes_at:
             raise UgcConflict("投票未开始或已结束 (the poll is not open)")
-        try:
-            with session.begin_nested():
-                session.add(
-                    UgcVote(poll_id=poll.id, option_id=chosen.id, customer_id=person, voted_at=at)
-                )
-                session.flush()
-        except IntegrityError:
-            earlier = _vote_of(session, poll.id, person)  # a concurrent replay won
-        else:
+        row = UgcVote(poll_id=poll.id, option_id=chosen.id, customer_id=person, voted_at=at)
+        if insert_once(session, row):
             events.poll_voted(
                 session, at=at, source=source, poll=code, option=option, customer_id=person
             )
             return Voted(code, option, person, at, True)
+        earlier = _vote_of(session, poll.id, person)  # a concurrent replay won
     if earlier is None:  # pragma: no cover - the insert failed on the unique key, so it exists
         raise UgcConflict("投票未能记录，请重试 (the vote could not be recorded)")
     vote_row, key = earlier
