@@ -30,6 +30,12 @@ log = logging.getLogger(__name__)
 NO_CONTROL_CHARS = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 
+def chinese_part(reason: object) -> str:
+    """The Chinese half of a domain reason (``"团长已停用 (the leader is disabled)"`` →
+    ``"团长已停用"``): what the console shows, which shows no English."""
+    return str(reason).split(" (", 1)[0]
+
+
 # Personal data that must not reach a log line: mainland mobile numbers (with or without +86,
 # spaced or dashed), other E.164 numbers, e-mail addresses.
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?\d{4}[\s-]?(\d{4})(?!\d)")

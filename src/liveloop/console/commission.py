@@ -24,6 +24,7 @@ from liveloop.commission.contracts import (
     rate_label,
 )
 from liveloop.console.auth import ConsoleUser, check_csrf
+from liveloop.errors import chinese_part
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -31,11 +32,6 @@ router = APIRouter(include_in_schema=False)
 READERS = {Role.ADMIN, Role.OPERATOR, Role.ANALYST}
 EDITORS = {Role.ADMIN, Role.OPERATOR}
 PAGE = "/console/commission"
-
-
-def _chinese(reason: CommissionError | str) -> str:
-    """The Chinese half of a domain reason (the console shows no English)."""
-    return str(reason).split(" (", 1)[0]
 
 
 @router.get(PAGE, response_class=HTMLResponse)
@@ -58,7 +54,7 @@ def commission_page(
         "leaders": commission.leader_totals(session),
         "pending": pending,
         "recent": commission.list_withdrawals(session, limit=20),
-        "skips": [(skip, _chinese(skip.reason)) for skip in commission.skips_of(session)[:20]],
+        "skips": [(skip, chinese_part(skip.reason)) for skip in commission.skips_of(session)[:20]],
         "reconciliation": commission.reconcile_orders(session),
         "level_names": LEVEL_NAMES,
         "scope_names": SCOPE_NAMES,
@@ -104,7 +100,7 @@ async def add_rate(
             by=user.principal.name,
         )
     except CommissionError as exc:
-        raise HTTPException(exc.status, _chinese(exc)) from None
+        raise HTTPException(exc.status, chinese_part(exc)) from None
     return RedirectResponse(PAGE, status_code=303)
 
 
@@ -130,5 +126,5 @@ async def decide(
         else:
             commission.reject_withdrawal(session, withdrawal_no, reason=reason, by=by, at=now)
     except CommissionError as exc:
-        raise HTTPException(exc.status, _chinese(exc)) from None
+        raise HTTPException(exc.status, chinese_part(exc)) from None
     return RedirectResponse(PAGE, status_code=303)

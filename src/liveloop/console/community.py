@@ -21,6 +21,7 @@ from liveloop.community.contracts import (
     CommunityError,
 )
 from liveloop.console.auth import ConsoleUser, check_csrf
+from liveloop.errors import chinese_part
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -28,11 +29,6 @@ router = APIRouter(include_in_schema=False)
 READERS = {Role.ADMIN, Role.OPERATOR, Role.ANALYST}
 EDITORS = {Role.ADMIN, Role.OPERATOR}
 BATCHES_SHOWN = 30
-
-
-def _chinese(exc: CommunityError) -> str:
-    """The Chinese half of a domain reason (the console shows no English)."""
-    return str(exc).split(" (", 1)[0]
 
 
 @router.get("/console/community", response_class=HTMLResponse)
@@ -88,5 +84,5 @@ async def decide(
             source=f"console:{user.principal.name}"[:64],
         )
     except CommunityError as exc:
-        raise HTTPException(exc.status, _chinese(exc)) from None
+        raise HTTPException(exc.status, chinese_part(exc)) from None
     return RedirectResponse("/console/community", status_code=303)

@@ -34,7 +34,7 @@ from liveloop.community.contracts import (
     CommunityError,
 )
 from liveloop.console.auth import ConsoleUser, check_csrf
-from liveloop.errors import DomainError
+from liveloop.errors import DomainError, chinese_part
 from liveloop.portal import service as portal
 from liveloop.portal.contracts import NotALeader, PortalError
 from liveloop.web.deps import ReadSessionDep, RuntimeDep, SessionDep
@@ -56,11 +56,6 @@ def _templates() -> Any:
     from liveloop.console.routes import templates
 
     return templates
-
-
-def _chinese(exc: DomainError) -> str:
-    """The Chinese half of a domain reason (the portal shows no English)."""
-    return str(exc).split(" (", 1)[0]
 
 
 def _page(
@@ -94,7 +89,7 @@ def _refused(request: Request, user: ConsoleLogin, exc: DomainError, tab: str) -
         # A leader login linked to no leader is let in and sees nothing but the notice, as
         # community's facade shows it nothing (fails closed); other roles are refused.
         status = 200
-    return _page(request, user, "leader_error.html", tab, status=status, reason=_chinese(exc))
+    return _page(request, user, "leader_error.html", tab, status=status, reason=chinese_part(exc))
 
 
 def _today(
@@ -152,7 +147,13 @@ async def scan_pickup(
         if isinstance(exc, PortalError) and exc.status == 403:
             return _refused(request, user, exc, "today")
         return _today(
-            request, user, session, runtime, status=exc.status, scan_error=_chinese(exc), code=code
+            request,
+            user,
+            session,
+            runtime,
+            status=exc.status,
+            scan_error=chinese_part(exc),
+            code=code,
         )
     return _today(request, user, session, runtime, scanned=done)
 
@@ -191,7 +192,7 @@ async def request_withdrawal(
             )
     except DomainError as exc:
         return _today(
-            request, user, session, runtime, status=exc.status, withdraw_error=_chinese(exc)
+            request, user, session, runtime, status=exc.status, withdraw_error=chinese_part(exc)
         )
     return _today(request, user, session, runtime, withdrawn=asked)
 
@@ -347,7 +348,7 @@ def live_landing(
     try:
         show = portal.landing_show(session, live_id)
     except PortalError as exc:
-        return _landing(request, "share_landing.html", status=404, gone=_chinese(exc))
+        return _landing(request, "share_landing.html", status=404, gone=chinese_part(exc))
     return _landing(request, "share_landing.html", show=show)
 
 
@@ -356,5 +357,5 @@ def product_landing(request: Request, sku: Sku, session: ReadSessionDep) -> Resp
     try:
         product = portal.landing_product(session, sku)
     except PortalError as exc:
-        return _landing(request, "share_landing.html", status=404, gone=_chinese(exc))
+        return _landing(request, "share_landing.html", status=404, gone=chinese_part(exc))
     return _landing(request, "share_landing.html", product=product)

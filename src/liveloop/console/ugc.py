@@ -14,6 +14,7 @@ from liveloop.access.contracts import PiiField, Role
 from liveloop.access.service import sees
 from liveloop.commerce import service as commerce
 from liveloop.console.auth import ConsoleUser, check_csrf
+from liveloop.errors import chinese_part
 from liveloop.profiles import service as profiles
 from liveloop.ugc import service as ugc
 from liveloop.ugc.contracts import (
@@ -124,7 +125,6 @@ async def decide(
     except UgcError as exc:
         if exc.status == 404:
             raise HTTPException(404, "没有这条内容") from None
-        chinese = str(exc).split(" (")[0]
-        return RedirectResponse(f"/console/ugc?error={quote(chinese)}", status_code=303)
+        return RedirectResponse(f"/console/ugc?error={quote(chinese_part(exc))}", status_code=303)
     done = "approved" if decision == "approve" else "rejected"
     return RedirectResponse(f"/console/ugc?done={done}", status_code=303)

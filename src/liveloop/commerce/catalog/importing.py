@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from liveloop.commerce.catalog.errors import ProductRefused
 from liveloop.commerce.catalog.pools import list_pools
 from liveloop.commerce.catalog.products import ProductDraft, parse_money, put_product
+from liveloop.errors import chinese_part
 from liveloop.store.engine import transaction
 
 COLUMNS = {
@@ -161,7 +162,7 @@ def _write(
 
 def _reject(number: int, bad: list[tuple[str, str]], header_of: dict[str, str]) -> RejectedRow:
     columns = tuple(dict.fromkeys(header_of.get(name, name) for name, _ in bad))
-    return RejectedRow(number, columns, ";".join(reason.split(" (")[0] for _, reason in bad))
+    return RejectedRow(number, columns, ";".join(chinese_part(reason) for _, reason in bad))
 
 
 def _draft(
