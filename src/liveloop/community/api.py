@@ -280,7 +280,7 @@ def _person(session: Session, oneid: str) -> int:
     return profiles.survivor_of(session, person)
 
 
-def _binding(session: Session, view: community.BindingView | None) -> BindingOut | None:
+def _binding(view: community.BindingView | None) -> BindingOut | None:
     if view is None:
         return None
     return BindingOut.model_validate(view, from_attributes=True)
@@ -462,7 +462,7 @@ def get_binding(
     if current is None and principal.role == Role.LEADER:
         raise UnknownLeader(f"顾客 {oneid} 不是您的顾客 (not a customer of yours)")
     return BindingDetail(
-        binding=_binding(session, current),
+        binding=_binding(current),
         history=[
             ChangeOut.model_validate(c, from_attributes=True)
             for c in community.history_of(session, person, principal)
@@ -521,17 +521,7 @@ def packing_list(
 ) -> PackingListOut:
     """A batch with its packing list: totals by SKU, each order's lines, code and buyer."""
     found = community.packing_list(session, batch_id, principal)
-    return PackingListOut(
-        batch=BatchOut.model_validate(found.batch, from_attributes=True),
-        totals=[ItemOut.model_validate(t, from_attributes=True) for t in found.totals],
-        orders=[
-            PackedOrderOut(
-                **{k: getattr(o, k) for k in PackedOrderOut.model_fields if k != "items"},
-                items=[ItemOut.model_validate(i, from_attributes=True) for i in o.items],
-            )
-            for o in found.orders
-        ],
-    )
+    return PackingListOut.model_validate(found, from_attributes=True)
 
 
 @router.post("/scans/arrival")

@@ -17,7 +17,7 @@ is logged once per order per local day.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -359,7 +359,8 @@ def packing_list(session: Session, batch_id: int, viewer: Principal | None = Non
     buyers = {p.customer_id for p in pickups}
     people = profiles.people_of(session, buyers)
     phones = identity.first_values(session, buyers, "phone")
-    totals: dict[str, list[object]] = {}
+    names: dict[str, str] = {}
+    totals: Counter[str] = Counter()
     packed = []
     for pickup in pickups:
         order = orders.get(pickup.order_no)
@@ -372,8 +373,8 @@ def packing_list(session: Session, batch_id: int, viewer: Principal | None = Non
         )
         if order.status not in GONE:
             for item in items:
-                entry = totals.setdefault(item.sku, [item.name, 0])
-                entry[1] = int(entry[1]) + item.quantity  # type: ignore[call-overload]
+                names.setdefault(item.sku, item.name)
+                totals[item.sku] += item.quantity
         person = people.get(pickup.customer_id)
         packed.append(
             PackedOrder(
@@ -390,10 +391,7 @@ def packing_list(session: Session, batch_id: int, viewer: Principal | None = Non
         )
     return PackingList(
         batch=view,
-        totals=tuple(
-            PackedItem(sku, str(name), int(qty))  # type: ignore[call-overload]
-            for sku, (name, qty) in sorted(totals.items())
-        ),
+        totals=tuple(PackedItem(sku, names[sku], qty) for sku, qty in sorted(totals.items())),
         orders=tuple(packed),
     )
 
@@ -413,9 +411,10 @@ def arrive_batch(
     """The batch was scanned in at its point: each order still the buyer's is shipped and
     delivered through commerce (an order refunded or cancelled meanwhile is passed over), and
     ``Batch Arrived`` logged. Scanned again: unchanged."""
-    batch, point, leader = _batch_row(session, batch_id, viewer)
+    found = _batch_row(session, batch_id, viewer)
+    batch, point, leader = found
     if batch.status == BatchStatus.ARRIVED:
-        return get_batch(session, batch_id, viewer)
+        return _batch_views(session, [found])[0]
     order_nos = list(
         session.scalars(select(PickupOrder.order_no).where(PickupOrder.batch_id == batch_id))
     )
@@ -450,7 +449,7 @@ def arrive_batch(
             delivery_date=batch.delivery_date,
             orders=len(order_nos),
         )
-    return replace(get_batch(session, batch_id, viewer), changed=moved.rowcount == 1)  # type: ignore[attr-defined]
+    return replace(_batch_views(session, [found])[0], changed=moved.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def _uncollected(

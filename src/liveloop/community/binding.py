@@ -97,9 +97,12 @@ def _current(session: Session, survivor: int) -> LeaderBinding | None:
 
 
 def _code(session: Session, leader_id: int | None) -> str | None:
+    """The leader's code, from the session's identity map once read (a history names the
+    same few leaders on every row)."""
     if leader_id is None:
         return None
-    return session.scalar(select(Leader.code).where(Leader.id == leader_id))
+    leader = session.get(Leader, leader_id)
+    return leader.code if leader is not None else None
 
 
 def _change(session: Session, row: LeaderBindingChange, replayed: bool) -> BindingChange:
@@ -198,20 +201,23 @@ def touch(
     return _change(session, row, replayed=False)
 
 
+def _lock(session: Session) -> timedelta | None:
+    """How long a binding holds under the rule in force (None: the rule has no lock)."""
+    settings = read_settings(session)
+    if settings.binding_rule != BindingRule.LOCKED_DAYS:
+        return None
+    return timedelta(days=settings.locked_days)
+
+
 def _view(
-    session: Session,
     row: LeaderBinding,
     leader: Leader,
     viewer: Principal | None,
+    lock: timedelta | None,
     oneids: dict[int, str],
     names: dict[int, str | None],
 ) -> BindingView:
-    settings = read_settings(session)
-    locked = (
-        row.bound_at + timedelta(days=settings.locked_days)
-        if settings.binding_rule == BindingRule.LOCKED_DAYS
-        else None
-    )
+    locked = row.bound_at + lock if lock is not None else None
     name = names.get(row.customer_id)
     if name and viewer is not None and not access.sees(viewer.role, PiiField.NAME):
         name = access.mask("name", name)
@@ -238,10 +244,10 @@ def binding_of(
     leader = session.get_one(Leader, current.leader_id)
     person = profiles.person_of(session, current.customer_id)
     return _view(
-        session,
         current,
         leader,
         viewer,
+        _lock(session),
         profiles.oneids_of(session, [current.customer_id]),
         {current.customer_id: person.name if person else None},
     )
@@ -274,7 +280,8 @@ def list_bindings(
     ids = [binding.customer_id for binding, _ in rows]
     oneids = profiles.oneids_of(session, ids)
     names = {pid: p.name for pid, p in profiles.people_of(session, ids).items()}
-    return [_view(session, b, owner, viewer, oneids, names) for b, owner in rows]
+    lock = _lock(session)
+    return [_view(b, owner, viewer, lock, oneids, names) for b, owner in rows]
 
 
 def history_of(

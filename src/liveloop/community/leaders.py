@@ -11,13 +11,14 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from liveloop.access import service as access
 from liveloop.access.contracts import PiiField
 from liveloop.access.service import Principal
 from liveloop.community import events
 from liveloop.community.contracts import (
+    LEADER_STATUS_NAMES,
     CommunityConflict,
     CommunityRefused,
     LeaderStatus,
@@ -99,29 +100,50 @@ def _shown_phone(phone: str, viewer: Principal | None) -> str:
     return access.mask("phone", phone)
 
 
+def _counts(session: Session, leader_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per leader id: its pickup points and its bound customers, one grouped read each
+    (narrowed to ``leader_ids`` when they are few; many are counted all at once)."""
+
+    def grouped(
+        key: InstrumentedAttribute[int], counted: InstrumentedAttribute[int]
+    ) -> dict[int, int]:
+        query = select(key, func.count(counted)).group_by(key)
+        if len(leader_ids) <= 900:
+            query = query.where(key.in_(leader_ids))
+        return {k: n for k, n in session.execute(query)}
+
+    points = grouped(PickupPoint.leader_id, PickupPoint.id)
+    customers = grouped(LeaderBinding.leader_id, LeaderBinding.id)
+    return {i: (points.get(i, 0), customers.get(i, 0)) for i in leader_ids}
+
+
+def _leader_views(
+    session: Session, rows: list[Leader], viewer: Principal | None
+) -> list[LeaderView]:
+    counts = _counts(session, [row.id for row in rows]) if rows else {}
+    return [
+        LeaderView(
+            code=row.code,
+            name=row.name,
+            phone=_shown_phone(row.phone, viewer),
+            wecom_userid=row.wecom_userid,
+            username=row.username,
+            status=LeaderStatus(row.status),
+            recruited_by=row.recruited_by,
+            applied_at=row.applied_at,
+            approved_at=row.approved_at,
+            decided_by=row.decided_by,
+            decision_reason=row.decision_reason,
+            disabled_at=row.disabled_at,
+            points=counts[row.id][0],
+            customers=counts[row.id][1],
+        )
+        for row in rows
+    ]
+
+
 def _leader_view(session: Session, row: Leader, viewer: Principal | None) -> LeaderView:
-    points = session.scalar(
-        select(func.count(PickupPoint.id)).where(PickupPoint.leader_id == row.id)
-    )
-    customers = session.scalar(
-        select(func.count(LeaderBinding.id)).where(LeaderBinding.leader_id == row.id)
-    )
-    return LeaderView(
-        code=row.code,
-        name=row.name,
-        phone=_shown_phone(row.phone, viewer),
-        wecom_userid=row.wecom_userid,
-        username=row.username,
-        status=LeaderStatus(row.status),
-        recruited_by=row.recruited_by,
-        applied_at=row.applied_at,
-        approved_at=row.approved_at,
-        decided_by=row.decided_by,
-        decision_reason=row.decision_reason,
-        disabled_at=row.disabled_at,
-        points=points or 0,
-        customers=customers or 0,
-    )
+    return _leader_views(session, [row], viewer)[0]
 
 
 def leader_row(session: Session, code: str, viewer: Principal | None = None) -> Leader:
@@ -239,8 +261,6 @@ def disable_leader(
 
 
 def _status_name(status: str) -> str:
-    from liveloop.community.contracts import LEADER_STATUS_NAMES
-
     return LEADER_STATUS_NAMES.get(LeaderStatus(status), status)
 
 
@@ -257,7 +277,7 @@ def list_leaders(
         query = query.where(Leader.id == scope)
     if status is not None:
         query = query.where(Leader.status == status)
-    return [_leader_view(session, row, viewer) for row in session.scalars(query)]
+    return _leader_views(session, list(session.scalars(query)), viewer)
 
 
 # ---- pickup points ------------------------------------------------------------------------
