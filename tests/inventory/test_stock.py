@@ -115,30 +115,8 @@ def test_a_replayed_receipt_or_count_moves_nothing_twice(stockroom):
     assert (first.changed, again.changed) == (True, False)
     assert again.lot.on_hand == 10
     with transaction(stockroom.runtime.sessions) as session:
-        counted = inventory.adjust(
-            session,
-            key="PD-1",
-            warehouse="SH",
-            sku=RICE,
-            lot_no="L1",
-            counted=8,
-            reason="盘点破损 2 袋",
-            at=stockroom.clock.now(),
-            by="test",
-            source="test",
-        )
-        replay = inventory.adjust(
-            session,
-            key="PD-1",
-            warehouse="SH",
-            sku=RICE,
-            lot_no="L1",
-            counted=8,
-            reason="盘点破损 2 袋",
-            at=stockroom.clock.now(),
-            by="test",
-            source="test",
-        )
+        counted = _count(stockroom, session, "PD-1", 8, "盘点破损 2 袋")
+        replay = _count(stockroom, session, "PD-1", 8, "盘点破损 2 袋")
     assert (counted.delta, counted.changed, replay.changed) == (-2, True, False)
     assert [lot.on_hand for lot in stockroom.lots(RICE)] == [8]
     assert stockroom.reconcile() == []
@@ -153,18 +131,36 @@ def test_a_count_below_what_orders_hold_is_refused(stockroom):
     stockroom.receive("SH", RICE, "L1", 10)
     stockroom.place(RICE, 6)
     with transaction(stockroom.runtime.sessions) as session, pytest.raises(InventoryConflict):
-        inventory.adjust(
-            session,
-            key="PD-2",
-            warehouse="SH",
-            sku=RICE,
-            lot_no="L1",
-            counted=5,
-            reason="盘点",
-            at=stockroom.clock.now(),
-            by="test",
-            source="test",
-        )
+        _count(stockroom, session, "PD-2", 5, "盘点")
+
+
+def _count(stockroom, session, key, counted, reason):
+    """A count of SH's rice lot L1."""
+    return inventory.adjust(
+        session,
+        key=key,
+        warehouse="SH",
+        sku=RICE,
+        lot_no="L1",
+        counted=counted,
+        reason=reason,
+        at=stockroom.clock.now(),
+        by="test",
+        source="test",
+    )
+
+
+def _put_back(session, order_no, quantity, return_no, now):
+    return inventory.put_back(
+        session,
+        order_no,
+        sku=RICE,
+        quantity=quantity,
+        return_no=return_no,
+        at=now,
+        by="test",
+        source="t",
+    )
 
 
 def _pay(stockroom, order):
@@ -223,43 +219,10 @@ def test_goods_returned_go_back_on_hand_once(stockroom):
     now = stockroom.clock.now()
     with transaction(stockroom.runtime.sessions) as session:
         commerce.ship_order(session, "RET1", at=now, source="test")
-        assert (
-            inventory.put_back(
-                session,
-                "RET1",
-                sku=RICE,
-                quantity=2,
-                return_no="TH1",
-                at=now,
-                by="test",
-                source="t",
-            )
-            == 2
-        )
-        assert (
-            inventory.put_back(
-                session,
-                "RET1",
-                sku=RICE,
-                quantity=2,
-                return_no="TH1",
-                at=now,
-                by="test",
-                source="t",
-            )
-            == 0
-        )
+        assert _put_back(session, "RET1", 2, "TH1", now) == 2
+        assert _put_back(session, "RET1", 2, "TH1", now) == 0
         with pytest.raises(InventoryConflict):
-            inventory.put_back(
-                session,
-                "RET1",
-                sku=RICE,
-                quantity=3,
-                return_no="TH2",
-                at=now,
-                by="test",
-                source="t",
-            )
+            _put_back(session, "RET1", 3, "TH2", now)
     [lot] = stockroom.lots(RICE)
     assert lot.on_hand == 8
     assert stockroom.reconcile() == []

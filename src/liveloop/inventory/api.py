@@ -31,6 +31,12 @@ Text = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_CONTROL_CHAR
 Units = Annotated[int, Field(ge=1, le=10_000_000)]
 
 
+class _Out(BaseModel):
+    """A response read off the service's view dataclass, field by field (its properties too)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
 class WarehouseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: Code
@@ -56,7 +62,7 @@ class WarehouseOut(BaseModel):
     active: bool
 
 
-class LotOut(BaseModel):
+class LotOut(_Out):
     warehouse: str
     sku: str
     lot_no: str
@@ -87,7 +93,7 @@ class ReceiptIn(BaseModel):
     lines: Annotated[list[ReceiptLineIn], Field(min_length=1, max_length=500)]
 
 
-class MovedOut(BaseModel):
+class MovedOut(_Out):
     lot: LotOut
     delta: int
     changed: bool
@@ -116,7 +122,7 @@ class ReturnOut(BaseModel):
     put_back: int = Field(description="units put back on hand by this call (0: a replay)")
 
 
-class MoveOut(BaseModel):
+class MoveOut(_Out):
     id: int
     warehouse: str
     sku: str
@@ -165,14 +171,14 @@ class RouteIn(BaseModel):
         return self
 
 
-class ShipmentLineOut(BaseModel):
+class ShipmentLineOut(_Out):
     line_no: int
     sku: str
     quantity: int
     cold: Zone
 
 
-class ShipmentOut(BaseModel):
+class ShipmentOut(_Out):
     warehouse: str
     warehouse_name: str
     distance_km: float
@@ -182,14 +188,14 @@ class ShipmentOut(BaseModel):
     lines: list[ShipmentLineOut]
 
 
-class UnservedOut(BaseModel):
+class UnservedOut(_Out):
     line_no: int
     sku: str
     quantity: int
     why: str
 
 
-class RouteOut(BaseModel):
+class RouteOut(_Out):
     shipments: list[ShipmentOut]
     unserved: list[UnservedOut]
     split: bool
@@ -210,10 +216,6 @@ def _warehouse(w: inventory.WarehouseView) -> WarehouseOut:
         cutoff=f"{w.cutoff:%H:%M}",
         active=w.active,
     )
-
-
-def _lot(lot: inventory.LotView) -> LotOut:
-    return LotOut(**lot.__dict__, available=lot.available)
 
 
 @router.get("/warehouses")
@@ -246,7 +248,8 @@ def list_lots(
 ) -> list[LotOut]:
     """Lots with stock, by SKU then earliest expiry first (FEFO)."""
     return [
-        _lot(lot) for lot in inventory.list_lots(session, sku=sku, warehouse=warehouse, limit=limit)
+        LotOut.model_validate(lot)
+        for lot in inventory.list_lots(session, sku=sku, warehouse=warehouse, limit=limit)
     ]
 
 
@@ -264,7 +267,7 @@ def receive(
             by=principal.name,
             source=inventory.SOURCE,
         )
-        answers.append(MovedOut(lot=_lot(moved.lot), delta=moved.delta, changed=moved.changed))
+        answers.append(MovedOut.model_validate(moved))
     return answers
 
 
@@ -280,7 +283,7 @@ def adjust(
         by=principal.name,
         source=inventory.SOURCE,
     )
-    return MovedOut(lot=_lot(moved.lot), delta=moved.delta, changed=moved.changed)
+    return MovedOut.model_validate(moved)
 
 
 @router.post("/returns")
@@ -311,7 +314,7 @@ def stock_of(
         on_hand=sum(lot.on_hand for lot in lots),
         reserved=sum(lot.reserved for lot in lots),
         available=sum(lot.available for lot in lots),
-        lots=[_lot(lot) for lot in lots],
+        lots=[LotOut.model_validate(lot) for lot in lots],
     )
 
 
@@ -326,7 +329,7 @@ def list_moves(
 ) -> list[MoveOut]:
     """The ledger, newest first."""
     return [
-        MoveOut(**{k: v for k, v in m.__dict__.items() if k != "source_key"})
+        MoveOut.model_validate(m)
         for m in inventory.list_moves(
             session, sku=sku, order_no=order_no, warehouse=warehouse, limit=limit
         )
@@ -349,22 +352,4 @@ def route_preview(
         now=body.at or runtime.clock.now(),
         tz=runtime.settings.tz,
     )
-    return RouteOut(
-        shipments=[
-            ShipmentOut(
-                warehouse=s.warehouse,
-                warehouse_name=s.warehouse_name,
-                distance_km=s.distance_km,
-                carrier=s.carrier,
-                ships_on=s.ships_on,
-                next_day=s.next_day,
-                lines=[ShipmentLineOut(**sl.__dict__) for sl in s.lines],
-            )
-            for s in plan.shipments
-        ],
-        unserved=[UnservedOut(**u.__dict__) for u in plan.unserved],
-        split=plan.split,
-        complete=plan.complete,
-        pickup_point=plan.pickup_point,
-        explanation=list(plan.explanation),
-    )
+    return RouteOut.model_validate(plan)

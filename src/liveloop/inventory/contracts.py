@@ -60,6 +60,7 @@ class Zone(StrEnum):
     FROZEN = "frozen"  # 冷冻 ≤ −18 °C
 
 
+ZONE_CN = {Zone.AMBIENT: "常温", Zone.CHILLED: "冷藏", Zone.FROZEN: "冷冻"}  # in a sentence
 ZONE_NAMES = {Zone.AMBIENT: "常温", Zone.CHILLED: "冷藏 2–8 °C", Zone.FROZEN: "冷冻 ≤ −18 °C"}
 COLD_ZONES = frozenset({Zone.CHILLED, Zone.FROZEN})
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from liveloop.inventory.contracts import COLD_ZONES, Zone
 from liveloop.inventory.models import StockLot
 from liveloop.inventory.routing import (
+    COLDNESS,
     DEFAULT_CARRIERS,
     CarrierRule,
     Depot,
@@ -45,12 +46,11 @@ def depots(session: Session, skus: Sequence[str], *, on: datetime) -> list[Depot
 def cold_classes(session: Session, skus: Sequence[str]) -> dict[str, Zone]:
     """The cold class of each SKU as its lots are stored: the coldest zone any lot sits in."""
     found: dict[str, Zone] = {}
-    order = [Zone.AMBIENT, Zone.CHILLED, Zone.FROZEN]
     for sku, zone in session.execute(
         select(StockLot.sku, StockLot.zone).where(StockLot.sku.in_(sorted(set(skus)))).distinct()
     ):
         z = Zone(zone)
-        if sku not in found or order.index(z) > order.index(found[sku]):
+        if sku not in found or COLDNESS[z] > COLDNESS[found[sku]]:
             found[sku] = z
     return found
 

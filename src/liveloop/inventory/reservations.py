@@ -217,46 +217,39 @@ def release(session: Session, order_no: str, *, at: datetime) -> bool:
     """The order was cancelled (by the buyer, the brand or the unpaid timeout): its units are
     sellable again. True when this call released them; False when there was nothing to release
     (no reservation, or already released or picked)."""
-    if not _settle(session, order_no, ReservationState.RELEASED, at):
-        return False
-    for move_id, lot_id, units in _held(session, order_no):
-        session.execute(
-            update(StockLot)
-            .where(StockLot.id == lot_id)
-            .values(reserved=StockLot.reserved - units)
-            .execution_options(synchronize_session=False)
-        )
-        record_move(
-            session,
-            key=f"release:{move_id}",
-            lot_id=lot_id,
-            kind=MoveKind.RELEASE,
-            reserved=-units,
-            at=at,
-            by=BY,
-            order_no=order_no,
-        )
-    return True
+    return _settle_held(session, order_no, ReservationState.RELEASED, MoveKind.RELEASE, at)
 
 
 def pick(session: Session, order_no: str, *, at: datetime) -> bool:
     """The order shipped: its held units leave the warehouse (reserved and on hand down, from
     the lots they were held in — FEFO as reserved). True when this call picked them."""
-    if not _settle(session, order_no, ReservationState.PICKED, at):
+    return _settle_held(session, order_no, ReservationState.PICKED, MoveKind.PICK, at)
+
+
+def _settle_held(
+    session: Session, order_no: str, to: ReservationState, kind: MoveKind, at: datetime
+) -> bool:
+    """Settle the reservation once, then take each held lot's units off reserved (and, for a
+    pick, off on hand too), one ``kind`` move per reserve move."""
+    if not _settle(session, order_no, to, at):
         return False
+    leaves = kind == MoveKind.PICK
     for move_id, lot_id, units in _held(session, order_no):
+        values = {"reserved": StockLot.reserved - units}
+        if leaves:
+            values["on_hand"] = StockLot.on_hand - units
         session.execute(
             update(StockLot)
             .where(StockLot.id == lot_id)
-            .values(reserved=StockLot.reserved - units, on_hand=StockLot.on_hand - units)
+            .values(values)
             .execution_options(synchronize_session=False)
         )
         record_move(
             session,
-            key=f"pick:{move_id}",
+            key=f"{kind.value}:{move_id}",
             lot_id=lot_id,
-            kind=MoveKind.PICK,
-            on_hand=-units,
+            kind=kind,
+            on_hand=-units if leaves else 0,
             reserved=-units,
             at=at,
             by=BY,
@@ -282,8 +275,12 @@ def put_back(
     same return again puts back nothing. Returns the units put back."""
     if quantity <= 0:
         raise InventoryRefused(f"{return_no}: 退货数量必须大于 0 (quantity must be positive)")
+    if session.scalar(
+        select(StockMove.id).where(StockMove.source_key.like(f"return:{return_no}:%")).limit(1)
+    ):
+        return 0
     picked = session.execute(
-        select(StockMove.lot_id, StockMove.kind, StockMove.on_hand_delta, StockLot.expires_on)
+        select(StockMove.lot_id, StockMove.on_hand_delta, StockLot.expires_on)
         .join(StockLot, StockLot.id == StockMove.lot_id)
         .where(
             StockMove.order_no == order_no,
@@ -293,16 +290,13 @@ def put_back(
     ).all()
     room: dict[int, int] = {}
     expiry = {}
-    for lot_id, _kind, delta, expires_on in picked:
+    for lot_id, delta, expires_on in picked:
         room[lot_id] = room.get(lot_id, 0) - delta  # picks are negative, returns positive
         expiry[lot_id] = expires_on
-    if session.scalar(
-        select(StockMove.id).where(StockMove.source_key.like(f"return:{return_no}:%")).limit(1)
-    ):
-        return 0
-    if sum(room.values()) < quantity:
+    shipped = sum(room.values())
+    if shipped < quantity:
         raise InventoryConflict(
-            f"{order_no}: 退货数量超过该订单已出库的 {sum(room.values())} 件 "
+            f"{order_no}: 退货数量超过该订单已出库的 {shipped} 件 "
             "(more than the order shipped of this SKU)"
         )
     left = quantity

@@ -25,11 +25,10 @@ from datetime import date, datetime, time, timedelta
 from itertools import combinations
 from zoneinfo import ZoneInfo
 
-from liveloop.inventory.contracts import Zone
+from liveloop.inventory.contracts import ZONE_CN, Zone
 
 EARTH_KM = 6371.0088
 COLDNESS = {Zone.AMBIENT: 0, Zone.CHILLED: 1, Zone.FROZEN: 2}
-ZONE_CN = {Zone.AMBIENT: "常温", Zone.CHILLED: "冷藏", Zone.FROZEN: "冷冻"}
 EXACT_SPLIT_UP_TO = 12  # warehouses: above, the split is chosen greedily
 
 
@@ -199,24 +198,23 @@ def _can(depot: Depot, line: RouteLine, wanted: int) -> bool:
     return depot.active and line.cold in depot.zones and depot.available.get(line.sku, 0) >= wanted
 
 
-def _why_not(depot: Depot, line: RouteLine, wanted: int) -> str | None:
-    """Why ``depot`` cannot ship ``wanted`` units of ``line`` (None: it can)."""
+def _why_not(depot: Depot, line: RouteLine, wanted: int) -> str:
+    """Why ``depot`` cannot ship ``wanted`` units of ``line`` (it cannot: ``_can`` said so)."""
     if not depot.active:
         return f"{depot.name}已停用"
     if line.cold not in depot.zones:
         return f"{depot.name}没有{ZONE_CN[line.cold]}区,不能发{line.label}"
     have = depot.available.get(line.sku, 0)
-    if have < wanted:
-        return f"{depot.name}{line.label}库存不足(仅 {have} 件,需 {wanted} 件)"
-    return None
+    return f"{depot.name}{line.label}库存不足(仅 {have} 件,需 {wanted} 件)"
 
 
-def _first_reason(depot: Depot, lines: Sequence[RouteLine], wanted: dict[str, int]) -> str | None:
-    """The first reason ``depot`` cannot ship the whole order (None: it can)."""
-    for line in lines:
-        if not _can(depot, line, wanted[line.sku]):
-            return _why_not(depot, line, wanted[line.sku])
-    return None
+def _first_reason(
+    depot: Depot, lines: Sequence[RouteLine], can: list[bool], wanted: dict[str, int]
+) -> str | None:
+    """The first reason ``depot`` cannot ship the whole order, from its row of ``serves``
+    (None: it can)."""
+    n = next((n for n, ok in enumerate(can) if not ok), None)
+    return None if n is None else _why_not(depot, lines[n], wanted[lines[n].sku])
 
 
 def _route(
@@ -245,12 +243,16 @@ def _route(
         )
         for i in order:
             if i != best:
-                why = _first_reason(depots[i], lines, wanted) or f"更远({km[i]:.0f} 公里)"
+                why = (
+                    _first_reason(depots[i], lines, serves[i], wanted) or f"更远({km[i]:.0f} 公里)"
+                )
                 explain.append(f"未选{depots[i].name}:{why}")
         assignment = {best: [(n, line, line.quantity) for n, line in enumerate(lines, 1)]}
         return _plan(router, assignment, [], to, now, km, explain, split=False)
     for i in order:
-        explain.append(f"{depots[i].name}不能整单发货:{_first_reason(depots[i], lines, wanted)}")
+        explain.append(
+            f"{depots[i].name}不能整单发货:{_first_reason(depots[i], lines, serves[i], wanted)}"
+        )
     assignment, unserved = _split(depots, lines, order, serves, km, wanted)
     explain.append(
         f"拆成 {len(assignment)} 个包裹(没有一个仓库能整单发货;取包裹最少、总距离最短的组合)"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import cast
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from liveloop.inventory import events
 from liveloop.inventory.contracts import (
+    ZONE_CN,
     InventoryConflict,
     InventoryRefused,
     MoveKind,
@@ -242,7 +243,7 @@ def receive(session: Session, line: ReceiptLine, *, at: datetime, by: str, sourc
     zone = Zone(line.zone)
     if zone.value not in warehouse.zones:
         raise InventoryRefused(
-            f"{line.receipt_no}: {warehouse.name}没有{_zone_cn(zone)}温区 "
+            f"{line.receipt_no}: {warehouse.name}没有{ZONE_CN[zone]}温区 "
             f"(the warehouse has no {zone.value} zone)"
         )
     lot = _lot_for_receipt(session, warehouse, line, zone, at)
@@ -270,10 +271,6 @@ def receive(session: Session, line: ReceiptLine, *, at: datetime, by: str, sourc
         )
     session.refresh(lot)
     return Moved(_lot_view(lot, warehouse.code), line.quantity if moved else 0, moved)
-
-
-def _zone_cn(zone: Zone) -> str:
-    return {Zone.AMBIENT: "常温", Zone.CHILLED: "冷藏", Zone.FROZEN: "冷冻"}[zone]
 
 
 def _lot_for_receipt(
@@ -430,8 +427,6 @@ def available(
 ) -> dict[tuple[str, str], int]:
     """Sellable units per (warehouse, SKU): on hand less reserved of the lots still good on
     ``on`` plus ``min_remaining_days``."""
-    from datetime import timedelta
-
     good_until = on + timedelta(days=min_remaining_days)
     rows = session.execute(
         select(Warehouse.code, StockLot.sku, func.sum(StockLot.on_hand - StockLot.reserved))
