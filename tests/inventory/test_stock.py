@@ -226,3 +226,14 @@ def test_goods_returned_go_back_on_hand_once(stockroom):
     [lot] = stockroom.lots(RICE)
     assert lot.on_hand == 8
     assert stockroom.reconcile() == []
+
+
+def test_a_return_number_with_an_underscore_is_not_taken_for_another(stockroom):
+    stockroom.receive("SH", RICE, "L1", 10)
+    order = stockroom.place(RICE, 4, order_no="RET2")
+    _pay(stockroom, order)
+    now = stockroom.clock.now()
+    with transaction(stockroom.runtime.sessions) as session:
+        commerce.ship_order(session, "RET2", at=now, source="test")
+        assert _put_back(session, "RET2", 1, "RX1", now) == 1
+        assert _put_back(session, "RET2", 1, "R_1", now) == 1  # LIKE would have matched RX1

@@ -276,7 +276,10 @@ def put_back(
     if quantity <= 0:
         raise InventoryRefused(f"{return_no}: 退货数量必须大于 0 (quantity must be positive)")
     if session.scalar(
-        select(StockMove.id).where(StockMove.source_key.like(f"return:{return_no}:%")).limit(1)
+        # ``startswith`` escapes LIKE's wildcards: return R_1 is not a replay of RX1.
+        select(StockMove.id)
+        .where(StockMove.source_key.startswith(f"return:{return_no}:", autoescape=True))
+        .limit(1)
     ):
         return 0
     picked = session.execute(
